@@ -1,0 +1,16 @@
+// Jest runs TypeScript through SWC as native ESM (NODE_OPTIONS=--experimental-vm-modules, set by the npm scripts).
+// Relative imports are written with `.js` endings (NodeNext); the mapper points them back at the .ts sources.
+import { readFileSync } from 'node:fs';
+
+const swc = JSON.parse(readFileSync(new URL('./.swcrc', import.meta.url), 'utf8'));
+delete swc.$schema;
+
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: { '^.+\\.ts$': ['@swc/jest', swc] },
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  testMatch: ['<rootDir>/test/**/*.spec.ts', '<rootDir>/emulator/**/*.spec.ts', '<rootDir>/src/**/*.spec.ts'],
+  testTimeout: 60000,
+  maxWorkers: 2,
+};
