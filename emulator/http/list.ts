@@ -1,0 +1,43 @@
+// Stripe list responses: `limit` 1..100 (default 10), `starting_after`, `ending_before`, `has_more`.
+import type Stripe from 'stripe';
+import type { Collection, Identified } from '../store/collection.js';
+import { errors } from './errors.js';
+import type { Params } from './params.js';
+
+export type List<T> = Stripe.ApiList<T>;
+
+export function listOf<T>(data: T[], url: string, has_more = false): List<T> {
+  return { object: 'list', data, has_more, url };
+}
+
+export function pageOf<T extends Identified>(
+  collection: Collection<T>,
+  p: Params,
+  url: string,
+  filter?: (item: T) => boolean,
+): List<T> {
+  const limit = p.int('limit') ?? 10;
+  if (limit < 1 || limit > 100) {
+    throw errors.invalid(`This value must be between 1 and 100 (it currently is ${limit}).`, 'limit', 'parameter_invalid_integer');
+  }
+  const starting_after = p.str('starting_after') || undefined;
+  const ending_before = p.str('ending_before') || undefined;
+  if (starting_after && ending_before) {
+    throw errors.invalid('You may only specify one of these parameters: ending_before, starting_after.', 'ending_before');
+  }
+  const page = collection.page({ limit, starting_after, ending_before }, filter);
+  return listOf(page.data, url, page.has_more);
+}
+
+/** `created[gte]=…` style range filters. */
+export function createdFilter(p: Params): ((created: number) => boolean) | undefined {
+  const exact = p.int('created');
+  if (exact !== undefined) return (c) => c === exact;
+  const range = p.obj('created');
+  if (!range) return undefined;
+  const gt = range.int('gt');
+  const gte = range.int('gte');
+  const lt = range.int('lt');
+  const lte = range.int('lte');
+  return (c) => (gt === undefined || c > gt) && (gte === undefined || c >= gte) && (lt === undefined || c < lt) && (lte === undefined || c <= lte);
+}

@@ -1,0 +1,74 @@
+// Everything that belongs to one Stripe account: the platform, or one connected account
+// (`Stripe-Account: acct_…`). Objects of one scope are invisible from every other.
+import type Stripe from 'stripe';
+import type { CardInfo } from '../billing/cards.js';
+import { Collection, type Identified } from './collection.js';
+import type { EmulatorEvent } from '../webhooks/event-types.js';
+
+/** Emulator-only bookkeeping for a subscription that Stripe keeps but does not show. */
+export interface SubscriptionState {
+  /** Proration lines waiting for the next invoice (`proration_behavior=create_prorations`). */
+  pendingLines: Stripe.InvoiceLineItem[];
+  /** Unix time of the first failed payment of the current dunning run. */
+  retriesLeft: number;
+}
+
+export class Scope {
+  readonly customers = new Collection<Stripe.Customer>('customer');
+  readonly products = new Collection<Stripe.Product>('product');
+  readonly prices = new Collection<Stripe.Price>('price');
+  readonly taxRates = new Collection<Stripe.TaxRate>('tax_rate');
+  readonly features = new Collection<Stripe.Entitlements.Feature>('feature');
+  readonly productFeatures = new Collection<Stripe.ProductFeature & { product: string }>('product feature');
+  readonly checkoutSessions = new Collection<Stripe.Checkout.Session>('checkout.session');
+  readonly portalSessions = new Collection<Stripe.BillingPortal.Session>('billing portal session');
+  readonly subscriptions = new Collection<Stripe.Subscription>('subscription');
+  readonly invoices = new Collection<Stripe.Invoice>('invoice');
+  readonly events = new Collection<EmulatorEvent>('event');
+  readonly webhookEndpoints = new Collection<Stripe.WebhookEndpoint>('webhook endpoint');
+  readonly testClocks = new Collection<Stripe.TestHelpers.TestClock>('test_clock');
+
+  /** Payment methods by id (test cards). Only what charging needs is kept. */
+  readonly cards = new Map<string, CardInfo>();
+  /** subscription item id → subscription id. */
+  readonly itemOwners = new Map<string, string>();
+  readonly subscriptionState = new Map<string, SubscriptionState>();
+  /** Checkout line items by session id (Stripe returns them only when expanded). */
+  readonly checkoutLineItems = new Map<string, Stripe.LineItem[]>();
+  /** Last announced active entitlement lookup keys by customer, to emit summaries only on change. */
+  readonly entitlementSummaries = new Map<string, string>();
+
+  constructor(readonly account: string | null) {}
+
+  /** Finds any object by id, for `expand`. The id prefix says which collection holds it. */
+  lookup(id: string): Identified | undefined {
+    const prefix = id.slice(0, id.indexOf('_'));
+    const collection = PREFIXES[prefix]?.(this);
+    return collection?.get(id);
+  }
+
+  subState(subscriptionId: string): SubscriptionState {
+    let state = this.subscriptionState.get(subscriptionId);
+    if (!state) {
+      state = { pendingLines: [], retriesLeft: 0 };
+      this.subscriptionState.set(subscriptionId, state);
+    }
+    return state;
+  }
+}
+
+const PREFIXES: Record<string, (s: Scope) => Collection<Identified>> = {
+  cus: (s) => s.customers,
+  prod: (s) => s.products,
+  price: (s) => s.prices,
+  txr: (s) => s.taxRates,
+  feat: (s) => s.features,
+  prodft: (s) => s.productFeatures,
+  cs: (s) => s.checkoutSessions,
+  bps: (s) => s.portalSessions,
+  sub: (s) => s.subscriptions,
+  in: (s) => s.invoices,
+  evt: (s) => s.events,
+  we: (s) => s.webhookEndpoints,
+  clock: (s) => s.testClocks,
+};

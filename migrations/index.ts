@@ -1,0 +1,11 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261121000133_initial } from './Migration20261121000133_initial.js';
+
+/**
+ * Every migration, in order. Listed explicitly (not found by globbing) so that the same list
+ * works from TypeScript sources under Jest and from the compiled build. `npm run migration:create`
+ * writes a new file; add it here.
+ */
+export const MIGRATIONS: MigrationObject[] = [
+  { name: 'Migration20261121000133_initial', class: Migration20261121000133_initial },
+];

@@ -1,0 +1,32 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { AuthModule } from './infra/auth/auth.module.js';
+import { Clock, SystemClock } from './infra/clock/clock.js';
+import type { AppConfig } from './infra/config/config.js';
+import { ConfigModule } from './infra/config/config.module.js';
+import { databaseModule } from './infra/database/database.module.js';
+import { AllExceptionsFilter } from './infra/errors/all-exceptions.filter.js';
+import { HealthModule } from './infra/health/health.module.js';
+import { loggingModule } from './infra/logging/logging.module.js';
+import { TenancyModule } from './tenancy/tenancy.module.js';
+
+export interface AppModuleOptions {
+  /** Replaces the system clock (tests and local mode move time with the Stripe emulator). */
+  clock?: Clock;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, options: AppModuleOptions = {}): DynamicModule {
+    return {
+      module: AppModule,
+      global: true,
+      imports: [ConfigModule.forRoot(config), loggingModule(config), databaseModule(config), HealthModule, AuthModule, TenancyModule],
+      providers: [
+        { provide: APP_FILTER, useClass: AllExceptionsFilter },
+        { provide: Clock, useValue: options.clock ?? new SystemClock() },
+      ],
+      exports: [Clock],
+    };
+  }
+}

@@ -1,0 +1,68 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { AppError } from '../errors/app-error.js';
+import type { AppConfig } from '../config/config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import type { AccountPrincipal } from './principal.js';
+
+/**
+ * Verifies account JWTs: HS256 with JWT_SECRET, or RS256/ES256 with keys from JWT_JWKS_URL
+ * (fetched and cached by jose, refreshed when an unknown `kid` appears).
+ */
+@Injectable()
+export class AccountTokenVerifier {
+  private readonly key: Uint8Array | JWTVerifyGetKey;
+  private readonly algorithms: string[];
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    if (config.JWT_JWKS_URL) {
+      this.key = createRemoteJWKSet(new URL(config.JWT_JWKS_URL), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
+      this.algorithms = ['RS256', 'ES256'];
+    } else {
+      this.key = new TextEncoder().encode(config.JWT_SECRET);
+      this.algorithms = ['HS256'];
+    }
+  }
+
+  async verify(token: string): Promise<AccountPrincipal> {
+    let payload: JWTPayload;
+    try {
+      const options = {
+        algorithms: this.algorithms,
+        ...(this.config.JWT_ISSUER ? { issuer: this.config.JWT_ISSUER } : {}),
+        ...(this.config.JWT_AUDIENCE ? { audience: this.config.JWT_AUDIENCE } : {}),
+      };
+      ({ payload } =
+        this.key instanceof Uint8Array ? await jwtVerify(token, this.key, options) : await jwtVerify(token, this.key, options));
+    } catch (error) {
+      throw this.toAuthError(error);
+    }
+    const accountId = payload[this.config.JWT_ACCOUNT_CLAIM];
+    if (typeof accountId !== 'string' || accountId.trim() === '') {
+      throw AppError.unauthorized('missing_account_claim', `The token has no "${this.config.JWT_ACCOUNT_CLAIM}" claim naming the account.`);
+    }
+    const roles = toRoles(payload[this.config.JWT_ROLE_CLAIM]);
+    const app = payload[this.config.JWT_APPLICATION_CLAIM];
+    return {
+      accountId,
+      roles,
+      isOwner: roles.includes(this.config.JWT_OWNER_ROLE),
+      ...(typeof app === 'string' && app !== '' ? { applicationClaim: app } : {}),
+    };
+  }
+
+  private toAuthError(error: unknown): AppError {
+    if (error instanceof errors.JWTExpired) return AppError.unauthorized('token_expired', 'The token has expired.');
+    if (error instanceof errors.JWKSTimeout || error instanceof errors.JOSEError && error.code === 'ERR_JWKS_INVALID') {
+      return AppError.unauthorized('invalid_token', 'The token could not be checked against the key set.');
+    }
+    if (error instanceof errors.JWTClaimValidationFailed) return AppError.unauthorized('invalid_token', `The token's "${error.claim}" claim is not accepted.`);
+    return AppError.unauthorized('invalid_token', 'The token is not valid.');
+  }
+}
+
+function toRoles(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
+  return [];
+}

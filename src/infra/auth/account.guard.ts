@@ -1,0 +1,50 @@
+import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { TenancyService } from '../../tenancy/tenancy.service.js';
+import type { AppConfig } from '../config/config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { AppError } from '../errors/app-error.js';
+import { AccountTokenVerifier } from './account-token.verifier.js';
+import { OWNER_ONLY } from './decorators.js';
+import { bearerToken, type AuthenticatedRequest } from './principal.js';
+
+/**
+ * Account routes: a valid account JWT; on `/accounts/:account_id/...` its account must be that
+ * one; `@OwnerOnly()` handlers need the owner role. Resolves the application the request is for:
+ * the token's `app` claim, else the X-Application-Id header, else DEFAULT_APPLICATION_ID.
+ */
+@Injectable()
+export class AccountGuard implements CanActivate {
+  constructor(
+    private readonly verifier: AccountTokenVerifier,
+    private readonly tenancy: TenancyService,
+    private readonly reflector: Reflector,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const token = bearerToken(req.headers);
+    if (!token) throw AppError.unauthorized('missing_token', 'Send an account token as "Authorization: Bearer <jwt>".');
+    const account = await this.verifier.verify(token);
+
+    const pathAccount = req.params.account_id;
+    if (pathAccount !== undefined && pathAccount !== account.accountId) {
+      throw AppError.forbidden('account_mismatch', 'The token is for another account.');
+    }
+    const ownerOnly = this.reflector.getAllAndOverride<boolean>(OWNER_ONLY, [context.getHandler(), context.getClass()]);
+    if (ownerOnly && !account.isOwner) {
+      throw AppError.forbidden('owner_role_required', `Only the account's owner (role "${this.config.JWT_OWNER_ROLE}") may do this.`);
+    }
+
+    const header = req.headers['x-application-id'];
+    const headerApp = typeof header === 'string' && header !== '' ? header : undefined;
+    if (account.applicationClaim && headerApp && headerApp !== account.applicationClaim) {
+      throw AppError.forbidden('application_mismatch', 'X-Application-Id names another application than the token.');
+    }
+    const applicationId = account.applicationClaim ?? headerApp ?? this.config.DEFAULT_APPLICATION_ID;
+    req.application = await this.tenancy.getApplication(applicationId);
+    req.account = account;
+    return true;
+  }
+}

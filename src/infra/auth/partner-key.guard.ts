@@ -1,0 +1,27 @@
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { TenancyService } from '../../tenancy/tenancy.service.js';
+import { AppError } from '../errors/app-error.js';
+import { bearerToken, type AuthenticatedRequest } from './principal.js';
+
+/**
+ * Partner routes `/api/applications/:application_id/...`: an API key of that very application,
+ * sent as "Authorization: Bearer <key>" or "X-Api-Key: <key>".
+ */
+@Injectable()
+export class PartnerKeyGuard implements CanActivate {
+  constructor(private readonly tenancy: TenancyService) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const header = req.headers['x-api-key'];
+    const key = bearerToken(req.headers) ?? (typeof header === 'string' ? header.trim() : undefined);
+    if (!key) throw AppError.unauthorized('missing_api_key', 'Send the application API key as "Authorization: Bearer <key>".');
+    const partner = await this.tenancy.verifyApiKey(key);
+    const applicationId = req.params.application_id;
+    if (applicationId !== undefined && applicationId !== partner.applicationId) {
+      throw AppError.forbidden('api_key_wrong_application', 'This API key belongs to another application.');
+    }
+    req.partner = partner;
+    return true;
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * Every environment variable the service reads, with its meaning and default.
+ * `.env.example` documents the same list; `test/config.spec.ts` checks the two agree.
+ * Nothing else in the code base reads `process.env`.
+ */
+export interface VariableSpec {
+  description: string;
+  default?: string;
+  /** Parses the raw string; throws an Error whose message says what is wrong (without echoing secrets). */
+  parse: (raw: string) => unknown;
+  secret?: boolean;
+}
+
+const integer = (min: number, max = Number.MAX_SAFE_INTEGER) => (raw: string) => {
+  if (!/^-?\d+$/.test(raw.trim())) throw new Error(`must be a whole number`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new Error(`must be between ${min} and ${max}`);
+  return n;
+};
+const bool = (raw: string) => {
+  const v = raw.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(v)) return true;
+  if (['false', '0', 'no', 'off'].includes(v)) return false;
+  throw new Error('must be true or false');
+};
+const text = (raw: string) => raw;
+const oneOf =
+  <T extends string>(...values: T[]) =>
+  (raw: string) => {
+    if (!values.includes(raw as T)) throw new Error(`must be one of ${values.join(', ')}`);
+    return raw as T;
+  };
+const url = (protocols: string[]) => (raw: string) => {
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new Error('must be a URL');
+  }
+  if (!protocols.includes(parsed.protocol)) throw new Error(`must be a ${protocols.join(' or ')} URL`);
+  return raw;
+};
+const minLength = (n: number) => (raw: string) => {
+  if (raw.length < n) throw new Error(`must be at least ${n} characters`);
+  return raw;
+};
+const pattern = (re: RegExp, message: string) => (raw: string) => {
+  if (!re.test(raw)) throw new Error(message);
+  return raw;
+};
+/** An empty value means "not set" and is kept as ''. */
+const optional =
+  (parse: (raw: string) => string) =>
+  (raw: string): string =>
+    raw === '' ? '' : parse(raw);
+const size = (raw: string) => {
+  const m = /^(\d+)\s*(b|kb|mb)?$/i.exec(raw.trim());
+  if (!m) throw new Error('must be a size such as 1mb, 512kb or 1048576');
+  const unit = (m[2] ?? 'b').toLowerCase();
+  return Number(m[1]) * (unit === 'mb' ? 1024 * 1024 : unit === 'kb' ? 1024 : 1);
+};
+
+export const CONFIG_SCHEMA = {
+  NODE_ENV: { description: 'production, development or test', default: 'development', parse: oneOf('production', 'development', 'test') },
+  PORT: { description: 'HTTP port', default: '3000', parse: integer(0, 65535) },
+  HOST: { description: 'Interface to listen on', default: '0.0.0.0', parse: text },
+  LOG_LEVEL: { description: 'fatal, error, warn, info, debug, trace or silent', default: 'info', parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent') },
+  BODY_LIMIT: { description: 'Largest JSON or webhook body accepted (bytes, or with kb/mb)', default: '1mb', parse: size },
+  DATABASE_URL: { description: 'PostgreSQL URL (postgres://user:pass@host:5432/db). Empty: embedded PGlite', default: '', parse: optional(url(['postgres:', 'postgresql:'])), secret: true },
+  DATABASE_POOL_MAX: { description: 'Largest number of PostgreSQL connections per instance', default: '10', parse: integer(1, 500) },
+  DATA_DIR: { description: 'Folder where embedded PGlite keeps its data. Empty: in memory (lost at exit)', default: '', parse: text },
+  DEFAULT_APPLICATION_ID: { description: 'Application used when a request names none (JWT app claim, X-Application-Id)', default: 'default', parse: pattern(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be lower-case letters, digits, - or _ (at most 63)') },
+  STRIPE_SECRET_KEY: { description: 'Platform Stripe secret key (sk_live_/sk_test_/rk_). Empty: the bundled Stripe emulator is started', default: '', parse: optional(pattern(/^(sk|rk)_(test|live)_\w+$/, 'must look like sk_test_..., sk_live_... or rk_...')), secret: true },
+  STRIPE_API_BASE: { description: 'Stripe API base URL; set to point at a running emulator (http://127.0.0.1:12111). Empty: api.stripe.com, or the embedded emulator when no key is set', default: '', parse: optional(url(['http:', 'https:'])) },
+  STRIPE_TIMEOUT_MS: { description: 'Timeout of one Stripe request', default: '20000', parse: integer(100, 120000) },
+  STRIPE_MAX_NETWORK_RETRIES: { description: 'Retries of a failed Stripe request (the SDK retries 409, 5xx, connection errors)', default: '2', parse: integer(0, 10) },
+  JWT_SECRET: { description: 'HS256 secret for account tokens (at least 32 characters). One of JWT_SECRET or JWT_JWKS_URL is required outside development', default: '', parse: optional(minLength(32)), secret: true },
+  JWT_JWKS_URL: { description: 'JWKS URL for RS256/ES256 account tokens', default: '', parse: optional(url(['http:', 'https:'])) },
+  JWT_ISSUER: { description: 'Required iss claim (empty: not checked)', default: '', parse: text },
+  JWT_AUDIENCE: { description: 'Required aud claim (empty: not checked)', default: '', parse: text },
+  JWT_ACCOUNT_CLAIM: { description: 'Claim holding the account id', default: 'acc', parse: text },
+  JWT_APPLICATION_CLAIM: { description: 'Claim naming the application', default: 'app', parse: text },
+  JWT_ROLE_CLAIM: { description: 'Claim holding the role (a string or an array of strings)', default: 'role', parse: text },
+  JWT_OWNER_ROLE: { description: 'Role value that may change billing (mutations)', default: 'owner', parse: text },
+  ADMIN_TOKEN: { description: 'Bearer token of the admin API (at least 24 characters). Required outside development', default: '', parse: optional(minLength(24)), secret: true },
+  WEBHOOK_TOLERANCE_SECONDS: { description: 'Largest age of a Stripe-Signature timestamp', default: '300', parse: integer(1, 86400) },
+  WEBHOOK_SECRET_OVERLAP_HOURS: { description: 'How long a rotated webhook secret stays valid next to the new one', default: '24', parse: integer(0, 24 * 30) },
+} as const satisfies Record<string, VariableSpec>;
+
+export type ConfigKey = keyof typeof CONFIG_SCHEMA;
+export type AppConfig = { [K in ConfigKey]: ReturnType<(typeof CONFIG_SCHEMA)[K]['parse']> };

@@ -1,0 +1,28 @@
+import { ActiveEntitlementSchema, FeatureSchema, PriceSchema, ProductFeatureSchema, ProductSchema } from '../../entitlements/catalog.entity.js';
+import { IdentitySchema } from '../../identity/identity.entity.js';
+import { ReconcileRunSchema } from '../../reconciler/reconcile-run.entity.js';
+import { InvoiceSchema, SubscriptionItemSchema, SubscriptionSchema, TrialSchema } from '../../subscriptions/subscription.entity.js';
+import { ApplicationPriceSchema, ApplicationSchema, PartnerApiKeySchema, WebhookSecretSchema } from '../../tenancy/application.entity.js';
+import { MerchantSchema } from '../../tenancy/merchant.entity.js';
+import { WebhookEventSchema } from '../../webhooks/webhook-event.entity.js';
+
+/** Every entity of the service: one list for the ORM, the migrations and the schema check. */
+export const ENTITIES = [
+  MerchantSchema,
+  ApplicationSchema,
+  ApplicationPriceSchema,
+  WebhookSecretSchema,
+  PartnerApiKeySchema,
+  IdentitySchema,
+  SubscriptionSchema,
+  SubscriptionItemSchema,
+  InvoiceSchema,
+  TrialSchema,
+  ProductSchema,
+  PriceSchema,
+  FeatureSchema,
+  ProductFeatureSchema,
+  ActiveEntitlementSchema,
+  WebhookEventSchema,
+  ReconcileRunSchema,
+];

@@ -1,0 +1,45 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Options } from '@mikro-orm/core';
+import { Migrator } from '@mikro-orm/migrations';
+import { PgliteDriver } from '@mikro-orm/pglite';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { MIGRATIONS } from '../../../migrations/index.js';
+import type { AppConfig } from '../config/config.js';
+import { ENTITIES } from './entities.js';
+
+export type DatabaseKind = 'postgresql' | 'pglite';
+
+export function databaseKind(config: Pick<AppConfig, 'DATABASE_URL'>): DatabaseKind {
+  return config.DATABASE_URL ? 'postgresql' : 'pglite';
+}
+
+/**
+ * One set of entities and one set of migrations for both databases: real PostgreSQL when
+ * DATABASE_URL is set, otherwise PGlite in-process (in memory, or persisted to DATA_DIR).
+ */
+export function ormOptions(config: Pick<AppConfig, 'DATABASE_URL' | 'DATA_DIR' | 'DATABASE_POOL_MAX'>): Partial<Options> {
+  const common: Partial<Options> = {
+    entities: ENTITIES,
+    extensions: [Migrator],
+    migrations: {
+      migrationsList: MIGRATIONS,
+      path: resolve('migrations'),
+      pathTs: resolve('migrations'),
+      tableName: 'mikro_orm_migrations',
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+      snapshotOnMigrate: false,
+    },
+    // The schema is owned by the migrations; never let the ORM change it behind their back.
+    ensureDatabase: false,
+    allowGlobalContext: false,
+    debug: false,
+  };
+  if (config.DATABASE_URL) {
+    return { ...common, driver: PostgreSqlDriver, clientUrl: config.DATABASE_URL, pool: { min: 0, max: config.DATABASE_POOL_MAX } };
+  }
+  if (config.DATA_DIR) mkdirSync(config.DATA_DIR, { recursive: true });
+  return { ...common, driver: PgliteDriver, dbName: config.DATA_DIR ? resolve(config.DATA_DIR) : 'memory://' };
+}

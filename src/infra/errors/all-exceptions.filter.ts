@@ -1,0 +1,38 @@
+import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
+import type { Response } from 'express';
+import { AppError } from './app-error.js';
+import { sendError, STATUS_CODES } from './error-body.js';
+
+/**
+ * Every error leaves as `{ "error": { "code", "message" } }`. Errors the service raised on purpose
+ * keep their code; framework errors get the code of their status; anything else is a 500 whose
+ * details go to the log (with the request id), never to the client.
+ */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    if (res.headersSent) return;
+    if (exception instanceof AppError) {
+      if (exception.status >= 500) this.logger.warn(`${exception.code}: ${exception.message}`);
+      return sendError(res, exception.status, exception.code, exception.message, exception.details);
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const code = STATUS_CODES[status] ?? (status >= 500 ? 'internal_error' : 'bad_request');
+      return sendError(res, status, code, httpExceptionMessage(exception));
+    }
+    this.logger.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
+    sendError(res, 500, 'internal_error', 'Something went wrong on our side; the request id is in our logs.');
+  }
+}
+
+function httpExceptionMessage(exception: HttpException): string {
+  const response = exception.getResponse();
+  if (typeof response === 'string') return response;
+  const message = (response as { message?: unknown }).message;
+  if (Array.isArray(message)) return message.join('; ');
+  return typeof message === 'string' ? message : exception.message;
+}

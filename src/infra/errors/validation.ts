@@ -1,0 +1,27 @@
+import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { AppError } from './app-error.js';
+
+/** Flattens class-validator errors into `field: problem` lines, with nested paths (`items.0.price`). */
+export function describeValidationErrors(errors: ValidationError[], parent = ''): { field: string; problems: string[] }[] {
+  return errors.flatMap((error) => {
+    const field = parent ? `${parent}.${error.property}` : error.property;
+    const own = error.constraints ? [{ field, problems: Object.values(error.constraints) }] : [];
+    return [...own, ...describeValidationErrors(error.children ?? [], field)];
+  });
+}
+
+/** Validates and converts every body and query; unknown fields are refused so that typos are not silently ignored. */
+export function createValidationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    transform: true,
+    exceptionFactory: (errors) => {
+      const fields = describeValidationErrors(errors);
+      const message = fields.map((f) => f.problems.join(', ')).join('; ');
+      return AppError.badRequest('validation_failed', message || 'The request is not valid.', {
+        fields: Object.fromEntries(fields.map((f) => [f.field, f.problems])),
+      });
+    },
+  });
+}

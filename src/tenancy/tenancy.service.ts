@@ -1,0 +1,316 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { EntityManager, UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
+import type { AppConfig } from '../infra/config/config.js';
+import { APP_CONFIG } from '../infra/config/config.module.js';
+import { Clock } from '../infra/clock/clock.js';
+import { AppError } from '../infra/errors/app-error.js';
+import type { PartnerPrincipal } from '../infra/auth/principal.js';
+import { generateApiKey, generateWebhookSecret, hashApiKey } from './api-key.js';
+import { Application, ApplicationPrice, PartnerApiKey, WebhookSecret } from './application.entity.js';
+import { Merchant } from './merchant.entity.js';
+import type {
+  ApiKeyResponse,
+  ApplicationResponse,
+  CreateApplicationDto,
+  CreateMerchantDto,
+  IssuedApiKeyResponse,
+  MerchantResponse,
+  RotateWebhookSecretResponse,
+  UpdateApplicationDto,
+  UpdateMerchantDto,
+} from './tenancy.dto.js';
+
+export const PLATFORM_MERCHANT_ID = 'platform';
+
+/** Merchants, applications, their catalogs, webhook secrets and partner API keys. */
+@Injectable()
+export class TenancyService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** A fresh start gets the platform merchant and the default application, so that the product is usable at once. */
+  async ensureDefaults(defaultApplicationId: string): Promise<void> {
+    const em = this.em.fork();
+    if (!(await em.findOne(Merchant, PLATFORM_MERCHANT_ID))) {
+      em.create(Merchant, { id: PLATFORM_MERCHANT_ID, displayName: 'Platform', chargeModel: 'platform', stripeAccountId: null });
+    }
+    if (!(await em.findOne(Application, defaultApplicationId))) {
+      const app = em.create(Application, {
+        id: defaultApplicationId,
+        name: 'Default application',
+        merchant: em.getReference(Merchant, PLATFORM_MERCHANT_ID),
+        allowedOrigins: [`http://localhost:${this.config.PORT}`, `http://127.0.0.1:${this.config.PORT}`],
+      });
+      em.create(WebhookSecret, { application: app, secret: generateWebhookSecret() });
+    }
+    await em.flush().catch((error) => {
+      // Two instances starting together: the other one created them first.
+      if (!(error instanceof UniqueConstraintViolationException)) throw error;
+    });
+  }
+
+  // ---- merchants ----
+
+  async createMerchant(dto: CreateMerchantDto): Promise<MerchantResponse> {
+    const needsAccount = dto.charge_model !== 'platform';
+    if (needsAccount && !dto.stripe_account_id) {
+      throw AppError.badRequest('stripe_account_required', `A ${dto.charge_model} merchant needs stripe_account_id (acct_...).`);
+    }
+    if (!needsAccount && dto.stripe_account_id) {
+      throw AppError.badRequest('stripe_account_not_allowed', 'A platform merchant sells on the platform account: leave stripe_account_id out.');
+    }
+    if (!needsAccount && dto.application_fee_percent !== undefined) {
+      throw AppError.badRequest('application_fee_not_allowed', 'A platform merchant takes no application fee.');
+    }
+    const em = this.em.fork();
+    const merchant = em.create(Merchant, {
+      id: dto.id ?? slugify(dto.display_name),
+      displayName: dto.display_name,
+      chargeModel: dto.charge_model,
+      stripeAccountId: dto.stripe_account_id ?? null,
+      applicationFeePercent: dto.application_fee_percent ?? null,
+      country: dto.country ?? 'JP',
+      defaultCurrency: dto.default_currency ?? 'jpy',
+    });
+    await flushOrConflict(em, 'merchant_exists', 'A merchant with this id or connected account already exists.');
+    return toMerchantResponse(merchant);
+  }
+
+  async listMerchants(): Promise<MerchantResponse[]> {
+    const merchants = await this.em.fork().find(Merchant, {}, { orderBy: { createdAt: 'asc', id: 'asc' } });
+    return merchants.map(toMerchantResponse);
+  }
+
+  async getMerchant(id: string): Promise<MerchantResponse> {
+    return toMerchantResponse(await this.findMerchant(this.em.fork(), id));
+  }
+
+  async updateMerchant(id: string, dto: UpdateMerchantDto): Promise<MerchantResponse> {
+    const em = this.em.fork();
+    const merchant = await this.findMerchant(em, id);
+    if (dto.application_fee_percent !== undefined && merchant.chargeModel === 'platform') {
+      throw AppError.badRequest('application_fee_not_allowed', 'A platform merchant takes no application fee.');
+    }
+    em.assign(merchant, {
+      ...(dto.display_name !== undefined ? { displayName: dto.display_name } : {}),
+      ...(dto.application_fee_percent !== undefined ? { applicationFeePercent: dto.application_fee_percent } : {}),
+      ...(dto.country !== undefined ? { country: dto.country } : {}),
+      ...(dto.default_currency !== undefined ? { defaultCurrency: dto.default_currency } : {}),
+    });
+    await em.flush();
+    return toMerchantResponse(merchant);
+  }
+
+  private async findMerchant(em: EntityManager, id: string): Promise<Merchant> {
+    const merchant = await em.findOne(Merchant, id);
+    if (!merchant) throw AppError.notFound('merchant_not_found', `No merchant "${id}".`);
+    return merchant;
+  }
+
+  // ---- applications ----
+
+  async createApplication(dto: CreateApplicationDto): Promise<ApplicationResponse> {
+    const em = this.em.fork();
+    const merchant = await em.findOne(Merchant, dto.merchant_id);
+    if (!merchant) throw AppError.badRequest('merchant_not_found', `No merchant "${dto.merchant_id}".`);
+    if (await em.findOne(Application, dto.id)) throw AppError.conflict('application_exists', `An application "${dto.id}" already exists.`);
+    const application = em.create(Application, {
+      id: dto.id,
+      name: dto.name,
+      merchant,
+      allowedOrigins: unique(dto.allowed_origins ?? []),
+      allowMultipleSubscriptionsPerProduct: dto.allow_multiple_subscriptions_per_product ?? false,
+      pastDueGraceDays: dto.past_due_grace_days ?? 7,
+      trialDays: dto.trial_days ?? 14,
+      cancelInvoiceNow: dto.cancel_invoice_now ?? false,
+      cancelProrate: dto.cancel_prorate ?? false,
+    });
+    for (const priceId of unique(dto.price_ids ?? [])) em.create(ApplicationPrice, { application, stripePriceId: priceId });
+    const secret = dto.webhook_secret ?? generateWebhookSecret();
+    em.create(WebhookSecret, { application, secret });
+    await flushOrConflict(em, 'application_exists', `An application "${dto.id}" already exists.`);
+    const response = await this.describeApplication(em, application);
+    return dto.webhook_secret ? response : { ...response, webhook_secret: secret };
+  }
+
+  async listApplications(): Promise<ApplicationResponse[]> {
+    const em = this.em.fork();
+    const applications = await em.find(Application, {}, { orderBy: { createdAt: 'asc', id: 'asc' } });
+    return Promise.all(applications.map((a) => this.describeApplication(em, a)));
+  }
+
+  async describe(id: string): Promise<ApplicationResponse> {
+    const em = this.em.fork();
+    return this.describeApplication(em, await this.findApplication(em, id));
+  }
+
+  async updateApplication(id: string, dto: UpdateApplicationDto): Promise<ApplicationResponse> {
+    const em = this.em.fork();
+    const application = await this.findApplication(em, id);
+    em.assign(application, {
+      ...(dto.name !== undefined ? { name: dto.name } : {}),
+      ...(dto.allowed_origins !== undefined ? { allowedOrigins: unique(dto.allowed_origins) } : {}),
+      ...(dto.allow_multiple_subscriptions_per_product !== undefined ? { allowMultipleSubscriptionsPerProduct: dto.allow_multiple_subscriptions_per_product } : {}),
+      ...(dto.past_due_grace_days !== undefined ? { pastDueGraceDays: dto.past_due_grace_days } : {}),
+      ...(dto.trial_days !== undefined ? { trialDays: dto.trial_days } : {}),
+      ...(dto.cancel_invoice_now !== undefined ? { cancelInvoiceNow: dto.cancel_invoice_now } : {}),
+      ...(dto.cancel_prorate !== undefined ? { cancelProrate: dto.cancel_prorate } : {}),
+    });
+    if (dto.price_ids !== undefined) {
+      // The catalog is replaced as a whole: the list given is the list that may be bought.
+      await em.nativeDelete(ApplicationPrice, { application: id });
+      for (const priceId of unique(dto.price_ids)) em.create(ApplicationPrice, { application, stripePriceId: priceId });
+    }
+    await em.flush();
+    return this.describeApplication(em, application);
+  }
+
+  /** The application a request is for; 404 when there is none with that id. */
+  async getApplication(id: string): Promise<Application> {
+    return this.findApplication(this.em.fork(), id);
+  }
+
+  async catalogPriceIds(applicationId: string): Promise<string[]> {
+    const rows = await this.em.fork().find(ApplicationPrice, { application: applicationId }, { fields: ['stripePriceId'] });
+    return rows.map((r) => r.stripePriceId);
+  }
+
+  private async findApplication(em: EntityManager, id: string): Promise<Application> {
+    const application = await em.findOne(Application, id);
+    if (!application) throw AppError.notFound('application_not_found', `No application "${id}".`);
+    return application;
+  }
+
+  private async describeApplication(em: EntityManager, application: Application): Promise<ApplicationResponse> {
+    const [prices, secrets] = await Promise.all([
+      em.find(ApplicationPrice, { application: application.id }, { orderBy: { createdAt: 'asc', stripePriceId: 'asc' } }),
+      em.count(WebhookSecret, this.currentSecretsFilter(application.id)),
+    ]);
+    return {
+      id: application.id,
+      name: application.name,
+      merchant_id: application.merchant.id,
+      allowed_origins: application.allowedOrigins,
+      price_ids: prices.map((p) => p.stripePriceId),
+      allow_multiple_subscriptions_per_product: application.allowMultipleSubscriptionsPerProduct,
+      past_due_grace_days: application.pastDueGraceDays,
+      trial_days: application.trialDays,
+      cancel_invoice_now: application.cancelInvoiceNow,
+      cancel_prorate: application.cancelProrate,
+      webhook_secrets_active: secrets,
+      created_at: application.createdAt.toISOString(),
+    };
+  }
+
+  // ---- webhook secrets ----
+
+  /** Secrets that verify a webhook now: the newest, and rotated ones still inside their overlap. */
+  async currentWebhookSecrets(applicationId: string): Promise<string[]> {
+    const rows = await this.em.fork().find(WebhookSecret, this.currentSecretsFilter(applicationId), { orderBy: { createdAt: 'desc' } });
+    return rows.map((r) => r.secret);
+  }
+
+  async rotateWebhookSecret(applicationId: string, options: { secret?: string; overlapHours?: number }): Promise<RotateWebhookSecretResponse> {
+    const em = this.em.fork();
+    await this.findApplication(em, applicationId);
+    const overlapHours = options.overlapHours ?? this.config.WEBHOOK_SECRET_OVERLAP_HOURS;
+    const now = this.clock.now();
+    const expiresAt = new Date(now.getTime() + overlapHours * 3600_000);
+    const secret = options.secret ?? generateWebhookSecret();
+    await em.transactional(async (tx) => {
+      // Only shorten: a secret already due to expire sooner keeps its earlier end.
+      await tx.nativeUpdate(WebhookSecret, { application: applicationId, $or: [{ expiresAt: null }, { expiresAt: { $gt: expiresAt } }] }, { expiresAt });
+      tx.create(WebhookSecret, { application: tx.getReference(Application, applicationId), secret, createdAt: now });
+    });
+    return { secret, previous_expires_at: overlapHours === 0 ? now.toISOString() : expiresAt.toISOString() };
+  }
+
+  private currentSecretsFilter(applicationId: string): FilterQuery<WebhookSecret> {
+    return { application: applicationId, $or: [{ expiresAt: null }, { expiresAt: { $gt: this.clock.now() } }] };
+  }
+
+  // ---- partner API keys ----
+
+  async issueApiKey(applicationId: string, name: string): Promise<IssuedApiKeyResponse> {
+    const em = this.em.fork();
+    const application = await this.findApplication(em, applicationId);
+    const { key, prefix, hash } = generateApiKey();
+    const row = em.create(PartnerApiKey, { application, name, prefix, keyHash: hash });
+    await em.flush();
+    return { ...toApiKeyResponse(row), key };
+  }
+
+  async listApiKeys(applicationId: string): Promise<ApiKeyResponse[]> {
+    const em = this.em.fork();
+    await this.findApplication(em, applicationId);
+    const rows = await em.find(PartnerApiKey, { application: applicationId }, { orderBy: { createdAt: 'asc' } });
+    return rows.map(toApiKeyResponse);
+  }
+
+  async revokeApiKey(applicationId: string, keyId: string): Promise<ApiKeyResponse> {
+    const em = this.em.fork();
+    const row = await em.findOne(PartnerApiKey, { id: keyId, application: applicationId });
+    if (!row) throw AppError.notFound('api_key_not_found', `No API key "${keyId}" for application "${applicationId}".`);
+    row.revokedAt ??= this.clock.now();
+    await em.flush();
+    return toApiKeyResponse(row);
+  }
+
+  /** Checks a presented key: unknown → 401, revoked → 401. */
+  async verifyApiKey(key: string): Promise<PartnerPrincipal> {
+    const em = this.em.fork();
+    const row = await em.findOne(PartnerApiKey, { keyHash: hashApiKey(key) });
+    if (!row) throw AppError.unauthorized('invalid_api_key', 'The API key is not valid.');
+    if (row.revokedAt) throw AppError.unauthorized('api_key_revoked', 'The API key has been revoked.');
+    const now = this.clock.now();
+    // Recorded at most once a minute, so a busy partner does not turn every lookup into a write.
+    if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > 60_000) {
+      await em.nativeUpdate(PartnerApiKey, { id: row.id }, { lastUsedAt: now });
+    }
+    return { keyId: row.id, applicationId: row.application.id };
+  }
+}
+
+async function flushOrConflict(em: EntityManager, code: string, message: string): Promise<void> {
+  try {
+    await em.flush();
+  } catch (error) {
+    if (error instanceof UniqueConstraintViolationException) throw AppError.conflict(code, message);
+    throw error;
+  }
+}
+
+function toMerchantResponse(m: Merchant): MerchantResponse {
+  return {
+    id: m.id,
+    display_name: m.displayName,
+    charge_model: m.chargeModel,
+    stripe_account_id: m.stripeAccountId ?? null,
+    application_fee_percent: m.applicationFeePercent ?? null,
+    country: m.country,
+    default_currency: m.defaultCurrency,
+    status: m.status,
+    created_at: m.createdAt.toISOString(),
+  };
+}
+
+function toApiKeyResponse(k: PartnerApiKey): ApiKeyResponse {
+  return {
+    id: k.id,
+    name: k.name,
+    prefix: k.prefix,
+    created_at: k.createdAt.toISOString(),
+    last_used_at: k.lastUsedAt?.toISOString() ?? null,
+    revoked_at: k.revokedAt?.toISOString() ?? null,
+  };
+}
+
+const unique = (values: string[]) => [...new Set(values)];
+
+function slugify(name: string): string {
+  const slug = name.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63);
+  return slug || `merchant-${Date.now().toString(36)}`;
+}

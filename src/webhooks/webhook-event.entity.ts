@@ -1,0 +1,37 @@
+import { defineEntity, p } from '@mikro-orm/core';
+
+export const WEBHOOK_EVENT_STATES = ['received', 'processing', 'processed', 'failed', 'dead'] as const;
+export type WebhookEventState = (typeof WEBHOOK_EVENT_STATES)[number];
+
+/** The inbox: every verified Stripe event, stored before it is acknowledged, applied once by a worker. */
+export const WebhookEventSchema = defineEntity({
+  name: 'WebhookEvent',
+  tableName: 'webhook_events',
+  indexes: [
+    { name: 'webhook_events_due_index', properties: ['state', 'nextAttemptAt'] },
+    { name: 'webhook_events_type_index', properties: ['type', 'receivedAt'] },
+  ],
+  properties: {
+    /** Stripe's `evt_...`: a duplicate delivery hits this key and is not stored twice. */
+    id: p.string().length(255).primary(),
+    applicationId: p.string().length(64),
+    /** Connect: the `account` the event belongs to; `platform` otherwise. */
+    stripeAccount: p.string().length(64),
+    type: p.string().length(128),
+    /** Stripe's `created` (unix seconds). */
+    stripeCreated: p.bigint('number'),
+    apiVersion: p.string().length(64).nullable(),
+    livemode: p.boolean().default(false),
+    payload: p.json<Record<string, unknown>>(),
+    state: p.enum(WEBHOOK_EVENT_STATES).default('received'),
+    attempts: p.integer().default(0),
+    nextAttemptAt: p.datetime(),
+    lastError: p.text().nullable(),
+    /** Why the event needs a person's eye although it was stored (e.g. unknown connected account). */
+    flag: p.string().length(64).nullable(),
+    receivedAt: p.datetime().onCreate(() => new Date()),
+    processedAt: p.datetime().nullable(),
+  },
+});
+export class WebhookEvent extends WebhookEventSchema.class {}
+WebhookEventSchema.setClass(WebhookEvent);
