@@ -1,0 +1,153 @@
+// The emulator's state and wiring: clock, accounts (platform + connected), event publishing,
+// webhook delivery, faults, idempotency, and the three route tables (Stripe API, control API,
+// hosted pages). Resources register their routes in resources/index.ts.
+import type Stripe from 'stripe';
+import { Clock } from './billing/clock.js';
+import { Faults } from './faults.js';
+import type { ApiHandler, PlainHandler } from './http/context.js';
+import { errors } from './http/errors.js';
+import { IdempotencyStore } from './http/idempotency.js';
+import { Router } from './http/router.js';
+import { Scope } from './store/scope.js';
+import { WebhookDelivery, type Target } from './webhooks/delivery.js';
+import { EventPublisher } from './webhooks/events.js';
+
+export interface EmulatorSettings {
+  /** What happens to a past_due subscription when the last retry fails (Stripe's dunning setting). */
+  pastDueFinalAction: 'cancel' | 'unpaid';
+  /** Days between payment retries after a failed renewal; one retry per entry. */
+  retryScheduleDays: number[];
+  /** How long an `incomplete` subscription waits for its first payment (Stripe: about 23 h). */
+  incompleteExpirySeconds: number;
+  /** `invoice.upcoming` is sent this many days before a renewal. */
+  upcomingInvoiceDays: number;
+  /** `customer.subscription.trial_will_end` is sent this many days before a trial ends. */
+  trialWillEndDays: number;
+  /** Checkout sessions expire after this (Stripe's default is 24 h). */
+  checkoutExpirySeconds: number;
+}
+
+export interface EmulatorConfig {
+  secretKey: string;
+  publicUrl: string;
+  settings: EmulatorSettings;
+  startTime?: number;
+  webhookRetryDelaysMs?: number[];
+}
+
+export interface ConnectedAccount {
+  account: Stripe.Account;
+  scope: Scope;
+  deauthorized: boolean;
+}
+
+export class Emulator {
+  readonly clock: Clock;
+  readonly faults = new Faults();
+  readonly delivery: WebhookDelivery;
+  readonly events = new EventPublisher(this);
+  readonly idempotency = new IdempotencyStore();
+  readonly apiRoutes = new Router<ApiHandler>();
+  readonly controlRoutes = new Router<PlainHandler>();
+  readonly pageRoutes = new Router<PlainHandler>();
+
+  platform = new Scope(null);
+  accounts = new Map<string, ConnectedAccount>();
+  /** Hosted pages (checkout, portal, invoice) are reached by id alone; this finds their account. */
+  pageIndex = new Map<string, Scope>();
+  /** Webhook endpoint id → signing secret (Stripe shows a secret only once, at creation). */
+  endpointSecrets = new Map<string, string>();
+  /** The request being handled, for `event.request`. */
+  currentRequest: { id: string; idempotency_key: string | null } | null = null;
+  settings: EmulatorSettings;
+  readonly secretKey: string;
+  publicUrl: string;
+
+  constructor(config: EmulatorConfig) {
+    this.secretKey = config.secretKey;
+    this.publicUrl = config.publicUrl;
+    this.settings = { ...config.settings };
+    this.clock = new Clock(config.startTime);
+    this.delivery = new WebhookDelivery(
+      this.faults,
+      config.webhookRetryDelaysMs ? { retryDelaysMs: config.webhookRetryDelaysMs, timeoutMs: 10_000 } : undefined,
+    );
+  }
+
+  /** The scope a `Stripe-Account` header names. Any `acct_…` id is accepted and created on first use. */
+  scopeFor(account: string | null): Scope {
+    if (!account) return this.platform;
+    const known = this.accounts.get(account);
+    if (known && !known.deauthorized) return known.scope;
+    if (known?.deauthorized || !/^acct_[A-Za-z0-9]+$/.test(account)) {
+      throw errors.permission(
+        `The provided key '${this.secretKey.slice(0, 8)}***' does not have access to account '${account}' (or that account does not exist). Application access may have been revoked.`,
+        'account_invalid',
+      );
+    }
+    return this.ensureAccount(account).scope;
+  }
+
+  ensureAccount(id: string, fields: Partial<Stripe.Account> = {}): ConnectedAccount {
+    const existing = this.accounts.get(id);
+    if (existing) return existing;
+    const account: Stripe.Account = {
+      id,
+      object: 'account',
+      business_profile: null,
+      business_type: null,
+      capabilities: { card_payments: 'active', transfers: 'active' },
+      charges_enabled: true,
+      controller: { type: 'application', is_controller: true },
+      country: 'JP',
+      created: this.clock.now(),
+      default_currency: 'jpy',
+      details_submitted: true,
+      email: null,
+      external_accounts: { object: 'list', data: [], has_more: false, url: `/v1/accounts/${id}/external_accounts` },
+      future_requirements: undefined,
+      metadata: {},
+      payouts_enabled: true,
+      requirements: undefined,
+      settings: null,
+      tos_acceptance: undefined,
+      type: 'standard',
+      ...fields,
+    };
+    const entry: ConnectedAccount = { account, scope: new Scope(id), deauthorized: false };
+    this.accounts.set(id, entry);
+    return entry;
+  }
+
+  /** Every endpoint of the platform receives every event, Connect ones with `account` set; an endpoint created with `Stripe-Account` also receives its account's events. */
+  webhookTargets(scope: Scope, type: string): Target[] {
+    const scopes = scope.account ? [this.platform, scope] : [this.platform];
+    const targets: Target[] = [];
+    for (const s of scopes) {
+      for (const endpoint of s.webhookEndpoints.values()) {
+        if (endpoint.status !== 'enabled') continue;
+        if (!endpoint.enabled_events.includes('*') && !endpoint.enabled_events.includes(type)) continue;
+        targets.push({ endpointId: endpoint.id, url: endpoint.url, secret: this.endpointSecrets.get(endpoint.id) ?? '' });
+      }
+    }
+    return targets;
+  }
+
+  /** Every scope: the platform and each connected account. */
+  *scopes(): IterableIterator<Scope> {
+    yield this.platform;
+    for (const a of this.accounts.values()) yield a.scope;
+  }
+
+  /** Forgets every object, event, fault and scheduled task; keeps settings, endpoints configured at start are re-added by the caller. */
+  reset(): void {
+    this.clock.clear();
+    this.faults.clear();
+    this.delivery.stop();
+    this.idempotency.clear();
+    this.platform = new Scope(null);
+    this.accounts = new Map();
+    this.pageIndex = new Map();
+    this.endpointSecrets = new Map();
+  }
+}

@@ -1,0 +1,31 @@
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { usingPostgres } from './support/test-database.js';
+
+describe(`the service on ${usingPostgres() ? 'PostgreSQL' : 'embedded PGlite'}`, () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('answers /health with the database up', async () => {
+    const res = await t.http().get('/health').expect(200);
+    expect(res.body).toMatchObject({ status: 'ok', info: { database: { status: 'up' } } });
+  });
+
+  it('publishes the OpenAPI document with every route and the auth schemes', async () => {
+    const res = await t.http().get('/docs-json').expect(200);
+    const paths = Object.keys(res.body.paths);
+    expect(paths).toEqual(expect.arrayContaining(['/health', '/admin/merchants', '/admin/applications', '/admin/applications/{application_id}/api-keys']));
+    expect(Object.keys(res.body.components.securitySchemes)).toEqual(expect.arrayContaining(['account-jwt', 'partner-api-key', 'admin-token']));
+    const html = await t.http().get('/docs').expect(200);
+    expect(html.text).toContain('swagger');
+  });
+
+  it('creates the platform merchant and the default application on a fresh start', async () => {
+    const merchants = await t.admin(t.http().get('/admin/merchants')).expect(200);
+    expect(merchants.body.data).toEqual([expect.objectContaining({ id: 'platform', charge_model: 'platform', stripe_account_id: null })]);
+    const app = await t.admin(t.http().get('/admin/applications/default')).expect(200);
+    expect(app.body).toMatchObject({ id: 'default', merchant_id: 'platform', webhook_secrets_active: 1 });
+  });
+});

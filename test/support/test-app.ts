@@ -1,0 +1,63 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { SignJWT } from 'jose';
+import supertest from 'supertest';
+import type { AppModuleOptions } from '../../src/app.module.js';
+import { createApp } from '../../src/bootstrap.js';
+import { loadConfig, type AppConfig } from '../../src/infra/config/config.js';
+import { createTestDatabase } from './test-database.js';
+
+export const TEST_JWT_SECRET = 'test-jwt-secret-that-is-long-enough-0123456789';
+export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+
+export interface TestApp {
+  app: NestExpressApplication;
+  config: AppConfig;
+  /** supertest against the running HTTP server */
+  http: () => supertest.Agent;
+  baseUrl: string;
+  admin: (req: supertest.Test) => supertest.Test;
+  close(): Promise<void>;
+}
+
+/**
+ * Boots the real application (real HTTP server, real migrations) on a database of its own:
+ * a fresh PostgreSQL database when DATABASE_URL is set, in-memory PGlite otherwise.
+ */
+export async function startTestApp(env: Record<string, string> = {}, options: AppModuleOptions = {}): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    JWT_SECRET: TEST_JWT_SECRET,
+    ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+    DATABASE_URL: database?.url ?? '',
+    DATABASE_POOL_MAX: '4',
+    ...env,
+  });
+  const app = await createApp(config, options);
+  await app.listen(0, '127.0.0.1');
+  const baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  const agent = supertest.agent(app.getHttpServer());
+  return {
+    app,
+    config,
+    baseUrl,
+    http: () => agent,
+    admin: (req) => req.set('authorization', `Bearer ${config.ADMIN_TOKEN}`),
+    async close() {
+      await app.close();
+      await database?.drop();
+    },
+  };
+}
+
+/** An HS256 account token signed with the test secret. */
+export async function accountToken(claims: Record<string, unknown>, options: { secret?: string; expiresIn?: string | number } = {}): Promise<string> {
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuedAt()
+    .setExpirationTime(options.expiresIn ?? '1h')
+    .sign(new TextEncoder().encode(options.secret ?? TEST_JWT_SECRET));
+}
