@@ -1,4 +1,4 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { AuthModule } from './infra/auth/auth.module.js';
 import { Clock, SystemClock } from './infra/clock/clock.js';
@@ -13,6 +13,8 @@ import { TenancyModule } from './tenancy/tenancy.module.js';
 export interface AppModuleOptions {
   /** Replaces the system clock (tests and local mode move time with the Stripe emulator). */
   clock?: Clock;
+  /** Extra modules mounted next to the application's own (tests add probe routes this way). */
+  imports?: Array<Type | DynamicModule>;
 }
 
 @Module({})
@@ -21,7 +23,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [ConfigModule.forRoot(config), loggingModule(config), databaseModule(config), HealthModule, AuthModule, TenancyModule],
+      imports: [ConfigModule.forRoot(config), loggingModule(config), databaseModule(config), HealthModule, AuthModule, TenancyModule, ...(options.imports ?? [])],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: Clock, useValue: options.clock ?? new SystemClock() },

@@ -1,6 +1,4 @@
 import { ConfigError, loadConfig, usesDevelopmentDefaults } from './infra/config/config.js';
-import { createApp } from './bootstrap.js';
-import { databaseKind } from './infra/database/orm-options.js';
 
 /**
  * `npm start`. With no configuration it runs the whole product on one machine (embedded PGlite);
@@ -17,6 +15,8 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  // Loaded only once the configuration is known to be good, so that a bad one fails in an instant.
+  const [{ createApp }, { databaseKind }] = await Promise.all([import('./bootstrap.js'), import('./infra/database/orm-options.js')]);
   const app = await createApp(config);
   await app.listen(config.PORT, config.HOST);
   const url = (await app.getUrl()).replace('[::1]', 'localhost').replace('0.0.0.0', 'localhost');

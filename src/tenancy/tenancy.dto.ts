@@ -11,7 +11,6 @@ import {
   Length,
   Matches,
   Max,
-  MaxLength,
   Min,
 } from 'class-validator';
 import { CHARGE_MODELS, type ChargeModel } from './merchant.entity.js';

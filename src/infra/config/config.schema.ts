@@ -17,12 +17,6 @@ const integer = (min: number, max = Number.MAX_SAFE_INTEGER) => (raw: string) =>
   if (n < min || n > max) throw new Error(`must be between ${min} and ${max}`);
   return n;
 };
-const bool = (raw: string) => {
-  const v = raw.trim().toLowerCase();
-  if (['true', '1', 'yes', 'on'].includes(v)) return true;
-  if (['false', '0', 'no', 'off'].includes(v)) return false;
-  throw new Error('must be true or false');
-};
 const text = (raw: string) => raw;
 const oneOf =
   <T extends string>(...values: T[]) =>

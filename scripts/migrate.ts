@@ -1,0 +1,35 @@
+/**
+ * `npm run migrate`: applies pending migrations to the configured database (the service also does
+ * this at start-up). `npm run migrate -- --check` only reports whether any are pending (exit 1 if so).
+ */
+import { MikroORM } from '@mikro-orm/core';
+import { ConfigError, loadConfig } from '../src/infra/config/config.js';
+import { databaseKind, ormOptions } from '../src/infra/database/orm-options.js';
+
+async function main(): Promise<number> {
+  const config = loadConfig();
+  const orm = await MikroORM.init({ ...ormOptions(config), logger: () => undefined });
+  try {
+    const pending = await orm.migrator.getPending();
+    if (process.argv.includes('--check')) {
+      console.log(pending.length ? `pending: ${pending.map((m) => m.name).join(', ')}` : 'up to date');
+      return pending.length ? 1 : 0;
+    }
+    if (databaseKind(config) === 'pglite' && !config.DATA_DIR) {
+      console.error('warning: no DATABASE_URL or DATA_DIR: migrating a throw-away in-memory database');
+    }
+    const applied = await orm.migrator.up();
+    console.log(applied.length ? `applied: ${applied.map((m) => m.name).join(', ')}` : 'up to date');
+    return 0;
+  } finally {
+    await orm.close(true);
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof ConfigError ? error.message : `migrate failed: ${(error as Error).message}`);
+    process.exit(1);
+  },
+);

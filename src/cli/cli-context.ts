@@ -1,0 +1,35 @@
+import 'reflect-metadata';
+import { MikroORM } from '@mikro-orm/core';
+import type { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { AppModule } from '../app.module.js';
+import type { AppConfig } from '../infra/config/config.js';
+import { TenancyService } from '../tenancy/tenancy.service.js';
+
+export interface CliContext {
+  app: INestApplicationContext;
+  tenancy: TenancyService;
+  close(): Promise<void>;
+}
+
+/**
+ * The service without its HTTP server, for command-line tools: the same modules and services,
+ * with the same start-up work as `createApp` (pending migrations, default merchant and application).
+ */
+export async function openCliContext(config: AppConfig): Promise<CliContext> {
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: false });
+  try {
+    await app.get(MikroORM).migrator.up();
+    const tenancy = app.get(TenancyService);
+    await tenancy.ensureDefaults(config.DEFAULT_APPLICATION_ID);
+    return { app, tenancy, close: () => app.close() };
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+}
+
+/** The embedded default without DATA_DIR keeps nothing: a command run against it changes nothing that lasts. */
+export function usesThrowAwayDatabase(config: Pick<AppConfig, 'DATABASE_URL' | 'DATA_DIR'>): boolean {
+  return !config.DATABASE_URL && !config.DATA_DIR;
+}
