@@ -8,6 +8,7 @@ import { databaseModule } from './infra/database/database.module.js';
 import { AllExceptionsFilter } from './infra/errors/all-exceptions.filter.js';
 import { HealthModule } from './infra/health/health.module.js';
 import { loggingModule } from './infra/logging/logging.module.js';
+import { StripeModule } from './infra/stripe/stripe.module.js';
 import { TenancyModule } from './tenancy/tenancy.module.js';
 
 export interface AppModuleOptions {
@@ -23,7 +24,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [ConfigModule.forRoot(config), loggingModule(config), databaseModule(config), HealthModule, AuthModule, TenancyModule, ...(options.imports ?? [])],
+      imports: [ConfigModule.forRoot(config), loggingModule(config), databaseModule(config), StripeModule.forRoot(stripeConnection(config)), HealthModule, AuthModule, TenancyModule, ...(options.imports ?? [])],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: Clock, useValue: options.clock ?? new SystemClock() },
@@ -31,4 +32,15 @@ export class AppModule {
       exports: [Clock],
     };
   }
+}
+
+/** The platform's Stripe connection; `main.ts` fills in the bundled emulator when no key is configured. */
+function stripeConnection(config: AppConfig) {
+  return {
+    // Without a key (tests that never call Stripe) the client exists but every call fails as "Stripe unavailable".
+    secretKey: config.STRIPE_SECRET_KEY || 'sk_test_not_configured',
+    ...(config.STRIPE_API_BASE ? { apiBase: config.STRIPE_API_BASE } : {}),
+    timeoutMs: config.STRIPE_TIMEOUT_MS,
+    maxNetworkRetries: config.STRIPE_MAX_NETWORK_RETRIES,
+  };
 }

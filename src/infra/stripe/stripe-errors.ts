@@ -1,0 +1,36 @@
+import { HttpStatus } from '@nestjs/common';
+import Stripe from 'stripe';
+import { AppError } from '../errors/app-error.js';
+
+/**
+ * What a Stripe failure means for our caller. Stripe refusing the request (a declined card, a
+ * parameter Stripe rejects) is 422; Stripe being unreachable, overloaded or failing is 502/503;
+ * a broken key is our fault, not the caller's, and is reported as 502 without details.
+ */
+export function toAppError(error: unknown): AppError {
+  if (!(error instanceof Stripe.errors.StripeError)) {
+    return new AppError(HttpStatus.BAD_GATEWAY, 'stripe_unavailable', 'Stripe could not be reached.');
+  }
+  if (error instanceof Stripe.errors.StripeCardError) {
+    return new AppError(HttpStatus.UNPROCESSABLE_ENTITY, 'stripe_card_error', error.message, { stripe_code: error.code, decline_code: error.decline_code });
+  }
+  if (error instanceof Stripe.errors.StripeIdempotencyError) {
+    return new AppError(HttpStatus.CONFLICT, 'idempotency_conflict', 'The same request was already made with other parameters.');
+  }
+  if (error instanceof Stripe.errors.StripeRateLimitError) {
+    return new AppError(HttpStatus.SERVICE_UNAVAILABLE, 'stripe_rate_limited', 'Stripe is limiting our requests; try again shortly.');
+  }
+  if (error instanceof Stripe.errors.StripeConnectionError || error instanceof Stripe.errors.StripeAPIError) {
+    return new AppError(HttpStatus.BAD_GATEWAY, 'stripe_unavailable', 'Stripe could not be reached or failed; try again.');
+  }
+  if (error instanceof Stripe.errors.StripeAuthenticationError || error instanceof Stripe.errors.StripePermissionError) {
+    return new AppError(HttpStatus.BAD_GATEWAY, 'stripe_misconfigured', 'The service cannot use its Stripe account; an operator has to fix its configuration.');
+  }
+  if (error instanceof Stripe.errors.StripeInvalidRequestError) {
+    if (error.code === 'resource_missing') {
+      return new AppError(HttpStatus.NOT_FOUND, 'stripe_resource_missing', error.message, { param: error.param });
+    }
+    return new AppError(HttpStatus.UNPROCESSABLE_ENTITY, 'stripe_invalid_request', error.message, { stripe_code: error.code, param: error.param });
+  }
+  return new AppError(HttpStatus.BAD_GATEWAY, 'stripe_error', 'Stripe answered with an unexpected error.');
+}
