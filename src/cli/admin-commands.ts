@@ -35,7 +35,6 @@ interface Command {
 }
 
 const MERCHANT_SETTINGS: Record<string, FlagSpec> = {
-  'display-name': { field: 'display_name', kind: 'string', help: 'NAME' },
   fee: { field: 'application_fee_percent', kind: 'number', help: 'PERCENT' },
   country: { field: 'country', kind: 'string', help: 'JP' },
   currency: { field: 'default_currency', kind: 'string', help: 'jpy' },
@@ -57,11 +56,11 @@ export const COMMANDS: Record<string, Command> = {
   'merchants create': {
     args: [],
     flags: {
-      id: { field: 'id', kind: 'string', help: 'ID' },
+      'display-name': { field: 'display_name', kind: 'string', help: 'NAME', required: true },
       'charge-model': { field: 'charge_model', kind: 'string', help: 'platform|direct|destination', required: true },
       'stripe-account': { field: 'stripe_account_id', kind: 'string', help: 'acct_... (direct and destination)' },
       ...MERCHANT_SETTINGS,
-      'display-name': { field: 'display_name', kind: 'string', help: 'NAME', required: true },
+      id: { field: 'id', kind: 'string', help: 'ID (default: from the display name)' },
     },
     dto: CreateMerchantDto,
     summary: 'Create a merchant (the platform or a connected account)',
@@ -69,7 +68,7 @@ export const COMMANDS: Record<string, Command> = {
   },
   'merchants update': {
     args: ['MERCHANT_ID'],
-    flags: MERCHANT_SETTINGS,
+    flags: { 'display-name': { field: 'display_name', kind: 'string', help: 'NAME' }, ...MERCHANT_SETTINGS },
     dto: UpdateMerchantDto,
     summary: 'Change a merchant',
     run: (t, [id], dto: UpdateMerchantDto) => t.updateMerchant(id!, dto),
@@ -133,7 +132,7 @@ export interface ParsedCommand {
 
 /** Reads argv into a command and its validated input. Throws UsageError or AppError('validation_failed'). */
 export async function parseCommand(argv: string[]): Promise<ParsedCommand | 'help'> {
-  if (argv.length === 0 || argv.some((a) => a === 'help' || a === '--help' || a === '-h')) return 'help';
+  if (argv.length === 0 || argv[0] === 'help' || argv.includes('--help') || argv.includes('-h')) return 'help';
   const name = `${argv[0]} ${argv[1] ?? ''}`.trim();
   const command = COMMANDS[name];
   if (!command) {
@@ -149,10 +148,12 @@ export async function parseCommand(argv: string[]): Promise<ParsedCommand | 'hel
       strict: true,
     });
   } catch (error) {
-    throw new UsageError(`${(error as Error).message.split('\n')[0]} (see "npm run admin -- help")`);
+    const unknown = /^Unknown option '([^']+)'/.exec((error as Error).message);
+    const problem = unknown ? `unknown flag ${unknown[1]}` : (error as Error).message.split(/\.\s|\n/)[0];
+    throw new UsageError(`${problem}; expected: ${usageLine(name, command)}`);
   }
   if (parsed.positionals.length !== command.args.length) {
-    throw new UsageError(`usage: ${usageLine(name, command)}`);
+    throw new UsageError(`wrong arguments; expected: ${usageLine(name, command)}`);
   }
   if (!command.dto) return { name, command, args: parsed.positionals };
   const plain: Record<string, unknown> = {};

@@ -21,6 +21,7 @@ import type {
 } from './tenancy.dto.js';
 
 export const PLATFORM_MERCHANT_ID = 'platform';
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Merchants, applications, their catalogs, webhook secrets and partner API keys. */
 @Injectable()
@@ -252,7 +253,8 @@ export class TenancyService {
 
   async revokeApiKey(applicationId: string, keyId: string): Promise<ApiKeyResponse> {
     const em = this.em.fork();
-    const row = await em.findOne(PartnerApiKey, { id: keyId, application: applicationId });
+    // Key ids are UUIDs: anything else names no key (and PostgreSQL would refuse to compare it).
+    const row = UUID_PATTERN.test(keyId) ? await em.findOne(PartnerApiKey, { id: keyId, application: applicationId }) : null;
     if (!row) throw AppError.notFound('api_key_not_found', `No API key "${keyId}" for application "${applicationId}".`);
     row.revokedAt ??= this.clock.now();
     await em.flush();
