@@ -1,0 +1,64 @@
+import { AuthProbeModule } from './support/auth-probe.module.js';
+import { accountToken, startTestApp, type TestApp } from './support/test-app.js';
+import { usingPostgres } from './support/test-database.js';
+
+/*
+ * A file of its own on purpose: nestjs-pino builds one pino-http instance per module registry
+ * (the first app started wins, later apps in the same file reuse its level and destination).
+ * Here the only app is the one logging at info.
+ */
+const bearer = (token: string) => `Bearer ${token}`;
+
+describe(`secrets in the request log on ${usingPostgres() ? 'PostgreSQL' : 'embedded PGlite'}`, () => {
+  let t: TestApp;
+  const lines: string[] = [];
+  const originalWrite = process.stdout.write;
+
+  beforeAll(async () => {
+    // Installed before the app starts: pino then writes through process.stdout instead of its own fd stream.
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      lines.push(...String(chunk).split('\n').filter((l) => l.trim() !== ''));
+      return true;
+    }) as typeof process.stdout.write;
+    try {
+      t = await startTestApp({ LOG_LEVEL: 'info' }, { imports: [AuthProbeModule] });
+    } catch (error) {
+      process.stdout.write = originalWrite;
+      throw error;
+    }
+  });
+  afterAll(async () => {
+    try {
+      await t?.close();
+    } finally {
+      process.stdout.write = originalWrite;
+    }
+  });
+
+  it('logs the request id but never the bearer token, the API key or the admin token', async () => {
+    const issued = await t.admin(t.http().post('/admin/applications/default/api-keys')).send({ name: 'logged' }).expect(201);
+    const apiKey: string = issued.body.key;
+    const token = await accountToken({ acc: 'ACME', role: 'owner' });
+    const badToken = await accountToken({ acc: 'ACME' }, { secret: 'another-secret-that-is-long-enough-0123456789' });
+    lines.length = 0;
+
+    await t.http().get('/probe/accounts/ACME').set('authorization', bearer(token)).set('x-request-id', 'req-account-0001').expect(200);
+    await t.http().get('/probe/accounts/ACME').set('authorization', bearer(badToken)).set('x-request-id', 'req-badtoken-0002').expect(401);
+    await t.http().get('/probe/applications/default/partner').set('authorization', bearer(apiKey)).set('x-request-id', 'req-partner-0003').expect(200);
+    await t.http().get('/probe/applications/default/partner').set('x-api-key', apiKey).set('x-request-id', 'req-apikey-0004').expect(200);
+    await t.admin(t.http().get('/probe/admin')).set('x-request-id', 'req-admin-0005').expect(200);
+    await t.http().get('/probe/admin').set('authorization', bearer(`${t.config.ADMIN_TOKEN}-wrong`)).set('x-request-id', 'req-badadmin-0006').expect(401);
+
+    const log = lines.join('\n');
+    for (const id of ['req-account-0001', 'req-badtoken-0002', 'req-partner-0003', 'req-apikey-0004', 'req-admin-0005', 'req-badadmin-0006']) {
+      expect(log).toContain(id);
+    }
+    expect(log).toContain('[redacted]');
+    for (const secret of [token, badToken, apiKey, t.config.ADMIN_TOKEN]) {
+      expect(log).not.toContain(secret);
+    }
+    // Not even a recognisable piece of a token (its signature) or of the key.
+    expect(log).not.toContain(token.split('.')[2]);
+    expect(log).not.toContain(apiKey.slice(-16));
+  });
+});
