@@ -17,6 +17,12 @@ const integer = (min: number, max = Number.MAX_SAFE_INTEGER) => (raw: string) =>
   if (n < min || n > max) throw new Error(`must be between ${min} and ${max}`);
   return n;
 };
+const bool = (raw: string) => {
+  const v = raw.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(v)) return true;
+  if (['false', '0', 'no', 'off'].includes(v)) return false;
+  throw new Error('must be true or false');
+};
 const text = (raw: string) => raw;
 const oneOf =
   <T extends string>(...values: T[]) =>
@@ -78,6 +84,12 @@ export const CONFIG_SCHEMA = {
   JWT_OWNER_ROLE: { description: 'Role value that may change billing (mutations)', default: 'owner', parse: text },
   ADMIN_TOKEN: { description: 'Bearer token of the admin API (at least 24 characters). Required outside development', default: '', parse: optional(minLength(24)), secret: true },
   WEBHOOK_TOLERANCE_SECONDS: { description: 'Largest age of a Stripe-Signature timestamp', default: '300', parse: integer(1, 86400) },
+  WEBHOOK_WORKER_ENABLED: { description: 'Whether this instance applies stored webhook events (turn off on instances that only receive)', default: 'true', parse: bool },
+  WEBHOOK_WORKER_CONCURRENCY: { description: 'Event batches applied at once by this instance', default: '2', parse: integer(1, 32) },
+  WEBHOOK_WORKER_BATCH_SIZE: { description: 'Events claimed per batch (one transaction, one savepoint per event)', default: '25', parse: integer(1, 500) },
+  WEBHOOK_WORKER_POLL_MS: { description: 'How often an idle worker looks for due events (new events also wake it at once)', default: '500', parse: integer(10, 60000) },
+  WEBHOOK_MAX_ATTEMPTS: { description: 'Attempts before an event is marked dead (replayable from the admin API)', default: '8', parse: integer(1, 100) },
+  WEBHOOK_RETRY_BASE_SECONDS: { description: 'First retry delay; doubles with each attempt (with jitter), at most 6 hours', default: '10', parse: integer(1, 3600) },
   WEBHOOK_SECRET_OVERLAP_HOURS: { description: 'How long a rotated webhook secret stays valid next to the new one', default: '24', parse: integer(0, 24 * 30) },
 } as const satisfies Record<string, VariableSpec>;
 

@@ -1,0 +1,88 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { EntityManager } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/sql';
+
+/** Customer metadata keys that name the account: ours, and the one the freee app store sets. */
+export const ACCOUNT_METADATA_KEYS = ['account_id', 'f_company_id'] as const;
+
+export function accountFromMetadata(metadata: Record<string, string> | null | undefined): string | null {
+  for (const key of ACCOUNT_METADATA_KEYS) {
+    const value = metadata?.[key];
+    if (typeof value === 'string' && value.trim() !== '') return value.trim();
+  }
+  return null;
+}
+
+export interface CustomerFacts {
+  stripeAccount: string;
+  customerId: string;
+  email?: string | null;
+  name?: string | null;
+}
+
+const sql = (em: EntityManager) => em as SqlEntityManager;
+
+/**
+ * Subscription Identity: which Stripe customer stands for an account, per Stripe account.
+ * A link, once made, is not moved to another account silently: a customer already linked to one
+ * account stays with it (and the conflict is logged), so a forged metadata value cannot take over
+ * another company's billing.
+ */
+@Injectable()
+export class IdentityService {
+  private readonly logger = new Logger(IdentityService.name);
+
+  async accountOf(em: EntityManager, stripeAccount: string, customerId: string): Promise<string | null> {
+    const rows = await sql(em).execute<{ account_id: string }[]>(
+      'select account_id from identities where stripe_account = ? and stripe_customer_id = ?',
+      [stripeAccount, customerId],
+    );
+    return rows[0]?.account_id ?? null;
+  }
+
+  async customerOf(em: EntityManager, accountId: string, stripeAccount: string): Promise<{ customerId: string; email: string | null; name: string | null; deleted: boolean } | null> {
+    const rows = await sql(em).execute<{ stripe_customer_id: string; email: string | null; name: string | null; deleted_at: Date | null }[]>(
+      'select stripe_customer_id, email, name, deleted_at from identities where account_id = ? and stripe_account = ?',
+      [accountId, stripeAccount],
+    );
+    const row = rows[0];
+    return row ? { customerId: row.stripe_customer_id, email: row.email, name: row.name, deleted: row.deleted_at !== null } : null;
+  }
+
+  /** Links an account to a customer; returns the account the customer is linked to afterwards. */
+  async link(em: EntityManager, accountId: string, customer: CustomerFacts): Promise<string> {
+    const existing = await this.accountOf(em, customer.stripeAccount, customer.customerId);
+    if (existing && existing !== accountId) {
+      this.logger.warn(`customer ${customer.customerId} is linked to another account; link to ${accountId} refused`);
+      return existing;
+    }
+    // One customer per account and Stripe account: a newer customer (e.g. after the old one was deleted) replaces the link.
+    await sql(em).execute(
+      `insert into identities (id, account_id, stripe_account, stripe_customer_id, email, name, deleted_at, created_at, updated_at)
+       values (?, ?, ?, ?, ?, ?, null, now(), now())
+       on conflict (account_id, stripe_account) do update set
+         stripe_customer_id = excluded.stripe_customer_id,
+         email = coalesce(excluded.email, identities.email),
+         name = coalesce(excluded.name, identities.name),
+         deleted_at = null, updated_at = now()`,
+      [crypto.randomUUID(), accountId, customer.stripeAccount, customer.customerId, customer.email ?? null, customer.name ?? null],
+    );
+    return accountId;
+  }
+
+  /** Keeps email and name current (customer.updated). */
+  async updateCustomer(em: EntityManager, customer: CustomerFacts): Promise<void> {
+    await sql(em).execute(
+      'update identities set email = ?, name = ?, updated_at = now() where stripe_account = ? and stripe_customer_id = ?',
+      [customer.email ?? null, customer.name ?? null, customer.stripeAccount, customer.customerId],
+    );
+  }
+
+  /** customer.deleted: the link stays for history but no longer resolves for new purchases. */
+  async markDeleted(em: EntityManager, stripeAccount: string, customerId: string, at: Date): Promise<void> {
+    await sql(em).execute(
+      'update identities set deleted_at = ?, updated_at = now() where stripe_account = ? and stripe_customer_id = ?',
+      [at, stripeAccount, customerId],
+    );
+  }
+}

@@ -1,0 +1,144 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/sql';
+import { accessUntil } from './access-policy.js';
+import type { InvoiceRow, SubscriptionRow } from './stripe-objects.js';
+
+/** Where a mirrored object belongs: its Stripe account, merchant, application and account. */
+export interface MirrorContext {
+  stripeAccount: string;
+  merchantId: string | null;
+  applicationId: string | null;
+  accountId: string | null;
+}
+
+/**
+ * How a write compares with what is stored (the ordering rule, see src/webhooks/README.md):
+ * `newer` writes only over an older version; `at-least` also over the same version (used for
+ * objects just fetched from Stripe, which are the truth at that moment).
+ */
+export type VersionMode = 'newer' | 'at-least';
+
+const sql = (em: EntityManager) => em as SqlEntityManager;
+
+/**
+ * Writes the subscription mirror with plain SQL: one conditional upsert per object, guarded by the
+ * stored version so that two workers (or a worker and the reconciler) racing on one subscription
+ * cannot let the older state win. No foreign keys between mirrored tables: events come in any order.
+ */
+@Injectable()
+export class SubscriptionMirrorRepository {
+  /** Stored version of a subscription (0 when it is not mirrored yet). */
+  async versionOf(em: EntityManager, subscriptionId: string): Promise<number | undefined> {
+    const rows = await sql(em).execute<{ stripe_version: string }[]>('select stripe_version from subscriptions where id = ?', [subscriptionId]);
+    return rows[0] ? Number(rows[0].stripe_version) : undefined;
+  }
+
+  /** Upserts the subscription and its items if `version` passes the guard; returns whether it was written. */
+  async upsertSubscription(em: EntityManager, row: SubscriptionRow, ctx: MirrorContext, version: number, mode: VersionMode, raw: unknown): Promise<boolean> {
+    const guard = mode === 'newer' ? '<' : '<=';
+    const written = await sql(em).execute<{ id: string }[]>(
+      `insert into subscriptions (id, stripe_account, merchant_id, application_id, account_id, customer_id, status, cancel_at_period_end,
+         cancel_at, canceled_at, ended_at, current_period_start, current_period_end, trial_start, trial_end, latest_invoice_id,
+         stripe_created, stripe_version, metadata, raw, missing_in_stripe_at, created_at, updated_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, null, now(), now())
+       on conflict (id) do update set
+         stripe_account = excluded.stripe_account,
+         merchant_id = coalesce(excluded.merchant_id, subscriptions.merchant_id),
+         application_id = coalesce(excluded.application_id, subscriptions.application_id),
+         account_id = coalesce(excluded.account_id, subscriptions.account_id),
+         customer_id = excluded.customer_id, status = excluded.status, cancel_at_period_end = excluded.cancel_at_period_end,
+         cancel_at = excluded.cancel_at, canceled_at = excluded.canceled_at, ended_at = excluded.ended_at,
+         current_period_start = excluded.current_period_start, current_period_end = excluded.current_period_end,
+         trial_start = excluded.trial_start, trial_end = excluded.trial_end, latest_invoice_id = excluded.latest_invoice_id,
+         stripe_created = excluded.stripe_created, stripe_version = excluded.stripe_version, metadata = excluded.metadata,
+         raw = excluded.raw, missing_in_stripe_at = null, updated_at = now()
+       where subscriptions.stripe_version ${guard} excluded.stripe_version
+       returning id`,
+      [
+        row.id, ctx.stripeAccount, ctx.merchantId, ctx.applicationId, ctx.accountId, row.customerId, row.status, row.cancelAtPeriodEnd,
+        row.cancelAt, row.canceledAt, row.endedAt, row.currentPeriodStart, row.currentPeriodEnd, row.trialStart, row.trialEnd, row.latestInvoiceId,
+        row.stripeCreated, version, JSON.stringify(row.metadata), JSON.stringify(raw),
+      ],
+    );
+    if (written.length === 0) return false;
+    await this.replaceItems(em, row);
+    return true;
+  }
+
+  private async replaceItems(em: EntityManager, row: SubscriptionRow): Promise<void> {
+    await sql(em).execute('delete from subscription_items where subscription_id = ?', [row.id]);
+    if (row.items.length === 0) return;
+    const values = row.items.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+    const params = row.items.flatMap((i) => [i.id, row.id, i.priceId, i.productId, i.quantity, i.usageType, i.currentPeriodStart, i.currentPeriodEnd]);
+    // An item id moves with its subscription, but be safe against a stale row of another subscription.
+    await sql(em).execute(
+      `insert into subscription_items (id, subscription_id, price_id, product_id, quantity, usage_type, current_period_start, current_period_end)
+       values ${values}
+       on conflict (id) do update set subscription_id = excluded.subscription_id, price_id = excluded.price_id, product_id = excluded.product_id,
+         quantity = excluded.quantity, usage_type = excluded.usage_type, current_period_start = excluded.current_period_start, current_period_end = excluded.current_period_end`,
+      params,
+    );
+  }
+
+  /** Upserts an invoice under the same version guard as subscriptions. */
+  async upsertInvoice(em: EntityManager, row: InvoiceRow, stripeAccount: string, version: number, mode: VersionMode): Promise<boolean> {
+    const guard = mode === 'newer' ? '<' : '<=';
+    const written = await sql(em).execute<{ id: string }[]>(
+      `insert into invoices (id, stripe_account, subscription_id, customer_id, status, billing_reason, currency, amount_due, amount_paid,
+         amount_remaining, total, hosted_invoice_url, period_start, period_end, attempt_count, next_payment_attempt, stripe_created,
+         stripe_version, created_at, updated_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), now())
+       on conflict (id) do update set
+         subscription_id = coalesce(excluded.subscription_id, invoices.subscription_id), status = excluded.status,
+         billing_reason = excluded.billing_reason, currency = excluded.currency, amount_due = excluded.amount_due,
+         amount_paid = excluded.amount_paid, amount_remaining = excluded.amount_remaining, total = excluded.total,
+         hosted_invoice_url = excluded.hosted_invoice_url, period_start = excluded.period_start, period_end = excluded.period_end,
+         attempt_count = excluded.attempt_count, next_payment_attempt = excluded.next_payment_attempt,
+         stripe_version = excluded.stripe_version, updated_at = now()
+       where invoices.stripe_version ${guard} excluded.stripe_version
+       returning id`,
+      [
+        row.id, stripeAccount, row.subscriptionId, row.customerId, row.status, row.billingReason, row.currency, row.amountDue, row.amountPaid,
+        row.amountRemaining, row.total, row.hostedInvoiceUrl, row.periodStart, row.periodEnd, row.attemptCount, row.nextPaymentAttempt,
+        row.stripeCreated, version,
+      ],
+    );
+    return written.length > 0;
+  }
+
+  /**
+   * Recomputes `access_until` (and the facts it rests on) of one subscription from the mirror:
+   * its status and period, the latest paid invoice's period end, the first failed renewal
+   * invoice, and the application's grace. Called after any write that can change them.
+   */
+  async refreshAccess(em: EntityManager, subscriptionId: string): Promise<void> {
+    const rows = await sql(em).execute<
+      { status: string; current_period_start: Date | null; current_period_end: Date | null; paid_through: Date | null; first_failed: Date | null; grace_days: number | null; latest_status: string | null }[]
+    >(
+      `select s.status, s.current_period_start, s.current_period_end, a.past_due_grace_days as grace_days,
+         (select max(i.period_end) from invoices i where i.subscription_id = s.id and i.status = 'paid') as paid_through,
+         (select min(i.stripe_created) from invoices i where i.subscription_id = s.id and i.status = 'open' and i.attempt_count > 0) as first_failed,
+         (select i.status from invoices i where i.id = s.latest_invoice_id) as latest_status
+       from subscriptions s left join applications a on a.id = s.application_id
+       where s.id = ?`,
+      [subscriptionId],
+    );
+    const row = rows[0];
+    if (!row) return;
+    const toDate = (v: Date | string | null) => (v === null ? null : new Date(v));
+    const firstFailed = row.status === 'past_due' ? toDate(row.first_failed) : null;
+    const until = accessUntil({
+      status: row.status as never,
+      currentPeriodStart: toDate(row.current_period_start),
+      currentPeriodEnd: toDate(row.current_period_end),
+      paidThrough: toDate(row.paid_through),
+      firstFailedPaymentAt: firstFailed,
+      graceDays: row.grace_days ?? 7,
+    });
+    await sql(em).execute(
+      'update subscriptions set access_until = ?, first_failed_payment_at = ?, latest_invoice_status = ? where id = ?',
+      [until, firstFailed, row.latest_status, subscriptionId],
+    );
+  }
+}

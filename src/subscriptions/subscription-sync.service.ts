@@ -1,0 +1,141 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from '@mikro-orm/core';
+import type Stripe from 'stripe';
+import { accountFromMetadata, IdentityService } from '../identity/identity.service.js';
+import { StripeGateway } from '../infra/stripe/stripe.gateway.js';
+import { PLATFORM_ACCOUNT } from '../identity/identity.entity.js';
+import { invoiceRow, subscriptionRow, idOf } from './stripe-objects.js';
+import { SubscriptionMirrorRepository, type MirrorContext } from './subscription-mirror.repository.js';
+
+/** The merchant and application a Stripe object is being applied for. */
+export interface SyncScope {
+  /** `platform` or the connected account the object lives on. */
+  stripeAccount: string;
+  merchantId: string | null;
+  applicationId: string | null;
+}
+
+export type ApplyOutcome = 'applied' | 'refetched' | 'stale';
+
+/**
+ * Applies Stripe subscription and invoice objects to the mirror under one ordering rule
+ * (documented in src/webhooks/README.md):
+ *
+ * - every stored object carries `stripe_version`, the Stripe time (unix seconds) of the newest
+ *   state written;
+ * - an event newer than the stored version writes its snapshot; an older one is skipped;
+ * - an event of the same second is ambiguous (Stripe sends several per second, in any order), so
+ *   the object is fetched from Stripe and that truth is written at the same version;
+ * - objects fetched on purpose (sync, reconcile) are written at the Stripe time they were read,
+ *   unless an event newer than that was applied meanwhile.
+ */
+@Injectable()
+export class SubscriptionSyncService {
+  constructor(
+    private readonly mirror: SubscriptionMirrorRepository,
+    private readonly identities: IdentityService,
+    private readonly gateway: StripeGateway,
+  ) {}
+
+  /** A subscription snapshot carried by an event created at `eventCreated`. */
+  async applySubscriptionEvent(em: EntityManager, snapshot: Stripe.Subscription, scope: SyncScope, eventCreated: number): Promise<ApplyOutcome> {
+    const stored = await this.mirror.versionOf(em, snapshot.id);
+    if (stored !== undefined && eventCreated < stored) return 'stale';
+    if (stored !== undefined && eventCreated === stored) {
+      const fresh = await this.fetchSubscription(snapshot.id, scope);
+      await this.write(em, fresh, scope, eventCreated, 'at-least');
+      return 'refetched';
+    }
+    await this.write(em, await this.withAllItems(snapshot, scope), scope, eventCreated, 'newer');
+    return 'applied';
+  }
+
+  /** A subscription fetched from Stripe whose state was current at Stripe time `readAt`. */
+  async applyFetchedSubscription(em: EntityManager, subscription: Stripe.Subscription, scope: SyncScope, readAt: number): Promise<boolean> {
+    return this.write(em, await this.withAllItems(subscription, scope), scope, readAt, 'at-least');
+  }
+
+  /** Fetches a subscription (by id) and writes it at `version`; used when an event refers to a subscription not mirrored yet. */
+  async syncSubscriptionById(em: EntityManager, subscriptionId: string, scope: SyncScope, version: number): Promise<void> {
+    const subscription = await this.fetchSubscription(subscriptionId, scope);
+    await this.write(em, subscription, scope, version, 'at-least');
+  }
+
+  /** An invoice snapshot carried by an event; the subscription's access is recomputed. */
+  async applyInvoiceEvent(em: EntityManager, snapshot: Stripe.Invoice, scope: SyncScope, eventCreated: number): Promise<ApplyOutcome> {
+    const row = invoiceRow(snapshot);
+    let outcome: ApplyOutcome = 'applied';
+    let written = await this.mirror.upsertInvoice(em, row, scope.stripeAccount, eventCreated, 'newer');
+    if (!written) {
+      // Same second as the stored state: fetch the truth. Older: keep what is stored.
+      const fresh = await this.gateway.call('invoices.retrieve', (s) => s.invoices.retrieve(row.id, {}, this.gateway.options(this.merchantScope(scope))));
+      written = await this.mirror.upsertInvoice(em, invoiceRow(fresh), scope.stripeAccount, eventCreated, 'at-least');
+      outcome = written ? 'refetched' : 'stale';
+    }
+    if (row.subscriptionId) {
+      if ((await this.mirror.versionOf(em, row.subscriptionId)) === undefined) {
+        // The invoice came before its subscription: fetch the subscription so the account's state is whole.
+        await this.syncSubscriptionById(em, row.subscriptionId, scope, eventCreated);
+      } else {
+        await this.mirror.refreshAccess(em, row.subscriptionId);
+      }
+    }
+    return outcome;
+  }
+
+  /** Writes an invoice that was fetched or expanded from Stripe (sync and reconcile). */
+  async applyFetchedInvoice(em: EntityManager, invoice: Stripe.Invoice, scope: SyncScope, readAt: number): Promise<void> {
+    await this.mirror.upsertInvoice(em, invoiceRow(invoice), scope.stripeAccount, readAt, 'at-least');
+  }
+
+  private async write(em: EntityManager, subscription: Stripe.Subscription, scope: SyncScope, version: number, mode: 'newer' | 'at-least'): Promise<boolean> {
+    const row = subscriptionRow(subscription);
+    const ctx: MirrorContext = {
+      stripeAccount: scope.stripeAccount,
+      merchantId: scope.merchantId,
+      applicationId: subscription.metadata?.application_id || scope.applicationId,
+      accountId: await this.resolveAccount(em, subscription, scope),
+    };
+    const written = await this.mirror.upsertSubscription(em, row, ctx, version, mode, subscription);
+    if (!written) return false;
+    // An expanded latest invoice (sync, reconcile, fetches) is written too, so access reflects it.
+    if (subscription.latest_invoice && typeof subscription.latest_invoice === 'object') {
+      await this.mirror.upsertInvoice(em, invoiceRow(subscription.latest_invoice), scope.stripeAccount, version, 'at-least');
+    }
+    await this.mirror.refreshAccess(em, row.id);
+    return true;
+  }
+
+  /** The account of a subscription: its customer's identity, else the account named in metadata (which then becomes the identity). */
+  private async resolveAccount(em: EntityManager, subscription: Stripe.Subscription, scope: SyncScope): Promise<string | null> {
+    const customerId = idOf(subscription.customer)!;
+    const linked = await this.identities.accountOf(em, scope.stripeAccount, customerId);
+    if (linked) return linked;
+    const customer = typeof subscription.customer === 'object' && !('deleted' in subscription.customer && subscription.customer.deleted) ? (subscription.customer as Stripe.Customer) : undefined;
+    const named = accountFromMetadata(subscription.metadata) ?? accountFromMetadata(customer?.metadata);
+    if (!named) return null;
+    return this.identities.link(em, named, { stripeAccount: scope.stripeAccount, customerId, email: customer?.email ?? null, name: customer?.name ?? null });
+  }
+
+  private async fetchSubscription(id: string, scope: SyncScope): Promise<Stripe.Subscription> {
+    const subscription = await this.gateway.call('subscriptions.retrieve', (s) =>
+      s.subscriptions.retrieve(id, { expand: ['latest_invoice', 'customer'] }, this.gateway.options(this.merchantScope(scope))),
+    );
+    return this.withAllItems(subscription, scope);
+  }
+
+  /** Stripe embeds at most a page of items; a subscription with more is completed from the items list, never trusted half. */
+  private async withAllItems(subscription: Stripe.Subscription, scope: SyncScope): Promise<Stripe.Subscription> {
+    if (!subscription.items?.has_more) return subscription;
+    const items = await this.gateway.call('subscriptionItems.list', (s) =>
+      s.subscriptionItems.list({ subscription: subscription.id, limit: 100 }, this.gateway.options(this.merchantScope(scope))).autoPagingToArray({ limit: 10_000 }),
+    );
+    return { ...subscription, items: { ...subscription.items, data: items, has_more: false } };
+  }
+
+  private merchantScope(scope: SyncScope) {
+    return scope.stripeAccount === PLATFORM_ACCOUNT
+      ? { chargeModel: 'platform' as const }
+      : { chargeModel: 'direct' as const, stripeAccountId: scope.stripeAccount };
+  }
+}

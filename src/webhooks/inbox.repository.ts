@@ -1,0 +1,129 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/sql';
+import type { WebhookEventState } from './webhook-event.entity.js';
+
+export interface InboxInsert {
+  id: string;
+  applicationId: string;
+  stripeAccount: string;
+  type: string;
+  stripeCreated: number;
+  apiVersion: string | null;
+  livemode: boolean;
+  payload: unknown;
+  flag: string | null;
+  receivedAt: Date;
+}
+
+export interface ClaimedEvent {
+  id: string;
+  application_id: string;
+  stripe_account: string;
+  type: string;
+  stripe_created: string;
+  payload: Record<string, unknown>;
+  attempts: number;
+  flag: string | null;
+}
+
+export interface EventSummary {
+  id: string;
+  application_id: string;
+  stripe_account: string;
+  type: string;
+  stripe_created: number;
+  state: WebhookEventState;
+  attempts: number;
+  next_attempt_at: Date;
+  last_error: string | null;
+  flag: string | null;
+  received_at: Date;
+  processed_at: Date | null;
+}
+
+const sql = (em: EntityManager) => em as SqlEntityManager;
+const SUMMARY_COLUMNS = 'id, application_id, stripe_account, type, stripe_created, state, attempts, next_attempt_at, last_error, flag, received_at, processed_at';
+
+/** The webhook inbox in SQL: store once, claim with SKIP LOCKED, record outcomes. */
+@Injectable()
+export class InboxRepository {
+  /** Stores an event unless its id is there already; returns whether it was new. */
+  async insert(em: EntityManager, event: InboxInsert): Promise<boolean> {
+    const rows = await sql(em).execute<{ id: string }[]>(
+      `insert into webhook_events (id, application_id, stripe_account, type, stripe_created, api_version, livemode, payload, state, attempts, next_attempt_at, flag, received_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?::jsonb, 'received', 0, ?, ?, ?)
+       on conflict (id) do nothing
+       returning id`,
+      [event.id, event.applicationId, event.stripeAccount, event.type, event.stripeCreated, event.apiVersion, event.livemode, JSON.stringify(event.payload), event.receivedAt, event.flag, event.receivedAt],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * Claims due events inside the caller's transaction. SKIP LOCKED lets any number of workers, in
+   * any number of instances, take disjoint batches; a crash releases the locks with the
+   * transaction, so nothing claimed is ever lost. Older events first, which makes re-fetches rarer.
+   */
+  async claimDue(em: EntityManager, now: Date, limit: number): Promise<ClaimedEvent[]> {
+    return sql(em).execute<ClaimedEvent[]>(
+      `select id, application_id, stripe_account, type, stripe_created, payload, attempts, flag
+       from webhook_events
+       where state in ('received', 'failed') and next_attempt_at <= ?
+       order by stripe_created, id
+       limit ?
+       for update skip locked`,
+      [now, limit],
+    );
+  }
+
+  async markProcessed(em: EntityManager, id: string, at: Date): Promise<void> {
+    await sql(em).execute(`update webhook_events set state = 'processed', attempts = attempts + 1, processed_at = ?, last_error = null where id = ?`, [at, id]);
+  }
+
+  async markFailed(em: EntityManager, id: string, error: string, nextAttemptAt: Date | null): Promise<void> {
+    await sql(em).execute(
+      `update webhook_events set attempts = attempts + 1, last_error = ?, state = ?, next_attempt_at = coalesce(?, next_attempt_at) where id = ?`,
+      [error.slice(0, 4000), nextAttemptAt ? 'failed' : 'dead', nextAttemptAt, id],
+    );
+  }
+
+  async markDead(em: EntityManager, id: string, error: string, flag: string): Promise<void> {
+    await sql(em).execute(`update webhook_events set state = 'dead', last_error = ?, flag = ? where id = ?`, [error, flag, id]);
+  }
+
+  async list(em: EntityManager, filter: { state?: string; type?: string; applicationId?: string; flag?: string; limit: number; before?: Date }): Promise<EventSummary[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.state) (where.push('state = ?'), params.push(filter.state));
+    if (filter.type) (where.push('type = ?'), params.push(filter.type));
+    if (filter.applicationId) (where.push('application_id = ?'), params.push(filter.applicationId));
+    if (filter.flag) (where.push('flag = ?'), params.push(filter.flag));
+    if (filter.before) (where.push('received_at < ?'), params.push(filter.before));
+    params.push(filter.limit);
+    return sql(em).execute<EventSummary[]>(
+      `select ${SUMMARY_COLUMNS} from webhook_events ${where.length ? `where ${where.join(' and ')}` : ''} order by received_at desc, id desc limit ?`,
+      params,
+    );
+  }
+
+  async get(em: EntityManager, id: string): Promise<(EventSummary & { payload: unknown }) | undefined> {
+    const rows = await sql(em).execute<(EventSummary & { payload: unknown })[]>(`select ${SUMMARY_COLUMNS}, payload from webhook_events where id = ?`, [id]);
+    return rows[0];
+  }
+
+  /** Puts events back in the queue (a replay). Processed events can be replayed on purpose; the ordering rule makes that harmless. */
+  async requeue(em: EntityManager, where: { id?: string; state?: WebhookEventState }, now: Date): Promise<number> {
+    const clause = where.id ? 'id = ?' : 'state = ?';
+    const rows = await sql(em).execute<{ id: string }[]>(
+      `update webhook_events set state = 'received', next_attempt_at = ?, attempts = 0, flag = case when flag = 'unknown_account' then null else flag end where ${clause} returning id`,
+      [now, where.id ?? where.state],
+    );
+    return rows.length;
+  }
+
+  async countByState(em: EntityManager): Promise<Record<string, number>> {
+    const rows = await sql(em).execute<{ state: string; n: string }[]>('select state, count(*) as n from webhook_events group by state');
+    return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
+  }
+}
