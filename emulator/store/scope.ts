@@ -35,8 +35,10 @@ export class Scope {
   readonly subscriptionState = new Map<string, SubscriptionState>();
   /** Checkout line items by session id (Stripe returns them only when expanded). */
   readonly checkoutLineItems = new Map<string, Stripe.LineItem[]>();
-  /** Last announced active entitlement lookup keys by customer, to emit summaries only on change. */
-  readonly entitlementSummaries = new Map<string, string>();
+  /** Last announced active entitlement summary by customer, to emit an event only on change. */
+  readonly entitlementSummaries = new Map<string, Stripe.Entitlements.ActiveEntitlementSummary>();
+  /** Stable active entitlement ids by `customer feature`. */
+  readonly entitlementIds = new Map<string, string>();
 
   constructor(readonly account: string | null) {}
 

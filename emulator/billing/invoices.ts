@@ -1,0 +1,272 @@
+// Invoices of subscriptions: built as drafts from line items, finalized (open), then charged.
+// A charge's outcome comes from the test card (billing/cards.ts). What a failed charge does to
+// the subscription (past_due, retries, dunning) is decided in billing/subscriptions.ts.
+import type Stripe from 'stripe';
+import type { Emulator } from '../emulator.js';
+import { listOf } from '../http/list.js';
+import { newId } from '../store/ids.js';
+import type { Scope } from '../store/scope.js';
+import { decimal } from '../resources/catalog.js';
+import { chargeOutcome, type ChargeOutcome } from './cards.js';
+
+export interface LineInput {
+  item: Stripe.SubscriptionItem;
+  amount: number;
+  quantity: number;
+  description: string;
+  period: { start: number; end: number };
+  proration: boolean;
+  taxRates: Stripe.TaxRate[];
+}
+
+function lineTaxes(amount: number, rates: Stripe.TaxRate[]): Stripe.InvoiceLineItem.Tax[] {
+  return rates.map((rate) => {
+    const pct = rate.percentage / 100;
+    const tax = rate.inclusive ? amount - Math.round(amount / (1 + pct)) : Math.round(amount * pct);
+    return {
+      amount: tax,
+      tax_behavior: rate.inclusive ? 'inclusive' : 'exclusive',
+      tax_rate_details: { tax_rate: rate.id },
+      taxability_reason: 'standard_rated',
+      taxable_amount: rate.inclusive ? amount - tax : amount,
+      type: 'tax_rate_details',
+    };
+  });
+}
+
+export function buildLine(sub: Stripe.Subscription, input: LineInput): Stripe.InvoiceLineItem {
+  const price = input.item.price;
+  return {
+    id: newId('il'),
+    object: 'line_item',
+    amount: input.amount,
+    currency: price.currency,
+    description: input.description,
+    discount_amounts: [],
+    discountable: !input.proration,
+    discounts: [],
+    invoice: null,
+    livemode: false,
+    metadata: {},
+    parent: {
+      type: 'subscription_item_details',
+      invoice_item_details: null,
+      subscription_item_details: {
+        invoice_item: input.proration ? newId('ii') : null,
+        proration: input.proration,
+        proration_details: input.proration ? { credited_items: null } : null,
+        subscription: sub.id,
+        subscription_item: input.item.id,
+      },
+    },
+    period: input.period,
+    pretax_credit_amounts: [],
+    pricing: {
+      type: 'price_details',
+      price_details: { price: price.id, product: typeof price.product === 'string' ? price.product : price.product.id },
+      unit_amount_decimal: price.unit_amount_decimal,
+    },
+    quantity: input.quantity,
+    quantity_decimal: decimal(input.quantity),
+    subscription: sub.id,
+    subtotal: input.amount,
+    taxes: lineTaxes(input.amount, input.taxRates),
+  };
+}
+
+function totals(lines: Stripe.InvoiceLineItem[]) {
+  let subtotal = 0;
+  let exclusive = 0;
+  let inclusive = 0;
+  const byRate = new Map<string, Stripe.Invoice.TotalTax>();
+  for (const line of lines) {
+    subtotal += line.amount;
+    for (const tax of line.taxes ?? []) {
+      if (tax.tax_behavior === 'inclusive') inclusive += tax.amount;
+      else exclusive += tax.amount;
+      const rate = tax.tax_rate_details?.tax_rate ?? '';
+      const agg = byRate.get(rate);
+      if (agg) {
+        agg.amount += tax.amount;
+        agg.taxable_amount = (agg.taxable_amount ?? 0) + (tax.taxable_amount ?? 0);
+      } else byRate.set(rate, { ...tax, tax_rate_details: tax.tax_rate_details ? { ...tax.tax_rate_details } : null });
+    }
+  }
+  const total = subtotal + exclusive;
+  return { subtotal, exclusive, inclusive, total, totalTaxes: [...byRate.values()] };
+}
+
+export function createInvoice(
+  emu: Emulator,
+  scope: Scope,
+  sub: Stripe.Subscription,
+  billingReason: Stripe.Invoice.BillingReason,
+  lines: Stripe.InvoiceLineItem[],
+  period: { start: number; end: number },
+): Stripe.Invoice {
+  const customer = scope.customers.get(sub.customer as string);
+  const id = newId('in');
+  const now = emu.clock.now();
+  const t = totals(lines);
+  const invoice: Stripe.Invoice = {
+    id,
+    object: 'invoice',
+    account_country: 'JP',
+    account_name: null,
+    account_tax_ids: null,
+    amount_due: Math.max(0, t.total),
+    amount_overpaid: 0,
+    amount_paid: 0,
+    amount_remaining: Math.max(0, t.total),
+    amount_shipping: 0,
+    application: null,
+    attempt_count: 0,
+    attempted: false,
+    auto_advance: true,
+    automatic_tax: { disabled_reason: null, enabled: false, liability: null, provider: null, status: null },
+    automatically_finalizes_at: null,
+    billing_reason: billingReason,
+    collection_method: sub.collection_method,
+    created: now,
+    currency: sub.currency,
+    custom_fields: null,
+    customer: sub.customer as string,
+    customer_account: null,
+    customer_address: customer?.address ?? null,
+    customer_email: customer?.email ?? null,
+    customer_name: customer?.name ?? null,
+    customer_phone: customer?.phone ?? null,
+    customer_shipping: null,
+    customer_tax_exempt: customer?.tax_exempt ?? 'none',
+    customer_tax_ids: [],
+    default_payment_method: null,
+    default_source: null,
+    default_tax_rates: sub.default_tax_rates ?? [],
+    description: sub.description,
+    discounts: [],
+    due_date: null,
+    effective_at: null,
+    ending_balance: null,
+    footer: null,
+    from_invoice: null,
+    hosted_invoice_url: null,
+    invoice_pdf: null,
+    issuer: { type: 'self' },
+    last_finalization_error: null,
+    latest_revision: null,
+    lines: listOf(
+      lines.map((l) => ({ ...l, invoice: id })),
+      `/v1/invoices/${id}/lines`,
+    ),
+    livemode: false,
+    metadata: {},
+    next_payment_attempt: null,
+    number: null,
+    on_behalf_of: null,
+    parent: {
+      type: 'subscription_details',
+      quote_details: null,
+      subscription_details: { metadata: { ...sub.metadata }, subscription: sub.id },
+    },
+    payment_settings: { default_mandate: null, payment_method_options: null, payment_method_types: null },
+    period_end: period.end,
+    period_start: period.start,
+    post_payment_credit_notes_amount: 0,
+    pre_payment_credit_notes_amount: 0,
+    receipt_number: null,
+    rendering: null,
+    shipping_cost: null,
+    shipping_details: null,
+    starting_balance: 0,
+    statement_descriptor: null,
+    status: 'draft',
+    status_transitions: { finalized_at: null, marked_uncollectible_at: null, paid_at: null, voided_at: null },
+    subtotal: t.subtotal,
+    subtotal_excluding_tax: t.subtotal - t.inclusive,
+    test_clock: null,
+    total: t.total,
+    total_discount_amounts: [],
+    total_excluding_tax: t.subtotal - t.inclusive,
+    total_pretax_credit_amounts: [],
+    total_taxes: t.totalTaxes,
+    webhooks_delivered_at: now,
+  };
+  scope.invoices.add(invoice);
+  emu.pageIndex.set(id, scope);
+  emu.events.publish(scope, 'invoice.created', invoice);
+  return invoice;
+}
+
+/** draft → open. A zero-amount invoice is paid at once, as in Stripe. */
+export function finalizeInvoice(emu: Emulator, scope: Scope, invoice: Stripe.Invoice): void {
+  const now = emu.clock.now();
+  const customer = scope.customers.get(invoice.customer as string);
+  const seq = customer ? customer.next_invoice_sequence ?? 1 : 1;
+  if (customer) customer.next_invoice_sequence = seq + 1;
+  invoice.status = 'open';
+  invoice.number = `${customer?.invoice_prefix ?? 'EMU'}-${String(seq).padStart(4, '0')}`;
+  invoice.effective_at = now;
+  invoice.status_transitions.finalized_at = now;
+  invoice.hosted_invoice_url = `${emu.publicUrl}/invoice/${invoice.id}`;
+  invoice.invoice_pdf = `${emu.publicUrl}/invoice/${invoice.id}/pdf`;
+  emu.events.publish(scope, 'invoice.finalized', invoice);
+  if (invoice.amount_due === 0) markPaid(emu, scope, invoice);
+}
+
+export function markPaid(emu: Emulator, scope: Scope, invoice: Stripe.Invoice): void {
+  const now = emu.clock.now();
+  invoice.status = 'paid';
+  invoice.amount_paid = invoice.amount_due;
+  invoice.amount_remaining = 0;
+  invoice.next_payment_attempt = null;
+  invoice.status_transitions.paid_at = now;
+  emu.events.publish(scope, 'invoice.paid', invoice);
+  emu.events.publish(scope, 'invoice.payment_succeeded', invoice);
+}
+
+export function voidInvoice(emu: Emulator, scope: Scope, invoice: Stripe.Invoice): void {
+  if (invoice.status !== 'open' && invoice.status !== 'draft') return;
+  invoice.status = 'void';
+  invoice.next_payment_attempt = null;
+  invoice.auto_advance = false;
+  invoice.status_transitions.voided_at = emu.clock.now();
+  emu.events.publish(scope, 'invoice.voided', invoice);
+}
+
+export function markUncollectible(emu: Emulator, scope: Scope, invoice: Stripe.Invoice): void {
+  invoice.status = 'uncollectible';
+  invoice.next_payment_attempt = null;
+  invoice.status_transitions.marked_uncollectible_at = emu.clock.now();
+  emu.events.publish(scope, 'invoice.marked_uncollectible', invoice);
+}
+
+/**
+ * Charges an open invoice with a payment method and publishes the events of the outcome.
+ * `nextAttempt` is the retry time to show on a failure (null when no retry will follow).
+ */
+export function chargeInvoice(
+  emu: Emulator,
+  scope: Scope,
+  invoice: Stripe.Invoice,
+  paymentMethod: string | null,
+  opts: { onSession: boolean; nextAttempt: number | null },
+): ChargeOutcome {
+  const card = paymentMethod ? scope.cards.get(paymentMethod) : undefined;
+  const outcome = chargeOutcome(card, opts.onSession);
+  invoice.attempt_count++;
+  invoice.attempted = true;
+  if (paymentMethod) invoice.default_payment_method = paymentMethod;
+  if (outcome.kind === 'succeeded') {
+    markPaid(emu, scope, invoice);
+    return outcome;
+  }
+  invoice.next_payment_attempt = opts.nextAttempt;
+  if (outcome.kind === 'requires_action') {
+    // A renewal needing 3DS is also a failed automatic payment; a first payment only asks for action.
+    if (invoice.billing_reason !== 'subscription_create') emu.events.publish(scope, 'invoice.payment_failed', invoice);
+    emu.events.publish(scope, 'invoice.payment_action_required', invoice);
+  } else {
+    emu.events.publish(scope, 'invoice.payment_failed', invoice);
+  }
+  return outcome;
+}

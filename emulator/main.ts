@@ -1,0 +1,33 @@
+// `npm run emulator -- --port 12111 [--host 0.0.0.0] [--key sk_test_x] [--webhook http://localhost:3000/hook=whsec_x] [--past-due unpaid]`
+import { startEmulator } from './index.js';
+
+function arg(name: string): string[] {
+  const out: string[] = [];
+  const argv = process.argv.slice(2);
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === `--${name}` && argv[i + 1] !== undefined) out.push(argv[++i]);
+    else if (argv[i].startsWith(`--${name}=`)) out.push(argv[i].slice(name.length + 3));
+  }
+  return out;
+}
+
+const webhookEndpoints = arg('webhook').map((spec) => {
+  const eq = spec.lastIndexOf('=whsec_');
+  return eq > 0 ? { url: spec.slice(0, eq), secret: spec.slice(eq + 1) } : { url: spec };
+});
+const pastDue = arg('past-due')[0];
+
+const running = await startEmulator({
+  port: Number(arg('port')[0] ?? process.env.STRIPE_EMULATOR_PORT ?? 12111),
+  host: arg('host')[0] ?? '127.0.0.1',
+  secretKey: arg('key')[0] ?? process.env.STRIPE_EMULATOR_KEY,
+  webhookEndpoints,
+  pastDueFinalAction: pastDue === 'unpaid' ? 'unpaid' : 'cancel',
+});
+console.log(`Stripe emulator listening on ${running.url} (secret key ${running.secretKey})`);
+for (const ep of running.emulator.platform.webhookEndpoints.values()) {
+  console.log(`  webhook endpoint ${ep.url} secret ${running.emulator.endpointSecrets.get(ep.id)}`);
+}
+const shutdown = () => void running.stop().then(() => process.exit(0));
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);

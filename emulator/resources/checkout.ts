@@ -1,0 +1,272 @@
+// Checkout sessions in subscription mode. The session's `url` is the emulator's own hosted page
+// (pages/checkout.ts); paying there (or `POST /checkout/:id/pay`) creates the customer if
+// needed, the subscription and its first invoice, and completes the session.
+import type Stripe from 'stripe';
+import { chargeOutcome } from '../billing/cards.js';
+import { createSubscription, payInvoice } from '../billing/subscriptions.js';
+import type { Emulator } from '../emulator.js';
+import { errors } from '../http/errors.js';
+import { registerExpandable } from '../http/expand.js';
+import { createdFilter, listOf, pageOf } from '../http/list.js';
+import { Params } from '../http/params.js';
+import { newId } from '../store/ids.js';
+import type { Scope } from '../store/scope.js';
+import { createCustomer } from './customers.js';
+import { paymentMethodForCard } from './payment-methods.js';
+import { applicationFee, transferData } from './subscriptions.js';
+
+/** What the session will create, kept until it is paid (Stripe keeps it server-side too). */
+interface PendingSubscription {
+  metadata: Record<string, string>;
+  applicationFeePercent: number | null;
+  transferData: { destination: string; amount_percent: number | null } | null;
+  trialPeriodDays: number | null;
+  defaultTaxRates: Stripe.TaxRate[];
+  description: string | null;
+}
+
+const pending = new WeakMap<Stripe.Checkout.Session, PendingSubscription>();
+
+registerExpandable('checkout.session', 'line_items', (owner, scope) =>
+  listOf(scope.checkoutLineItems.get(String(owner.id)) ?? [], `/v1/checkout/sessions/${String(owner.id)}/line_items`),
+);
+
+function lineItems(scope: Scope, p: Params): Stripe.LineItem[] {
+  const items = p.list('line_items');
+  if (!items || items.length === 0) throw errors.missing('line_items');
+  return items.map((it, i) => {
+    const price = scope.prices.require(it.reqStr('price'), `line_items[${i}][price]`);
+    if (price.type !== 'recurring') {
+      throw errors.invalid('In `subscription` mode, there must be at least one recurring price in `line_items`.', `line_items[${i}][price]`);
+    }
+    const quantity = it.int('quantity') ?? 1;
+    const amount = (price.unit_amount ?? 0) * quantity;
+    return {
+      id: newId('li'),
+      object: 'item',
+      adjustable_quantity: null,
+      amount_discount: 0,
+      amount_subtotal: amount,
+      amount_tax: 0,
+      amount_total: amount,
+      currency: price.currency,
+      description: scope.products.get(price.product as string)?.name ?? null,
+      metadata: {},
+      price,
+      quantity,
+    };
+  });
+}
+
+export function createCheckoutSession(emu: Emulator, ctx: Parameters<typeof applicationFee>[0]): Stripe.Checkout.Session {
+  const { scope, p } = ctx;
+  const mode = p.oneOf('mode', ['payment', 'setup', 'subscription'] as const);
+  if (!mode) throw errors.missing('mode');
+  if (mode !== 'subscription') throw errors.invalid('The emulator supports mode=subscription only.', 'mode');
+  const customerId = p.str('customer');
+  if (customerId) scope.customers.require(customerId, 'customer');
+  const customerEmail = p.str('customer_email') || null;
+  if (customerId && customerEmail) throw errors.invalid('You may only specify one of these parameters: customer, customer_email.', 'customer_email');
+  const uiMode = p.str('ui_mode');
+  const successUrl = p.str('success_url') || null;
+  if (!successUrl && uiMode !== 'embedded' && uiMode !== 'custom') throw errors.missing('success_url');
+  const items = lineItems(scope, p);
+  const sd = p.obj('subscription_data');
+  const td = sd ? transferData(ctx, sd) : null;
+  const now = emu.clock.now();
+  const expiresAt = p.int('expires_at') ?? now + emu.settings.checkoutExpirySeconds;
+  const id = newId('cs_test', 58);
+  const amount = items.reduce((s, i) => s + i.amount_total, 0);
+  const session: Stripe.Checkout.Session = {
+    id,
+    object: 'checkout.session',
+    adaptive_pricing: null,
+    after_expiration: null,
+    allow_promotion_codes: p.bool('allow_promotion_codes') ?? null,
+    allowed_payment_method_types: null,
+    amount_subtotal: amount,
+    amount_total: amount,
+    automatic_tax: { enabled: false, liability: null, provider: null, status: null },
+    billing_address_collection: null,
+    cancel_url: p.str('cancel_url') || null,
+    client_reference_id: p.str('client_reference_id') || null,
+    client_secret: null,
+    collected_information: null,
+    consent: null,
+    consent_collection: null,
+    created: now,
+    currency: items[0].currency,
+    currency_conversion: null,
+    custom_fields: [],
+    custom_text: { after_submit: null, shipping_address: null, submit: null, terms_of_service_acceptance: null },
+    customer: customerId || null,
+    customer_account: null,
+    customer_creation: customerId ? null : 'always',
+    customer_details: customerEmail ? { address: null, email: customerEmail, name: null, phone: null, tax_exempt: 'none', tax_ids: null, business_name: null, individual_name: null } : null,
+    customer_email: customerEmail,
+    discounts: [],
+    expires_at: expiresAt,
+    integration_identifier: null,
+    invoice: null,
+    invoice_creation: null,
+    livemode: false,
+    locale: (p.str('locale') as Stripe.Checkout.Session.Locale | undefined) ?? null,
+    managed_payments: null,
+    metadata: p.metadata(),
+    mode,
+    origin_context: null,
+    payment_intent: null,
+    payment_link: null,
+    payment_method_collection: 'always',
+    payment_method_configuration_details: null,
+    payment_method_options: {},
+    payment_method_types: ['card'],
+    payment_status: 'unpaid',
+    permissions: null,
+    recovered_from: null,
+    saved_payment_method_options: null,
+    setup_intent: null,
+    shipping_address_collection: null,
+    shipping_cost: null,
+    shipping_options: [],
+    status: 'open',
+    submit_type: null,
+    subscription: null,
+    success_url: successUrl,
+    total_details: { amount_discount: 0, amount_shipping: 0, amount_tax: 0 },
+    ui_mode: (uiMode as Stripe.Checkout.Session.UiMode | undefined) ?? 'hosted',
+    url: `${emu.publicUrl}/checkout/${id}`,
+    wallet_options: null,
+  };
+  pending.set(session, {
+    metadata: sd?.metadata() ?? {},
+    applicationFeePercent: sd ? applicationFee(ctx, sd, td?.destination) : null,
+    transferData: td,
+    trialPeriodDays: sd?.int('trial_period_days') ?? null,
+    defaultTaxRates: (sd?.strings('default_tax_rates') ?? []).map((t) => scope.taxRates.require(t, 'subscription_data[default_tax_rates]')),
+    description: sd?.str('description') || null,
+  });
+  scope.checkoutSessions.add(session);
+  scope.checkoutLineItems.set(id, items);
+  emu.pageIndex.set(id, scope);
+  emu.clock.schedule(expiresAt, `checkout_expire:${id}`, () => {
+    if (session.status === 'open') expireCheckoutSession(emu, scope, session);
+  });
+  return session;
+}
+
+export function expireCheckoutSession(emu: Emulator, scope: Scope, session: Stripe.Checkout.Session): Stripe.Checkout.Session {
+  if (session.status !== 'open') throw errors.invalid(`Only Checkout Sessions with a status of \`open\` can be expired (this one is ${session.status}).`);
+  session.status = 'expired';
+  session.url = null;
+  emu.clock.cancel(`checkout_expire:${session.id}`);
+  emu.events.publish(scope, 'checkout.session.expired', session);
+  return session;
+}
+
+export type CheckoutResult = { status: 'complete'; session: Stripe.Checkout.Session } | { status: 'requires_action'; session: Stripe.Checkout.Session };
+
+function complete(emu: Emulator, scope: Scope, session: Stripe.Checkout.Session, sub: Stripe.Subscription): void {
+  const customer = scope.customers.get(sub.customer as string);
+  session.status = 'complete';
+  session.payment_status = 'paid';
+  session.subscription = sub.id;
+  session.invoice = typeof sub.latest_invoice === 'string' ? sub.latest_invoice : null;
+  session.customer = sub.customer as string;
+  session.url = null;
+  session.customer_details = {
+    address: customer?.address ?? null,
+    email: customer?.email ?? session.customer_email,
+    name: customer?.name ?? null,
+    phone: customer?.phone ?? null,
+    tax_exempt: customer?.tax_exempt ?? 'none',
+    tax_ids: [],
+    business_name: null,
+    individual_name: null,
+  };
+  emu.clock.cancel(`checkout_expire:${session.id}`);
+  emu.events.publish(scope, 'checkout.session.completed', session);
+}
+
+/** The customer pays on the hosted page with a test card. A decline leaves the session open (402). */
+export function payCheckoutSession(emu: Emulator, scope: Scope, session: Stripe.Checkout.Session, card: string, form: { email?: string; name?: string }): CheckoutResult {
+  if (session.status !== 'open') throw errors.invalid(`This Checkout Session is ${session.status}.`);
+  if (session.subscription) throw errors.invalid('This Checkout Session is waiting for authentication; use /authenticate.');
+  const pm = paymentMethodForCard(scope, card);
+  const outcome = chargeOutcome(pm, true);
+  const settings = pending.get(session)!;
+  const trial = settings.trialPeriodDays !== null;
+  if (outcome.kind === 'declined' && !trial) throw errors.card(outcome.declineCode, outcome.message);
+  let customer = typeof session.customer === 'string' ? scope.customers.require(session.customer) : undefined;
+  if (!customer) {
+    const params: Record<string, string> = {};
+    const email = session.customer_email ?? form.email;
+    if (email) params.email = email;
+    if (form.name) params.name = form.name;
+    customer = createCustomerFrom(emu, scope, params);
+  }
+  const items = scope.checkoutLineItems.get(session.id) ?? [];
+  const sub = createSubscription(emu, scope, {
+    customer,
+    items: items.map((li) => ({ price: li.price!, quantity: li.quantity ?? 1, taxRates: null, metadata: {} })),
+    paymentBehavior: 'allow_incomplete',
+    defaultPaymentMethod: pm.id,
+    trialEnd: trial ? emu.clock.now() + settings.trialPeriodDays! * 86_400 : null,
+    defaultTaxRates: settings.defaultTaxRates,
+    metadata: settings.metadata,
+    description: settings.description,
+    applicationFeePercent: settings.applicationFeePercent,
+    transferData: settings.transferData,
+    cancelAtPeriodEnd: false,
+    missingPaymentMethod: 'create_invoice',
+    announceBeforePayment: true,
+  });
+  if (sub.status === 'incomplete') {
+    session.subscription = sub.id;
+    return { status: 'requires_action', session };
+  }
+  complete(emu, scope, session, sub);
+  return { status: 'complete', session };
+}
+
+/** The 3D Secure step of the hosted page: success pays the first invoice, failure leaves it open. */
+export function authenticateCheckoutSession(emu: Emulator, scope: Scope, session: Stripe.Checkout.Session, succeed: boolean): CheckoutResult {
+  const sub = typeof session.subscription === 'string' ? scope.subscriptions.get(session.subscription) : undefined;
+  if (session.status !== 'open' || !sub) throw errors.invalid('This Checkout Session is not waiting for authentication.');
+  if (!succeed) throw errors.card('authentication_required', 'We are unable to authenticate your payment method. Please choose a different payment method and try again.');
+  const pm = sub.default_payment_method as string;
+  const card = scope.cards.get(pm);
+  if (card) card.authenticated = true;
+  const invoice = scope.invoices.require(sub.latest_invoice as string);
+  const outcome = payInvoice(emu, scope, invoice, pm, true);
+  if (outcome.kind !== 'succeeded') throw errors.card('authentication_required', 'Authentication failed.');
+  complete(emu, scope, session, sub);
+  return { status: 'complete', session };
+}
+
+function createCustomerFrom(emu: Emulator, scope: Scope, fields: Record<string, string>): Stripe.Customer {
+  return createCustomer(emu, scope, new Params(fields));
+}
+
+export function checkoutRoutes(emu: Emulator): void {
+  const r = emu.apiRoutes;
+  r.add('POST', '/v1/checkout/sessions', (ctx) => createCheckoutSession(emu, ctx));
+  r.add('GET', '/v1/checkout/sessions/:id', ({ scope, params }) => scope.checkoutSessions.require(params.id));
+  r.add('GET', '/v1/checkout/sessions', ({ scope, p }) => {
+    const customer = p.str('customer');
+    const subscription = p.str('subscription');
+    const status = p.str('status');
+    const created = createdFilter(p);
+    return pageOf(
+      scope.checkoutSessions,
+      p,
+      '/v1/checkout/sessions',
+      (s) => (!customer || s.customer === customer) && (!subscription || s.subscription === subscription) && (!status || s.status === status) && (!created || created(s.created)),
+    );
+  });
+  r.add('GET', '/v1/checkout/sessions/:id/line_items', ({ scope, params }) => {
+    scope.checkoutSessions.require(params.id);
+    return listOf(scope.checkoutLineItems.get(params.id) ?? [], `/v1/checkout/sessions/${params.id}/line_items`);
+  });
+  r.add('POST', '/v1/checkout/sessions/:id/expire', ({ scope, params }) => expireCheckoutSession(emu, scope, scope.checkoutSessions.require(params.id)));
+}

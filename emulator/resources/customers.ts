@@ -1,0 +1,93 @@
+// Customers: create, retrieve, update, list (`email` filter), delete (cancels their subscriptions).
+import type Stripe from 'stripe';
+import { cancelSubscription } from '../billing/subscriptions.js';
+import type { Emulator } from '../emulator.js';
+import { errors } from '../http/errors.js';
+import { createdFilter, pageOf } from '../http/list.js';
+import type { Params } from '../http/params.js';
+import { newId } from '../store/ids.js';
+import type { Scope } from '../store/scope.js';
+import { addressParam, deletedStub, nullableStr, updateWithEvent } from './common.js';
+import { resolvePaymentMethod } from './payment-methods.js';
+
+export function createCustomer(emu: Emulator, scope: Scope, p: Params): Stripe.Customer {
+  const id = p.str('id') || newId('cus', 14);
+  if (scope.customers.get(id)) throw errors.invalid(`Customer already exists.`, 'id', 'resource_already_exists');
+  const settings = p.obj('invoice_settings');
+  const pm = settings?.str('default_payment_method');
+  const customer: Stripe.Customer = {
+    id,
+    object: 'customer',
+    address: addressParam(p.obj('address')),
+    balance: p.int('balance') ?? 0,
+    created: emu.clock.now(),
+    currency: null,
+    default_source: null,
+    delinquent: false,
+    description: p.str('description') || null,
+    discount: null,
+    email: p.str('email') || null,
+    invoice_prefix: id.slice(4, 12).toUpperCase(),
+    invoice_settings: { custom_fields: null, default_payment_method: pm ? resolvePaymentMethod(scope, pm, 'invoice_settings[default_payment_method]') : null, footer: null, rendering_options: null },
+    livemode: false,
+    metadata: p.metadata(),
+    name: p.str('name') || null,
+    next_invoice_sequence: 1,
+    phone: p.str('phone') || null,
+    preferred_locales: p.strings('preferred_locales') ?? [],
+    shipping: null,
+    tax_exempt: p.oneOf('tax_exempt', ['none', 'exempt', 'reverse'] as const) ?? 'none',
+    test_clock: p.str('test_clock') || null,
+  };
+  const payment = p.str('payment_method');
+  if (payment) customer.invoice_settings.default_payment_method = resolvePaymentMethod(scope, payment, 'payment_method');
+  scope.customers.add(customer);
+  emu.events.publish(scope, 'customer.created', customer);
+  return customer;
+}
+
+export function updateCustomer(emu: Emulator, scope: Scope, customer: Stripe.Customer, p: Params): Stripe.Customer {
+  return updateWithEvent(emu, scope, 'customer.updated', customer, () => {
+    customer.email = nullableStr(p, 'email', customer.email);
+    customer.name = nullableStr(p, 'name', customer.name ?? null);
+    customer.description = nullableStr(p, 'description', customer.description);
+    customer.phone = nullableStr(p, 'phone', customer.phone ?? null);
+    customer.metadata = p.metadata('metadata', customer.metadata);
+    if (p.has('preferred_locales')) customer.preferred_locales = p.strings('preferred_locales') ?? [];
+    if (p.has('address')) customer.address = p.isEmpty('address') ? null : addressParam(p.obj('address'), customer.address ?? null);
+    if (p.has('balance')) customer.balance = p.int('balance') ?? 0;
+    const tax = p.oneOf('tax_exempt', ['none', 'exempt', 'reverse'] as const);
+    if (tax) customer.tax_exempt = tax;
+    const settings = p.obj('invoice_settings');
+    if (settings?.has('default_payment_method')) {
+      const pm = settings.str('default_payment_method');
+      customer.invoice_settings = {
+        ...customer.invoice_settings,
+        default_payment_method: pm ? resolvePaymentMethod(scope, pm, 'invoice_settings[default_payment_method]') : null,
+      };
+    }
+  });
+}
+
+export function customerRoutes(emu: Emulator): void {
+  const r = emu.apiRoutes;
+  r.add('POST', '/v1/customers', ({ scope, p }) => createCustomer(emu, scope, p));
+  r.add('GET', '/v1/customers/:id', ({ scope, params }) => scope.customers.require(params.id));
+  r.add('POST', '/v1/customers/:id', ({ scope, params, p }) => updateCustomer(emu, scope, scope.customers.require(params.id), p));
+  r.add('GET', '/v1/customers', ({ scope, p }) => {
+    const email = p.str('email');
+    const created = createdFilter(p);
+    return pageOf(scope.customers, p, '/v1/customers', email || created ? (c) => (!email || c.email === email) && (!created || created(c.created)) : undefined);
+  });
+  r.add('DELETE', '/v1/customers/:id', ({ scope, params }) => {
+    const customer = scope.customers.require(params.id);
+    for (const sub of scope.subscriptions.values()) {
+      if (sub.customer === customer.id && sub.status !== 'canceled' && sub.status !== 'incomplete_expired') {
+        cancelSubscription(emu, scope, sub, { reason: 'cancellation_requested' });
+      }
+    }
+    scope.customers.remove(customer.id);
+    emu.events.publish(scope, 'customer.deleted', customer);
+    return deletedStub(customer.id, 'customer');
+  });
+}

@@ -1,0 +1,162 @@
+// Events, webhook endpoints, Connect accounts, test clocks and billing portal sessions.
+import { randomBytes } from 'node:crypto';
+import type Stripe from 'stripe';
+import type { Emulator } from '../emulator.js';
+import { errors } from '../http/errors.js';
+import { createdFilter, listOf, pageOf } from '../http/list.js';
+import { newId } from '../store/ids.js';
+import { deletedStub } from './common.js';
+import { API_VERSION } from '../webhooks/events.js';
+
+export function createWebhookEndpoint(
+  emu: Emulator,
+  scope: Emulator['platform'],
+  fields: { url: string; enabled_events?: string[]; description?: string | null; metadata?: Record<string, string>; secret?: string },
+): Stripe.WebhookEndpoint {
+  const secret = fields.secret ?? `whsec_${randomBytes(24).toString('hex')}`;
+  const endpoint: Stripe.WebhookEndpoint = {
+    id: newId('we'),
+    object: 'webhook_endpoint',
+    api_version: API_VERSION,
+    application: null,
+    created: emu.clock.now(),
+    description: fields.description ?? null,
+    enabled_events: fields.enabled_events ?? ['*'],
+    livemode: false,
+    metadata: fields.metadata ?? {},
+    status: 'enabled',
+    url: fields.url,
+  };
+  scope.webhookEndpoints.add(endpoint);
+  emu.endpointSecrets.set(endpoint.id, secret);
+  return endpoint;
+}
+
+export function platformRoutes(emu: Emulator): void {
+  const r = emu.apiRoutes;
+
+  r.add('GET', '/v1/events/:id', ({ scope, params }) => scope.events.require(params.id));
+  r.add('GET', '/v1/events', ({ scope, p }) => {
+    const type = p.str('type');
+    const types = p.strings('types');
+    const created = createdFilter(p);
+    // `type` accepts a trailing wildcard, as in Stripe (`customer.subscription.*`).
+    const matchType = (t: string) => !type || (type.endsWith('*') ? t.startsWith(type.slice(0, -1)) : t === type);
+    return pageOf(scope.events, p, '/v1/events', (e) => matchType(e.type) && (!types || types.includes(e.type)) && (!created || created(e.created)));
+  });
+
+  r.add('POST', '/v1/webhook_endpoints', ({ scope, p }) => {
+    const url = p.reqStr('url');
+    const events = p.strings('enabled_events');
+    if (!events || events.length === 0) throw errors.missing('enabled_events');
+    const endpoint = createWebhookEndpoint(emu, scope, { url, enabled_events: events, description: p.str('description') || null, metadata: p.metadata() });
+    // Stripe shows the signing secret only in the creation response.
+    return { ...endpoint, secret: emu.endpointSecrets.get(endpoint.id) };
+  });
+  r.add('GET', '/v1/webhook_endpoints/:id', ({ scope, params }) => scope.webhookEndpoints.require(params.id));
+  r.add('GET', '/v1/webhook_endpoints', ({ scope, p }) => pageOf(scope.webhookEndpoints, p, '/v1/webhook_endpoints'));
+  r.add('POST', '/v1/webhook_endpoints/:id', ({ scope, params, p }) => {
+    const endpoint = scope.webhookEndpoints.require(params.id);
+    if (p.has('url')) endpoint.url = p.reqStr('url');
+    const events = p.strings('enabled_events');
+    if (events) endpoint.enabled_events = events;
+    const disabled = p.bool('disabled');
+    if (disabled !== undefined) endpoint.status = disabled ? 'disabled' : 'enabled';
+    if (p.has('description')) endpoint.description = p.str('description') || null;
+    endpoint.metadata = p.metadata('metadata', endpoint.metadata);
+    return endpoint;
+  });
+  r.add('DELETE', '/v1/webhook_endpoints/:id', ({ scope, params }) => {
+    const endpoint = scope.webhookEndpoints.require(params.id);
+    scope.webhookEndpoints.remove(endpoint.id);
+    return deletedStub(endpoint.id, 'webhook_endpoint');
+  });
+
+  r.add('POST', '/v1/accounts', ({ account, p }) => {
+    if (account) throw errors.permission('Connected accounts cannot create accounts.');
+    const id = newId('acct', 16);
+    const created = emu.ensureAccount(id, {
+      email: p.str('email') || null,
+      country: p.str('country') || 'JP',
+      type: (p.oneOf('type', ['standard', 'express', 'custom'] as const) ?? 'standard') as Stripe.Account.Type,
+      metadata: p.metadata(),
+    });
+    return created.account;
+  });
+  r.add('GET', '/v1/accounts/:id', ({ params }) => {
+    const a = emu.accounts.get(params.id);
+    if (!a || a.deauthorized) throw errors.notFound('account', params.id, 'account');
+    return a.account;
+  });
+  r.add('GET', '/v1/account', ({ account }) => (account ? emu.ensureAccount(account).account : emu.ensureAccount('acct_platform').account));
+  r.add('GET', '/v1/accounts', ({ p }) => {
+    const all = [...emu.accounts.values()].filter((a) => !a.deauthorized).map((a) => a.account).reverse();
+    const limit = p.int('limit') ?? 10;
+    return listOf(all.slice(0, limit), '/v1/accounts', all.length > limit);
+  });
+  r.add('DELETE', '/v1/accounts/:id', ({ params }) => {
+    if (!emu.accounts.delete(params.id)) throw errors.notFound('account', params.id, 'account');
+    return deletedStub(params.id, 'account');
+  });
+
+  // One emulator-wide clock: every test clock shows it, and advancing any of them advances it.
+  r.add('POST', '/v1/test_helpers/test_clocks', ({ scope, p }) => {
+    const frozen = p.int('frozen_time');
+    if (frozen === undefined) throw errors.missing('frozen_time');
+    if (frozen > emu.clock.now()) emu.clock.advanceTo(frozen);
+    const clock: Stripe.TestHelpers.TestClock = {
+      id: newId('clock'),
+      object: 'test_helpers.test_clock',
+      created: emu.clock.now(),
+      deletes_after: emu.clock.now() + 30 * 86_400,
+      frozen_time: emu.clock.now(),
+      livemode: false,
+      name: p.str('name') || null,
+      status: 'ready',
+      status_details: {},
+    };
+    scope.testClocks.add(clock);
+    return clock;
+  });
+  const current = (c: Stripe.TestHelpers.TestClock) => ({ ...c, frozen_time: emu.clock.now() });
+  r.add('GET', '/v1/test_helpers/test_clocks/:id', ({ scope, params }) => current(scope.testClocks.require(params.id)));
+  r.add('GET', '/v1/test_helpers/test_clocks', ({ scope, p }) => {
+    const page = pageOf(scope.testClocks, p, '/v1/test_helpers/test_clocks');
+    return { ...page, data: page.data.map(current) };
+  });
+  r.add('POST', '/v1/test_helpers/test_clocks/:id/advance', ({ scope, params, p }) => {
+    const clock = scope.testClocks.require(params.id);
+    const target = p.int('frozen_time');
+    if (target === undefined) throw errors.missing('frozen_time');
+    if (target < emu.clock.now()) throw errors.invalid('The frozen_time must be after the current frozen_time of the test clock.', 'frozen_time');
+    emu.clock.advanceTo(target);
+    return current(clock);
+  });
+  r.add('DELETE', '/v1/test_helpers/test_clocks/:id', ({ scope, params }) => {
+    scope.testClocks.require(params.id);
+    scope.testClocks.remove(params.id);
+    return deletedStub(params.id, 'test_helpers.test_clock');
+  });
+
+  r.add('POST', '/v1/billing_portal/sessions', ({ scope, p }) => {
+    const customer = scope.customers.require(p.reqStr('customer'), 'customer');
+    const id = newId('bps');
+    const session: Stripe.BillingPortal.Session = {
+      id,
+      object: 'billing_portal.session',
+      configuration: p.str('configuration') || 'bpc_emulator_default',
+      created: emu.clock.now(),
+      customer: customer.id,
+      customer_account: null,
+      flow: null,
+      livemode: false,
+      locale: (p.str('locale') as Stripe.BillingPortal.Session.Locale | undefined) ?? null,
+      on_behalf_of: p.str('on_behalf_of') || null,
+      return_url: p.str('return_url') || null,
+      url: `${emu.publicUrl}/portal/${id}`,
+    };
+    scope.portalSessions.add(session);
+    emu.pageIndex.set(id, scope);
+    return session;
+  });
+}

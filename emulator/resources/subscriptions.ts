@@ -1,0 +1,219 @@
+// Subscription, subscription item and invoice endpoints: parameter parsing and validation on
+// top of the engine in billing/subscriptions.ts.
+import type Stripe from 'stripe';
+import { payInvoice, cancelSubscription, createSubscription, pauseSubscription, resumeSubscription, updateSubscription, type ItemChange, type ItemInput } from '../billing/subscriptions.js';
+import { finalizeInvoice, markUncollectible, voidInvoice } from '../billing/invoices.js';
+import type { Emulator } from '../emulator.js';
+import type { ApiContext } from '../http/context.js';
+import { errors } from '../http/errors.js';
+import { createdFilter, listOf, pageOf } from '../http/list.js';
+import type { Params } from '../http/params.js';
+import type { Scope } from '../store/scope.js';
+import { resolvePaymentMethod } from './payment-methods.js';
+
+function taxRates(scope: Scope, ids: string[] | undefined, param: string): Stripe.TaxRate[] | undefined {
+  return ids?.map((id) => scope.taxRates.require(id, param));
+}
+
+function parseItems(scope: Scope, p: Params): ItemInput[] {
+  const items = p.list('items');
+  if (!items || items.length === 0) throw errors.missing('items');
+  return items.map((it, i) => ({
+    price: scope.prices.require(it.reqStr('price'), `items[${i}][price]`),
+    quantity: it.int('quantity') ?? 1,
+    taxRates: taxRates(scope, it.strings('tax_rates'), `items[${i}][tax_rates]`) ?? null,
+    metadata: it.metadata(),
+  }));
+}
+
+/** Stripe allows an application fee only on a connected account's object or with a destination. */
+export function applicationFee(ctx: ApiContext, p: Params, destination: string | undefined): number | null {
+  const fee = p.num('application_fee_percent');
+  if (fee === undefined) return null;
+  if (!ctx.account && !destination) {
+    throw errors.invalid(
+      'Can only apply an application_fee_percent when the request is made on behalf of another account (using an OAuth key, the Stripe-Account header, or the transfer_data[destination] parameter).',
+      'application_fee_percent',
+    );
+  }
+  if (fee < 0 || fee > 100) throw errors.invalid('application_fee_percent must be between 0 and 100.', 'application_fee_percent');
+  return fee;
+}
+
+export function transferData(ctx: ApiContext, p: Params): { destination: string; amount_percent: number | null } | null {
+  const td = p.obj('transfer_data');
+  if (!td) return null;
+  const destination = td.reqStr('destination');
+  if (ctx.account) throw errors.invalid('transfer_data cannot be used on a connected account (Stripe-Account).', 'transfer_data[destination]');
+  ctx.emu.scopeFor(destination);
+  return { destination, amount_percent: td.num('amount_percent') ?? null };
+}
+
+function trialEnd(emu: Emulator, p: Params, prices: Stripe.Price[]): number | null {
+  const now = emu.clock.now();
+  const raw = p.str('trial_end');
+  if (raw === 'now') return null;
+  if (raw) {
+    const t = p.int('trial_end')!;
+    if (t <= now) throw errors.invalid('Invalid timestamp: must be an integer Unix timestamp in the future.', 'trial_end');
+    return t;
+  }
+  const days = p.int('trial_period_days') ?? (p.bool('trial_from_plan') ? prices[0]?.recurring?.trial_period_days : undefined) ?? null;
+  return days ? now + days * 86_400 : null;
+}
+
+function subscriptionFilter(p: Params): (s: Stripe.Subscription) => boolean {
+  const customer = p.str('customer');
+  const price = p.str('price');
+  const status = p.str('status');
+  const created = createdFilter(p);
+  return (s) =>
+    (!customer || s.customer === customer) &&
+    (!price || s.items.data.some((i) => i.price.id === price)) &&
+    (status === 'all' ||
+      (status === 'ended' ? s.status === 'canceled' || s.status === 'incomplete_expired' : status ? s.status === status : s.status !== 'canceled')) &&
+    (!created || created(s.created));
+}
+
+export function subscriptionRoutes(emu: Emulator): void {
+  const r = emu.apiRoutes;
+  r.add('POST', '/v1/subscriptions', (ctx) => {
+    const { scope, p } = ctx;
+    const customer = scope.customers.require(p.reqStr('customer'), 'customer');
+    const items = parseItems(scope, p);
+    const collection = p.oneOf('collection_method', ['charge_automatically', 'send_invoice'] as const);
+    if (collection === 'send_invoice') throw errors.invalid('The emulator supports collection_method=charge_automatically only.', 'collection_method');
+    const td = transferData(ctx, p);
+    const pm = p.str('default_payment_method');
+    return createSubscription(emu, scope, {
+      customer,
+      items,
+      paymentBehavior: p.oneOf('payment_behavior', ['allow_incomplete', 'default_incomplete', 'error_if_incomplete', 'pending_if_incomplete'] as const) ?? 'allow_incomplete',
+      defaultPaymentMethod: pm ? resolvePaymentMethod(scope, pm, 'default_payment_method') : null,
+      trialEnd: trialEnd(emu, p, items.map((i) => i.price)),
+      defaultTaxRates: taxRates(scope, p.strings('default_tax_rates'), 'default_tax_rates') ?? [],
+      metadata: p.metadata(),
+      description: p.str('description') || null,
+      applicationFeePercent: applicationFee(ctx, p, td?.destination),
+      transferData: td,
+      cancelAtPeriodEnd: p.bool('cancel_at_period_end') ?? false,
+      missingPaymentMethod:
+        p.obj('trial_settings')?.obj('end_behavior')?.oneOf('missing_payment_method', ['cancel', 'create_invoice', 'pause'] as const) ?? 'create_invoice',
+      announceBeforePayment: false,
+    });
+  });
+  r.add('GET', '/v1/subscriptions/:id', ({ scope, params }) => scope.subscriptions.require(params.id));
+  r.add('GET', '/v1/subscriptions', ({ scope, p }) => pageOf(scope.subscriptions, p, '/v1/subscriptions', subscriptionFilter(p)));
+  r.add('POST', '/v1/subscriptions/:id', (ctx) => {
+    const { scope, params, p } = ctx;
+    const sub = scope.subscriptions.require(params.id);
+    const items: ItemChange[] | undefined = p.list('items')?.map((it, i) => ({
+      id: it.str('id'),
+      price: it.str('price') ? scope.prices.require(it.str('price')!, `items[${i}][price]`) : undefined,
+      quantity: it.int('quantity'),
+      deleted: it.bool('deleted'),
+      taxRates: taxRates(scope, it.strings('tax_rates'), `items[${i}][tax_rates]`),
+      metadata: it.has('metadata') ? it.metadata() : undefined,
+    }));
+    const pause = p.has('pause_collection') ? p.obj('pause_collection') : undefined;
+    const pm = p.has('default_payment_method') ? p.str('default_payment_method') : undefined;
+    const cancelAtRaw = p.has('cancel_at') ? p.str('cancel_at') : undefined;
+    const details = p.obj('cancellation_details');
+    const updated = updateSubscription(emu, scope, sub, {
+      items,
+      prorationBehavior: p.oneOf('proration_behavior', ['create_prorations', 'always_invoice', 'none'] as const) ?? 'create_prorations',
+      cancelAtPeriodEnd: p.bool('cancel_at_period_end'),
+      cancelAt: cancelAtRaw === undefined ? undefined : cancelAtRaw === '' ? null : p.int('cancel_at')!,
+      metadata: p.has('metadata') ? p.metadata('metadata', sub.metadata) : undefined,
+      defaultPaymentMethod: pm === undefined ? undefined : pm ? resolvePaymentMethod(scope, pm, 'default_payment_method') : null,
+      pauseCollection:
+        pause === undefined && !p.has('pause_collection')
+          ? undefined
+          : pause
+            ? { behavior: pause.oneOf('behavior', ['keep_as_draft', 'mark_uncollectible', 'void'] as const) ?? 'void', resumes_at: pause.int('resumes_at') ?? null }
+            : null,
+      defaultTaxRates: taxRates(scope, p.strings('default_tax_rates'), 'default_tax_rates'),
+      description: p.has('description') ? p.str('description') || null : undefined,
+      trialEndNow: p.str('trial_end') === 'now',
+      applicationFeePercent: p.has('application_fee_percent') ? (p.isEmpty('application_fee_percent') ? null : applicationFee(ctx, p, sub.transfer_data?.destination as string | undefined)) : undefined,
+      cancellationDetails: details
+        ? { comment: details.str('comment') ?? null, feedback: (details.str('feedback') as Stripe.Subscription.CancellationDetails.Feedback | undefined) ?? null }
+        : undefined,
+    });
+    const resumesAt = updated.pause_collection?.resumes_at;
+    if (resumesAt) {
+      emu.clock.schedule(resumesAt, `unpause:${sub.id}`, () => {
+        if (sub.pause_collection) updateSubscription(emu, scope, sub, { pauseCollection: null, prorationBehavior: 'none' });
+      });
+    }
+    return updated;
+  });
+  r.add('DELETE', '/v1/subscriptions/:id', ({ scope, params, p }) => {
+    const details = p.obj('cancellation_details');
+    return cancelSubscription(emu, scope, scope.subscriptions.require(params.id), {
+      invoiceNow: p.bool('invoice_now'),
+      prorate: p.bool('prorate'),
+      comment: details?.str('comment') ?? null,
+      feedback: (details?.str('feedback') as Stripe.Subscription.CancellationDetails.Feedback | undefined) ?? null,
+    });
+  });
+  r.add('POST', '/v1/subscriptions/:id/pause', ({ scope, params }) => pauseSubscription(emu, scope, scope.subscriptions.require(params.id)));
+  r.add('POST', '/v1/subscriptions/:id/resume', ({ scope, params, p }) =>
+    resumeSubscription(emu, scope, scope.subscriptions.require(params.id), p.oneOf('billing_cycle_anchor', ['now', 'unchanged'] as const) ?? 'now'),
+  );
+  r.add('GET', '/v1/subscription_items', ({ scope, p }) => {
+    const sub = scope.subscriptions.require(p.reqStr('subscription'), 'subscription');
+    return listOf(sub.items.data, `/v1/subscription_items?subscription=${sub.id}`);
+  });
+  r.add('GET', '/v1/subscription_items/:id', ({ scope, params }) => {
+    const sub = scope.subscriptions.get(scope.itemOwners.get(params.id) ?? '');
+    const item = sub?.items.data.find((i) => i.id === params.id);
+    if (!item) throw errors.notFound('subscription_item', params.id);
+    return item;
+  });
+
+  r.add('GET', '/v1/invoices/:id', ({ scope, params }) => scope.invoices.require(params.id));
+  r.add('GET', '/v1/invoices', ({ scope, p }) => {
+    const customer = p.str('customer');
+    const subscription = p.str('subscription');
+    const status = p.str('status');
+    const created = createdFilter(p);
+    return pageOf(
+      scope.invoices,
+      p,
+      '/v1/invoices',
+      (i) =>
+        (!customer || i.customer === customer) &&
+        (!subscription || i.parent?.subscription_details?.subscription === subscription) &&
+        (!status || i.status === status) &&
+        (!created || created(i.created)),
+    );
+  });
+  r.add('GET', '/v1/invoices/:id/lines', ({ scope, params }) => scope.invoices.require(params.id).lines);
+  r.add('POST', '/v1/invoices/:id/pay', ({ scope, params, p }) => {
+    const invoice = scope.invoices.require(params.id);
+    const pm = p.str('payment_method');
+    const outcome = payInvoice(emu, scope, invoice, pm ? resolvePaymentMethod(scope, pm, 'payment_method') : null, !(p.bool('off_session') ?? true));
+    if (outcome.kind === 'declined') throw errors.card(outcome.declineCode, outcome.message, { payment_method: pm ?? null });
+    if (outcome.kind === 'requires_action') throw errors.card('authentication_required', 'This payment requires authentication.');
+    return invoice;
+  });
+  r.add('POST', '/v1/invoices/:id/finalize', ({ scope, params }) => {
+    const invoice = scope.invoices.require(params.id);
+    if (invoice.status !== 'draft') throw errors.invalid('This invoice is already finalized.', undefined);
+    finalizeInvoice(emu, scope, invoice);
+    return invoice;
+  });
+  r.add('POST', '/v1/invoices/:id/void', ({ scope, params }) => {
+    const invoice = scope.invoices.require(params.id);
+    if (invoice.status !== 'open') throw errors.invalid(`You can only void an open invoice (this one is ${invoice.status}).`);
+    voidInvoice(emu, scope, invoice);
+    return invoice;
+  });
+  r.add('POST', '/v1/invoices/:id/mark_uncollectible', ({ scope, params }) => {
+    const invoice = scope.invoices.require(params.id);
+    if (invoice.status !== 'open') throw errors.invalid(`You can only mark an open invoice uncollectible (this one is ${invoice.status}).`);
+    markUncollectible(emu, scope, invoice);
+    return invoice;
+  });
+}
