@@ -1,8 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { DEVELOPMENT_DEFAULTS } from '../src/infra/config/config.js';
 import { AuthProbeModule } from './support/auth-probe.module.js';
-import { accountToken, startTestApp, type TestApp } from './support/test-app.js';
+import { accountToken, startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
 import { usingPostgres } from './support/test-database.js';
 
 const probe = { imports: [AuthProbeModule] };
@@ -36,6 +37,12 @@ describe(`auth guards on ${usingPostgres() ? 'PostgreSQL' : 'embedded PGlite'}`,
       const token = await accountToken({ acc: 'ACME', role: 'owner' }, { expiresIn: Math.floor(Date.now() / 1000) - 60 });
       const res = await t.http().get('/probe/accounts/ACME').set('authorization', bearer(token)).expect(401);
       expect(errorCode(res.body)).toBe('token_expired');
+    });
+
+    it('refuses a token that never expires', async () => {
+      const token = await new SignJWT({ acc: 'ACME', role: 'owner' }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().sign(new TextEncoder().encode(TEST_JWT_SECRET));
+      const res = await t.http().get('/probe/accounts/ACME').set('authorization', bearer(token)).expect(401);
+      expect(res.body.error).toMatchObject({ code: 'invalid_token', message: 'The token has no "exp" claim.' });
     });
 
     it('refuses a token signed with another secret', async () => {
@@ -239,7 +246,7 @@ describe('account tokens from a JWKS (RS256, ES256), with issuer and audience', 
   });
 
   it('refuses HS256 tokens, even signed with the development secret', async () => {
-    for (const secret of ['test-jwt-secret-that-is-long-enough-0123456789', 'dev-only-insecure-jwt-secret-do-not-use-in-production']) {
+    for (const secret of [TEST_JWT_SECRET, DEVELOPMENT_DEFAULTS.JWT_SECRET]) {
       const token = await new SignJWT({ acc: 'ACME', role: 'owner' })
         .setProtectedHeader({ alg: 'HS256', kid: 'rsa-1' })
         .setIssuedAt()

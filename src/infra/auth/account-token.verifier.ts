@@ -29,6 +29,8 @@ export class AccountTokenVerifier {
     try {
       const options = {
         algorithms: this.algorithms,
+        // jose accepts a token without exp as valid forever; a bearer token must expire.
+        requiredClaims: ['exp'],
         ...(this.config.JWT_ISSUER ? { issuer: this.config.JWT_ISSUER } : {}),
         ...(this.config.JWT_AUDIENCE ? { audience: this.config.JWT_AUDIENCE } : {}),
       };
@@ -56,7 +58,9 @@ export class AccountTokenVerifier {
     if (error instanceof errors.JWKSTimeout || error instanceof errors.JOSEError && error.code === 'ERR_JWKS_INVALID') {
       return AppError.unauthorized('invalid_token', 'The token could not be checked against the key set.');
     }
-    if (error instanceof errors.JWTClaimValidationFailed) return AppError.unauthorized('invalid_token', `The token's "${error.claim}" claim is not accepted.`);
+    if (error instanceof errors.JWTClaimValidationFailed) {
+      return AppError.unauthorized('invalid_token', error.reason === 'missing' ? `The token has no "${error.claim}" claim.` : `The token's "${error.claim}" claim is not accepted.`);
+    }
     return AppError.unauthorized('invalid_token', 'The token is not valid.');
   }
 }
