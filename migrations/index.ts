@@ -1,5 +1,6 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261121000133_initial } from './Migration20261121000133_initial.js';
+import { Migration20261121001005_webhooks } from './Migration20261121001005_webhooks.js';
 
 /**
  * Every migration, in order. Listed explicitly (not found by globbing) so that the same list
@@ -8,4 +9,5 @@ import { Migration20261121000133_initial } from './Migration20261121000133_initi
  */
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261121000133_initial', class: Migration20261121000133_initial },
+  { name: 'Migration20261121001005_webhooks', class: Migration20261121001005_webhooks },
 ];

@@ -97,3 +97,21 @@ export const ActiveEntitlementSchema = defineEntity({
 });
 export class ActiveEntitlement extends ActiveEntitlementSchema.class {}
 ActiveEntitlementSchema.setClass(ActiveEntitlement);
+
+/**
+ * The Stripe time of the newest active-entitlement summary applied for a customer, kept apart from
+ * the entitlement rows because a customer with no entitlements has no rows to carry it.
+ */
+export const EntitlementSummarySchema = defineEntity({
+  name: 'EntitlementSummary',
+  tableName: 'entitlement_summaries',
+  primaryKeys: ['stripeAccount', 'customerId'],
+  properties: {
+    stripeAccount: p.string().length(64).primary(),
+    customerId: p.string().length(255).primary(),
+    stripeVersion: p.bigint('number'),
+    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+  },
+});
+export class EntitlementSummary extends EntitlementSummarySchema.class {}
+EntitlementSummarySchema.setClass(EntitlementSummary);

@@ -114,13 +114,14 @@ export class SubscriptionMirrorRepository {
    */
   async refreshAccess(em: EntityManager, subscriptionId: string): Promise<void> {
     const rows = await sql(em).execute<
-      { status: string; current_period_start: Date | null; current_period_end: Date | null; paid_through: Date | null; first_failed: Date | null; grace_days: number | null; latest_status: string | null }[]
+      { status: string; current_period_start: Date | null; current_period_end: Date | null; paid_through: Date | null; first_failed: Date | null; grace_days: number | null; latest_status: string | null; merchant_status: string | null }[]
     >(
       `select s.status, s.current_period_start, s.current_period_end, a.past_due_grace_days as grace_days,
          (select max(i.period_end) from invoices i where i.subscription_id = s.id and i.status = 'paid') as paid_through,
          (select min(i.stripe_created) from invoices i where i.subscription_id = s.id and i.status = 'open' and i.attempt_count > 0) as first_failed,
-         (select i.status from invoices i where i.id = s.latest_invoice_id) as latest_status
-       from subscriptions s left join applications a on a.id = s.application_id
+         (select i.status from invoices i where i.id = s.latest_invoice_id) as latest_status,
+         m.status as merchant_status
+       from subscriptions s left join applications a on a.id = s.application_id left join merchants m on m.id = s.merchant_id
        where s.id = ?`,
       [subscriptionId],
     );
@@ -128,7 +129,8 @@ export class SubscriptionMirrorRepository {
     if (!row) return;
     const toDate = (v: Date | string | null) => (v === null ? null : new Date(v));
     const firstFailed = row.status === 'past_due' ? toDate(row.first_failed) : null;
-    const until = accessUntil({
+    // A merchant that left the platform (account.application.deauthorized) grants nothing any more.
+    const until = row.merchant_status === 'deauthorized' ? null : accessUntil({
       status: row.status as never,
       currentPeriodStart: toDate(row.current_period_start),
       currentPeriodEnd: toDate(row.current_period_end),

@@ -93,14 +93,16 @@ export class InboxRepository {
   }
 
   async list(em: EntityManager, filter: { state?: string; type?: string; applicationId?: string; flag?: string; limit: number; before?: Date }): Promise<EventSummary[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.state) (where.push('state = ?'), params.push(filter.state));
-    if (filter.type) (where.push('type = ?'), params.push(filter.type));
-    if (filter.applicationId) (where.push('application_id = ?'), params.push(filter.applicationId));
-    if (filter.flag) (where.push('flag = ?'), params.push(filter.flag));
-    if (filter.before) (where.push('received_at < ?'), params.push(filter.before));
-    params.push(filter.limit);
+    const conditions: [string, unknown][] = [
+      ['state = ?', filter.state],
+      ['type = ?', filter.type],
+      ['application_id = ?', filter.applicationId],
+      ['flag = ?', filter.flag],
+      ['received_at < ?', filter.before],
+    ];
+    const used = conditions.filter(([, value]) => value !== undefined);
+    const where = used.map(([clause]) => clause);
+    const params = [...used.map(([, value]) => value), filter.limit];
     return sql(em).execute<EventSummary[]>(
       `select ${SUMMARY_COLUMNS} from webhook_events ${where.length ? `where ${where.join(' and ')}` : ''} order by received_at desc, id desc limit ?`,
       params,

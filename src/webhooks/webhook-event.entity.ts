@@ -10,6 +10,11 @@ export const WebhookEventSchema = defineEntity({
   indexes: [
     { name: 'webhook_events_due_index', properties: ['state', 'nextAttemptAt'] },
     { name: 'webhook_events_type_index', properties: ['type', 'receivedAt'] },
+    // The workers' claim reads only events still to do, however long the processed history grows.
+    {
+      name: 'webhook_events_pending_index',
+      expression: `create index "webhook_events_pending_index" on "webhook_events" ("next_attempt_at", "stripe_created") where state in ('received', 'failed')`,
+    },
   ],
   properties: {
     /** Stripe's `evt_...`: a duplicate delivery hits this key and is not stored twice. */

@@ -1,4 +1,4 @@
-import { ActiveEntitlementSchema, FeatureSchema, PriceSchema, ProductFeatureSchema, ProductSchema } from '../../entitlements/catalog.entity.js';
+import { ActiveEntitlementSchema, EntitlementSummarySchema, FeatureSchema, PriceSchema, ProductFeatureSchema, ProductSchema } from '../../entitlements/catalog.entity.js';
 import { IdentitySchema } from '../../identity/identity.entity.js';
 import { ReconcileRunSchema } from '../../reconciler/reconcile-run.entity.js';
 import { InvoiceSchema, SubscriptionItemSchema, SubscriptionSchema, TrialSchema } from '../../subscriptions/subscription.entity.js';
@@ -23,6 +23,7 @@ export const ENTITIES = [
   FeatureSchema,
   ProductFeatureSchema,
   ActiveEntitlementSchema,
+  EntitlementSummarySchema,
   WebhookEventSchema,
   ReconcileRunSchema,
 ];

@@ -1,0 +1,32 @@
+import { Injectable } from '@nestjs/common';
+import type Stripe from 'stripe';
+import { SubscriptionSyncService } from '../../subscriptions/subscription-sync.service.js';
+import type { EventContext, EventHandler } from './event-handler.js';
+
+/**
+ * invoice.*: the invoice is mirrored and its subscription's access recomputed, so invoice.paid
+ * extends access to the period it paid for and invoice.payment_failed starts the past_due grace.
+ * Invoices that belong to no subscription are not this service's business.
+ */
+@Injectable()
+export class InvoiceEventsHandler implements EventHandler {
+  readonly types = [
+    'invoice.created',
+    'invoice.finalized',
+    'invoice.updated',
+    'invoice.paid',
+    'invoice.payment_succeeded',
+    'invoice.payment_failed',
+    'invoice.payment_action_required',
+    'invoice.voided',
+    'invoice.marked_uncollectible',
+  ] as const;
+
+  constructor(private readonly sync: SubscriptionSyncService) {}
+
+  async handle({ event, em, scope }: EventContext): Promise<void> {
+    const invoice = event.data.object as Stripe.Invoice;
+    if (!invoice.parent?.subscription_details?.subscription) return;
+    await this.sync.applyInvoiceEvent(em, invoice, scope, event.created);
+  }
+}

@@ -1,0 +1,108 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/sql';
+import { PLATFORM_ACCOUNT } from '../identity/identity.entity.js';
+import { Clock } from '../infra/clock/clock.js';
+import type { AppConfig } from '../infra/config/config.js';
+import { APP_CONFIG } from '../infra/config/config.module.js';
+import { AppError } from '../infra/errors/app-error.js';
+import { verifyStripeSignature } from '../infra/stripe/webhook-signature.js';
+import { InboxRepository } from './inbox.repository.js';
+import { WebhookWorker } from './webhook-worker.service.js';
+
+/** The fields of a Stripe event this service relies on; anything else is refused before it is stored. */
+interface StripeEventEnvelope {
+  id: string;
+  object: 'event';
+  type: string;
+  created: number;
+  account?: string;
+  api_version?: string | null;
+  livemode?: boolean;
+  data: { object: Record<string, unknown> };
+}
+
+/**
+ * Receives a Stripe webhook: checks the signature against the application's current secrets,
+ * stores the event in the inbox (once per Stripe id) and returns. Applying it is the worker's job,
+ * so the answer never waits for it and a slow handler never makes Stripe retry.
+ */
+@Injectable()
+export class WebhookIntakeService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly inbox: InboxRepository,
+    private readonly worker: WebhookWorker,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async receive(applicationId: string, rawBody: Buffer | undefined, signature: string | undefined): Promise<{ received: true; duplicate: boolean }> {
+    const em = this.em.fork();
+    const secrets = await this.secretsOf(em, applicationId);
+    if (!rawBody || rawBody.length === 0) throw AppError.badRequest('invalid_payload', 'The body must be the Stripe event as JSON.');
+    const check = verifyStripeSignature(rawBody, signature, secrets, this.config.WEBHOOK_TOLERANCE_SECONDS);
+    if (!check.ok) throw AppError.badRequest(check.code, check.message);
+
+    const event = parseEvent(rawBody);
+    const stripeAccount = event.account ?? PLATFORM_ACCOUNT;
+    const flag = stripeAccount !== PLATFORM_ACCOUNT && !(await this.merchantExists(em, stripeAccount)) ? 'unknown_account' : null;
+    const inserted = await this.inbox.insert(em, {
+      id: event.id,
+      applicationId,
+      stripeAccount,
+      type: event.type,
+      stripeCreated: event.created,
+      apiVersion: event.api_version ?? null,
+      livemode: event.livemode ?? false,
+      payload: event,
+      flag,
+      receivedAt: this.clock.now(),
+    });
+    if (inserted) this.worker.notify();
+    return { received: true, duplicate: !inserted };
+  }
+
+  /** Current secrets of the application in one query; an unknown application is a 404. */
+  private async secretsOf(em: EntityManager, applicationId: string): Promise<string[]> {
+    const rows = await (em as SqlEntityManager).execute<{ secret: string | null }[]>(
+      `select s.secret from applications a
+       left join webhook_secrets s on s.application_id = a.id and (s.expires_at is null or s.expires_at > ?)
+       where a.id = ?`,
+      [this.clock.now(), applicationId],
+    );
+    if (rows.length === 0) throw AppError.notFound('application_not_found', `No application "${applicationId}".`);
+    return rows.map((r) => r.secret).filter((s): s is string => s !== null);
+  }
+
+  private async merchantExists(em: EntityManager, stripeAccount: string): Promise<boolean> {
+    const rows = await (em as SqlEntityManager).execute('select 1 from merchants where stripe_account_id = ?', [stripeAccount]);
+    return rows.length > 0;
+  }
+}
+
+function parseEvent(rawBody: Buffer): StripeEventEnvelope {
+  let value: unknown;
+  try {
+    value = JSON.parse(rawBody.toString('utf8'));
+  } catch {
+    throw AppError.badRequest('invalid_payload', 'The body is not JSON.');
+  }
+  const e = value as Partial<StripeEventEnvelope> | null;
+  const valid =
+    e !== null &&
+    typeof e === 'object' &&
+    e.object === 'event' &&
+    typeof e.id === 'string' &&
+    /^evt_\w{1,250}$/.test(e.id) &&
+    typeof e.type === 'string' &&
+    /^[a-z0-9_.]{1,128}$/.test(e.type) &&
+    Number.isInteger(e.created) &&
+    (e.account === undefined || e.account === null || (typeof e.account === 'string' && /^acct_\w{1,60}$/.test(e.account))) &&
+    typeof e.data === 'object' &&
+    e.data !== null &&
+    typeof e.data.object === 'object' &&
+    e.data.object !== null;
+  if (!valid) throw AppError.badRequest('invalid_event', 'The body is not a Stripe event (object, id, type, created, data.object).');
+  return { ...e, account: e.account ?? undefined } as StripeEventEnvelope;
+}

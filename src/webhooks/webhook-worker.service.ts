@@ -1,0 +1,119 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/core';
+import { Clock } from '../infra/clock/clock.js';
+import type { AppConfig } from '../infra/config/config.js';
+import { APP_CONFIG } from '../infra/config/config.module.js';
+import { EventApplier, NeedsAttention } from './event-applier.service.js';
+import { InboxRepository } from './inbox.repository.js';
+
+const MAX_RETRY_DELAY_SECONDS = 6 * 3600;
+
+/**
+ * Applies stored events. Each slot claims a batch of due events in one transaction
+ * (FOR UPDATE SKIP LOCKED, so slots and instances never share an event) and applies each one in a
+ * savepoint: an event's effects and its `processed` mark commit together, so a crash at any point
+ * leaves the event either applied and marked, or neither. A failing event is rolled back to its
+ * savepoint and retried later with exponential backoff and jitter, and marked dead after
+ * WEBHOOK_MAX_ATTEMPTS; its failure does not disturb the rest of the batch.
+ */
+@Injectable()
+export class WebhookWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(WebhookWorker.name);
+  private running = false;
+  private readonly loops: Promise<void>[] = [];
+  private wakeUp: (() => void)[] = [];
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly inbox: InboxRepository,
+    private readonly applier: EventApplier,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.config.WEBHOOK_WORKER_ENABLED) return;
+    this.running = true;
+    for (let slot = 0; slot < this.config.WEBHOOK_WORKER_CONCURRENCY; slot++) this.loops.push(this.loop());
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.running = false;
+    this.notify();
+    await Promise.all(this.loops);
+  }
+
+  /** New events were stored: idle slots look at once instead of at their next poll. */
+  notify(): void {
+    const waiting = this.wakeUp;
+    this.wakeUp = [];
+    for (const wake of waiting) wake();
+  }
+
+  /** Applies due events until none is left; returns how many were claimed. Also used by tests and benchmarks. */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const claimed = await this.runBatch();
+      total += claimed;
+      if (claimed === 0) return total;
+    }
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      let claimed = 0;
+      try {
+        claimed = await this.runBatch();
+      } catch (error) {
+        this.logger.error(`webhook batch failed: ${(error as Error).message}`);
+      }
+      if (claimed === 0 && this.running) await this.idle();
+    }
+  }
+
+  private idle(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, this.config.WEBHOOK_WORKER_POLL_MS);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp.push(done);
+    });
+  }
+
+  /** One transaction: claim a batch, apply each event in its own savepoint, record each outcome. */
+  async runBatch(): Promise<number> {
+    return this.em.fork().transactional(async (tx) => {
+      const events = await this.inbox.claimDue(tx, this.clock.now(), this.config.WEBHOOK_WORKER_BATCH_SIZE);
+      for (const event of events) {
+        try {
+          await tx.transactional((savepoint) => this.applier.apply(savepoint, event));
+          await this.inbox.markProcessed(tx, event.id, this.clock.now());
+        } catch (error) {
+          await this.recordFailure(tx, event.id, event.attempts, error);
+        }
+      }
+      return events.length;
+    });
+  }
+
+  private async recordFailure(tx: EntityManager, id: string, attempts: number, error: unknown): Promise<void> {
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    if (error instanceof NeedsAttention) {
+      await this.inbox.markDead(tx, id, message, error.flag);
+      return;
+    }
+    const attempt = attempts + 1;
+    const dead = attempt >= this.config.WEBHOOK_MAX_ATTEMPTS;
+    this.logger.warn(`event ${id} failed (attempt ${attempt}${dead ? ', now dead' : ''}): ${message}`);
+    await this.inbox.markFailed(tx, id, message, dead ? null : new Date(this.clock.now().getTime() + retryDelaySeconds(attempt, this.config.WEBHOOK_RETRY_BASE_SECONDS) * 1000));
+  }
+}
+
+/** Exponential backoff with full jitter between half and the whole delay, capped at 6 hours. */
+export function retryDelaySeconds(attempt: number, baseSeconds: number): number {
+  const ceiling = Math.min(MAX_RETRY_DELAY_SECONDS, baseSeconds * 2 ** (attempt - 1));
+  return ceiling / 2 + Math.random() * (ceiling / 2);
+}
