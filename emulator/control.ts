@@ -40,6 +40,11 @@ function seedPrice(emu: Emulator, scope: Scope): Stripe.Price {
   return price;
 }
 
+// Seeded customers share what the emulator only ever replaces, never mutates (memory at 300k).
+const SEED_INVOICE_SETTINGS: Stripe.Customer.InvoiceSettings = Object.freeze({ custom_fields: null, default_payment_method: null, footer: null, rendering_options: null });
+const NO_LOCALES: string[] = Object.freeze([]) as unknown as string[];
+const NO_METADATA: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 /** N customers, each with an active subscription, without events or invoices: for benchmarks. */
 function seed(emu: Emulator, json: Record<string, unknown>) {
   const scope = scopeOf(emu, json);
@@ -56,14 +61,14 @@ function seed(emu: Emulator, json: Record<string, unknown>) {
       const customer: Stripe.Customer = {
         id, object: 'customer', address: null, balance: 0, created: now, currency: null, default_source: null, delinquent: false,
         description: null, discount: null, email: `seed${i}@example.com`, invoice_prefix: id.slice(4, 12).toUpperCase(),
-        invoice_settings: { custom_fields: null, default_payment_method: null, footer: null, rendering_options: null },
+        invoice_settings: SEED_INVOICE_SETTINGS,
         livemode: false, metadata: { seed_index: String(i) }, name: `Seed customer ${i}`, next_invoice_sequence: 1, phone: null,
-        preferred_locales: [], shipping: null, tax_exempt: 'none', test_clock: null,
+        preferred_locales: NO_LOCALES, shipping: null, tax_exempt: 'none', test_clock: null,
       };
       scope.customers.add(customer);
       const sub = createSubscription(emu, scope, {
         customer, items: [{ price, quantity: 1, taxRates: null, metadata: {} }], paymentBehavior: 'allow_incomplete',
-        defaultPaymentMethod: null, trialEnd: null, defaultTaxRates: [], metadata: { seed_index: String(i) }, description: null,
+        defaultPaymentMethod: null, trialEnd: null, defaultTaxRates: [], metadata: NO_METADATA, description: null,
         applicationFeePercent: null, transferData: null, cancelAtPeriodEnd: false, missingPaymentMethod: 'create_invoice',
         announceBeforePayment: false, seeded: true,
       });

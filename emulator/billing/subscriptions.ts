@@ -53,7 +53,37 @@ function details(sub: Pick<Stripe.Subscription, 'cancellation_details'>, changes
 
 const sub0 = (): Pick<Stripe.Subscription, 'cancellation_details'> => ({ cancellation_details: null });
 
+// Sub-objects the engine never mutates in place (it replaces them) are shared between
+// subscriptions: at benchmark size (300,000 subscriptions) this halves the memory.
+const NO_AUTOMATIC_TAX: Stripe.Subscription.AutomaticTax = Object.freeze({ disabled_reason: null, enabled: false, liability: null });
+const INVOICE_SETTINGS: Stripe.Subscription.InvoiceSettings = Object.freeze({
+  account_tax_ids: null,
+  custom_fields: null,
+  description: null,
+  footer: null,
+  issuer: Object.freeze({ type: 'self' as const }),
+});
+const PAYMENT_SETTINGS: Stripe.Subscription.PaymentSettings = Object.freeze({ payment_method_options: null, payment_method_types: null, save_default_payment_method: 'off' });
+const TRIAL_SETTINGS = {
+  cancel: Object.freeze({ end_behavior: Object.freeze({ billing_cycle_anchor: null, missing_payment_method: 'cancel' as const }) }),
+  create_invoice: Object.freeze({ end_behavior: Object.freeze({ billing_cycle_anchor: null, missing_payment_method: 'create_invoice' as const }) }),
+  pause: Object.freeze({ end_behavior: Object.freeze({ billing_cycle_anchor: null, missing_payment_method: 'pause' as const }) }),
+};
+const NOTHING: never[] = Object.freeze([]) as unknown as never[];
+
+/** Plans are derived from prices; one per price object, rebuilt when the price changes. */
+const plans = new WeakMap<Stripe.Price, { plan: Stripe.Plan; key: string }>();
+
 function planOf(price: Stripe.Price): Stripe.Plan {
+  const key = `${price.active}|${price.nickname}|${JSON.stringify(price.metadata)}`;
+  const cached = plans.get(price);
+  if (cached && cached.key === key) return cached.plan;
+  const plan = buildPlan(price);
+  plans.set(price, { plan, key });
+  return plan;
+}
+
+function buildPlan(price: Stripe.Price): Stripe.Plan {
   return {
     id: price.id,
     object: 'plan',
@@ -86,13 +116,13 @@ export function buildItem(scope: Scope, sub: Stripe.Subscription, input: ItemInp
     current_trial: null,
     current_period_end: period.end,
     current_period_start: period.start,
-    discounts: [],
+    discounts: NOTHING,
     metadata: input.metadata,
     plan: planOf(input.price),
     price: input.price,
     quantity: input.quantity,
     subscription: sub.id,
-    tax_rates: input.taxRates ?? [],
+    tax_rates: input.taxRates ?? NOTHING,
   };
   scope.itemOwners.set(item.id, sub.id);
   return item;
@@ -189,11 +219,11 @@ export function createSubscription(emu: Emulator, scope: Scope, input: Subscript
     object: 'subscription',
     application: null,
     application_fee_percent: input.applicationFeePercent,
-    automatic_tax: { disabled_reason: null, enabled: false, liability: null },
+    automatic_tax: NO_AUTOMATIC_TAX,
     billing_cycle_anchor: trial ? input.trialEnd! : now,
     billing_cycle_anchor_config: null,
     billing_mode: { type: 'flexible', flexible: { proration_discounts: 'itemized' }, updated_at: now },
-    billing_schedules: [],
+    billing_schedules: NOTHING,
     billing_thresholds: null,
     cancel_at: input.cancelAtPeriodEnd ? end : null,
     cancel_at_period_end: input.cancelAtPeriodEnd,
@@ -207,11 +237,11 @@ export function createSubscription(emu: Emulator, scope: Scope, input: Subscript
     days_until_due: null,
     default_payment_method: input.defaultPaymentMethod,
     default_source: null,
-    default_tax_rates: input.defaultTaxRates,
+    default_tax_rates: input.defaultTaxRates.length > 0 ? input.defaultTaxRates : NOTHING,
     description: input.description,
-    discounts: [],
+    discounts: NOTHING,
     ended_at: null,
-    invoice_settings: { account_tax_ids: null, custom_fields: null, description: null, footer: null, issuer: { type: 'self' } },
+    invoice_settings: INVOICE_SETTINGS,
     items: listOf([], ''),
     latest_invoice: null,
     livemode: false,
@@ -220,7 +250,7 @@ export function createSubscription(emu: Emulator, scope: Scope, input: Subscript
     next_pending_invoice_item_invoice: null,
     on_behalf_of: null,
     pause_collection: null,
-    payment_settings: { payment_method_options: null, payment_method_types: null, save_default_payment_method: 'off' },
+    payment_settings: PAYMENT_SETTINGS,
     pending_invoice_item_interval: null,
     pending_setup_intent: null,
     pending_update: null,
@@ -230,7 +260,7 @@ export function createSubscription(emu: Emulator, scope: Scope, input: Subscript
     test_clock: null,
     transfer_data: input.transferData,
     trial_end: trial ? input.trialEnd : null,
-    trial_settings: { end_behavior: { billing_cycle_anchor: null, missing_payment_method: input.missingPaymentMethod } },
+    trial_settings: TRIAL_SETTINGS[input.missingPaymentMethod],
     trial_start: trial ? now : null,
   };
   sub.items = listOf(

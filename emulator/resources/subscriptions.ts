@@ -158,9 +158,14 @@ export function subscriptionRoutes(emu: Emulator): void {
     });
   });
   r.add('POST', '/v1/subscriptions/:id/pause', ({ scope, params }) => pauseSubscription(emu, scope, scope.subscriptions.require(params.id)));
-  r.add('POST', '/v1/subscriptions/:id/resume', ({ scope, params, p }) =>
-    resumeSubscription(emu, scope, scope.subscriptions.require(params.id), p.oneOf('billing_cycle_anchor', ['now', 'unchanged'] as const) ?? 'now'),
-  );
+  r.add('POST', '/v1/subscriptions/:id/resume', ({ scope, params, p }) => {
+    // This API version sends `billing_cycle_anchor[type]`; older clients send a plain string.
+    const anchor =
+      typeof p.raw.billing_cycle_anchor === 'object'
+        ? p.obj('billing_cycle_anchor')?.oneOf('type', ['now', 'unchanged'] as const)
+        : p.oneOf('billing_cycle_anchor', ['now', 'unchanged'] as const);
+    return resumeSubscription(emu, scope, scope.subscriptions.require(params.id), anchor ?? 'now');
+  });
   r.add('GET', '/v1/subscription_items', ({ scope, p }) => {
     const sub = scope.subscriptions.require(p.reqStr('subscription'), 'subscription');
     return listOf(sub.items.data, `/v1/subscription_items?subscription=${sub.id}`);

@@ -37,7 +37,7 @@ describe('faults and webhook delivery', () => {
     expect(err.type).toBe('StripeRateLimitError');
     expect(err.statusCode).toBe(429);
     expect(err.code).toBe('rate_limit');
-    expect(err.headers['stripe-should-retry']).toBeUndefined();
+    expect(err.headers?.['stripe-should-retry']).toBeUndefined();
     h.emu.clearFaults();
     // With should_retry set, the SDK retries the 429 by itself.
     h.emu.setFaults({ api: [{ path: '/v1/products', status: 429, count: 1, should_retry: true }] });

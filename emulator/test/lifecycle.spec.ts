@@ -196,7 +196,7 @@ describe('subscription lifecycle', () => {
     emu.advance(7 * DAY + 1);
     expect((await stripe.subscriptions.retrieve(sub.id)).status).toBe('paused');
     await stripe.customers.update(customer.id, { invoice_settings: { default_payment_method: 'pm_card_visa' } });
-    const resumed = await stripe.subscriptions.resume(sub.id, { billing_cycle_anchor: 'now' });
+    const resumed = await stripe.subscriptions.resume(sub.id, { billing_cycle_anchor: { type: 'now' } });
     expect(resumed.status).toBe('active');
     const types = (await eventsFor(sub.id)).map((e) => e.type);
     expect(types).toEqual(expect.arrayContaining(['customer.subscription.paused', 'customer.subscription.resumed']));

@@ -25,7 +25,7 @@ describe('wire format', () => {
     await expect(bad.customers.list()).rejects.toMatchObject({ type: 'StripeAuthenticationError', statusCode: 401 });
     const res = await fetch(`${h.emu.url}/v1/customers`);
     expect(res.status).toBe(401);
-    expect((await res.json()).error.type).toBe('authentication_error');
+    expect(((await res.json()) as { error: { type: string } }).error.type).toBe('authentication_error');
   });
 
   it('answers Stripe error objects: missing param, unknown id, bad integer, unknown route', async () => {
@@ -46,7 +46,7 @@ describe('wire format', () => {
     await expect(stripe.customers.list({ limit: 101 })).rejects.toMatchObject({ statusCode: 400, param: 'limit' });
     const raw = await fetch(`${h.emu.url}/v1/nothing_here`, { headers: { Authorization: `Bearer ${h.emu.secretKey}` } });
     expect(raw.status).toBe(404);
-    expect((await raw.json()).error).toMatchObject({ type: 'invalid_request_error' });
+    expect(((await raw.json()) as { error: object }).error).toMatchObject({ type: 'invalid_request_error' });
     await expect(stripe.subscriptions.create({ customer: 'cus_nope', items: [{ price: 'price_nope' }] })).rejects.toMatchObject({ param: 'customer', code: 'resource_missing' });
   });
 
