@@ -17,11 +17,14 @@ export interface CliContext {
  * with the same start-up work as `createApp` (pending migrations, default merchant and application).
  */
 export async function openCliContext(config: AppConfig): Promise<CliContext> {
-  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: false });
+  // A command is short-lived and runs next to the service: it must not apply webhook events
+  // (its context starts before the migrations below, and would stop in the middle of a batch).
+  const cliConfig: AppConfig = { ...config, WEBHOOK_WORKER_ENABLED: false };
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot(cliConfig), { logger: false });
   try {
     await app.get(MikroORM).migrator.up();
     const tenancy = app.get(TenancyService);
-    await tenancy.ensureDefaults(config.DEFAULT_APPLICATION_ID);
+    await tenancy.ensureDefaults(cliConfig.DEFAULT_APPLICATION_ID);
     return { app, tenancy, close: () => app.close() };
   } catch (error) {
     await app.close();
