@@ -1,0 +1,45 @@
+/**
+ * `npm run bench [-- NAME ...]`: runs the benchmarks (all, or the named ones) against real
+ * PostgreSQL on loopback, prints a table and merges the figures into bench/results.json, one key
+ * per benchmark.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Benchmark, BenchResult } from './support.js';
+import { webhooksBenchmark } from './webhooks.bench.js';
+
+const BENCHMARKS: Benchmark[] = [webhooksBenchmark];
+const RESULTS = fileURLToPath(new URL('../../bench/results.json', import.meta.url));
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2);
+  const unknown = wanted.filter((name) => !BENCHMARKS.some((b) => b.name === name));
+  if (unknown.length) {
+    console.error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${BENCHMARKS.map((b) => b.name).join(', ')}`);
+    process.exit(2);
+  }
+  const selected = wanted.length ? BENCHMARKS.filter((b) => wanted.includes(b.name)) : BENCHMARKS;
+  const results = readResults();
+  for (const benchmark of selected) {
+    console.log(`\n== ${benchmark.name}: ${benchmark.description}`);
+    const figures = await benchmark.run();
+    results[benchmark.name] = { ...figures, measured_at: new Date().toISOString(), machine: `${process.arch}, node ${process.version}` };
+    console.table(Object.entries(figures).map(([metric, value]) => ({ metric, value })));
+  }
+  writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\nwrote ${RESULTS}`);
+  process.exit(0);
+}
+
+function readResults(): Record<string, BenchResult> {
+  try {
+    return JSON.parse(readFileSync(RESULTS, 'utf8')) as Record<string, BenchResult>;
+  } catch {
+    return {};
+  }
+}
+
+void main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

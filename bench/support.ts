@@ -1,0 +1,63 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { createApp } from '../src/bootstrap.js';
+import { loadConfig, type AppConfig } from '../src/infra/config/config.js';
+
+/** Benchmarks run on real PostgreSQL (BENCH_DATABASE_URL or DATABASE_URL, default the local server), each in a fresh database. */
+export const BASE_DATABASE_URL = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `billing_bench_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  await admin((c) => c.query(`create database "${name}"`));
+  const url = new URL(BASE_DATABASE_URL);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => admin((c) => c.query(`drop database if exists "${name}" with (force)`)).then(() => undefined) };
+}
+
+async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const url = new URL(BASE_DATABASE_URL);
+  url.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+export const BENCH_ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
+
+/** The real application on a fresh PostgreSQL database, listening on loopback. */
+export async function startBenchApp(databaseUrl: string, env: Record<string, string> = {}) {
+  const config: AppConfig = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    JWT_SECRET: 'bench-jwt-secret-that-is-long-enough-0123456789',
+    ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
+    DATABASE_URL: databaseUrl,
+    DATABASE_POOL_MAX: '20',
+    ...env,
+  });
+  const app = await createApp(config);
+  await app.listen(0, '127.0.0.1');
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  return { app, url, config };
+}
+
+export interface BenchResult {
+  [metric: string]: number | string;
+}
+
+export interface Benchmark {
+  name: string;
+  description: string;
+  run(): Promise<BenchResult>;
+}
+
+/** Peak resident memory of this process so far, in MB. */
+export function peakRssMb(): number {
+  return Math.round(process.resourceUsage().maxRSS / 1024);
+}
