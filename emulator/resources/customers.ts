@@ -72,7 +72,10 @@ export function updateCustomer(emu: Emulator, scope: Scope, customer: Stripe.Cus
 export function customerRoutes(emu: Emulator): void {
   const r = emu.apiRoutes;
   r.add('POST', '/v1/customers', ({ scope, p }) => createCustomer(emu, scope, p));
-  r.add('GET', '/v1/customers/:id', ({ scope, params }) => scope.customers.require(params.id));
+  // A deleted customer is still retrievable, as its `deleted: true` stub (Stripe does the same).
+  r.add('GET', '/v1/customers/:id', ({ scope, params }) =>
+    scope.customers.wasDeleted(params.id) ? deletedStub(params.id, 'customer') : scope.customers.require(params.id),
+  );
   r.add('POST', '/v1/customers/:id', ({ scope, params, p }) => updateCustomer(emu, scope, scope.customers.require(params.id), p));
   r.add('GET', '/v1/customers', ({ scope, p }) => {
     const email = p.str('email');

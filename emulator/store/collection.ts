@@ -56,6 +56,12 @@ export class Collection<T extends Identified> {
     this.live--;
   }
 
+  /** True for an id that existed and was deleted (Stripe then answers a `deleted: true` stub). */
+  wasDeleted(id: string): boolean {
+    const pos = this.positions.get(id);
+    return pos !== undefined && this.items[pos] === undefined;
+  }
+
   *values(): IterableIterator<T> {
     for (const item of this.items) if (item) yield item;
   }

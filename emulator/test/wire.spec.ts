@@ -126,7 +126,8 @@ describe('wire format', () => {
     expect(updated.metadata).toEqual({ plan: 'pro' });
     const deleted = await stripe.customers.del(c.id);
     expect(deleted).toEqual({ id: c.id, object: 'customer', deleted: true });
-    await expect(stripe.customers.retrieve(c.id)).rejects.toMatchObject({ statusCode: 404 });
+    expect(await stripe.customers.retrieve(c.id)).toMatchObject({ id: c.id, deleted: true });
+    await expect(stripe.customers.update(c.id, { name: 'x' })).rejects.toMatchObject({ statusCode: 404 });
   });
 
   it('lists events newest first with type filters, and prices by lookup_key', async () => {
