@@ -3,6 +3,7 @@ import { EntityManager } from '@mikro-orm/core';
 import { Clock } from '../infra/clock/clock.js';
 import type { AppConfig } from '../infra/config/config.js';
 import { APP_CONFIG } from '../infra/config/config.module.js';
+import { AppError } from '../infra/errors/app-error.js';
 import { EventApplier, NeedsAttention } from './event-applier.service.js';
 import { InboxRepository } from './inbox.repository.js';
 
@@ -100,7 +101,7 @@ export class WebhookWorker implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private async recordFailure(tx: EntityManager, id: string, attempts: number, error: unknown): Promise<void> {
-    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const message = describeFailure(error);
     if (error instanceof NeedsAttention) {
       await this.inbox.markDead(tx, id, message, error.flag);
       return;
@@ -116,4 +117,10 @@ export class WebhookWorker implements OnApplicationBootstrap, OnApplicationShutd
 export function retryDelaySeconds(attempt: number, baseSeconds: number): number {
   const ceiling = Math.min(MAX_RETRY_DELAY_SECONDS, baseSeconds * 2 ** (attempt - 1));
   return ceiling / 2 + Math.random() * (ceiling / 2);
+}
+
+/** What `last_error` says: our error code when there is one (`stripe_unavailable: ...`), which tells an operator what failed; else the error's name. */
+function describeFailure(error: unknown): string {
+  if (error instanceof AppError) return `${error.code}: ${error.message}`;
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
