@@ -6,9 +6,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Benchmark, BenchResult } from './support.js';
+import { emulatorListingBenchmark } from './emulator-listing.bench.js';
 import { webhooksBenchmark } from './webhooks.bench.js';
 
-const BENCHMARKS: Benchmark[] = [webhooksBenchmark];
+const BENCHMARKS: Benchmark[] = [webhooksBenchmark, emulatorListingBenchmark];
 const RESULTS = fileURLToPath(new URL('../../bench/results.json', import.meta.url));
 
 async function main(): Promise<void> {

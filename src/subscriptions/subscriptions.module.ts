@@ -1,11 +1,36 @@
 import { Module } from '@nestjs/common';
+import { EntitlementsModule } from '../entitlements/entitlements.module.js';
 import { IdentityModule } from '../identity/identity.module.js';
+import { AccountContextResolver } from './account-context.resolver.js';
+import { AccountScopedSubscriptionsController } from './account-subscriptions.controller.js';
+import { AccountSubscriptionsService } from './account-subscriptions.service.js';
+import { CheckoutService } from './checkout.service.js';
+import { PurchaseRules } from './purchase-rules.js';
+import { StripeCustomersService } from './stripe-customers.service.js';
+import { SubscriptionChangesService } from './subscription-changes.service.js';
 import { SubscriptionMirrorRepository } from './subscription-mirror.repository.js';
+import { SubscriptionReadRepository } from './subscription-read.repository.js';
 import { SubscriptionSyncService } from './subscription-sync.service.js';
+import { SubscriptionsController } from './subscriptions.controller.js';
+import { SubscriptionsFacade } from './subscriptions.facade.js';
+import { TrialsService } from './trials.service.js';
 
 @Module({
-  imports: [IdentityModule],
-  providers: [SubscriptionMirrorRepository, SubscriptionSyncService],
-  exports: [SubscriptionMirrorRepository, SubscriptionSyncService],
+  imports: [IdentityModule, EntitlementsModule],
+  controllers: [AccountScopedSubscriptionsController, SubscriptionsController],
+  providers: [
+    AccountContextResolver,
+    AccountSubscriptionsService,
+    CheckoutService,
+    PurchaseRules,
+    StripeCustomersService,
+    SubscriptionChangesService,
+    SubscriptionMirrorRepository,
+    SubscriptionReadRepository,
+    SubscriptionSyncService,
+    SubscriptionsFacade,
+    TrialsService,
+  ],
+  exports: [SubscriptionMirrorRepository, SubscriptionSyncService, SubscriptionReadRepository, TrialsService],
 })
 export class SubscriptionsModule {}

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/core';
+import { DeadlockException, EntityManager } from '@mikro-orm/core';
 import { Clock } from '../infra/clock/clock.js';
 import type { AppConfig } from '../infra/config/config.js';
 import { APP_CONFIG } from '../infra/config/config.module.js';
@@ -13,7 +13,8 @@ const MAX_RETRY_DELAY_SECONDS = 6 * 3600;
  * Applies stored events. Each slot claims a batch of due events in one transaction
  * (FOR UPDATE SKIP LOCKED, so slots and instances never share an event) and applies each one in a
  * savepoint: an event's effects and its `processed` mark commit together, so a crash at any point
- * leaves the event either applied and marked, or neither. A failing event is rolled back to its
+ * leaves the event either applied and marked, or neither. A lock conflict with another batch ends
+ * the batch early without counting an attempt (the rest is claimed again). A failing event is rolled back to its
  * savepoint and retried later with exponential backoff and jitter, and marked dead after
  * WEBHOOK_MAX_ATTEMPTS; its failure does not disturb the rest of the batch.
  */
@@ -93,6 +94,13 @@ export class WebhookWorker implements OnApplicationBootstrap, OnApplicationShutd
           await tx.transactional((savepoint) => this.applier.apply(savepoint, event));
           await this.inbox.markProcessed(tx, event.id, this.clock.now());
         } catch (error) {
+          if (error instanceof DeadlockException) {
+            // Another instance's batch holds rows this event needs while it waits for rows this batch
+            // holds. Not the event's fault, so not an attempt: commit what is done, which lets the
+            // other batch finish, and leave this event and the rest to be claimed again at once.
+            this.logger.debug(`event ${event.id} met a lock conflict; claimed again`);
+            break;
+          }
           await this.recordFailure(tx, event.id, event.attempts, error);
         }
       }

@@ -1,3 +1,5 @@
+import { validateCronExpression } from 'cron';
+
 /**
  * Every environment variable the service reads, with its meaning and default.
  * `.env.example` documents the same list; `test/config.spec.ts` checks the two agree.
@@ -53,6 +55,10 @@ const optional =
   (parse: (raw: string) => string) =>
   (raw: string): string =>
     raw === '' ? '' : parse(raw);
+const cron = (raw: string) => {
+  if (!validateCronExpression(raw).valid) throw new Error('must be a cron expression such as "0 3 * * *"');
+  return raw;
+};
 const size = (raw: string) => {
   const m = /^(\d+)\s*(b|kb|mb)?$/i.exec(raw.trim());
   if (!m) throw new Error('must be a size such as 1mb, 512kb or 1048576');
@@ -90,6 +96,8 @@ export const CONFIG_SCHEMA = {
   WEBHOOK_WORKER_POLL_MS: { description: 'How often an idle worker looks for due events (new events also wake it at once)', default: '500', parse: integer(10, 60000) },
   WEBHOOK_MAX_ATTEMPTS: { description: 'Attempts before an event is marked dead (replayable from the admin API)', default: '8', parse: integer(1, 100) },
   WEBHOOK_RETRY_BASE_SECONDS: { description: 'First retry delay; doubles with each attempt (with jitter), at most 6 hours', default: '10', parse: integer(1, 3600) },
+  DEFAULT_PRORATION_BEHAVIOR: { description: 'Proration of a plan change when the request names none (create_prorations, always_invoice or none)', default: 'create_prorations', parse: oneOf('create_prorations', 'always_invoice', 'none') },
+  TRIAL_EXPIRY_CRON: { description: 'When expired platform trials are ended (cron, server time)', default: '*/5 * * * *', parse: cron },
   WEBHOOK_SECRET_OVERLAP_HOURS: { description: 'How long a rotated webhook secret stays valid next to the new one', default: '24', parse: integer(0, 24 * 30) },
 } as const satisfies Record<string, VariableSpec>;
 

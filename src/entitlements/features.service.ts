@@ -1,0 +1,87 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/sql';
+import { Clock } from '../infra/clock/clock.js';
+
+export interface FeatureGrant {
+  lookup_key: string;
+  name: string;
+  subscription_id: string | null;
+  trial: boolean;
+  access_until: string | null;
+}
+
+interface GrantRow {
+  lookup_key: string;
+  name: string;
+  subscription_id: string | null;
+  trial: boolean;
+  access_until: Date | string | null;
+  source: number;
+}
+
+/**
+ * "Which features may this account use?", answered from the mirror alone in one query (no Stripe
+ * call on this path). A feature is granted by:
+ * 1. a subscription of the account to the application whose `access_until` is still ahead (the
+ *    access policy), through its products' features;
+ * 2. Stripe's active entitlements of the account's customer (merchants that use Stripe
+ *    Entitlements), but only while one of the account's subscriptions still grants access, so that
+ *    a feature ends when its period does even when no event arrives;
+ * 3. a platform trial that has not ended, through its product's features.
+ */
+@Injectable()
+export class FeaturesService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly clock: Clock,
+  ) {}
+
+  async featuresOf(accountId: string, applicationId: string, stripeAccount: string): Promise<FeatureGrant[]> {
+    const now = this.clock.now();
+    const rows = await (this.em.fork() as SqlEntityManager).execute<GrantRow[]>(
+      `with live as (
+         select s.id, s.access_until from subscriptions s
+         where s.account_id = ? and s.application_id = ? and s.access_until > ?
+       )
+       select f.lookup_key, f.name, live.id as subscription_id, false as trial, live.access_until, 1 as source
+         from live
+         join subscription_items i on i.subscription_id = live.id
+         join product_features pf on pf.product_id = i.product_id
+         join features f on f.id = pf.feature_id
+       union all
+       select ae.lookup_key, coalesce(f.name, ae.lookup_key), null, false, (select max(access_until) from live), 2
+         from identities idt
+         join active_entitlements ae on ae.stripe_account = idt.stripe_account and ae.customer_id = idt.stripe_customer_id
+         left join features f on f.id = ae.feature_id
+         where idt.account_id = ? and idt.stripe_account = ? and exists (select 1 from live)
+       union all
+       select f.lookup_key, f.name, null, true, t.ends_at, 3
+         from trials t
+         join product_features pf on pf.product_id = t.product_id
+         join features f on f.id = pf.feature_id
+         where t.account_id = ? and t.application_id = ? and t.ended_at is null and t.ends_at > ?`,
+      [accountId, applicationId, now, accountId, stripeAccount, accountId, applicationId, now],
+    );
+    return mergeByFeature(rows);
+  }
+}
+
+/** One entry per feature: from a subscription before an entitlement before a trial, and the latest access among equals. */
+function mergeByFeature(rows: GrantRow[]): FeatureGrant[] {
+  const best = new Map<string, GrantRow>();
+  for (const row of rows) {
+    const current = best.get(row.lookup_key);
+    const later = (a: GrantRow, b: GrantRow) => new Date(a.access_until ?? 0).getTime() > new Date(b.access_until ?? 0).getTime();
+    if (!current || row.source < current.source || (row.source === current.source && later(row, current))) best.set(row.lookup_key, row);
+  }
+  return [...best.values()]
+    .sort((a, b) => a.lookup_key.localeCompare(b.lookup_key))
+    .map((r) => ({
+      lookup_key: r.lookup_key,
+      name: r.name,
+      subscription_id: r.subscription_id,
+      trial: r.trial,
+      access_until: r.access_until === null ? null : new Date(r.access_until).toISOString(),
+    }));
+}

@@ -1,0 +1,114 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/sql';
+import { PLATFORM_ACCOUNT } from '../identity/identity.entity.js';
+import { IdentityService } from '../identity/identity.service.js';
+import { Clock } from '../infra/clock/clock.js';
+import { AppError } from '../infra/errors/app-error.js';
+import { StripeGateway } from '../infra/stripe/stripe.gateway.js';
+import { stripeAccountOf, type AccountContext } from './account-context.js';
+import { SubscriptionReadRepository } from './subscription-read.repository.js';
+import { SubscriptionSyncService } from './subscription-sync.service.js';
+import type { IdentityView, MerchantView, SubscriptionView, SyncResponse } from './subscriptions.dto.js';
+
+/** What an account sees of its billing (list, identity, merchants), and its on-demand sync from Stripe. */
+@Injectable()
+export class AccountSubscriptionsService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly reads: SubscriptionReadRepository,
+    private readonly identities: IdentityService,
+    private readonly sync: SubscriptionSyncService,
+    private readonly gateway: StripeGateway,
+    private readonly clock: Clock,
+  ) {}
+
+  list(ctx: AccountContext): Promise<SubscriptionView[]> {
+    return this.reads.listForAccount(this.em.fork(), ctx.accountId, ctx.application.id, this.clock.now());
+  }
+
+  async identity(ctx: AccountContext): Promise<IdentityView> {
+    const stripeAccount = stripeAccountOf(ctx.merchant);
+    const identity = await this.identities.customerOf(this.em.fork(), ctx.accountId, stripeAccount);
+    if (!identity || identity.deleted) throw AppError.notFound('identity_not_found', 'The account has no Stripe customer at this merchant yet.');
+    return {
+      account_id: ctx.accountId,
+      stripe_customer_id: identity.customerId,
+      stripe_account: stripeAccount === PLATFORM_ACCOUNT ? null : stripeAccount,
+      email: identity.email,
+      name: identity.name,
+    };
+  }
+
+  /** The merchants through which the application sells (one today: the application's own). */
+  async merchants(ctx: AccountContext): Promise<MerchantView[]> {
+    const identity = await this.identities.customerOf(this.em.fork(), ctx.accountId, stripeAccountOf(ctx.merchant));
+    const m = ctx.merchant;
+    return [
+      {
+        id: m.id,
+        display_name: m.displayName,
+        country: m.country,
+        currency: m.defaultCurrency,
+        charge_model: m.chargeModel,
+        status: m.status,
+        has_identity: Boolean(identity && !identity.deleted),
+      },
+    ];
+  }
+
+  /**
+   * Pulls the account's subscriptions from Stripe (one list call per 100) and mirrors them. With
+   * `allowDeletes`, local subscriptions of the account that Stripe no longer has are removed;
+   * without it they are kept and counted as missing (and flagged).
+   */
+  async syncFromStripe(ctx: AccountContext, allowDeletes: boolean): Promise<SyncResponse> {
+    const stripeAccount = stripeAccountOf(ctx.merchant);
+    const em = this.em.fork();
+    const identity = await this.identities.customerOf(em, ctx.accountId, stripeAccount);
+    const readAt = Math.floor(this.clock.now().getTime() / 1000);
+    const remote = identity
+      ? await this.gateway.call('subscriptions.list', (s) =>
+          s.subscriptions
+            .list({ customer: identity.customerId, status: 'all', limit: 100, expand: ['data.latest_invoice'] }, this.gateway.options(ctx.merchant))
+            .autoPagingToArray({ limit: 10_000 }),
+        )
+      : [];
+    const counts = { created: 0, updated: 0, deleted: 0, unchanged: 0, missing: 0 };
+    await em.transactional(async (tx) => {
+      const local = await (tx as SqlEntityManager).execute<{ id: string; stripe_version: string; raw: unknown }[]>(
+        'select id, stripe_version, raw from subscriptions where account_id = ? and application_id = ?',
+        [ctx.accountId, ctx.application.id],
+      );
+      const known = new Map(local.map((r) => [r.id, r]));
+      for (const subscription of remote) {
+        // Only this application's subscriptions: others of the same customer belong to other applications.
+        const app = subscription.metadata?.application_id;
+        if (app && app !== ctx.application.id) continue;
+        const before = known.get(subscription.id);
+        const written = await this.sync.applyFetchedSubscription(tx, subscription, { stripeAccount, merchantId: ctx.merchant.id, applicationId: ctx.application.id }, readAt);
+        if (!before) counts.created += written ? 1 : 0;
+        else if (written && JSON.stringify(before.raw) !== JSON.stringify(asStored(subscription))) counts.updated += 1;
+        else counts.unchanged += 1;
+      }
+      const remoteIds = new Set(remote.map((s) => s.id));
+      const vanished = local.filter((r) => !remoteIds.has(r.id)).map((r) => r.id);
+      if (vanished.length === 0) return;
+      if (allowDeletes) {
+        const marks = vanished.map(() => '?').join(', ');
+        await (tx as SqlEntityManager).execute(`delete from subscription_items where subscription_id in (${marks})`, vanished);
+        await (tx as SqlEntityManager).execute(`delete from subscriptions where id in (${marks})`, vanished);
+        counts.deleted = vanished.length;
+      } else {
+        await (tx as SqlEntityManager).execute(`update subscriptions set missing_in_stripe_at = coalesce(missing_in_stripe_at, ?) where id in (${vanished.map(() => '?').join(', ')})`, [this.clock.now(), ...vanished]);
+        counts.missing = vanished.length;
+      }
+    });
+    return { ...counts, data: await this.reads.listForAccount(em, ctx.accountId, ctx.application.id, this.clock.now()) };
+  }
+}
+
+/** The subscription as the jsonb column holds it (undefined fields dropped), to compare like with like. */
+function asStored<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
