@@ -19,7 +19,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const context = await openCliContext(config);
   try {
-    const result = await parsed.command.run(context.tenancy, parsed.args, parsed.input);
+    const result = await parsed.command.run(context.tenancy, parsed.args, parsed.input, context.app);
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return 0;
   } finally {

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { AppPaymentCustomersModule } from './app-payment-customers/app-payment-customers.module.js';
 import { AuthModule } from './infra/auth/auth.module.js';
 import { Clock, SystemClock } from './infra/clock/clock.js';
 import type { AppConfig } from './infra/config/config.js';
@@ -27,7 +28,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [ConfigModule.forRoot(config), loggingModule(config), databaseModule(config), StripeModule.forRoot(stripeConnection(config)), HealthModule, AuthModule, TenancyModule, ScheduleModule.forRoot(), SubscriptionsModule, WebhooksModule, ...(options.imports ?? [])],
+      imports: [ConfigModule.forRoot(config), loggingModule(config), databaseModule(config), StripeModule.forRoot(stripeConnection(config)), HealthModule, AuthModule, TenancyModule, ScheduleModule.forRoot(), SubscriptionsModule, WebhooksModule, AppPaymentCustomersModule, ...(options.imports ?? [])],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: Clock, useValue: options.clock ?? new SystemClock() },

@@ -1,4 +1,7 @@
 import { parseArgs } from 'node:util';
+import type { INestApplicationContext } from '@nestjs/common';
+import { CatalogSyncDto } from '../entitlements/admin-catalog.controller.js';
+import { CatalogSyncService } from '../entitlements/catalog-sync.service.js';
 import {
   CreateApplicationDto,
   CreateMerchantDto,
@@ -31,7 +34,8 @@ interface Command {
   flags: Record<string, FlagSpec>;
   dto?: new () => object;
   summary: string;
-  run(tenancy: TenancyService, args: string[], input: any): Promise<unknown>;
+  /** `app` gives the commands beyond tenancy their service (catalog sync, reconcile). */
+  run(tenancy: TenancyService, args: string[], input: any, app: INestApplicationContext): Promise<unknown>;
 }
 
 const MERCHANT_SETTINGS: Record<string, FlagSpec> = {
@@ -119,6 +123,13 @@ export const COMMANDS: Record<string, Command> = {
     run: (t, [id], dto: IssueApiKeyDto) => t.issueApiKey(id!, dto.name),
   },
   'keys list': { args: ['APPLICATION_ID'], flags: {}, summary: "List an application's API keys (never the keys themselves)", run: async (t, [id]) => ({ data: await t.listApiKeys(id!) }) },
+  'catalog-sync': {
+    args: [],
+    flags: { merchant: { field: 'merchant_id', kind: 'string', help: 'MERCHANT_ID (default: every active merchant)' } },
+    dto: CatalogSyncDto,
+    summary: 'Copy products, prices, features and product features from Stripe into the mirror',
+    run: async (_t, _args, dto: CatalogSyncDto, app) => ({ data: await app.get(CatalogSyncService).sync(dto.merchant_id) }),
+  },
   'keys revoke': { args: ['APPLICATION_ID', 'KEY_ID'], flags: {}, summary: 'Revoke a partner API key', run: (t, [app, key]) => t.revokeApiKey(app!, key!) },
 };
 
@@ -133,8 +144,11 @@ export interface ParsedCommand {
 /** Reads argv into a command and its validated input. Throws UsageError or AppError('validation_failed'). */
 export async function parseCommand(argv: string[]): Promise<ParsedCommand | 'help'> {
   if (argv.length === 0 || argv[0] === 'help' || argv.includes('--help') || argv.includes('-h')) return 'help';
-  const name = `${argv[0]} ${argv[1] ?? ''}`.trim();
+  // Commands are one word (catalog-sync) or two (merchants create).
+  const single = COMMANDS[argv[0]!] ? argv[0]! : undefined;
+  const name = single ?? `${argv[0]} ${argv[1] ?? ''}`.trim();
   const command = COMMANDS[name];
+  const rest = argv.slice(single ? 1 : 2);
   if (!command) {
     const group = Object.keys(COMMANDS).filter((c) => c.startsWith(`${argv[0]} `));
     throw new UsageError(group.length ? `"${name}" is not a command; try one of: ${group.join(', ')}` : `unknown command "${argv[0]}"; run "npm run admin -- help"`);
@@ -142,7 +156,7 @@ export async function parseCommand(argv: string[]): Promise<ParsedCommand | 'hel
   let parsed;
   try {
     parsed = parseArgs({
-      args: argv.slice(2),
+      args: rest,
       options: Object.fromEntries(Object.entries(command.flags).map(([flag, spec]) => [flag, spec.kind === 'clear' ? { type: 'boolean' } : { type: 'string', multiple: spec.kind === 'list' }])),
       allowPositionals: true,
       strict: true,

@@ -1,0 +1,49 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsString, Matches } from 'class-validator';
+
+export const MAX_COMPANY_IDS = 1000;
+const COMPANY_ID = /^[A-Za-z0-9_.:-]{1,255}$/;
+const COMPANY_ID_MESSAGE = 'each company_id must be 1 to 255 letters, digits, _ . : or -';
+
+/** `?company_id=1&company_id=2` or `?company_id=1,2`: both read as a list. */
+const toList = ({ value }: { value: unknown }) =>
+  (Array.isArray(value) ? value : [value]).flatMap((v) => (typeof v === 'string' ? v.split(',') : [v])).map((v) => (typeof v === 'string' ? v.trim() : v));
+
+export class LookupQuery {
+  @ApiProperty({ example: '1234567', description: `A freee company_id (our account id); repeat it or separate with commas for up to ${MAX_COMPANY_IDS}`, type: String })
+  @Transform(toList)
+  @IsArray() @ArrayMinSize(1, { message: 'company_id is required' }) @ArrayMaxSize(MAX_COMPANY_IDS, { message: `at most ${MAX_COMPANY_IDS} company_id values per call` })
+  @IsString({ each: true }) @Matches(COMPANY_ID, { each: true, message: COMPANY_ID_MESSAGE })
+  company_id!: string[];
+}
+
+export class BatchLookupDto {
+  @ApiProperty({ example: ['1234567', '7654321'], description: `Up to ${MAX_COMPANY_IDS} company ids` })
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(MAX_COMPANY_IDS, { message: `at most ${MAX_COMPANY_IDS} company_ids per call` })
+  @IsString({ each: true }) @Matches(COMPANY_ID, { each: true, message: COMPANY_ID_MESSAGE })
+  company_ids!: string[];
+}
+
+export class ContractItemView {
+  @ApiProperty({ example: 'price_1MowQULkdIwHu7ixraBm864M' }) price_id!: string;
+  @ApiProperty({ example: 1, nullable: true, type: Number, description: 'None for metered prices' }) quantity!: number | null;
+  @ApiProperty({ enum: ['licensed', 'metered'], example: 'licensed' }) usage_type!: string;
+}
+
+export class AppPaymentCustomerView {
+  @ApiProperty({ example: '1234567' }) company_id!: string;
+  @ApiProperty({ example: 'cus_NffrFeUfNV2Hib', nullable: true, type: String }) stripe_customer_id!: string | null;
+  @ApiProperty({ example: 'price_1MowQULkdIwHu7ixraBm864M', nullable: true, type: String, description: "The licensed item's price of the current subscription (during a trial: the trial's price)" }) stripe_price_id!: string | null;
+  @ApiProperty({ example: ['sub_1MowQVLkdIwHu7ixeRlqHVzs'], description: 'Newest first; empty during a platform trial' }) stripe_subscription_ids!: string[];
+  @ApiProperty({ example: 1, nullable: true, type: Number, description: "The licensed item's quantity (items.data.quantity); 1 for a fixed price" }) quantity!: number | null;
+  @ApiPropertyOptional({ example: null, nullable: true, type: Number, description: 'Seats during a platform trial' }) trial_quantity!: number | null;
+  @ApiPropertyOptional({ example: null, nullable: true, type: String }) trial_end!: string | null;
+  @ApiProperty({ example: 'active', description: "The current subscription's Stripe status; `trialing` during a platform trial; null when there is neither" , nullable: true, type: String }) status!: string | null;
+  @ApiProperty({ example: true, description: 'active, past_due, unpaid, incomplete, paused: true; canceled, incomplete_expired, trial only: false' }) contracted!: boolean;
+  @ApiProperty({ type: ContractItemView, isArray: true }) items!: ContractItemView[];
+}
+
+export class AppPaymentCustomersResponse {
+  @ApiProperty({ type: AppPaymentCustomerView, isArray: true }) app_payment_customers!: AppPaymentCustomerView[];
+}

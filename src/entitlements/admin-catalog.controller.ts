@@ -1,0 +1,28 @@
+import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { IsOptional, IsString, Matches } from 'class-validator';
+import { AdminGuard } from '../infra/auth/admin.guard.js';
+import { AUTH_SCHEMES } from '../infra/http/swagger.js';
+import { CatalogSyncService } from './catalog-sync.service.js';
+
+export class CatalogSyncDto {
+  @ApiPropertyOptional({ example: 'platform', description: 'Only this merchant; every active merchant when omitted' })
+  @IsOptional() @IsString() @Matches(/^[a-z0-9][a-z0-9_-]{0,62}$/, { message: '$property must be a merchant id' })
+  merchant_id?: string;
+}
+
+@ApiTags('admin')
+@ApiBearerAuth(AUTH_SCHEMES.admin)
+@UseGuards(AdminGuard)
+@Controller('admin/catalog-sync')
+export class AdminCatalogController {
+  constructor(private readonly catalogSync: CatalogSyncService) {}
+
+  @Post()
+  @HttpCode(200)
+  @ApiOperation({ operationId: 'admin.catalog.sync', summary: 'Copy products, prices, features and product features from Stripe into the mirror' })
+  @ApiOkResponse({ schema: { example: { data: [{ stripe_account: 'platform', merchant_ids: ['platform'], products: 2, prices: 4, features: 2, product_features: 3 }] } } })
+  async sync(@Body() dto: CatalogSyncDto) {
+    return { data: await this.catalogSync.sync(dto.merchant_id) };
+  }
+}

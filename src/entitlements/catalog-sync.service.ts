@@ -1,0 +1,75 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/core';
+import { Clock } from '../infra/clock/clock.js';
+import { AppError } from '../infra/errors/app-error.js';
+import { StripeGateway } from '../infra/stripe/stripe.gateway.js';
+import { stripeAccountOf } from '../subscriptions/account-context.js';
+import { Merchant } from '../tenancy/merchant.entity.js';
+import { CatalogMirrorRepository } from './catalog-mirror.repository.js';
+
+export interface CatalogSyncResult {
+  stripe_account: string;
+  merchant_ids: string[];
+  products: number;
+  prices: number;
+  features: number;
+  product_features: number;
+}
+
+/**
+ * Copies the catalog (products, prices, features and which product grants which feature) of each
+ * Stripe account that sells into the mirror: once for the platform (platform and destination
+ * merchants share it) and once per connected account of a direct merchant. Lists 100 a page.
+ */
+@Injectable()
+export class CatalogSyncService {
+  private readonly logger = new Logger(CatalogSyncService.name);
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly catalog: CatalogMirrorRepository,
+    private readonly gateway: StripeGateway,
+    private readonly clock: Clock,
+  ) {}
+
+  async sync(merchantId?: string): Promise<CatalogSyncResult[]> {
+    const merchants = await this.em.fork().find(Merchant, merchantId ? { id: merchantId } : { status: 'active' }, { orderBy: { id: 'asc' } });
+    if (merchantId && merchants.length === 0) throw AppError.notFound('merchant_not_found', `No merchant "${merchantId}".`);
+    const byAccount = new Map<string, Merchant[]>();
+    for (const m of merchants) byAccount.set(stripeAccountOf(m), [...(byAccount.get(stripeAccountOf(m)) ?? []), m]);
+    const results: CatalogSyncResult[] = [];
+    for (const [stripeAccount, group] of byAccount) results.push(await this.syncAccount(stripeAccount, group));
+    return results;
+  }
+
+  private async syncAccount(stripeAccount: string, merchants: Merchant[]): Promise<CatalogSyncResult> {
+    const options = this.gateway.options(merchants[0]!);
+    const readAt = Math.floor(this.clock.now().getTime() / 1000);
+    const [products, prices, features] = await Promise.all([
+      this.gateway.call('products.list', (s) => s.products.list({ limit: 100 }, options).autoPagingToArray({ limit: 100_000 })),
+      this.gateway.call('prices.list', (s) => s.prices.list({ limit: 100 }, options).autoPagingToArray({ limit: 100_000 })),
+      this.gateway.call('entitlements.features.list', (s) => s.entitlements.features.list({ limit: 100 }, options).autoPagingToArray({ limit: 100_000 })),
+    ]);
+    let links = 0;
+    const linksByProduct = new Map<string, Awaited<ReturnType<typeof this.listProductFeatures>>>();
+    for (const product of products) {
+      const list = await this.listProductFeatures(product.id, options);
+      linksByProduct.set(product.id, list);
+      links += list.length;
+    }
+    await this.em.fork().transactional(async (tx) => {
+      for (const feature of features) await this.catalog.upsertFeature(tx, feature, stripeAccount);
+      for (const product of products) {
+        await this.catalog.upsertProduct(tx, product, stripeAccount, readAt, 'at-least');
+        await this.catalog.replaceProductFeatures(tx, product.id, linksByProduct.get(product.id) ?? [], stripeAccount);
+      }
+      for (const price of prices) await this.catalog.upsertPrice(tx, price, stripeAccount, readAt, 'at-least');
+    });
+    this.logger.log(`catalog of ${stripeAccount}: ${products.length} products, ${prices.length} prices, ${features.length} features`);
+    return { stripe_account: stripeAccount, merchant_ids: merchants.map((m) => m.id), products: products.length, prices: prices.length, features: features.length, product_features: links };
+  }
+
+  private listProductFeatures(productId: string, options: ReturnType<StripeGateway['options']>) {
+    return this.gateway.call('products.listFeatures', (s) => s.products.listFeatures(productId, { limit: 100 }, options).autoPagingToArray({ limit: 10_000 }));
+  }
+}
