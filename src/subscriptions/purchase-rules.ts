@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import { CatalogMirrorRepository } from '../entitlements/catalog-mirror.repository.js';
+import { Clock } from '../infra/clock/clock.js';
 import { AppError } from '../infra/errors/app-error.js';
 import { StripeGateway } from '../infra/stripe/stripe.gateway.js';
 import type { Application } from '../tenancy/application.entity.js';
@@ -25,6 +26,7 @@ export class PurchaseRules {
   constructor(
     private readonly catalog: CatalogMirrorRepository,
     private readonly gateway: StripeGateway,
+    private readonly clock: Clock,
   ) {}
 
   /** A price of the application's catalog that can be bought now; mirrored from Stripe on first use. */
@@ -33,17 +35,41 @@ export class PurchaseRules {
     if (listed.length === 0) throw AppError.badRequest('price_not_in_catalog', `The price ${priceId} is not sold by this application.`);
     let row = await this.mirroredPrice(em, priceId);
     if (!row) {
-      const stripeAccount = stripeAccountOf(ctx.merchant);
-      const price = await this.gateway.call('prices.retrieve', (s) => s.prices.retrieve(priceId, {}, this.gateway.options(ctx.merchant)));
-      await this.catalog.upsertPrice(em, price, stripeAccount, price.created, 'at-least');
+      await this.mirrorFromStripe(em, ctx, priceId).catch((error: unknown) => {
+        if (error instanceof AppError && error.code === 'stripe_resource_missing') throw AppError.badRequest('price_not_found', `Stripe has no price ${priceId}.`);
+        throw error;
+      });
       row = await this.mirroredPrice(em, priceId);
     }
     if (!row || !row.active || row.deleted) throw AppError.badRequest('price_inactive', `The price ${priceId} can no longer be bought.`);
+    await this.refreshProductFeatures(em, ctx, row.product_id);
     return { id: priceId, productId: row.product_id, interval: row.interval, usageType: row.usage_type };
+  }
+
+  /**
+   * The features the product grants, read from Stripe whenever it is bought (no webhook announces
+   * product features), so that `features` can answer from the mirror for its subscriptions and trials.
+   */
+  private async refreshProductFeatures(em: EntityManager, ctx: AccountContext, productId: string): Promise<void> {
+    const links = await this.gateway.call('products.listFeatures', (s) =>
+      s.products.listFeatures(productId, { limit: 100 }, this.gateway.options(ctx.merchant)).autoPagingToArray({ limit: 1000 }),
+    );
+    await em.transactional((tx) => this.catalog.replaceProductFeatures(tx, productId, links, stripeAccountOf(ctx.merchant)));
   }
 
   /** The catalog price of the same product with another interval (change by `interval`). */
   async priceWithInterval(em: EntityManager, ctx: AccountContext, productId: string, interval: string): Promise<PurchasablePrice> {
+    // Catalog prices whose price.created event has not been applied yet are read from Stripe first.
+    const unseen = await sql(em).execute<{ id: string }[]>(
+      'select ap.stripe_price_id as id from application_prices ap where ap.application_id = ? and not exists (select 1 from prices p where p.id = ap.stripe_price_id)',
+      [ctx.application.id],
+    );
+    for (const { id } of unseen) {
+      await this.mirrorFromStripe(em, ctx, id).catch((error: unknown) => {
+        // A catalog entry Stripe does not know cannot be the answer; anything else (Stripe down) is.
+        if (!(error instanceof AppError && error.code === 'stripe_resource_missing')) throw error;
+      });
+    }
     const rows = await sql(em).execute<{ id: string }[]>(
       `select p.id from prices p join application_prices ap on ap.stripe_price_id = p.id and ap.application_id = ?
        where p.product_id = ? and p.interval = ? and p.interval_count = 1 and p.active and not p.deleted
@@ -65,6 +91,14 @@ export class PurchaseRules {
     if (!application.allowedOrigins.includes(origin)) {
       throw AppError.badRequest('redirect_not_allowed', `${field} must point at an allowed origin of the application (${origin} is not one).`);
     }
+  }
+
+  private async mirrorFromStripe(em: EntityManager, ctx: AccountContext, priceId: string): Promise<void> {
+    const price = await this.gateway.call('prices.retrieve', (s) => s.prices.retrieve(priceId, {}, this.gateway.options(ctx.merchant)));
+    // Written as of the second before it was read: an older price.updated event delivered later cannot
+    // undo it, while an event of the very second it was read (ambiguous) still applies.
+    const readAt = Math.max(price.created, Math.floor(this.clock.now().getTime() / 1000) - 1);
+    await this.catalog.upsertPrice(em, price, stripeAccountOf(ctx.merchant), readAt, 'at-least');
   }
 
   private async mirroredPrice(em: EntityManager, priceId: string) {
