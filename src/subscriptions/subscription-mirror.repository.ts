@@ -111,13 +111,20 @@ export class SubscriptionMirrorRepository {
    * Recomputes `access_until` (and the facts it rests on) of one subscription from the mirror:
    * its status and period, the latest paid invoice's period end, the first failed renewal
    * invoice, and the application's grace. Called after any write that can change them.
+   *
+   * A paid invoice counts only while it is newer than the subscription state held: it stands in
+   * for the subscription update not seen yet (invoice.paid of a renewal may come first). Once the
+   * subscription is as new, its own period is the answer; an older paid invoice may have been
+   * superseded (a yearly period credited back when the price changed to monthly) and would
+   * otherwise keep granting the whole year.
    */
   async refreshAccess(em: EntityManager, subscriptionId: string): Promise<void> {
     const rows = await sql(em).execute<
       { status: string; current_period_start: Date | null; current_period_end: Date | null; paid_through: Date | null; first_failed: Date | null; grace_days: number | null; latest_status: string | null; merchant_status: string | null }[]
     >(
       `select s.status, s.current_period_start, s.current_period_end, a.past_due_grace_days as grace_days,
-         (select max(i.period_end) from invoices i where i.subscription_id = s.id and i.status = 'paid') as paid_through,
+         (select max(i.period_end) from invoices i where i.subscription_id = s.id and i.status = 'paid'
+            and i.stripe_created > to_timestamp(s.stripe_version)) as paid_through,
          (select min(i.stripe_created) from invoices i where i.subscription_id = s.id and i.status = 'open' and i.attempt_count > 0) as first_failed,
          (select i.status from invoices i where i.id = s.latest_invoice_id) as latest_status,
          m.status as merchant_status

@@ -95,15 +95,13 @@ export function stripeView(sub: Stripe.Subscription): SubscriptionView {
 
 /**
  * `access_until` (unix seconds, null: no access) that Stripe's own state calls for under the
- * access policy: the status and period of the subscription, the service period its paid invoices
- * bought (charges only: a credit line for unused time buys nothing), and the first failed attempt
- * of its open invoices.
+ * access policy: the subscription's status and period (max/min over its items) and, for
+ * past_due, the first failed attempt of its open invoices. Stripe's subscription is the whole
+ * truth here, so no paid invoice is passed: an invoice can only stand in for a subscription update
+ * the mirror has not seen yet, and once everything is delivered there is none.
  */
 export async function accessFromStripe(stripe: Stripe, sub: Stripe.Subscription, graceDays: number): Promise<number | null> {
   const invoices = await stripe.invoices.list({ subscription: sub.id, limit: 100 }).autoPagingToArray({ limit: 1000 });
-  const paidEnds = invoices
-    .filter((i) => i.status === 'paid')
-    .flatMap((i) => i.lines.data.filter((l) => l.amount >= 0).map((l) => l.period.end));
   const failedStarts = invoices.filter((i) => i.status === 'open' && (i.attempt_count ?? 0) > 0).map((i) => i.created);
   const view = stripeView(sub);
   const at = (t: number | null) => (t === null ? null : new Date(t * 1000));
@@ -111,7 +109,7 @@ export async function accessFromStripe(stripe: Stripe, sub: Stripe.Subscription,
     status: sub.status as SubscriptionStatus,
     currentPeriodStart: at(view.current_period_start),
     currentPeriodEnd: at(view.current_period_end),
-    paidThrough: paidEnds.length ? at(Math.max(...paidEnds)) : null,
+    paidThrough: null,
     firstFailedPaymentAt: failedStarts.length ? at(Math.min(...failedStarts)) : null,
     graceDays,
   });

@@ -142,6 +142,38 @@ describe('subscription status paths are mirrored with the right access_until', (
     ]);
   });
 
+  it('invoice.paid of a renewal that arrives before the subscription update already extends access to the new period end', async () => {
+    const { sub } = await subscribe();
+    const oldEnd = seconds((await mirrorRow(s, sub.id))!.current_period_end)!;
+    // Stripe does not guarantee order: here the renewal's customer.subscription.updated is lost (all
+    // of them while the clock moves: the subscriptions of earlier tests renew about then too).
+    s.emulator.setFaults({ webhooks: { drop: { types: ['customer.subscription.updated'] } } });
+    try {
+      await advanceToRenewal(sub);
+    } finally {
+      s.emulator.clearFaults();
+    }
+    const stripeSub = await s.stripe.subscriptions.retrieve(sub.id);
+    const newEnd = stripeView(stripeSub).current_period_end!;
+    const row = (await mirrorRow(s, sub.id))!;
+    expect(seconds(row.current_period_end)).toBe(oldEnd);
+    expect(await invoiceRows(sub.id)).toEqual(expect.arrayContaining([expect.objectContaining({ id: stripeSub.latest_invoice, status: 'paid' })]));
+    expect(seconds(row.access_until)).toBe(newEnd);
+  });
+
+  it('after a change from yearly to monthly, access follows the monthly period, not the yearly invoice that was credited back', async () => {
+    const { sub } = await subscribe();
+    await s.stripe.subscriptions.update(sub.id, { items: [{ id: sub.items.data[0]!.id, price: tier.yearly.id }] });
+    await s.advance(DAY);
+    await s.stripe.subscriptions.update(sub.id, { items: [{ id: sub.items.data[0]!.id, price: tier.monthly.id }] });
+    await s.settle();
+    const { stripeSub, row } = await expectMirrorsStripe(sub.id);
+    const monthlyEnd = stripeView(stripeSub).current_period_end!;
+    expect(monthlyEnd).toBeLessThan(now() + 32 * DAY);
+    expect(row.status).toBe('active');
+    expect(seconds(row.access_until)).toBe(monthlyEnd);
+  });
+
   /**
    * A renewal that fails: past_due with access until the first failure + the grace, retries on
    * days 3, 8 and 15 (the emulator's schedule [3, 5, 7]), and after the last one the final action.
