@@ -93,7 +93,7 @@ describe('subscriptions API: authorization and bad input', () => {
       try {
         expectError(res, status, code);
       } catch (error) {
-        throw new Error(`${c.method.toUpperCase()} ${c.path}: ${(error as Error).message}`);
+        throw new Error(`${c.method.toUpperCase()} ${c.path}: ${(error as Error).message}`, { cause: error });
       }
     }
     expect(await footprint(s)).toEqual(before);
