@@ -25,7 +25,7 @@ describe('charge models: the subscription is created where the merchant sells', 
   /** Buys the price as `account` through the account-less routes, the application named by the token or the header. */
   async function buy(account: string, app: { claim?: string; header?: string }, price: Stripe.Price) {
     const token = await ownerToken(account, app.claim ? { app: app.claim } : {});
-    const headers = app.header ? { 'x-application-id': app.header } : {};
+    const headers: Record<string, string> = app.header ? { 'x-application-id': app.header } : {};
     const checkout = await authed(s.http().post('/api/subscriptions/stripe/checkout-session'), token, headers).send({ price_id: price.id, ...urls });
     expect(checkout.status).toBe(200);
     await s.payCheckout(checkout.body.id);
