@@ -7,7 +7,27 @@ import { isContracted } from '../subscriptions/access-policy.js';
 import type { SubscriptionStatus } from '../subscriptions/subscription.entity.js';
 import type { AppPaymentCustomerView, ContractItemView } from './app-payment-customers.dto.js';
 
-interface LookupRow {
+/**
+ * The whole lookup of `count` company ids in one statement (parameters: the ids, then the Stripe
+ * account of the application's merchant, then the application id twice). Exported so that the
+ * benchmark's bare server runs exactly this query.
+ */
+export function lookupSql(count: number): string {
+  return `with ids(company_id) as (values ${Array.from({ length: count }, () => '(?)').join(', ')})
+       select ids.company_id,
+         (select i.stripe_customer_id from identities i
+            where i.account_id = ids.company_id and i.stripe_account = ? and i.deleted_at is null) as stripe_customer_id,
+         (select json_agg(json_build_object('id', s.id, 'status', s.status, 'customer_id', s.customer_id, 'items',
+                   (select json_agg(json_build_object('price_id', si.price_id, 'quantity', si.quantity, 'usage_type', si.usage_type) order by si.usage_type, si.id)
+                      from subscription_items si where si.subscription_id = s.id))
+                 order by (s.status in ('canceled', 'incomplete_expired')), s.stripe_created desc, s.id)
+            from subscriptions s where s.account_id = ids.company_id and s.application_id = ?) as subscriptions,
+         (select json_build_object('price_id', t.price_id, 'quantity', t.quantity, 'ends_at', t.ends_at, 'ended_at', t.ended_at)
+            from trials t where t.account_id = ids.company_id and t.application_id = ?) as trial
+       from ids`;
+}
+
+export interface LookupRow {
   company_id: string;
   stripe_customer_id: string | null;
   subscriptions: { id: string; status: SubscriptionStatus; customer_id: string; items: ContractItemView[] | null }[] | null;
@@ -38,21 +58,7 @@ export class AppPaymentCustomersService {
       [applicationId],
     );
     if (!apps[0]) throw AppError.notFound('application_not_found', `No application "${applicationId}".`);
-    const rows = await db.execute<LookupRow[]>(
-      `with ids(company_id) as (values ${unique.map(() => '(?)').join(', ')})
-       select ids.company_id,
-         (select i.stripe_customer_id from identities i
-            where i.account_id = ids.company_id and i.stripe_account = ? and i.deleted_at is null) as stripe_customer_id,
-         (select json_agg(json_build_object('id', s.id, 'status', s.status, 'customer_id', s.customer_id, 'items',
-                   (select json_agg(json_build_object('price_id', si.price_id, 'quantity', si.quantity, 'usage_type', si.usage_type) order by si.usage_type, si.id)
-                      from subscription_items si where si.subscription_id = s.id))
-                 order by (s.status in ('canceled', 'incomplete_expired')), s.stripe_created desc, s.id)
-            from subscriptions s where s.account_id = ids.company_id and s.application_id = ?) as subscriptions,
-         (select json_build_object('price_id', t.price_id, 'quantity', t.quantity, 'ends_at', t.ends_at, 'ended_at', t.ended_at)
-            from trials t where t.account_id = ids.company_id and t.application_id = ?) as trial
-       from ids`,
-      [...unique, apps[0].stripe_account, applicationId, applicationId],
-    );
+    const rows = await db.execute<LookupRow[]>(lookupSql(unique.length), [...unique, apps[0].stripe_account, applicationId, applicationId]);
     const now = this.clock.now().getTime();
     return rows.map((row) => this.describe(row, now)).filter((v): v is AppPaymentCustomerView => v !== undefined);
   }
