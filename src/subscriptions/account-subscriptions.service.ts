@@ -88,7 +88,7 @@ export class AccountSubscriptionsService {
         const before = known.get(subscription.id);
         const written = await this.sync.applyFetchedSubscription(tx, subscription, { stripeAccount, merchantId: ctx.merchant.id, applicationId: ctx.application.id }, readAt);
         if (!before) counts.created += written ? 1 : 0;
-        else if (written && JSON.stringify(before.raw) !== JSON.stringify(asStored(subscription))) counts.updated += 1;
+        else if (written && canonical(before.raw) !== canonical(subscription)) counts.updated += 1;
         else counts.unchanged += 1;
       }
       const remoteIds = new Set(remote.map((s) => s.id));
@@ -108,7 +108,12 @@ export class AccountSubscriptionsService {
   }
 }
 
-/** The subscription as the jsonb column holds it (undefined fields dropped), to compare like with like. */
-function asStored<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
+/**
+ * A value as JSON with object keys sorted and undefined fields dropped: jsonb gives the stored
+ * object back with its keys in its own order, so a plain JSON.stringify never matches.
+ */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
 }

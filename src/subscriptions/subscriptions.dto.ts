@@ -215,3 +215,15 @@ export class FeatureView {
 export class FeatureListResponse {
   @ApiProperty({ type: FeatureView, isArray: true }) data!: FeatureView[];
 }
+
+export class ErrorDetail {
+  @ApiProperty({ example: 'price_not_in_catalog', description: 'Stable machine-readable code' }) code!: string;
+  @ApiProperty({ example: 'The price price_123 is not sold by this application.' }) message!: string;
+  @ApiPropertyOptional({ example: 'req_8f2c1a' }) request_id?: string;
+  @ApiPropertyOptional({ example: { fields: { quantity: ['quantity must not be less than 1'] } }, type: Object }) details?: Record<string, unknown>;
+}
+
+/** The error format of every route: `{ "error": { "code", "message" } }`. */
+export class ErrorResponse {
+  @ApiProperty({ type: ErrorDetail }) error!: ErrorDetail;
+}

@@ -1,5 +1,6 @@
 import { createTier, type Tier } from '../support/catalog.js';
 import { startStack, type Stack } from '../support/stack.js';
+import { describeSwagger } from './api-docs.js';
 import { authed, expectError, expectMatchesStripe, ownerToken, setCatalog, sqlOf, urls } from './helpers.js';
 
 /**
@@ -142,4 +143,6 @@ describe('the subscriptions API through a whole lifecycle', () => {
     const others = await sqlOf(s)<{ account_id: string; n: string }>('select account_id, count(*) as n from subscriptions group by account_id order by account_id');
     expect(others.map((r) => [r.account_id, Number(r.n)])).toEqual([['ACME', 1], ['INITECH', 1]]);
   });
+
+  describeSwagger(() => s);
 });
