@@ -7,9 +7,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Benchmark, BenchResult } from './support.js';
 import { emulatorListingBenchmark } from './emulator-listing.bench.js';
+import { lookupBenchmark } from './lookup.bench.js';
 import { webhooksBenchmark } from './webhooks.bench.js';
 
-const BENCHMARKS: Benchmark[] = [webhooksBenchmark, emulatorListingBenchmark];
+const BENCHMARKS: Benchmark[] = [webhooksBenchmark, lookupBenchmark, emulatorListingBenchmark];
 const RESULTS = fileURLToPath(new URL('../../bench/results.json', import.meta.url));
 
 async function main(): Promise<void> {

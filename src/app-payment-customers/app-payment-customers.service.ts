@@ -2,8 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import { Clock } from '../infra/clock/clock.js';
-import { AppError } from '../infra/errors/app-error.js';
 import { isContracted } from '../subscriptions/access-policy.js';
+import { stripeAccountOf } from '../subscriptions/account-context.js';
+import { TenancyService } from '../tenancy/tenancy.service.js';
 import type { SubscriptionStatus } from '../subscriptions/subscription.entity.js';
 import type { AppPaymentCustomerView, ContractItemView } from './app-payment-customers.dto.js';
 
@@ -46,19 +47,15 @@ const ENDED = new Set<string>(['canceled', 'incomplete_expired']);
 export class AppPaymentCustomersService {
   constructor(
     private readonly em: EntityManager,
+    private readonly tenancy: TenancyService,
     private readonly clock: Clock,
   ) {}
 
   async lookup(applicationId: string, companyIds: string[]): Promise<AppPaymentCustomerView[]> {
     const unique = [...new Set(companyIds)];
     const db = this.em.fork() as SqlEntityManager;
-    const apps = await db.execute<{ stripe_account: string }[]>(
-      `select case when m.charge_model = 'direct' then m.stripe_account_id else 'platform' end as stripe_account
-       from applications a join merchants m on m.id = a.merchant_id where a.id = ?`,
-      [applicationId],
-    );
-    if (!apps[0]) throw AppError.notFound('application_not_found', `No application "${applicationId}".`);
-    const rows = await db.execute<LookupRow[]>(lookupSql(unique.length), [...unique, apps[0].stripe_account, applicationId, applicationId]);
+    const { merchant } = await this.tenancy.getApplicationWithMerchant(applicationId);
+    const rows = await db.execute<LookupRow[]>(lookupSql(unique.length), [...unique, stripeAccountOf(merchant), applicationId, applicationId]);
     const now = this.clock.now().getTime();
     return rows.map((row) => this.describe(row, now)).filter((v): v is AppPaymentCustomerView => v !== undefined);
   }

@@ -8,6 +8,7 @@ import type { PartnerPrincipal } from '../infra/auth/principal.js';
 import { generateApiKey, generateWebhookSecret, hashApiKey } from './api-key.js';
 import { Application, ApplicationPrice, PartnerApiKey, WebhookSecret } from './application.entity.js';
 import { Merchant } from './merchant.entity.js';
+import { TtlCache } from './ttl-cache.js';
 import type {
   ApiKeyResponse,
   ApplicationResponse,
@@ -24,8 +25,21 @@ export const PLATFORM_MERCHANT_ID = 'platform';
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Merchants, applications, their catalogs, webhook secrets and partner API keys. */
+/** How long hot-path reads of applications, merchants and API keys are reused (other instances see a change within this). */
+const HOT_PATH_TTL_MS = 5_000;
+
+interface CachedKey {
+  id: string;
+  applicationId: string;
+  revoked: boolean;
+  lastUsedAt: number | null;
+}
+
 @Injectable()
 export class TenancyService {
+  private readonly applications = new TtlCache<{ application: Application; merchant: Merchant } | null>(HOT_PATH_TTL_MS);
+  private readonly apiKeys = new TtlCache<CachedKey | null>(HOT_PATH_TTL_MS);
+
   constructor(
     private readonly em: EntityManager,
     private readonly clock: Clock,
@@ -102,6 +116,7 @@ export class TenancyService {
       ...(dto.default_currency !== undefined ? { defaultCurrency: dto.default_currency } : {}),
     });
     await em.flush();
+    this.applications.clear();
     return toMerchantResponse(merchant);
   }
 
@@ -166,12 +181,23 @@ export class TenancyService {
       for (const priceId of unique(dto.price_ids)) em.create(ApplicationPrice, { application, stripePriceId: priceId });
     }
     await em.flush();
+    this.applications.delete(id);
     return this.describeApplication(em, application);
   }
 
-  /** The application a request is for; 404 when there is none with that id. */
+  /** The application a request is for; 404 when there is none with that id. Read on every request, so cached briefly. */
   async getApplication(id: string): Promise<Application> {
-    return this.findApplication(this.em.fork(), id);
+    return (await this.getApplicationWithMerchant(id)).application;
+  }
+
+  /** The application and its merchant, in one cached read. */
+  async getApplicationWithMerchant(id: string): Promise<{ application: Application; merchant: Merchant }> {
+    const found = await this.applications.get(id, async () => {
+      const application = await this.em.fork().findOne(Application, id, { populate: ['merchant'] });
+      return application ? { application, merchant: application.merchant.getEntity() } : null;
+    });
+    if (!found) throw AppError.notFound('application_not_found', `No application "${id}".`);
+    return found;
   }
 
   async catalogPriceIds(applicationId: string): Promise<string[]> {
@@ -258,21 +284,26 @@ export class TenancyService {
     if (!row) throw AppError.notFound('api_key_not_found', `No API key "${keyId}" for application "${applicationId}".`);
     row.revokedAt ??= this.clock.now();
     await em.flush();
+    this.apiKeys.delete(row.keyHash);
     return toApiKeyResponse(row);
   }
 
-  /** Checks a presented key: unknown → 401, revoked → 401. */
+  /** Checks a presented key: unknown → 401, revoked → 401. Read on every partner request, so cached briefly. */
   async verifyApiKey(key: string): Promise<PartnerPrincipal> {
-    const em = this.em.fork();
-    const row = await em.findOne(PartnerApiKey, { keyHash: hashApiKey(key) });
+    const hash = hashApiKey(key);
+    const row = await this.apiKeys.get(hash, async () => {
+      const found = await this.em.fork().findOne(PartnerApiKey, { keyHash: hash });
+      return found ? { id: found.id, applicationId: found.application.id, revoked: found.revokedAt !== null && found.revokedAt !== undefined, lastUsedAt: found.lastUsedAt?.getTime() ?? null } : null;
+    });
     if (!row) throw AppError.unauthorized('invalid_api_key', 'The API key is not valid.');
-    if (row.revokedAt) throw AppError.unauthorized('api_key_revoked', 'The API key has been revoked.');
-    const now = this.clock.now();
+    if (row.revoked) throw AppError.unauthorized('api_key_revoked', 'The API key has been revoked.');
+    const now = this.clock.now().getTime();
     // Recorded at most once a minute, so a busy partner does not turn every lookup into a write.
-    if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > 60_000) {
-      await em.nativeUpdate(PartnerApiKey, { id: row.id }, { lastUsedAt: now });
+    if (row.lastUsedAt === null || now - row.lastUsedAt > 60_000) {
+      row.lastUsedAt = now;
+      await this.em.fork().nativeUpdate(PartnerApiKey, { id: row.id }, { lastUsedAt: new Date(now) });
     }
-    return { keyId: row.id, applicationId: row.application.id };
+    return { keyId: row.id, applicationId: row.applicationId };
   }
 }
 

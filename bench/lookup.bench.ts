@@ -1,0 +1,155 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { SignJWT } from 'jose';
+import pg from 'pg';
+import { freshDatabase, type Benchmark } from './support.js';
+
+const COMPANIES = 10_000;
+const SUBSCRIPTIONS_PER_COMPANY = 2;
+const DURATION_S = Number(process.env.BENCH_LOOKUP_SECONDS ?? 10);
+const CONNECTIONS = 50;
+const JWT_SECRET = 'bench-jwt-secret-that-is-long-enough-0123456789';
+const API_KEY = `psk_bench_${randomBytes(16).toString('hex')}`;
+
+/**
+ * The read paths partners and billing pages hit: the contract lookup (partner API key) and
+ * `features` (account JWT), with 10,000 companies and 20,000 subscriptions on real PostgreSQL,
+ * each server in its own process and autocannon in this one; then a bare node:http + pg server
+ * running the same lookup query, the floor of what the stack could do.
+ */
+export const lookupBenchmark: Benchmark = {
+  name: 'lookup',
+  description: `${COMPANIES} companies, ${COMPANIES * SUBSCRIPTIONS_PER_COMPANY} subscriptions: lookup and features, ${DURATION_S}s at ${CONNECTIONS} connections each, vs a bare node:http + pg server`,
+  async run() {
+    const db = await freshDatabase();
+    const env = {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      DATABASE_URL: db.url,
+      DATABASE_POOL_MAX: '20',
+      JWT_SECRET,
+      ADMIN_TOKEN: 'bench-admin-token-0123456789abcdef',
+      WEBHOOK_WORKER_ENABLED: 'false',
+    };
+    try {
+      // The first start applies the migrations; the data goes in before the measured servers start.
+      const migrate = await startServer('serve-app.js', env);
+      await stop(migrate.child);
+      await seed(db.url);
+      const tokens = await Promise.all(Array.from({ length: 500 }, (_, i) => new SignJWT({ acc: company(i * 17), role: 'owner' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(new TextEncoder().encode(JWT_SECRET))));
+
+      const app = await startServer('serve-app.js', env);
+      const lookup = await load(app.port, () => `/api/applications/default/app-payment-customers?company_id=${company(randomIndex())}`, { authorization: `Bearer ${API_KEY}` });
+      let n = 0;
+      const features = await loadWithHeaders(app.port, () => ({ path: '/api/subscriptions/features', headers: { authorization: `Bearer ${tokens[n++ % tokens.length]}` } }));
+      await stop(app.child);
+
+      const bare = await startServer('serve-bare.js', env);
+      const floor = await load(bare.port, () => `/?company_id=${company(randomIndex())}`, {});
+      await stop(bare.child);
+
+      return {
+        lookup_rps: lookup.rps,
+        lookup_p99_ms: lookup.p99,
+        lookup_non_2xx: lookup.non2xx,
+        features_rps: features.rps,
+        features_p99_ms: features.p99,
+        features_non_2xx: features.non2xx,
+        bare_lookup_rps: floor.rps,
+        bare_lookup_p99_ms: floor.p99,
+        lookup_vs_bare_pct: Math.round((lookup.rps / floor.rps) * 100),
+      };
+    } finally {
+      await db.drop();
+    }
+  },
+};
+
+const company = (i: number) => `${100000 + i}`;
+const randomIndex = () => Math.floor(Math.random() * COMPANIES);
+
+async function seed(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('begin');
+    await client.query(`insert into features (id, stripe_account, lookup_key, name, active, metadata, updated_at) values
+      ('feat_basic', 'platform', 'basic_features', 'Basic', true, '{}', now()), ('feat_ext', 'platform', 'extended_features', 'Extended', true, '{}', now())`);
+    await client.query(`insert into product_features (id, stripe_account, product_id, feature_id) values
+      ('pf_1', 'platform', 'prod_standard', 'feat_basic'), ('pf_2', 'platform', 'prod_advanced', 'feat_basic'), ('pf_3', 'platform', 'prod_advanced', 'feat_ext')`);
+    await client.query(
+      `insert into partner_api_keys (id, application_id, name, prefix, key_hash, created_at) values ($1, 'default', 'bench', $2, $3, now())`,
+      [crypto.randomUUID(), API_KEY.slice(0, 12), createHash('sha256').update(API_KEY).digest('hex')],
+    );
+    await client.query(
+      `insert into identities (id, account_id, stripe_account, stripe_customer_id, created_at, updated_at)
+       select gen_random_uuid(), (100000 + g)::text, 'platform', 'cus_bench' || g, now(), now() from generate_series(0, $1 - 1) g`,
+      [COMPANIES],
+    );
+    // Two subscriptions per company: a live one (standard or advanced) and an older canceled one.
+    await client.query(
+      `insert into subscriptions (id, stripe_account, merchant_id, application_id, account_id, customer_id, status, cancel_at_period_end,
+         current_period_start, current_period_end, access_until, stripe_created, stripe_version, metadata, raw, created_at, updated_at)
+       select 'sub_bench' || g || '_' || k, 'platform', 'platform', 'default', (100000 + g)::text, 'cus_bench' || g,
+         case when k = 0 then 'active' else 'canceled' end, false,
+         now() - interval '5 days', now() + interval '25 days',
+         case when k = 0 then now() + interval '25 days' else null end,
+         now() - (k * interval '40 days'), 1, '{}', '{}', now(), now()
+       from generate_series(0, $1 - 1) g, generate_series(0, $2 - 1) k`,
+      [COMPANIES, SUBSCRIPTIONS_PER_COMPANY],
+    );
+    await client.query(
+      `insert into subscription_items (id, subscription_id, price_id, product_id, quantity, usage_type, current_period_start, current_period_end)
+       select 'si_' || s.id, s.id, case when right(s.account_id, 1) < '5' then 'price_standard' else 'price_advanced' end,
+         case when right(s.account_id, 1) < '5' then 'prod_standard' else 'prod_advanced' end, 3, 'licensed', s.current_period_start, s.current_period_end
+       from subscriptions s`,
+    );
+    await client.query('commit');
+    await client.query('analyze');
+  } finally {
+    await client.end();
+  }
+}
+
+interface LoadResult {
+  rps: number;
+  p99: number;
+  non2xx: number;
+}
+
+function load(port: number, path: () => string, headers: Record<string, string>): Promise<LoadResult> {
+  return loadWithHeaders(port, () => ({ path: path(), headers }));
+}
+
+async function loadWithHeaders(port: number, next: () => { path: string; headers: Record<string, string> }): Promise<LoadResult> {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: CONNECTIONS,
+    duration: DURATION_S,
+    requests: [{ setupRequest: (request: any) => ({ ...request, ...next() }) }],
+  });
+  return { rps: Math.round(result.requests.average), p99: result.latency.p99, non2xx: result.non2xx };
+}
+
+async function startServer(entry: string, env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [fileURLToPath(new URL(`./${entry}`, import.meta.url))], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk) => {
+      out += chunk;
+      const m = /LISTENING (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.on('exit', (code) => reject(new Error(`${entry} exited with ${code}`)));
+  });
+  return { child, port };
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
