@@ -46,9 +46,9 @@ export class CatalogSyncService {
     const options = this.gateway.options(merchants[0]!);
     const readAt = Math.floor(this.clock.now().getTime() / 1000);
     const [products, prices, features] = await Promise.all([
-      this.gateway.call('products.list', (s) => s.products.list({ limit: 100 }, options).autoPagingToArray({ limit: 100_000 })),
-      this.gateway.call('prices.list', (s) => s.prices.list({ limit: 100 }, options).autoPagingToArray({ limit: 100_000 })),
-      this.gateway.call('entitlements.features.list', (s) => s.entitlements.features.list({ limit: 100 }, options).autoPagingToArray({ limit: 100_000 })),
+      this.gateway.call('products.list', (s) => everyItem(s.products.list({ limit: 100 }, options))),
+      this.gateway.call('prices.list', (s) => everyItem(s.prices.list({ limit: 100 }, options))),
+      this.gateway.call('entitlements.features.list', (s) => everyItem(s.entitlements.features.list({ limit: 100 }, options))),
     ]);
     let links = 0;
     const linksByProduct = new Map<string, Awaited<ReturnType<typeof this.listProductFeatures>>>();
@@ -70,6 +70,16 @@ export class CatalogSyncService {
   }
 
   private listProductFeatures(productId: string, options: ReturnType<StripeGateway['options']>) {
-    return this.gateway.call('products.listFeatures', (s) => s.products.listFeatures(productId, { limit: 100 }, options).autoPagingToArray({ limit: 10_000 }));
+    return this.gateway.call('products.listFeatures', (s) => everyItem(s.products.listFeatures(productId, { limit: 100 }, options)));
   }
+}
+
+/**
+ * Every item of a Stripe list, page after page. (`autoPagingToArray` refuses a limit above 10,000,
+ * which a catalog of prices can pass; asking it for more failed every sync.)
+ */
+async function everyItem<T>(list: AsyncIterable<T>): Promise<T[]> {
+  const items: T[] = [];
+  for await (const item of list) items.push(item);
+  return items;
 }

@@ -27,7 +27,9 @@ interface GrantRow {
  *    access policy), through its products' features;
  * 2. Stripe's active entitlements of the account's customer (merchants that use Stripe
  *    Entitlements), but only while one of the account's subscriptions still grants access, so that
- *    a feature ends when its period does even when no event arrives;
+ *    a feature ends when its period does even when no event arrives, and only when the summary is
+ *    not older than the newest subscription state applied, so that a downgrade takes the features
+ *    away with customer.subscription.updated alone (the summary before it still lists them);
  * 3. a platform trial that has not ended, through its product's features.
  */
 @Injectable()
@@ -41,7 +43,7 @@ export class FeaturesService {
     const now = this.clock.now();
     const rows = await (this.em.fork() as SqlEntityManager).execute<GrantRow[]>(
       `with live as (
-         select s.id, s.access_until from subscriptions s
+         select s.id, s.access_until, s.stripe_version from subscriptions s
          where s.account_id = ? and s.application_id = ? and s.access_until > ?
        )
        select f.lookup_key, f.name, live.id as subscription_id, false as trial, live.access_until, 1 as source
@@ -52,9 +54,11 @@ export class FeaturesService {
        union all
        select ae.lookup_key, coalesce(f.name, ae.lookup_key), null, false, (select max(access_until) from live), 2
          from identities idt
+         join entitlement_summaries es on es.stripe_account = idt.stripe_account and es.customer_id = idt.stripe_customer_id
          join active_entitlements ae on ae.stripe_account = idt.stripe_account and ae.customer_id = idt.stripe_customer_id
          left join features f on f.id = ae.feature_id
          where idt.account_id = ? and idt.stripe_account = ? and exists (select 1 from live)
+           and es.stripe_version >= (select max(live.stripe_version) from live)
        union all
        select f.lookup_key, f.name, null, true, t.ends_at, 3
          from trials t
