@@ -46,5 +46,6 @@ export interface AdminEvent {
   next_attempt_at: string;
   last_error: string | null;
   flag: string | null;
+  received_at: string;
   processed_at: string | null;
 }
