@@ -109,7 +109,12 @@ export class SubscriptionChangesService {
       : this.gateway.idempotencyKey(operation, ctx.accountId, sub.id, sub.stripeVersion, params);
   }
 
-  private async mirror(ctx: AccountContext, sub: OwnedSubscription, subscription: Stripe.Subscription): Promise<SubscriptionView> {
+  private async mirror(ctx: AccountContext, sub: OwnedSubscription, answer: Stripe.Response<Stripe.Subscription>): Promise<SubscriptionView> {
+    // A retried request is answered with Stripe's stored answer of the first one, which may be older
+    // than changes made since: mirror (and show) the subscription as Stripe holds it now instead.
+    const subscription = answer.lastResponse?.headers?.['idempotent-replayed'] === 'true'
+      ? await this.gateway.call('subscriptions.retrieve', (s) => s.subscriptions.retrieve(sub.id, { expand: ['latest_invoice'] }, this.gateway.options(ctx.merchant)))
+      : answer;
     const em = this.em.fork();
     await em.transactional((tx) =>
       this.sync.applyFetchedSubscription(tx, subscription, { stripeAccount: sub.stripeAccount, merchantId: ctx.merchant.id, applicationId: ctx.application.id }, Math.floor(this.clock.now().getTime() / 1000)),

@@ -175,4 +175,19 @@ describe('subscriptions API when Stripe fails', () => {
     expectError(await post(`/api/subscriptions/${subId}/change`, { quantity: 6 }, { 'idempotency-key': 'seats-4' }), 409, 'idempotency_conflict');
     expect((await s.stripe.subscriptions.retrieve(subId)).items.data[0]!.quantity).toBe(4);
   });
+
+  it('a late retry of a change, after another change, answers and mirrors what Stripe holds now (not the replayed old state)', async () => {
+    const changed = await post(`/api/subscriptions/${subId}/change`, { quantity: 7 }, { 'idempotency-key': 'seats-7' });
+    expect(changed.status).toBe(200);
+    const scheduled = await post(`/api/subscriptions/${subId}/cancel`, { timing: 'period_end' });
+    expect(scheduled.body.cancel_at_period_end).toBe(true);
+    // The client retries the first request (its answer was lost): Stripe replays the old answer.
+    const retried = await post(`/api/subscriptions/${subId}/change`, { quantity: 7 }, { 'idempotency-key': 'seats-7' });
+    expect(retried.status).toBe(200);
+    expect(retried.body).toMatchObject({ cancel_at_period_end: true });
+    expect(retried.body.items[0].quantity).toBe(7);
+    await expectMatchesStripe(s, retried.body);
+    expect((await mirrored())[0].cancel_at_period_end).toBe(true);
+    expect((await post(`/api/subscriptions/${subId}/resume`, {})).status).toBe(200);
+  });
 });
