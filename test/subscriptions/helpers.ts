@@ -83,15 +83,17 @@ export async function footprint(s: Stack, options: Stripe.RequestOptions = {}) {
   const customers = await s.stripe.customers.list({ limit: 100 }, options).autoPagingToArray({ limit: 1000 });
   const sessions = await s.stripe.checkout.sessions.list({ limit: 100 }, options).autoPagingToArray({ limit: 1000 });
   const subscriptions = await s.stripe.subscriptions.list({ limit: 100, status: 'all' }, options).autoPagingToArray({ limit: 1000 });
-  const q = sqlOf(s);
-  const count = async (table: string) => Number((await q<{ n: string }>(`select count(*) as n from ${table}`))[0]!.n);
+  const [rows] = await sqlOf(s)<Record<string, string>>(
+    `select (select count(*) from identities) as identities, (select count(*) from subscriptions) as subscriptions,
+       (select count(*) from subscription_items) as subscription_items, (select count(*) from trials) as trials`,
+  );
   return {
     stripe_customers: customers.length,
     stripe_sessions: sessions.length,
     stripe_subscriptions: subscriptions.length,
-    identities: await count('identities'),
-    subscriptions: await count('subscriptions'),
-    subscription_items: await count('subscription_items'),
-    trials: await count('trials'),
+    identities: Number(rows!.identities),
+    subscriptions: Number(rows!.subscriptions),
+    subscription_items: Number(rows!.subscription_items),
+    trials: Number(rows!.trials),
   };
 }
