@@ -35,28 +35,30 @@ type Op =
   | { kind: 'advance'; hours: number };
 
 const sub = fc.nat({ max: 2 });
+const w = <T>(weight: number, arbitrary: fc.Arbitrary<T>) => ({ weight, arbitrary });
+// Weighted towards what makes invoices and moves periods (price and interval changes, renewals,
+// failing cards), and away from what ends a subscription's history early (cancel now, pause).
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ kind: fc.constant('quantity' as const), sub, quantity: fc.integer({ min: 1, max: 5 }), invoiceNow: fc.boolean() }),
-  // Price changes, between intervals too, weigh more: they make the most invoices and periods.
-  { arbitrary: fc.record({ kind: fc.constant('price' as const), sub, price: fc.constantFrom('monthly' as const, 'yearly' as const, 'other' as const) }), weight: 3 },
-  fc.record({ kind: fc.constant('cancelAtPeriodEnd' as const), sub, on: fc.boolean() }),
-  fc.record({ kind: fc.constant('cancelNow' as const), sub }),
-  fc.record({ kind: fc.constant('pause' as const), sub }),
-  fc.record({ kind: fc.constant('resume' as const), sub }),
-  fc.record({ kind: fc.constant('pauseCollection' as const), sub, behavior: fc.constantFrom('void' as const, 'keep_as_draft' as const, 'mark_uncollectible' as const, null) }),
-  fc.record({ kind: fc.constant('card' as const), sub, ok: fc.boolean() }),
-  fc.record({ kind: fc.constant('payLatest' as const), sub }),
-  // From a few hours to past a monthly renewal and a retry or two.
-  fc.record({ kind: fc.constant('advance' as const), hours: fc.integer({ min: 1, max: 40 * 24 }) }),
+  w(2, fc.record({ kind: fc.constant('quantity' as const), sub, quantity: fc.integer({ min: 1, max: 5 }), invoiceNow: fc.boolean() })),
+  w(4, fc.record({ kind: fc.constant('price' as const), sub, price: fc.constantFrom('monthly' as const, 'yearly' as const, 'other' as const) })),
+  w(2, fc.record({ kind: fc.constant('cancelAtPeriodEnd' as const), sub, on: fc.boolean() })),
+  w(1, fc.record({ kind: fc.constant('cancelNow' as const), sub })),
+  w(1, fc.record({ kind: fc.constant('pause' as const), sub })),
+  w(1, fc.record({ kind: fc.constant('resume' as const), sub })),
+  w(1, fc.record({ kind: fc.constant('pauseCollection' as const), sub, behavior: fc.constantFrom('void' as const, 'keep_as_draft' as const, 'mark_uncollectible' as const, null) })),
+  w(2, fc.record({ kind: fc.constant('card' as const), sub, ok: fc.boolean() })),
+  w(1, fc.record({ kind: fc.constant('payLatest' as const), sub })),
+  // From an hour to past a monthly renewal and a retry or two.
+  w(3, fc.record({ kind: fc.constant('advance' as const), hours: fc.integer({ min: 1, max: 40 * 24 }) })),
 );
 
 const scenarioArb = fc.record({
-  subscriptions: fc.integer({ min: 2, max: 3 }),
+  subscriptions: fc.integer({ min: 1, max: 3 }),
   // A quarter of the first payments fail (incomplete, then incomplete_expired after 23 h).
   firstCardFails: fc.array(fc.nat({ max: 3 }).map((n) => n === 0), { minLength: 3, maxLength: 3 }),
   // What Stripe does after the last retry of a failed renewal.
   finalAction: fc.constantFrom('cancel' as const, 'unpaid' as const),
-  ops: fc.array(opArb, { minLength: 3, maxLength: 10 }),
+  ops: fc.array(opArb, { minLength: 3, maxLength: 12 }),
 });
 
 describe('any order, any number of deliveries of Stripe events ends in the same state as Stripe', () => {
@@ -190,10 +192,13 @@ describe('any order, any number of deliveries of Stripe events ends in the same 
           const row = (await mirrorRow(s, id))!;
           expect({ id, status: stripeSub.status, access_until: seconds(row.access_until) }).toEqual({ id, status: stripeSub.status, access_until: await accessFromStripe(s.stripe, stripeSub, 7) });
         }
+
+        // Done with this run: its subscriptions stop renewing, so later runs' clock moves stay cheap.
+        for (const { id } of subs) await s.stripe.subscriptions.cancel(id).catch(() => undefined);
       }),
       // Seeded for CI. A failure reports the first counterexample at once (no shrinking, which
       // replays whole histories for minutes); replay it with its seed and path to shrink locally.
-      { numRuns: 12, seed: 4242, endOnFailure: true },
+      { numRuns: 20, seed: 1774826326, endOnFailure: true },
     );
   }, 180_000);
 });
