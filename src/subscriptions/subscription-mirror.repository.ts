@@ -19,6 +19,14 @@ export interface MirrorContext {
  */
 export type VersionMode = 'newer' | 'at-least';
 
+export interface MirrorEntry {
+  row: SubscriptionRow;
+  ctx: MirrorContext;
+  raw: unknown;
+}
+
+export type UpsertOutcome = 'created' | 'updated' | 'unchanged' | 'stale';
+
 const sql = (em: EntityManager) => em as SqlEntityManager;
 
 /**
@@ -36,12 +44,32 @@ export class SubscriptionMirrorRepository {
 
   /** Upserts the subscription and its items if `version` passes the guard; returns whether it was written. */
   async upsertSubscription(em: EntityManager, row: SubscriptionRow, ctx: MirrorContext, version: number, mode: VersionMode, raw: unknown): Promise<boolean> {
+    const outcome = (await this.upsertSubscriptions(em, [{ row, ctx, raw }], version, mode)).get(row.id);
+    return outcome === 'created' || outcome === 'updated';
+  }
+
+  /**
+   * The same for a batch (a page of a listing): one statement for the subscriptions, two for their
+   * items. With `skipUnchanged`, a subscription whose stored object is already identical is not
+   * rewritten, only its version moves on; the outcome tells created, updated, unchanged, and
+   * stale (a newer state is stored: left alone).
+   */
+  async upsertSubscriptions(em: EntityManager, entries: MirrorEntry[], version: number, mode: VersionMode, options: { skipUnchanged?: boolean } = {}): Promise<Map<string, UpsertOutcome>> {
+    const unique = [...new Map(entries.map((e) => [e.row.id, e])).values()];
+    const outcome = new Map<string, UpsertOutcome>(unique.map((e) => [e.row.id, 'stale']));
+    if (unique.length === 0) return outcome;
     const guard = mode === 'newer' ? '<' : '<=';
-    const written = await sql(em).execute<{ id: string }[]>(
+    const values = unique.map(() => '(?, ?, ?, ?, ?, ?, ?, ?::boolean, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?, ?::timestamptz, ?::bigint, ?::jsonb, ?::jsonb, null::timestamptz, now(), now())').join(', ');
+    const params = unique.flatMap(({ row, ctx, raw }) => [
+      row.id, ctx.stripeAccount, ctx.merchantId, ctx.applicationId, ctx.accountId, row.customerId, row.status, row.cancelAtPeriodEnd,
+      row.cancelAt, row.canceledAt, row.endedAt, row.currentPeriodStart, row.currentPeriodEnd, row.trialStart, row.trialEnd, row.latestInvoiceId,
+      row.stripeCreated, version, JSON.stringify(row.metadata), JSON.stringify(raw),
+    ]);
+    const written = await sql(em).execute<{ id: string; inserted: boolean }[]>(
       `insert into subscriptions (id, stripe_account, merchant_id, application_id, account_id, customer_id, status, cancel_at_period_end,
          cancel_at, canceled_at, ended_at, current_period_start, current_period_end, trial_start, trial_end, latest_invoice_id,
          stripe_created, stripe_version, metadata, raw, missing_in_stripe_at, created_at, updated_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, null, now(), now())
+       values ${values}
        on conflict (id) do update set
          stripe_account = excluded.stripe_account,
          merchant_id = coalesce(excluded.merchant_id, subscriptions.merchant_id),
@@ -54,23 +82,33 @@ export class SubscriptionMirrorRepository {
          stripe_created = excluded.stripe_created, stripe_version = excluded.stripe_version, metadata = excluded.metadata,
          raw = excluded.raw, missing_in_stripe_at = null, updated_at = now()
        where subscriptions.stripe_version ${guard} excluded.stripe_version
-       returning id`,
-      [
-        row.id, ctx.stripeAccount, ctx.merchantId, ctx.applicationId, ctx.accountId, row.customerId, row.status, row.cancelAtPeriodEnd,
-        row.cancelAt, row.canceledAt, row.endedAt, row.currentPeriodStart, row.currentPeriodEnd, row.trialStart, row.trialEnd, row.latestInvoiceId,
-        row.stripeCreated, version, JSON.stringify(row.metadata), JSON.stringify(raw),
-      ],
+         ${options.skipUnchanged ? 'and (subscriptions.raw is distinct from excluded.raw or subscriptions.account_id is distinct from coalesce(excluded.account_id, subscriptions.account_id))' : ''}
+       returning id, (xmax = 0) as inserted`,
+      params,
     );
-    if (written.length === 0) return false;
-    await this.replaceItems(em, row);
-    return true;
+    for (const w of written) outcome.set(w.id, w.inserted ? 'created' : 'updated');
+    const writtenIds = new Set(written.map((w) => w.id));
+    await this.replaceItems(em, unique.filter((e) => writtenIds.has(e.row.id)).map((e) => e.row));
+    if (options.skipUnchanged) {
+      const rest = unique.filter((e) => !writtenIds.has(e.row.id)).map((e) => e.row.id);
+      if (rest.length) {
+        const bumped = await sql(em).execute<{ id: string }[]>(
+          `update subscriptions set stripe_version = ?, missing_in_stripe_at = null where id in (${rest.map(() => '?').join(', ')}) and stripe_version ${guard} ? returning id`,
+          [version, ...rest, version],
+        );
+        for (const b of bumped) outcome.set(b.id, 'unchanged');
+      }
+    }
+    return outcome;
   }
 
-  private async replaceItems(em: EntityManager, row: SubscriptionRow): Promise<void> {
-    await sql(em).execute('delete from subscription_items where subscription_id = ?', [row.id]);
-    if (row.items.length === 0) return;
-    const values = row.items.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
-    const params = row.items.flatMap((i) => [i.id, row.id, i.priceId, i.productId, i.quantity, i.usageType, i.currentPeriodStart, i.currentPeriodEnd]);
+  private async replaceItems(em: EntityManager, rows: SubscriptionRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await sql(em).execute(`delete from subscription_items where subscription_id in (${rows.map(() => '?').join(', ')})`, rows.map((r) => r.id));
+    const items = rows.flatMap((row) => row.items.map((item) => ({ ...item, subscriptionId: row.id })));
+    if (items.length === 0) return;
+    const values = items.map(() => '(?, ?, ?, ?, ?::int, ?, ?::timestamptz, ?::timestamptz)').join(', ');
+    const params = items.flatMap((i) => [i.id, i.subscriptionId, i.priceId, i.productId, i.quantity, i.usageType, i.currentPeriodStart, i.currentPeriodEnd]);
     // An item id moves with its subscription, but be safe against a stale row of another subscription.
     await sql(em).execute(
       `insert into subscription_items (id, subscription_id, price_id, product_id, quantity, usage_type, current_period_start, current_period_end)
@@ -83,12 +121,19 @@ export class SubscriptionMirrorRepository {
 
   /** Upserts an invoice under the same version guard as subscriptions. */
   async upsertInvoice(em: EntityManager, row: InvoiceRow, stripeAccount: string, version: number, mode: VersionMode): Promise<boolean> {
+    return (await this.upsertInvoices(em, [row], stripeAccount, version, mode)) > 0;
+  }
+
+  /** The same for a batch; returns how many were written. */
+  async upsertInvoices(em: EntityManager, rows: InvoiceRow[], stripeAccount: string, version: number, mode: VersionMode): Promise<number> {
+    const unique = [...new Map(rows.map((r) => [r.id, r])).values()];
+    if (unique.length === 0) return 0;
     const guard = mode === 'newer' ? '<' : '<=';
     const written = await sql(em).execute<{ id: string }[]>(
       `insert into invoices (id, stripe_account, subscription_id, customer_id, status, billing_reason, currency, amount_due, amount_paid,
          amount_remaining, total, hosted_invoice_url, period_start, period_end, attempt_count, next_payment_attempt, stripe_created,
          stripe_version, created_at, updated_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), now())
+       values ${unique.map(() => '(?, ?, ?, ?, ?, ?, ?, ?::bigint, ?::bigint, ?::bigint, ?::bigint, ?, ?::timestamptz, ?::timestamptz, ?::int, ?::timestamptz, ?::timestamptz, ?::bigint, now(), now())').join(', ')}
        on conflict (id) do update set
          subscription_id = coalesce(excluded.subscription_id, invoices.subscription_id), status = excluded.status,
          billing_reason = excluded.billing_reason, currency = excluded.currency, amount_due = excluded.amount_due,
@@ -98,13 +143,13 @@ export class SubscriptionMirrorRepository {
          stripe_version = excluded.stripe_version, updated_at = now()
        where invoices.stripe_version ${guard} excluded.stripe_version
        returning id`,
-      [
+      unique.flatMap((row) => [
         row.id, stripeAccount, row.subscriptionId, row.customerId, row.status, row.billingReason, row.currency, row.amountDue, row.amountPaid,
         row.amountRemaining, row.total, row.hostedInvoiceUrl, row.periodStart, row.periodEnd, row.attemptCount, row.nextPaymentAttempt,
         row.stripeCreated, version,
-      ],
+      ]),
     );
-    return written.length > 0;
+    return written.length;
   }
 
   /**
@@ -118,36 +163,45 @@ export class SubscriptionMirrorRepository {
    * superseded (a yearly period credited back when the price changed to monthly) and would
    * otherwise keep granting the whole year.
    */
-  async refreshAccess(em: EntityManager, subscriptionId: string): Promise<void> {
+  async refreshAccess(em: EntityManager, subscriptionIds: string | string[]): Promise<void> {
+    const ids = [...new Set(Array.isArray(subscriptionIds) ? subscriptionIds : [subscriptionIds])];
+    if (ids.length === 0) return;
     const rows = await sql(em).execute<
-      { status: string; current_period_start: Date | null; current_period_end: Date | null; paid_through: Date | null; first_failed: Date | null; grace_days: number | null; latest_status: string | null; merchant_status: string | null }[]
+      { id: string; status: string; current_period_start: Date | null; current_period_end: Date | null; paid_through: Date | null; first_failed: Date | null; grace_days: number | null; latest_status: string | null; merchant_status: string | null }[]
     >(
-      `select s.status, s.current_period_start, s.current_period_end, a.past_due_grace_days as grace_days,
+      `select s.id, s.status, s.current_period_start, s.current_period_end, a.past_due_grace_days as grace_days,
          (select max(i.period_end) from invoices i where i.subscription_id = s.id and i.status = 'paid'
             and i.stripe_created > to_timestamp(s.stripe_version)) as paid_through,
          (select min(i.stripe_created) from invoices i where i.subscription_id = s.id and i.status = 'open' and i.attempt_count > 0) as first_failed,
          (select i.status from invoices i where i.id = s.latest_invoice_id) as latest_status,
          m.status as merchant_status
        from subscriptions s left join applications a on a.id = s.application_id left join merchants m on m.id = s.merchant_id
-       where s.id = ?`,
-      [subscriptionId],
+       where s.id in (${ids.map(() => '?').join(', ')})`,
+      ids,
     );
-    const row = rows[0];
-    if (!row) return;
+    if (rows.length === 0) return;
     const toDate = (v: Date | string | null) => (v === null ? null : new Date(v));
-    const firstFailed = row.status === 'past_due' ? toDate(row.first_failed) : null;
-    // A merchant that left the platform (account.application.deauthorized) grants nothing any more.
-    const until = row.merchant_status === 'deauthorized' ? null : accessUntil({
-      status: row.status as never,
-      currentPeriodStart: toDate(row.current_period_start),
-      currentPeriodEnd: toDate(row.current_period_end),
-      paidThrough: toDate(row.paid_through),
-      firstFailedPaymentAt: firstFailed,
-      graceDays: row.grace_days ?? 7,
+    const updates = rows.map((row) => {
+      const firstFailed = row.status === 'past_due' ? toDate(row.first_failed) : null;
+      // A merchant that left the platform (account.application.deauthorized) grants nothing any more.
+      const until =
+        row.merchant_status === 'deauthorized'
+          ? null
+          : accessUntil({
+              status: row.status as never,
+              currentPeriodStart: toDate(row.current_period_start),
+              currentPeriodEnd: toDate(row.current_period_end),
+              paidThrough: toDate(row.paid_through),
+              firstFailedPaymentAt: firstFailed,
+              graceDays: row.grace_days ?? 7,
+            });
+      return [row.id, until, firstFailed, row.latest_status];
     });
     await sql(em).execute(
-      'update subscriptions set access_until = ?, first_failed_payment_at = ?, latest_invoice_status = ? where id = ?',
-      [until, firstFailed, row.latest_status, subscriptionId],
+      `update subscriptions as s set access_until = v.access_until, first_failed_payment_at = v.first_failed, latest_invoice_status = v.latest_status
+       from (values ${updates.map(() => '(?, ?::timestamptz, ?::timestamptz, ?::text)').join(', ')}) as v(id, access_until, first_failed, latest_status)
+       where s.id = v.id`,
+      updates.flat(),
     );
   }
 }
