@@ -40,6 +40,17 @@ export class IdentityService {
     return rows[0]?.account_id ?? null;
   }
 
+  /** The accounts of many customers of one Stripe account, in one read. */
+  async accountsOf(em: EntityManager, stripeAccount: string, customerIds: string[]): Promise<Map<string, string>> {
+    const unique = [...new Set(customerIds)];
+    if (unique.length === 0) return new Map();
+    const rows = await sql(em).execute<{ stripe_customer_id: string; account_id: string }[]>(
+      `select stripe_customer_id, account_id from identities where stripe_account = ? and stripe_customer_id in (${unique.map(() => '?').join(', ')})`,
+      [stripeAccount, ...unique],
+    );
+    return new Map(rows.map((r) => [r.stripe_customer_id, r.account_id]));
+  }
+
   async customerOf(em: EntityManager, accountId: string, stripeAccount: string): Promise<{ customerId: string; email: string | null; name: string | null; deleted: boolean } | null> {
     const rows = await sql(em).execute<{ stripe_customer_id: string; email: string | null; name: string | null; deleted_at: Date | null }[]>(
       'select stripe_customer_id, email, name, deleted_at from identities where account_id = ? and stripe_account = ?',

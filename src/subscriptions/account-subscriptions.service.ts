@@ -7,6 +7,7 @@ import { Clock } from '../infra/clock/clock.js';
 import { AppError } from '../infra/errors/app-error.js';
 import { StripeGateway } from '../infra/stripe/stripe.gateway.js';
 import { stripeAccountOf, type AccountContext } from './account-context.js';
+import { SubscriptionMirrorRepository } from './subscription-mirror.repository.js';
 import { SubscriptionReadRepository } from './subscription-read.repository.js';
 import { SubscriptionSyncService } from './subscription-sync.service.js';
 import type { IdentityView, MerchantView, SubscriptionView, SyncResponse } from './subscriptions.dto.js';
@@ -17,6 +18,7 @@ export class AccountSubscriptionsService {
   constructor(
     private readonly em: EntityManager,
     private readonly reads: SubscriptionReadRepository,
+    private readonly mirror: SubscriptionMirrorRepository,
     private readonly identities: IdentityService,
     private readonly sync: SubscriptionSyncService,
     private readonly gateway: StripeGateway,
@@ -74,46 +76,23 @@ export class AccountSubscriptionsService {
             .autoPagingToArray({ limit: 10_000 }),
         )
       : [];
+    // Only this application's subscriptions: others of the same customer belong to other applications.
+    const mine = remote.filter((s) => !s.metadata?.application_id || s.metadata.application_id === ctx.application.id);
     const counts = { created: 0, updated: 0, deleted: 0, unchanged: 0, missing: 0 };
     await em.transactional(async (tx) => {
-      const local = await (tx as SqlEntityManager).execute<{ id: string; stripe_version: string; raw: unknown }[]>(
-        'select id, stripe_version, raw from subscriptions where account_id = ? and application_id = ?',
-        [ctx.accountId, ctx.application.id],
-      );
-      const known = new Map(local.map((r) => [r.id, r]));
-      for (const subscription of remote) {
-        // Only this application's subscriptions: others of the same customer belong to other applications.
-        const app = subscription.metadata?.application_id;
-        if (app && app !== ctx.application.id) continue;
-        const before = known.get(subscription.id);
-        const written = await this.sync.applyFetchedSubscription(tx, subscription, { stripeAccount, merchantId: ctx.merchant.id, applicationId: ctx.application.id }, readAt);
-        if (!before) counts.created += written ? 1 : 0;
-        else if (written && canonical(before.raw) !== canonical(subscription)) counts.updated += 1;
+      const outcome = await this.sync.applyListingPage(tx, mine, stripeAccount, () => ({ merchantId: ctx.merchant.id, applicationId: ctx.application.id }), readAt);
+      for (const result of outcome.values()) {
+        if (result === 'created') counts.created += 1;
+        else if (result === 'updated') counts.updated += 1;
         else counts.unchanged += 1;
       }
+      const local = await (tx as SqlEntityManager).execute<{ id: string }[]>('select id from subscriptions where account_id = ? and application_id = ?', [ctx.accountId, ctx.application.id]);
       const remoteIds = new Set(remote.map((s) => s.id));
-      const vanished = local.filter((r) => !remoteIds.has(r.id)).map((r) => r.id);
-      if (vanished.length === 0) return;
-      if (allowDeletes) {
-        const marks = vanished.map(() => '?').join(', ');
-        await (tx as SqlEntityManager).execute(`delete from subscription_items where subscription_id in (${marks})`, vanished);
-        await (tx as SqlEntityManager).execute(`delete from subscriptions where id in (${marks})`, vanished);
-        counts.deleted = vanished.length;
-      } else {
-        await (tx as SqlEntityManager).execute(`update subscriptions set missing_in_stripe_at = coalesce(missing_in_stripe_at, ?) where id in (${vanished.map(() => '?').join(', ')})`, [this.clock.now(), ...vanished]);
-        counts.missing = vanished.length;
-      }
+      const vanished = local.map((r) => r.id).filter((id) => !remoteIds.has(id));
+      const removed = await this.mirror.removeOrFlag(tx, vanished, allowDeletes, this.clock.now());
+      counts.deleted = removed.deleted;
+      counts.missing = removed.flagged;
     });
     return { ...counts, data: await this.reads.listForAccount(em, ctx.accountId, ctx.application.id, this.clock.now()) };
   }
-}
-
-/**
- * A value as JSON with object keys sorted and undefined fields dropped: jsonb gives the stored
- * object back with its keys in its own order, so a plain JSON.stringify never matches.
- */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
-  );
 }

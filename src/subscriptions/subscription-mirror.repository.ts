@@ -204,4 +204,25 @@ export class SubscriptionMirrorRepository {
       updates.flat(),
     );
   }
+
+  /**
+   * Subscriptions Stripe no longer has: removed with `allowDeletes`, otherwise kept and flagged
+   * (`missing_in_stripe_at`) so that a person can look before anything is lost.
+   */
+  async removeOrFlag(em: EntityManager, ids: string[], allowDeletes: boolean, now: Date): Promise<{ deleted: number; flagged: number }> {
+    let deleted = 0;
+    let flagged = 0;
+    for (let i = 0; i < ids.length; i += 1000) {
+      const chunk = ids.slice(i, i + 1000);
+      const marks = chunk.map(() => '?').join(', ');
+      if (allowDeletes) {
+        await sql(em).execute(`delete from subscription_items where subscription_id in (${marks})`, chunk);
+        deleted += (await sql(em).execute<{ id: string }[]>(`delete from subscriptions where id in (${marks}) returning id`, chunk)).length;
+      } else {
+        await sql(em).execute(`update subscriptions set missing_in_stripe_at = coalesce(missing_in_stripe_at, ?) where id in (${marks})`, [now, ...chunk]);
+        flagged += chunk.length;
+      }
+    }
+    return { deleted, flagged };
+  }
 }

@@ -5,7 +5,7 @@ import { accountFromMetadata, IdentityService } from '../identity/identity.servi
 import { StripeGateway } from '../infra/stripe/stripe.gateway.js';
 import { PLATFORM_ACCOUNT } from '../identity/identity.entity.js';
 import { invoiceRow, subscriptionRow, idOf } from './stripe-objects.js';
-import { SubscriptionMirrorRepository, type MirrorContext } from './subscription-mirror.repository.js';
+import { SubscriptionMirrorRepository, type MirrorContext, type MirrorEntry, type UpsertOutcome } from './subscription-mirror.repository.js';
 
 /** The merchant and application a Stripe object is being applied for. */
 export interface SyncScope {
@@ -96,7 +96,7 @@ export class SubscriptionSyncService {
       applicationId: subscription.metadata?.application_id || scope.applicationId,
       accountId: await this.resolveAccount(em, subscription, scope),
     };
-    const written = await this.mirror.upsertSubscription(em, row, ctx, version, mode, subscription);
+    const written = await this.mirror.upsertSubscription(em, row, ctx, version, mode, storedRaw(subscription));
     if (!written) return false;
     // An expanded latest invoice (sync, reconcile, fetches) is written too, so access reflects it.
     if (subscription.latest_invoice && typeof subscription.latest_invoice === 'object') {
@@ -104,6 +104,40 @@ export class SubscriptionSyncService {
     }
     await this.mirror.refreshAccess(em, row.id);
     return true;
+  }
+
+  /**
+   * A page of a listing (reconcile, sync), applied in a handful of statements whatever its size:
+   * identities of the page's customers in one read, the subscriptions and their items in one
+   * upsert, their expanded latest invoices in one, their access in one. Objects that did not change
+   * only move their version. `scopeOf` says where each subscription belongs.
+   */
+  async applyListingPage(
+    em: EntityManager,
+    page: Stripe.Subscription[],
+    stripeAccount: string,
+    scopeOf: (subscription: Stripe.Subscription) => { merchantId: string | null; applicationId: string | null },
+    readAt: number,
+  ): Promise<Map<string, UpsertOutcome>> {
+    if (page.length === 0) return new Map();
+    const complete = await Promise.all(page.map((s) => this.withAllItems(s, { stripeAccount, merchantId: null, applicationId: null })));
+    const accounts = await this.identities.accountsOf(em, stripeAccount, complete.map((s) => idOf(s.customer)!));
+    const entries: MirrorEntry[] = [];
+    for (const subscription of complete) {
+      const where = scopeOf(subscription);
+      const scope = { stripeAccount, ...where };
+      const accountId = accounts.get(idOf(subscription.customer)!) ?? (await this.resolveAccount(em, subscription, scope));
+      entries.push({
+        row: subscriptionRow(subscription),
+        ctx: { stripeAccount, merchantId: where.merchantId, applicationId: subscription.metadata?.application_id || where.applicationId, accountId },
+        raw: storedRaw(subscription),
+      });
+    }
+    const outcome = await this.mirror.upsertSubscriptions(em, entries, readAt, 'at-least', { skipUnchanged: true });
+    const invoices = complete.map((s) => s.latest_invoice).filter((i): i is Stripe.Invoice => i !== null && typeof i === 'object');
+    await this.mirror.upsertInvoices(em, invoices.map(invoiceRow), stripeAccount, readAt, 'at-least');
+    await this.mirror.refreshAccess(em, [...outcome].filter(([, o]) => o !== 'stale').map(([id]) => id));
+    return outcome;
   }
 
   /** The account of a subscription: its customer's identity, else the account named in metadata (which then becomes the identity). */
@@ -138,4 +172,12 @@ export class SubscriptionSyncService {
       ? { chargeModel: 'platform' as const }
       : { chargeModel: 'direct' as const, stripeAccountId: scope.stripeAccount };
   }
+}
+
+/**
+ * The subscription as stored in `raw`: expanded references (customer, latest invoice) collapsed to
+ * their ids, so that a webhook snapshot and a listing of the same state store the same object.
+ */
+function storedRaw(subscription: Stripe.Subscription): Stripe.Subscription {
+  return { ...subscription, customer: idOf(subscription.customer)!, latest_invoice: idOf(subscription.latest_invoice) } as Stripe.Subscription;
 }

@@ -98,6 +98,11 @@ export const CONFIG_SCHEMA = {
   WEBHOOK_RETRY_BASE_SECONDS: { description: 'First retry delay; doubles with each attempt (with jitter), at most 6 hours', default: '10', parse: integer(1, 3600) },
   DEFAULT_PRORATION_BEHAVIOR: { description: 'Proration of a plan change when the request names none (create_prorations, always_invoice or none)', default: 'create_prorations', parse: oneOf('create_prorations', 'always_invoice', 'none') },
   TRIAL_EXPIRY_CRON: { description: 'When expired platform trials are ended (cron, server time)', default: '*/5 * * * *', parse: cron },
+  RECONCILER_ENABLED: { description: 'Whether this instance runs the scheduled re-sync from Stripe (one instance per merchant runs at a time anyway)', default: 'true', parse: bool },
+  RECONCILER_CRON: { description: 'When the scheduled re-sync runs (cron)', default: '0 3 * * *', parse: cron },
+  RECONCILER_TIME_ZONE: { description: 'Time zone of RECONCILER_CRON', default: 'UTC', parse: text },
+  RECONCILER_ALLOW_DELETES: { description: 'Whether the scheduled run removes subscriptions Stripe no longer has (otherwise it flags them)', default: 'false', parse: bool },
+  RECONCILER_MAX_REQUESTS_PER_SECOND: { description: 'Stripe requests per second the re-sync may make (Stripe allows 100/s live, 25/s in test mode)', default: '20', parse: integer(1, 1000) },
   WEBHOOK_SECRET_OVERLAP_HOURS: { description: 'How long a rotated webhook secret stays valid next to the new one', default: '24', parse: integer(0, 24 * 30) },
 } as const satisfies Record<string, VariableSpec>;
 

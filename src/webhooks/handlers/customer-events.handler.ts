@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
+import type { SqlEntityManager } from '@mikro-orm/sql';
 import type Stripe from 'stripe';
 import { accountFromMetadata, IdentityService } from '../../identity/identity.service.js';
 import type { EventContext, EventHandler } from './event-handler.js';
 
 /**
  * customer.*: keeps identities current. A customer whose metadata names an account (ours:
- * `account_id`; the freee app store's: `f_company_id`) is linked to it when it has no link yet.
+ * `account_id`; the freee app store's: `f_company_id`) is linked to it when it has no link yet,
+ * with the subscriptions of that customer mirrored before the link.
  */
 @Injectable()
 export class CustomerEventsHandler implements EventHandler {
@@ -23,6 +25,13 @@ export class CustomerEventsHandler implements EventHandler {
     const linked = await this.identities.accountOf(em, scope.stripeAccount, customer.id);
     if (linked) return this.identities.updateCustomer(em, facts);
     const named = accountFromMetadata(customer.metadata);
-    if (named) await this.identities.link(em, named, facts);
+    if (!named) return;
+    const account = await this.identities.link(em, named, facts);
+    // Subscriptions of this customer applied before its customer event (Stripe does not order
+    // events) found no account then: they are the account's too.
+    await (em as SqlEntityManager).execute(
+      'update subscriptions set account_id = ? where stripe_account = ? and customer_id = ? and account_id is null',
+      [account, scope.stripeAccount, customer.id],
+    );
   }
 }
