@@ -1,6 +1,8 @@
 import type Stripe from 'stripe';
-import { createFreeeCatalog, reproduceFreeeStore, type FreeeCompanies, type FreeeFixtures } from '../../src/app-payment-customers/freee-store-fixtures.js';
+import { createFreeeCatalog, createTrialCustomer, reproduceFreeeStore, type FreeeCompanies, type FreeeFixtures } from '../../src/app-payment-customers/freee-store-fixtures.js';
+import { deliver } from '../support/mirror-check.js';
 import { startStack, type Stack } from '../support/stack.js';
+import { TenancyService } from '../../src/tenancy/tenancy.service.js';
 import { authed, ownerToken, setCatalog } from '../subscriptions/helpers.js';
 import { issueKey, lookupGet, type AppPaymentCustomer } from './helpers.js';
 
@@ -99,6 +101,28 @@ describe('the freee app store objects, looked up (seed 004)', () => {
       address: { country: 'jp', postal_code: '1410031', state: '東京都', city: '品川区', line1: '西五反田2-8-1', line2: '五反田ファーストビル' },
       metadata: { f_company_id: companies.contracted, f_contact_person_name: expect.any(String), f_contact_email: expect.stringContaining('@') },
     });
+  });
+
+  it("a subscription whose event is applied before its customer's (Stripe's order is not guaranteed) still belongs to the company", async () => {
+    const company = '3001004';
+    const [secret] = await s.app.get(TenancyService).currentWebhookSecrets('default');
+    s.emulator.setWebhooksEnabled(false);
+    try {
+      const customer = await createTrialCustomer(s.stripe, company);
+      const sub = await s.stripe.subscriptions.create({ customer: customer.id, items: [{ price: fx.catalog.fixedPrice.id, quantity: 1 }], default_payment_method: 'pm_card_visa' });
+      const events = (await s.stripe.events.list({ limit: 100 })).data;
+      const created = (type: string, id: string) => events.find((e) => e.type === type && (e.data.object as { id: string }).id === id)!;
+      expect(await deliver(s, created('customer.subscription.created', sub.id), secret!)).toBe(200);
+      await s.settle();
+      expect(await deliver(s, created('customer.created', customer.id), secret!)).toBe(200);
+      await s.settle();
+      const res = await lookupGet(s, key, `company_id=${company}`);
+      expect(res.body.app_payment_customers).toEqual([
+        expect.objectContaining({ company_id: company, stripe_customer_id: customer.id, stripe_subscription_ids: [sub.id], status: 'active', contracted: true, quantity: 1 }),
+      ]);
+    } finally {
+      s.emulator.setWebhooksEnabled(true);
+    }
   });
 
   it('canceled company: canceled, not contracted, its subscription id', async () => {
