@@ -19,7 +19,7 @@ export interface CliContext {
 export async function openCliContext(config: AppConfig): Promise<CliContext> {
   // A command is short-lived and runs next to the service: it must not apply webhook events
   // (its context starts before the migrations below, and would stop in the middle of a batch).
-  const cliConfig: AppConfig = { ...config, WEBHOOK_WORKER_ENABLED: false };
+  const cliConfig: AppConfig = { ...config, WEBHOOK_WORKER_ENABLED: false, RECONCILER_ENABLED: false };
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(cliConfig), { logger: false });
   try {
     await app.get(MikroORM).migrator.up();

@@ -42,7 +42,8 @@ export class CatalogSyncService {
     return results;
   }
 
-  private async syncAccount(stripeAccount: string, merchants: Merchant[]): Promise<CatalogSyncResult> {
+  /** The catalog of one Stripe account (the reconciler calls this for each account it re-syncs). */
+  async syncAccount(stripeAccount: string, merchants: Merchant[]): Promise<CatalogSyncResult> {
     const options = this.gateway.options(merchants[0]!);
     const readAt = Math.floor(this.clock.now().getTime() / 1000);
     const [products, prices, features] = await Promise.all([

@@ -1,0 +1,72 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import type { ReconcileRun } from './reconcile-run.entity.js';
+
+export class StartReconcileDto {
+  @ApiPropertyOptional({ enum: ['platform', 'merchant', 'account'], default: 'platform', description: 'platform: every merchant; merchant: one; account: one account' })
+  @IsOptional() @IsIn(['platform', 'merchant', 'account'])
+  scope?: 'platform' | 'merchant' | 'account';
+
+  @ApiPropertyOptional({ example: 'platform' })
+  @IsOptional() @IsString() @Matches(/^[a-z0-9][a-z0-9_-]{0,62}$/, { message: '$property must be a merchant id' })
+  merchant_id?: string;
+
+  @ApiPropertyOptional({ example: 'ACME' })
+  @IsOptional() @IsString() @Length(1, 255)
+  account_id?: string;
+
+  @ApiPropertyOptional({ example: false, description: 'Remove subscriptions Stripe no longer has (otherwise they are flagged)' })
+  @IsOptional() @IsBoolean()
+  allow_deletes?: boolean;
+
+  @ApiPropertyOptional({ example: false, description: 'Answer when the run has finished instead of at once' })
+  @IsOptional() @IsBoolean()
+  wait?: boolean;
+}
+
+export class ListRunsQuery {
+  @ApiPropertyOptional({ example: 20, default: 50 })
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500)
+  limit?: number;
+}
+
+export class ReconcileRunView {
+  @ApiProperty({ example: '6f1c7d4e-8a0b-4c39-9d0e-5b7f3f1e2a61' }) id!: string;
+  @ApiProperty({ example: 'platform' }) scope!: string;
+  @ApiProperty({ example: null, nullable: true, type: String }) merchant_id!: string | null;
+  @ApiProperty({ example: null, nullable: true, type: String }) account_id!: string | null;
+  @ApiProperty({ example: 'admin', enum: ['schedule', 'admin', 'cli'] }) trigger!: string;
+  @ApiProperty({ example: false }) allow_deletes!: boolean;
+  @ApiProperty({ example: 'succeeded', enum: ['running', 'succeeded', 'failed', 'skipped'] }) status!: string;
+  @ApiProperty({ example: '2026-11-20T03:00:00.000Z' }) started_at!: string;
+  @ApiProperty({ example: '2026-11-20T03:00:21.000Z', nullable: true, type: String }) finished_at!: string | null;
+  @ApiProperty({ example: 12 }) created!: number;
+  @ApiProperty({ example: 3 }) updated!: number;
+  @ApiProperty({ example: 0 }) deleted!: number;
+  @ApiProperty({ example: 99985 }) unchanged!: number;
+  @ApiProperty({ example: 0, description: 'Kept although Stripe no longer has them (allow_deletes false)' }) flagged!: number;
+  @ApiProperty({ example: 1003 }) stripe_calls!: number;
+  @ApiProperty({ example: null, nullable: true, type: String }) error!: string | null;
+}
+
+export function toRunView(run: ReconcileRun): ReconcileRunView {
+  return {
+    id: run.id,
+    scope: run.scope,
+    merchant_id: run.merchantId ?? null,
+    account_id: run.accountId ?? null,
+    trigger: run.trigger,
+    allow_deletes: run.allowDeletes,
+    status: run.status,
+    started_at: run.startedAt.toISOString(),
+    finished_at: run.finishedAt?.toISOString() ?? null,
+    created: run.created,
+    updated: run.updated,
+    deleted: run.deleted,
+    unchanged: run.unchanged,
+    flagged: run.flagged,
+    stripe_calls: run.stripeCalls,
+    error: run.error ?? null,
+  };
+}

@@ -1,0 +1,35 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { CronJob } from 'cron';
+import type { AppConfig } from '../infra/config/config.js';
+import { APP_CONFIG } from '../infra/config/config.module.js';
+import { AppError } from '../infra/errors/app-error.js';
+import { ReconcilerService } from './reconciler.service.js';
+
+/** The nightly re-sync (RECONCILER_CRON); an instance that finds another one already reconciling skips. */
+@Injectable()
+export class ReconcileScheduler implements OnApplicationBootstrap {
+  private readonly logger = new Logger(ReconcileScheduler.name);
+
+  constructor(
+    private readonly reconciler: ReconcilerService,
+    private readonly scheduler: SchedulerRegistry,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.config.RECONCILER_ENABLED) return;
+    const job = CronJob.from({ cronTime: this.config.RECONCILER_CRON, timeZone: this.config.RECONCILER_TIME_ZONE, onTick: () => void this.runScheduled(), start: true });
+    this.scheduler.addCronJob('reconcile', job);
+  }
+
+  async runScheduled(): Promise<void> {
+    try {
+      const { done } = await this.reconciler.start({ scope: 'platform', allowDeletes: this.config.RECONCILER_ALLOW_DELETES, trigger: 'schedule' });
+      await done;
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'reconcile_running') return this.logger.log('another instance is reconciling; skipped');
+      this.logger.error(`scheduled reconcile failed to start: ${(error as Error).message}`);
+    }
+  }
+}

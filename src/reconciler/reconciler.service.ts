@@ -1,0 +1,276 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/sql';
+import type Stripe from 'stripe';
+import { CatalogSyncService } from '../entitlements/catalog-sync.service.js';
+import { PLATFORM_ACCOUNT } from '../identity/identity.entity.js';
+import { Clock } from '../infra/clock/clock.js';
+import type { AppConfig } from '../infra/config/config.js';
+import { APP_CONFIG } from '../infra/config/config.module.js';
+import { AppError } from '../infra/errors/app-error.js';
+import { StripeGateway } from '../infra/stripe/stripe.gateway.js';
+import { stripeAccountOf } from '../subscriptions/account-context.js';
+import { idOf } from '../subscriptions/stripe-objects.js';
+import { SubscriptionMirrorRepository } from '../subscriptions/subscription-mirror.repository.js';
+import { SubscriptionSyncService } from '../subscriptions/subscription-sync.service.js';
+import { TrialsService } from '../subscriptions/trials.service.js';
+import { Merchant } from '../tenancy/merchant.entity.js';
+import { RateLimiter } from './rate-limiter.js';
+import { ReconcileLock, type HeldLock } from './reconcile-lock.js';
+import { ReconcileRun } from './reconcile-run.entity.js';
+
+export interface ReconcileRequest {
+  scope: 'platform' | 'merchant' | 'account';
+  merchantId?: string;
+  accountId?: string;
+  allowDeletes: boolean;
+  trigger: 'schedule' | 'admin' | 'cli';
+}
+
+export interface ReconcileProgress {
+  stripeAccount: string;
+  subscriptions: number;
+  /** How many the mirror held before the run: the best guess of how many there are to list. */
+  expected: number;
+  stripeCalls: number;
+  elapsedMs: number;
+}
+
+interface Counts {
+  created: number;
+  updated: number;
+  deleted: number;
+  unchanged: number;
+  flagged: number;
+  stripeCalls: number;
+}
+
+const MAX_RATE_LIMIT_RETRIES = 8;
+
+/**
+ * Re-syncs the mirror from Stripe so that a missed webhook never leaves a wrong answer for long.
+ * Per Stripe account that sells (the platform, shared by platform and destination merchants, and
+ * each direct merchant's connected account): the catalog, then every subscription, 100 a page with
+ * its customer and latest invoice expanded (about objects/100 calls, never one per subscription),
+ * each page applied in one transaction under the ordering rule (a webhook newer than the listing
+ * wins); then what Stripe no longer has is removed or flagged, and expired trials are ended.
+ * One run per Stripe account at a time across instances (advisory lock); the request rate stays
+ * within the budget, 429s are waited out; any other Stripe failure ends the run as failed with what
+ * it had done recorded (every page is whole or not at all).
+ */
+@Injectable()
+export class ReconcilerService {
+  private readonly logger = new Logger(ReconcilerService.name);
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly gateway: StripeGateway,
+    private readonly sync: SubscriptionSyncService,
+    private readonly mirror: SubscriptionMirrorRepository,
+    private readonly catalog: CatalogSyncService,
+    private readonly trials: TrialsService,
+    private readonly locks: ReconcileLock,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Takes the locks and records the run, then returns it with a promise of its end: the admin API
+   * answers at once, the command line waits. A scope already being reconciled is a 409.
+   */
+  async start(request: ReconcileRequest, onProgress?: (p: ReconcileProgress) => void): Promise<{ run: ReconcileRun; done: Promise<ReconcileRun> }> {
+    const merchants = await this.merchantsOf(request);
+    const accounts = [...new Set(merchants.map(stripeAccountOf))];
+    const held: HeldLock[] = [];
+    for (const account of accounts) {
+      const lock = await this.locks.tryAcquire(account);
+      if (!lock) {
+        await Promise.all(held.map((h) => h.release()));
+        throw AppError.conflict('reconcile_running', `A reconcile of ${account} is already running.`);
+      }
+      held.push(lock);
+    }
+    const em = this.em.fork();
+    const run = em.create(ReconcileRun, {
+      scope: request.scope,
+      merchantId: request.merchantId ?? null,
+      accountId: request.accountId ?? null,
+      trigger: request.trigger,
+      allowDeletes: request.allowDeletes,
+      status: 'running',
+      // Run records are operational history: wall-clock time, like the logs (the service clock may follow an emulator's).
+      startedAt: new Date(),
+    });
+    await em.flush();
+    const done = this.execute(run, request, merchants, onProgress).finally(() => Promise.all(held.map((h) => h.release())));
+    return { run, done };
+  }
+
+  private async execute(run: ReconcileRun, request: ReconcileRequest, merchants: Merchant[], onProgress?: (p: ReconcileProgress) => void): Promise<ReconcileRun> {
+    const counts: Counts = { created: 0, updated: 0, deleted: 0, unchanged: 0, flagged: 0, stripeCalls: 0 };
+    const limiter = new RateLimiter(this.config.RECONCILER_MAX_REQUESTS_PER_SECOND);
+    let error: string | null = null;
+    try {
+      const byAccount = new Map<string, Merchant[]>();
+      for (const m of merchants) byAccount.set(stripeAccountOf(m), [...(byAccount.get(stripeAccountOf(m)) ?? []), m]);
+      for (const [stripeAccount, group] of byAccount) {
+        await this.reconcileAccount(stripeAccount, group, request, counts, limiter, onProgress);
+      }
+      await this.trials.expireDue();
+    } catch (failure) {
+      error = failure instanceof AppError ? `${failure.code}: ${failure.message}` : failure instanceof Error ? failure.message : String(failure);
+      this.logger.error(`reconcile run ${run.id} failed: ${error}`);
+    }
+    const em = this.em.fork();
+    const stored = await em.findOneOrFail(ReconcileRun, run.id);
+    em.assign(stored, {
+      status: error ? 'failed' : 'succeeded',
+      finishedAt: new Date(),
+      created: counts.created,
+      updated: counts.updated,
+      deleted: counts.deleted,
+      unchanged: counts.unchanged,
+      flagged: counts.flagged,
+      stripeCalls: counts.stripeCalls,
+      error,
+    });
+    await em.flush();
+    this.logger.log(
+      `reconcile run ${run.id} ${stored.status}: created ${counts.created}, updated ${counts.updated}, unchanged ${counts.unchanged}, deleted ${counts.deleted}, flagged ${counts.flagged}, ${counts.stripeCalls} Stripe calls`,
+    );
+    return stored;
+  }
+
+  private async reconcileAccount(stripeAccount: string, merchants: Merchant[], request: ReconcileRequest, counts: Counts, limiter: RateLimiter, onProgress?: (p: ReconcileProgress) => void): Promise<void> {
+    const started = Date.now();
+    const scopeMerchant = merchants[0]!;
+    if (request.scope !== 'account') {
+      // The catalog first, so that the subscriptions' products and features are known.
+      const catalogCallsBefore = this.gateway.callCount;
+      await this.catalog.syncAccount(stripeAccount, merchants);
+      counts.stripeCalls += this.gateway.callCount - catalogCallsBefore;
+    }
+    const owners = await this.owners();
+    const customers = request.scope === 'account' ? await this.customersOf(request.accountId!, stripeAccount) : [undefined];
+    const seen = new Set<string>();
+    let listed = 0;
+    const [{ n: expected }] = await (this.em.fork() as SqlEntityManager).execute<{ n: number }[]>('select count(*)::int as n from subscriptions where stripe_account = ?', [stripeAccount]);
+    for (const customer of customers) {
+      let startingAfter: string | undefined;
+      for (;;) {
+        // Listed one second back: a webhook of the very second of the listing may be newer, so it keeps its place.
+        const readAt = Math.floor(this.clock.now().getTime() / 1000) - 1;
+        const page = await this.listPage(stripeAccount, customer, startingAfter, limiter, counts);
+        const mine = page.data.filter((s) => this.belongsToScope(s, owners, merchants));
+        if (mine.length) {
+          const outcome = await this.em.fork().transactional((tx) =>
+            this.sync.applyListingPage(tx, mine, stripeAccount, (s) => this.ownerOf(s, owners, stripeAccount, scopeMerchant), readAt),
+          );
+          for (const [id, result] of outcome) {
+            seen.add(id);
+            if (result === 'created') counts.created += 1;
+            else if (result === 'updated') counts.updated += 1;
+            else counts.unchanged += 1;
+          }
+        }
+        listed += page.data.length;
+        onProgress?.({ stripeAccount, subscriptions: listed, expected, stripeCalls: counts.stripeCalls, elapsedMs: Date.now() - started });
+        if (!page.has_more || page.data.length === 0) break;
+        startingAfter = page.data[page.data.length - 1]!.id;
+      }
+    }
+    const vanished = await this.vanished(stripeAccount, merchants, request, seen);
+    const removed = await this.em.fork().transactional((tx) => this.mirror.removeOrFlag(tx, vanished, request.allowDeletes, this.clock.now()));
+    counts.deleted += removed.deleted;
+    counts.flagged += removed.flagged;
+  }
+
+  /** One page of subscriptions (all statuses), waiting out 429s with a growing pause. */
+  private async listPage(stripeAccount: string, customer: string | undefined, startingAfter: string | undefined, limiter: RateLimiter, counts: Counts): Promise<Stripe.ApiList<Stripe.Subscription>> {
+    for (let attempt = 0; ; attempt++) {
+      await limiter.take();
+      counts.stripeCalls += 1;
+      try {
+        return await this.gateway.call('subscriptions.list', (s) =>
+          s.subscriptions.list(
+            { status: 'all', limit: 100, expand: ['data.customer', 'data.latest_invoice'], ...(customer ? { customer } : {}), ...(startingAfter ? { starting_after: startingAfter } : {}) },
+            stripeAccount === PLATFORM_ACCOUNT ? {} : { stripeAccount },
+          ),
+        );
+      } catch (error) {
+        if (!(error instanceof AppError && error.code === 'stripe_rate_limited') || attempt >= MAX_RATE_LIMIT_RETRIES) throw error;
+        const pause = Math.min(30_000, 250 * 2 ** attempt);
+        this.logger.warn(`Stripe rate-limited the reconcile of ${stripeAccount}; waiting ${pause} ms`);
+        await new Promise((resolve) => setTimeout(resolve, pause));
+      }
+    }
+  }
+
+  private async merchantsOf(request: ReconcileRequest): Promise<Merchant[]> {
+    const em = this.em.fork();
+    if (request.scope === 'platform') return em.find(Merchant, { status: 'active' }, { orderBy: { id: 'asc' } });
+    const merchant = request.merchantId ? await em.findOne(Merchant, request.merchantId) : null;
+    if (request.merchantId && !merchant) throw AppError.notFound('merchant_not_found', `No merchant "${request.merchantId}".`);
+    if (request.scope === 'merchant') {
+      if (!merchant) throw AppError.badRequest('merchant_required', 'A merchant reconcile needs merchant_id.');
+      return [merchant];
+    }
+    if (!request.accountId) throw AppError.badRequest('account_required', 'An account reconcile needs account_id.');
+    return merchant ? [merchant] : em.find(Merchant, { status: 'active' }, { orderBy: { id: 'asc' } });
+  }
+
+  /** Which application (and so merchant) owns a subscription on this Stripe account: by its metadata, or by its transfer destination. */
+  private async owners(): Promise<{ apps: Map<string, string>; destinations: Map<string, string> }> {
+    const db = this.em.fork() as SqlEntityManager;
+    const apps = await db.execute<{ id: string; merchant_id: string }[]>('select id, merchant_id from applications');
+    const destinations = await db.execute<{ id: string; stripe_account_id: string }[]>(`select id, stripe_account_id from merchants where charge_model = 'destination'`);
+    return { apps: new Map(apps.map((a) => [a.id, a.merchant_id])), destinations: new Map(destinations.map((d) => [d.stripe_account_id, d.id])) };
+  }
+
+  private ownerOf(s: Stripe.Subscription, owners: { apps: Map<string, string>; destinations: Map<string, string> }, stripeAccount: string, fallback: Merchant) {
+    const applicationId = s.metadata?.application_id && owners.apps.has(s.metadata.application_id) ? s.metadata.application_id : null;
+    const destination = s.transfer_data?.destination ? owners.destinations.get(idOf(s.transfer_data.destination)!) : undefined;
+    const merchantId = (applicationId ? owners.apps.get(applicationId) : undefined) ?? destination ?? (stripeAccount === PLATFORM_ACCOUNT ? null : fallback.id);
+    return { merchantId: merchantId ?? null, applicationId };
+  }
+
+  private belongsToScope(s: Stripe.Subscription, owners: { apps: Map<string, string>; destinations: Map<string, string> }, merchants: Merchant[]): boolean {
+    if (merchants.length !== 1 || merchants[0]!.chargeModel === 'direct') return true;
+    const owner = this.ownerOf(s, owners, PLATFORM_ACCOUNT, merchants[0]!);
+    return owner.merchantId === null || owner.merchantId === merchants[0]!.id;
+  }
+
+  private async customersOf(accountId: string, stripeAccount: string): Promise<string[]> {
+    const rows = await (this.em.fork() as SqlEntityManager).execute<{ stripe_customer_id: string }[]>(
+      'select stripe_customer_id from identities where account_id = ? and stripe_account = ?',
+      [accountId, stripeAccount],
+    );
+    return rows.map((r) => r.stripe_customer_id);
+  }
+
+  /** Mirrored subscriptions of the scope that the listing did not return. */
+  private async vanished(stripeAccount: string, merchants: Merchant[], request: ReconcileRequest, seen: Set<string>): Promise<string[]> {
+    const db = this.em.fork() as SqlEntityManager;
+    const params: unknown[] = [stripeAccount];
+    let where = 'stripe_account = ?';
+    if (request.scope === 'account') {
+      where += ' and account_id = ?';
+      params.push(request.accountId);
+    } else if (request.scope === 'merchant' && stripeAccount === PLATFORM_ACCOUNT) {
+      where += ' and merchant_id = ?';
+      params.push(merchants[0]!.id);
+    }
+    const rows = await db.execute<{ id: string }[]>(`select id from subscriptions where ${where}`, params);
+    return rows.map((r) => r.id).filter((id) => !seen.has(id));
+  }
+
+  async listRuns(limit = 50): Promise<ReconcileRun[]> {
+    return this.em.fork().find(ReconcileRun, {}, { orderBy: { startedAt: 'desc', finishedAt: 'desc' }, limit });
+  }
+
+  async getRun(id: string): Promise<ReconcileRun> {
+    const run = /^[0-9a-f-]{36}$/i.test(id) ? await this.em.fork().findOne(ReconcileRun, id) : null;
+    if (!run) throw AppError.notFound('reconcile_run_not_found', `No reconcile run "${id}".`);
+    return run;
+  }
+}
