@@ -8,9 +8,10 @@ import { fileURLToPath } from 'node:url';
 import type { Benchmark, BenchResult } from './support.js';
 import { emulatorListingBenchmark } from './emulator-listing.bench.js';
 import { lookupBenchmark } from './lookup.bench.js';
+import { reconcileBenchmark } from './reconcile.bench.js';
 import { webhooksBenchmark } from './webhooks.bench.js';
 
-const BENCHMARKS: Benchmark[] = [webhooksBenchmark, lookupBenchmark, emulatorListingBenchmark];
+const BENCHMARKS: Benchmark[] = [webhooksBenchmark, lookupBenchmark, reconcileBenchmark, emulatorListingBenchmark];
 const RESULTS = fileURLToPath(new URL('../../bench/results.json', import.meta.url));
 
 async function main(): Promise<void> {

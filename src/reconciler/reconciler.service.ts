@@ -156,15 +156,23 @@ export class ReconcilerService {
     let listed = 0;
     const [{ n: expected }] = await (this.em.fork() as SqlEntityManager).execute<{ n: number }[]>('select count(*)::int as n from subscriptions where stripe_account = ?', [stripeAccount]);
     for (const customer of customers) {
-      let startingAfter: string | undefined;
-      for (;;) {
-        // Listed one second back: a webhook of the very second of the listing may be newer, so it keeps its place.
-        const readAt = Math.floor(this.clock.now().getTime() / 1000) - 1;
-        const page = await this.listPage(stripeAccount, customer, startingAfter, limiter, counts);
+      // The next page is fetched while this one is written, so Stripe and the database work side by side.
+      let readAt = Math.floor(this.clock.now().getTime() / 1000) - 1;
+      let next: Promise<Stripe.ApiList<Stripe.Subscription>> | undefined = this.listPage(stripeAccount, customer, undefined, limiter, counts);
+      while (next) {
+        const page = await next;
+        const pageReadAt = readAt;
+        next = undefined;
+        if (page.has_more && page.data.length > 0) {
+          // Listed one second back: a webhook of the very second of the listing may be newer, so it keeps its place.
+          readAt = Math.floor(this.clock.now().getTime() / 1000) - 1;
+          next = this.listPage(stripeAccount, customer, page.data[page.data.length - 1]!.id, limiter, counts);
+          next.catch(() => undefined); // awaited on the next turn; a failure is handled there
+        }
         const mine = page.data.filter((s) => this.belongsToScope(s, owners, merchants));
         if (mine.length) {
           const outcome = await this.em.fork().transactional((tx) =>
-            this.sync.applyListingPage(tx, mine, stripeAccount, (s) => this.ownerOf(s, owners, stripeAccount, scopeMerchant), readAt),
+            this.sync.applyListingPage(tx, mine, stripeAccount, (s) => this.ownerOf(s, owners, stripeAccount, scopeMerchant), pageReadAt),
           );
           for (const [id, result] of outcome) {
             seen.add(id);
@@ -175,8 +183,6 @@ export class ReconcilerService {
         }
         listed += page.data.length;
         onProgress?.({ stripeAccount, subscriptions: listed, expected, stripeCalls: counts.stripeCalls, elapsedMs: Date.now() - started });
-        if (!page.has_more || page.data.length === 0) break;
-        startingAfter = page.data[page.data.length - 1]!.id;
       }
     }
     const vanished = await this.vanished(stripeAccount, merchants, request, seen);
