@@ -12,6 +12,7 @@ export default {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['<rootDir>/test/**/*.spec.ts', '<rootDir>/emulator/**/*.spec.ts', '<rootDir>/src/**/*.spec.ts'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
-  testTimeout: 60000,
+  // Generous: a loaded 2-core machine runs PGlite and spawned processes slowly; no test asserts on time.
+  testTimeout: 180000,
   maxWorkers: 2,
 };

@@ -29,10 +29,7 @@ async function token(args: string[], env: Record<string, string> = {}): Promise<
 const verify = (jwt: string, secret: string) => jwtVerify(jwt, new TextEncoder().encode(secret), { algorithms: ['HS256'] });
 
 describe('npm run token', () => {
-  beforeAll(async () => {
-    await run('npm', ['run', '-s', 'build'], { cwd: ROOT });
-  }, 120_000);
-
+  // dist/ is built once for the whole suite by Jest's globalSetup.
   it('prints only a token signed with JWT_SECRET, carrying the account, role and application', async () => {
     const before = Math.floor(Date.now() / 1000);
     const res = await token(['--acc', 'ACME', '--role', 'owner', '--app', 'default'], { JWT_SECRET: SECRET });

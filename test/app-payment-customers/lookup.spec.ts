@@ -99,7 +99,7 @@ describe('GET /api/applications/:id/app-payment-customers (seed 004)', () => {
     expect(trial.status).toBe(200);
     trialEnd = trial.body.trial_end;
     await s.settle();
-  }, 60_000);
+  }, 180_000);
   afterAll(() => s.close());
 
   it('each status of the freee table: status as in Stripe, contracted for active, past_due, unpaid, incomplete, paused; not for canceled, incomplete_expired', async () => {

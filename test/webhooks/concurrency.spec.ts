@@ -64,7 +64,7 @@ describe('workers of two instances share one event stream without applying any e
       stopLoops = () => (running = false);
       loops = [loop(worker, 'first', () => running), loop(worker, 'second', () => running)];
     }
-  }, 90_000);
+  }, 180_000);
   afterAll(async () => {
     stopLoops();
     await Promise.all(loops);
@@ -121,5 +121,5 @@ describe('workers of two instances share one event stream without applying any e
     }
     const identities = await query<{ n: string }>(s.app, 'select count(*) as n from identities');
     expect(Number(identities[0]!.n)).toBe(SUBSCRIPTIONS);
-  }, 120_000);
+  }, 180_000);
 });

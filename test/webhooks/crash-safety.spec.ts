@@ -103,7 +103,7 @@ describe('a service killed while it applies webhook events loses none and applie
     const endpoint = await stripe.webhookEndpoints.create({ url: `${service.baseUrl}${webhookPath('default')}`, enabled_events: ['*'] });
     const rotated = await service.admin('/admin/applications/default/webhook-secret/rotate', { method: 'POST', body: JSON.stringify({ secret: endpoint.secret, overlap_hours: 0 }) });
     expect(rotated.status).toBe(200);
-  }, 90_000);
+  }, 180_000);
   afterAll(async () => {
     await service?.kill();
     await emulator?.stop();
@@ -178,5 +178,5 @@ describe('a service killed while it applies webhook events loses none and applie
         }),
       ]);
     }
-  }, 120_000);
+  }, 180_000);
 });
