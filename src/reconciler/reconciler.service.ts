@@ -146,9 +146,15 @@ export class ReconcilerService {
     const scopeMerchant = merchants[0]!;
     if (request.scope !== 'account') {
       // The catalog first, so that the subscriptions' products and features are known.
-      const catalogCallsBefore = this.gateway.callCount;
-      await this.catalog.syncAccount(stripeAccount, merchants);
-      counts.stripeCalls += this.gateway.callCount - catalogCallsBefore;
+      // Its calls meet Stripe's rate limit like the listing's: a 429 is waited out, not a failed run.
+      await this.waitingOutRateLimits(stripeAccount, async () => {
+        const catalogCallsBefore = this.gateway.callCount;
+        try {
+          await this.catalog.syncAccount(stripeAccount, merchants);
+        } finally {
+          counts.stripeCalls += this.gateway.callCount - catalogCallsBefore;
+        }
+      });
     }
     const owners = await this.owners();
     const customers = request.scope === 'account' ? await this.customersOf(request.accountId!, stripeAccount) : [undefined];
@@ -193,16 +199,23 @@ export class ReconcilerService {
 
   /** One page of subscriptions (all statuses), waiting out 429s with a growing pause. */
   private async listPage(stripeAccount: string, customer: string | undefined, startingAfter: string | undefined, limiter: RateLimiter, counts: Counts): Promise<Stripe.ApiList<Stripe.Subscription>> {
-    for (let attempt = 0; ; attempt++) {
+    return this.waitingOutRateLimits(stripeAccount, async () => {
       await limiter.take();
       counts.stripeCalls += 1;
+      return this.gateway.call('subscriptions.list', (s) =>
+        s.subscriptions.list(
+          { status: 'all', limit: 100, expand: ['data.customer', 'data.latest_invoice'], ...(customer ? { customer } : {}), ...(startingAfter ? { starting_after: startingAfter } : {}) },
+          stripeAccount === PLATFORM_ACCOUNT ? {} : { stripeAccount },
+        ),
+      );
+    });
+  }
+
+  /** Runs `work` again after a growing pause while Stripe answers 429 (up to MAX_RATE_LIMIT_RETRIES times). */
+  private async waitingOutRateLimits<T>(stripeAccount: string, work: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
       try {
-        return await this.gateway.call('subscriptions.list', (s) =>
-          s.subscriptions.list(
-            { status: 'all', limit: 100, expand: ['data.customer', 'data.latest_invoice'], ...(customer ? { customer } : {}), ...(startingAfter ? { starting_after: startingAfter } : {}) },
-            stripeAccount === PLATFORM_ACCOUNT ? {} : { stripeAccount },
-          ),
-        );
+        return await work();
       } catch (error) {
         if (!(error instanceof AppError && error.code === 'stripe_rate_limited') || attempt >= MAX_RATE_LIMIT_RETRIES) throw error;
         const pause = Math.min(30_000, 250 * 2 ** attempt);

@@ -71,9 +71,9 @@ export async function snapshotMirror(s: Stack): Promise<Map<string, unknown>> {
   return out;
 }
 
-/** GET /api/subscriptions/features for an account (default application): the lookup keys granted. */
-export async function featureKeys(s: Stack, accountId: string): Promise<string[]> {
-  const token = await accountToken({ acc: accountId, role: 'owner' });
+/** GET /api/subscriptions/features for an account (of the default application unless named): the lookup keys granted. */
+export async function featureKeys(s: Stack, accountId: string, applicationId?: string): Promise<string[]> {
+  const token = await accountToken({ acc: accountId, role: 'owner', ...(applicationId ? { app: applicationId } : {}) });
   const res = await s.http().get('/api/subscriptions/features').set('authorization', `Bearer ${token}`);
   if (res.status !== 200) throw new Error(`features of ${accountId}: ${res.status} ${JSON.stringify(res.body)}`);
   return (res.body.data as { lookup_key: string }[]).map((f) => f.lookup_key).sort();
