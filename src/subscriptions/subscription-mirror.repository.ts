@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/core';
-import type { SqlEntityManager } from '@mikro-orm/sql';
+import { exec } from '../infra/database/sql.js';
 import { accessUntil } from './access-policy.js';
 import type { InvoiceRow, SubscriptionRow } from './stripe-objects.js';
 
@@ -27,7 +27,6 @@ export interface MirrorEntry {
 
 export type UpsertOutcome = 'created' | 'updated' | 'unchanged' | 'stale';
 
-const sql = (em: EntityManager) => em as SqlEntityManager;
 
 /**
  * Writes the subscription mirror with plain SQL: one conditional upsert per object, guarded by the
@@ -38,7 +37,7 @@ const sql = (em: EntityManager) => em as SqlEntityManager;
 export class SubscriptionMirrorRepository {
   /** Stored version of a subscription (0 when it is not mirrored yet). */
   async versionOf(em: EntityManager, subscriptionId: string): Promise<number | undefined> {
-    const rows = await sql(em).execute<{ stripe_version: string }[]>('select stripe_version from subscriptions where id = ?', [subscriptionId]);
+    const rows = await exec<{ stripe_version: string }>(em, 'select stripe_version from subscriptions where id = ?', [subscriptionId]);
     return rows[0] ? Number(rows[0].stripe_version) : undefined;
   }
 
@@ -65,7 +64,8 @@ export class SubscriptionMirrorRepository {
       row.cancelAt, row.canceledAt, row.endedAt, row.currentPeriodStart, row.currentPeriodEnd, row.trialStart, row.trialEnd, row.latestInvoiceId,
       row.stripeCreated, version, JSON.stringify(row.metadata), JSON.stringify(raw),
     ]);
-    const written = await sql(em).execute<{ id: string; inserted: boolean }[]>(
+    const written = await exec<{ id: string; inserted: boolean }>(
+      em,
       `insert into subscriptions (id, stripe_account, merchant_id, application_id, account_id, customer_id, status, cancel_at_period_end,
          cancel_at, canceled_at, ended_at, current_period_start, current_period_end, trial_start, trial_end, latest_invoice_id,
          stripe_created, stripe_version, metadata, raw, missing_in_stripe_at, created_at, updated_at)
@@ -92,7 +92,8 @@ export class SubscriptionMirrorRepository {
     if (options.skipUnchanged) {
       const rest = unique.filter((e) => !writtenIds.has(e.row.id)).map((e) => e.row.id);
       if (rest.length) {
-        const bumped = await sql(em).execute<{ id: string }[]>(
+        const bumped = await exec<{ id: string }>(
+      em,
           `update subscriptions set stripe_version = ?, missing_in_stripe_at = null where id in (${rest.map(() => '?').join(', ')}) and stripe_version ${guard} ? returning id`,
           [version, ...rest, version],
         );
@@ -104,13 +105,14 @@ export class SubscriptionMirrorRepository {
 
   private async replaceItems(em: EntityManager, rows: SubscriptionRow[]): Promise<void> {
     if (rows.length === 0) return;
-    await sql(em).execute(`delete from subscription_items where subscription_id in (${rows.map(() => '?').join(', ')})`, rows.map((r) => r.id));
+    await exec(em, `delete from subscription_items where subscription_id in (${rows.map(() => '?').join(', ')})`, rows.map((r) => r.id));
     const items = rows.flatMap((row) => row.items.map((item) => ({ ...item, subscriptionId: row.id })));
     if (items.length === 0) return;
     const values = items.map(() => '(?, ?, ?, ?, ?::int, ?, ?::timestamptz, ?::timestamptz)').join(', ');
     const params = items.flatMap((i) => [i.id, i.subscriptionId, i.priceId, i.productId, i.quantity, i.usageType, i.currentPeriodStart, i.currentPeriodEnd]);
     // An item id moves with its subscription, but be safe against a stale row of another subscription.
-    await sql(em).execute(
+    await exec(
+      em,
       `insert into subscription_items (id, subscription_id, price_id, product_id, quantity, usage_type, current_period_start, current_period_end)
        values ${values}
        on conflict (id) do update set subscription_id = excluded.subscription_id, price_id = excluded.price_id, product_id = excluded.product_id,
@@ -121,15 +123,16 @@ export class SubscriptionMirrorRepository {
 
   /** Upserts an invoice under the same version guard as subscriptions. */
   async upsertInvoice(em: EntityManager, row: InvoiceRow, stripeAccount: string, version: number, mode: VersionMode): Promise<boolean> {
-    return (await this.upsertInvoices(em, [row], stripeAccount, version, mode)) > 0;
+    return (await this.upsertInvoices(em, [row], stripeAccount, version, mode)).length > 0;
   }
 
-  /** The same for a batch; returns how many were written. */
-  async upsertInvoices(em: EntityManager, rows: InvoiceRow[], stripeAccount: string, version: number, mode: VersionMode): Promise<number> {
+  /** The same for a batch; returns the ids written. */
+  async upsertInvoices(em: EntityManager, rows: InvoiceRow[], stripeAccount: string, version: number, mode: VersionMode): Promise<string[]> {
     const unique = [...new Map(rows.map((r) => [r.id, r])).values()];
-    if (unique.length === 0) return 0;
+    if (unique.length === 0) return [];
     const guard = mode === 'newer' ? '<' : '<=';
-    const written = await sql(em).execute<{ id: string }[]>(
+    const written = await exec<{ id: string }>(
+      em,
       `insert into invoices (id, stripe_account, subscription_id, customer_id, status, billing_reason, currency, amount_due, amount_paid,
          amount_remaining, total, hosted_invoice_url, period_start, period_end, attempt_count, next_payment_attempt, stripe_created,
          stripe_version, created_at, updated_at)
@@ -149,7 +152,7 @@ export class SubscriptionMirrorRepository {
         row.stripeCreated, version,
       ]),
     );
-    return written.length;
+    return written.map((w) => w.id);
   }
 
   /**
@@ -166,9 +169,10 @@ export class SubscriptionMirrorRepository {
   async refreshAccess(em: EntityManager, subscriptionIds: string | string[]): Promise<void> {
     const ids = [...new Set(Array.isArray(subscriptionIds) ? subscriptionIds : [subscriptionIds])];
     if (ids.length === 0) return;
-    const rows = await sql(em).execute<
-      { id: string; status: string; current_period_start: Date | null; current_period_end: Date | null; paid_through: Date | null; first_failed: Date | null; grace_days: number | null; latest_status: string | null; merchant_status: string | null }[]
+    const rows = await exec<
+      { id: string; status: string; current_period_start: Date | null; current_period_end: Date | null; paid_through: Date | null; first_failed: Date | null; grace_days: number | null; latest_status: string | null; merchant_status: string | null }
     >(
+      em,
       `select s.id, s.status, s.current_period_start, s.current_period_end, a.past_due_grace_days as grace_days,
          (select max(i.period_end) from invoices i where i.subscription_id = s.id and i.status = 'paid'
             and i.stripe_created > to_timestamp(s.stripe_version)) as paid_through,
@@ -197,7 +201,8 @@ export class SubscriptionMirrorRepository {
             });
       return [row.id, until, firstFailed, row.latest_status];
     });
-    await sql(em).execute(
+    await exec(
+      em,
       `update subscriptions as s set access_until = v.access_until, first_failed_payment_at = v.first_failed, latest_invoice_status = v.latest_status
        from (values ${updates.map(() => '(?, ?::timestamptz, ?::timestamptz, ?::text)').join(', ')}) as v(id, access_until, first_failed, latest_status)
        where s.id = v.id`,
@@ -216,10 +221,10 @@ export class SubscriptionMirrorRepository {
       const chunk = ids.slice(i, i + 1000);
       const marks = chunk.map(() => '?').join(', ');
       if (allowDeletes) {
-        await sql(em).execute(`delete from subscription_items where subscription_id in (${marks})`, chunk);
-        deleted += (await sql(em).execute<{ id: string }[]>(`delete from subscriptions where id in (${marks}) returning id`, chunk)).length;
+        await exec(em, `delete from subscription_items where subscription_id in (${marks})`, chunk);
+        deleted += (await exec<{ id: string }>(em, `delete from subscriptions where id in (${marks}) returning id`, chunk)).length;
       } else {
-        await sql(em).execute(`update subscriptions set missing_in_stripe_at = coalesce(missing_in_stripe_at, ?) where id in (${marks})`, [now, ...chunk]);
+        await exec(em, `update subscriptions set missing_in_stripe_at = coalesce(missing_in_stripe_at, ?) where id in (${marks})`, [now, ...chunk]);
         flagged += chunk.length;
       }
     }

@@ -135,8 +135,10 @@ export class SubscriptionSyncService {
     }
     const outcome = await this.mirror.upsertSubscriptions(em, entries, readAt, 'at-least', { skipUnchanged: true });
     const invoices = complete.map((s) => s.latest_invoice).filter((i): i is Stripe.Invoice => i !== null && typeof i === 'object');
-    await this.mirror.upsertInvoices(em, invoices.map(invoiceRow), stripeAccount, readAt, 'at-least');
-    await this.mirror.refreshAccess(em, [...outcome].filter(([, o]) => o !== 'stale').map(([id]) => id));
+    const newInvoices = new Set(await this.mirror.upsertInvoices(em, invoices.map(invoiceRow), stripeAccount, readAt, 'at-least'));
+    // Access changes only with the subscription or its latest invoice: unchanged ones keep theirs.
+    const touched = complete.filter((s) => ['created', 'updated'].includes(outcome.get(s.id)!) || newInvoices.has(idOf(s.latest_invoice) ?? ''));
+    await this.mirror.refreshAccess(em, touched.map((s) => s.id));
     return outcome;
   }
 
