@@ -36,6 +36,8 @@ export interface ReconcileProgress {
   elapsedMs: number;
 }
 
+type Owners = { apps: Map<string, string>; destinations: Map<string, string> };
+
 interface Counts {
   created: number;
   updated: number;
@@ -46,6 +48,8 @@ interface Counts {
 }
 
 const MAX_RATE_LIMIT_RETRIES = 8;
+/** Pages written at once: the database works on one while the next is prepared. */
+const WRITES_IN_FLIGHT = 2;
 
 /**
  * Re-syncs the mirror from Stripe so that a missed webhook never leaves a wrong answer for long.
@@ -159,8 +163,37 @@ export class ReconcilerService {
     const owners = await this.owners();
     const customers = request.scope === 'account' ? await this.customersOf(request.accountId!, stripeAccount) : [undefined];
     const seen = new Set<string>();
-    let listed = 0;
     const [{ n: expected }] = await (this.em.fork() as SqlEntityManager).execute<{ n: number }[]>('select count(*)::int as n from subscriptions where stripe_account = ?', [stripeAccount]);
+    const writes: Promise<void>[] = [];
+    let failure: unknown;
+    try {
+      await this.listAndWrite(stripeAccount, customers, { owners, merchants, scopeMerchant, expected, started }, limiter, counts, seen, writes, onProgress);
+    } catch (error) {
+      failure = error;
+    }
+    // Every page handed to the database has finished (or failed) before the run goes on or ends.
+    const settled = await Promise.allSettled(writes);
+    const writeFailure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure !== undefined || writeFailure) throw failure ?? writeFailure!.reason;
+    const vanished = await this.vanished(stripeAccount, merchants, request, seen);
+    const removed = await this.em.fork().transactional((tx) => this.mirror.removeOrFlag(tx, vanished, request.allowDeletes, this.clock.now()));
+    counts.deleted += removed.deleted;
+    counts.flagged += removed.flagged;
+  }
+
+  /** Lists every page of the account (or of the account's customers) and hands each page to a write. */
+  private async listAndWrite(
+    stripeAccount: string,
+    customers: (string | undefined)[],
+    scope: { owners: Owners; merchants: Merchant[]; scopeMerchant: Merchant; expected: number; started: number },
+    limiter: RateLimiter,
+    counts: Counts,
+    seen: Set<string>,
+    writes: Promise<void>[],
+    onProgress?: (p: ReconcileProgress) => void,
+  ): Promise<void> {
+    const { owners, merchants, scopeMerchant, expected, started } = scope;
+    let listed = 0;
     for (const customer of customers) {
       // The next page is fetched while this one is written, so Stripe and the database work side by side.
       let readAt = Math.floor(this.clock.now().getTime() / 1000) - 1;
@@ -177,24 +210,26 @@ export class ReconcilerService {
         }
         const mine = page.data.filter((s) => this.belongsToScope(s, owners, merchants));
         if (mine.length) {
-          const outcome = await this.em.fork().transactional((tx) =>
-            this.sync.applyListingPage(tx, mine, stripeAccount, (s) => this.ownerOf(s, owners, stripeAccount, scopeMerchant), pageReadAt),
-          );
-          for (const [id, result] of outcome) {
-            seen.add(id);
-            if (result === 'created') counts.created += 1;
-            else if (result === 'updated') counts.updated += 1;
-            else counts.unchanged += 1;
-          }
+          // Up to WRITES_IN_FLIGHT pages are written at once, each in its own transaction.
+          const write = this.em
+            .fork()
+            .transactional((tx) => this.sync.applyListingPage(tx, mine, stripeAccount, (s) => this.ownerOf(s, owners, stripeAccount, scopeMerchant), pageReadAt))
+            .then((outcome) => {
+              for (const [id, result] of outcome) {
+                seen.add(id);
+                if (result === 'created') counts.created += 1;
+                else if (result === 'updated') counts.updated += 1;
+                else counts.unchanged += 1;
+              }
+            });
+          write.catch(() => undefined); // awaited below or by the caller; a failure is handled there
+          writes.push(write);
+          if (writes.length >= WRITES_IN_FLIGHT) await writes.shift();
         }
         listed += page.data.length;
         onProgress?.({ stripeAccount, subscriptions: listed, expected, stripeCalls: counts.stripeCalls, elapsedMs: Date.now() - started });
       }
     }
-    const vanished = await this.vanished(stripeAccount, merchants, request, seen);
-    const removed = await this.em.fork().transactional((tx) => this.mirror.removeOrFlag(tx, vanished, request.allowDeletes, this.clock.now()));
-    counts.deleted += removed.deleted;
-    counts.flagged += removed.flagged;
   }
 
   /** One page of subscriptions (all statuses), waiting out 429s with a growing pause. */
