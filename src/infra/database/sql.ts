@@ -7,11 +7,16 @@ import { CompiledQuery } from 'kysely';
  * apart), in the entity manager's transaction when it has one. MikroORM's `execute` inlines the
  * values into the SQL text instead, which is fine for small statements but costly for the mirror's
  * batch upserts (hundreds of kilobytes of JSON escaped and parsed again). Placeholders must not
- * appear inside string literals (none of our statements put them there).
+ * appear inside string literals (none of our statements put them there). Errors are converted to
+ * MikroORM's exceptions (DeadlockException, UniqueConstraintViolationException…) as `execute` does.
  */
 export async function exec<T = Record<string, unknown>>(em: EntityManager, text: string, params: readonly unknown[] = []): Promise<T[]> {
   let n = 0;
   const numbered = text.replace(/\?/g, () => `$${++n}`);
-  const result = await (em as SqlEntityManager).getKysely().executeQuery<T>(CompiledQuery.raw(numbered, params as unknown[]));
-  return result.rows;
+  try {
+    const result = await (em as SqlEntityManager).getKysely().executeQuery<T>(CompiledQuery.raw(numbered, params as unknown[]));
+    return result.rows;
+  } catch (error) {
+    throw error instanceof Error ? em.getDriver().convertException(error) : error;
+  }
 }
