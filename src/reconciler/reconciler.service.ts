@@ -294,10 +294,18 @@ export class ReconcilerService {
     return owner.merchantId === null || owner.merchantId === merchants[0]!.id;
   }
 
+  /**
+   * The customers to list for an account: its identity's, and those of the subscriptions mirrored
+   * for it (an account that was a different customer before, e.g. after that one was deleted, still
+   * has its earlier subscriptions in Stripe; unlisted, they would count as vanished).
+   */
   private async customersOf(accountId: string, stripeAccount: string): Promise<string[]> {
     const rows = await (this.em.fork() as SqlEntityManager).execute<{ stripe_customer_id: string }[]>(
-      'select stripe_customer_id from identities where account_id = ? and stripe_account = ?',
-      [accountId, stripeAccount],
+      `select stripe_customer_id from identities where account_id = ? and stripe_account = ?
+       union
+       select customer_id from subscriptions where account_id = ? and stripe_account = ?
+       order by 1`,
+      [accountId, stripeAccount, accountId, stripeAccount],
     );
     return rows.map((r) => r.stripe_customer_id);
   }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/sql';
 import type Stripe from 'stripe';
 import { accountFromMetadata, IdentityService } from '../identity/identity.service.js';
 import { StripeGateway } from '../infra/stripe/stripe.gateway.js';
@@ -134,6 +135,14 @@ export class SubscriptionSyncService {
       });
     }
     const outcome = await this.mirror.upsertSubscriptions(em, entries, readAt, 'at-least', { skipUnchanged: true });
+    // A customer the listing shows deleted no longer stands for its account (as customer.deleted says), once.
+    const deletedCustomers = [...new Set(page.filter((s) => typeof s.customer === 'object' && 'deleted' in s.customer && s.customer.deleted).map((s) => idOf(s.customer)!))];
+    if (deletedCustomers.length) {
+      await (em as SqlEntityManager).execute(
+        `update identities set deleted_at = ?, updated_at = now() where stripe_account = ? and deleted_at is null and stripe_customer_id in (${deletedCustomers.map(() => '?').join(', ')})`,
+        [new Date(readAt * 1000), stripeAccount, ...deletedCustomers],
+      );
+    }
     const invoices = complete.map((s) => s.latest_invoice).filter((i): i is Stripe.Invoice => i !== null && typeof i === 'object');
     const newInvoices = new Set(await this.mirror.upsertInvoices(em, invoices.map(invoiceRow), stripeAccount, readAt, 'at-least'));
     // Access changes only with the subscription or its latest invoice: unchanged ones keep theirs.

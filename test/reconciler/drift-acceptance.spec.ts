@@ -4,7 +4,7 @@ import { createTier, type Tier } from '../support/catalog.js';
 import { mirrorRow, query } from '../support/mirror-check.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { accountToken } from '../support/test-app.js';
-import { expectMirrored, featureKeys, reconcile } from './helpers.js';
+import { expectMirrored, featureKeys, onListing, reconcile } from './helpers.js';
 
 /**
  * Issue 7, drift repair: the mirror missed every webhook of a day of changes (created, price and
@@ -82,7 +82,17 @@ describe('a reconcile run repairs every kind of drift', () => {
     expect(await featureKeys(s, 'NEW-CO')).toEqual([]);
     expect(await featureKeys(s, 'LATE-CO')).toEqual([]);
 
-    const run = await reconcile(s);
+    // Stripe expands a deleted customer to its `deleted: true` stub; the emulator leaves its id (emulator/http/expand.ts).
+    const goneCustomer = customers['GONE-CUSTOMER-CO']!.id;
+    const restore = onListing(s, (_n, page) => {
+      for (const sub of page.data) if (sub.customer === goneCustomer) sub.customer = { id: goneCustomer, object: 'customer', deleted: true };
+    });
+    let run;
+    try {
+      run = await reconcile(s);
+    } finally {
+      restore();
+    }
     expect(run).toMatchObject({ status: 'succeeded', scope: 'platform', trigger: 'admin', allow_deletes: false, error: null, created: 1, updated: 6, unchanged: 1, deleted: 0, flagged: 1 });
     expect(run.finished_at).not.toBeNull();
 
@@ -117,6 +127,10 @@ describe('a reconcile run repairs every kind of drift', () => {
     const identity = await s.http().get('/api/subscriptions/identity').set('authorization', `Bearer ${lateToken}`);
     expect(identity.status).toBe(200);
     expect(identity.body).toMatchObject({ account_id: 'LATE-CO', stripe_customer_id: subs.late!.customer });
+    // The deleted customer no longer stands for its account (as customer.deleted would have said): a new purchase makes a new one.
+    const goneToken = await accountToken({ acc: 'GONE-CUSTOMER-CO', role: 'owner' });
+    const gone = await s.http().get('/api/subscriptions/identity').set('authorization', `Bearer ${goneToken}`);
+    expect({ status: gone.status, code: gone.body.error?.code }).toEqual({ status: 404, code: 'identity_not_found' });
   });
 
   it('allow_deletes=false keeps and flags what Stripe does not have; allow_deletes=true removes it', async () => {

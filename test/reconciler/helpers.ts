@@ -84,14 +84,15 @@ export async function featureKeys(s: Stack, accountId: string, applicationId?: s
  * service's Stripe gateway is answered by Stripe, then `afterListing` runs (with the call's number,
  * from 1) before the reconciler gets the page. Lets a test act between "Stripe answered" and "the
  * page is applied", which the emulator's latency fault cannot do (it delays before answering).
+ * `afterListing` may also amend the page where the emulator answers differently from Stripe.
  */
-export function onListing(s: Stack, afterListing: (n: number) => Promise<void> | void): () => void {
+export function onListing(s: Stack, afterListing: (n: number, page: Stripe.ApiList<Stripe.Subscription>) => Promise<void> | void): () => void {
   const gateway = s.app.get(StripeGateway);
   const original = gateway.call.bind(gateway);
   let n = 0;
   gateway.call = (async <T>(operation: string, fn: (stripe: Stripe) => Promise<T>): Promise<T> => {
     const result = await original(operation, fn);
-    if (operation === 'subscriptions.list') await afterListing(++n);
+    if (operation === 'subscriptions.list') await afterListing(++n, result as Stripe.ApiList<Stripe.Subscription>);
     return result;
   }) as StripeGateway['call'];
   return () => {
