@@ -7,9 +7,9 @@
  */
 import { randomInt } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { SignJWT } from 'jose';
 import Stripe from 'stripe';
 import { createFreeeCatalog, reproduceFreeeStore, type FreeeCompanies } from '../src/app-payment-customers/freee-store-fixtures.js';
+import { mintDevToken } from '../src/cli/dev-token.js';
 import { ConfigError, loadConfig, type AppConfig } from '../src/infra/config/config.js';
 
 class UsageError extends Error {}
@@ -175,19 +175,8 @@ class Service {
   }
 }
 
-async function accountToken(config: AppConfig, accountId: string, applicationId: string): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({
-    ...(config.JWT_ISSUER ? { iss: config.JWT_ISSUER } : {}),
-    ...(config.JWT_AUDIENCE ? { aud: config.JWT_AUDIENCE } : {}),
-    [config.JWT_ACCOUNT_CLAIM]: accountId,
-    [config.JWT_ROLE_CLAIM]: config.JWT_OWNER_ROLE,
-    [config.JWT_APPLICATION_CLAIM]: applicationId,
-  })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setIssuedAt(now)
-    .setExpirationTime(now + 600)
-    .sign(new TextEncoder().encode(config.JWT_SECRET));
+function accountToken(config: AppConfig, accountId: string, applicationId: string): Promise<string> {
+  return mintDevToken(config, { acc: accountId, roles: [config.JWT_OWNER_ROLE], app: applicationId, ttl: 600 });
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -5,8 +5,8 @@
  * works. Refuses production and JWKS set-ups: there, tokens come from the identity provider.
  */
 import { parseArgs } from 'node:util';
-import { SignJWT, type JWTPayload } from 'jose';
-import { ConfigError, loadConfig, type AppConfig } from '../src/infra/config/config.js';
+import { mintDevToken, type DevTokenRequest } from '../src/cli/dev-token.js';
+import { ConfigError, loadConfig } from '../src/infra/config/config.js';
 
 class UsageError extends Error {}
 class Refusal extends Error {}
@@ -34,15 +34,7 @@ Refuses to run when NODE_ENV=production or JWT_JWKS_URL is set: tokens then come
 identity provider. Exit codes: 0 printed, 1 refused or bad configuration, 2 bad arguments.
 `;
 
-interface TokenRequest {
-  acc: string;
-  roles: string[];
-  app?: string;
-  ttl: number;
-  claims: Record<string, unknown>;
-}
-
-function parse(argv: string[]): TokenRequest | 'help' {
+function parse(argv: string[]): DevTokenRequest | 'help' {
   let values;
   try {
     ({ values } = parseArgs({
@@ -86,23 +78,6 @@ function parse(argv: string[]): TokenRequest | 'help' {
   return { acc, roles, ...(app ? { app } : {}), ttl: Number(ttlRaw), claims };
 }
 
-async function mint(config: AppConfig, request: TokenRequest): Promise<string> {
-  const payload: JWTPayload = {
-    ...(config.JWT_ISSUER ? { iss: config.JWT_ISSUER } : {}),
-    ...(config.JWT_AUDIENCE ? { aud: config.JWT_AUDIENCE } : {}),
-    ...request.claims,
-    [config.JWT_ACCOUNT_CLAIM]: request.acc,
-    ...(request.roles.length > 0 ? { [config.JWT_ROLE_CLAIM]: request.roles.length === 1 ? request.roles[0] : request.roles } : {}),
-    ...(request.app ? { [config.JWT_APPLICATION_CLAIM]: request.app } : {}),
-  };
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT(payload)
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setIssuedAt(now)
-    .setExpirationTime(now + request.ttl)
-    .sign(new TextEncoder().encode(config.JWT_SECRET));
-}
-
 async function main(argv: string[]): Promise<number> {
   const request = parse(argv);
   if (request === 'help') {
@@ -117,7 +92,7 @@ async function main(argv: string[]): Promise<number> {
   if (config.JWT_JWKS_URL) {
     throw new Refusal('JWT_JWKS_URL is set: the service only accepts tokens from the identity provider, so a token from this script would be refused');
   }
-  process.stdout.write(`${await mint(config, request)}\n`);
+  process.stdout.write(`${await mintDevToken(config, request)}\n`);
   return 0;
 }
 
