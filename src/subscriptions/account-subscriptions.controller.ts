@@ -1,15 +1,15 @@
-import { Body, Controller, Get, Headers, HttpCode, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiParam, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Headers, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiParam, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { IsString, Matches } from 'class-validator';
 import { AccountGuard } from '../infra/auth/account.guard.js';
 import { CurrentAccount, CurrentApplication, OwnerOnly } from '../infra/auth/decorators.js';
 import type { AccountPrincipal } from '../infra/auth/principal.js';
 import { AUTH_SCHEMES } from '../infra/http/swagger.js';
 import type { Application } from '../tenancy/application.entity.js';
-import { CancelSubscriptionWithIdDto, ChangeSubscriptionWithIdDto, CreateCheckoutSessionDto, CreatePortalSessionDto, StartTrialDto, SyncCheckoutSessionDto, SyncQuery } from './subscriptions.dto.js';
+import { CancelSubscriptionWithIdDto, ChangeSubscriptionWithIdDto } from './subscriptions.dto.js';
 import { SubscriptionsDocs } from './subscriptions.api-docs.js';
 import { SubscriptionsFacade } from './subscriptions.facade.js';
-import { IsString, Matches } from 'class-validator';
-import { ApiProperty } from '@nestjs/swagger';
+import { sharedSubscriptionRoutes } from './shared-subscription-routes.js';
 
 class ResumeWithIdDto {
   @ApiProperty({ example: 'sub_1MowQVLkdIwHu7ixeRlqHVzs' })
@@ -25,52 +25,9 @@ const docs = SubscriptionsDocs('accountSubscriptions');
 @ApiParam({ name: 'account_id', example: 'ACME' })
 @UseGuards(AccountGuard)
 @Controller('api/accounts/:account_id/subscriptions')
-export class AccountScopedSubscriptionsController {
-  constructor(private readonly subscriptions: SubscriptionsFacade) {}
-
-  @Get() @docs.list()
-  list(@CurrentAccount() account?: AccountPrincipal, @CurrentApplication() app?: Application) {
-    return this.subscriptions.list(account, app);
-  }
-
-  @Get('features') @docs.features()
-  features(@CurrentAccount() account?: AccountPrincipal, @CurrentApplication() app?: Application) {
-    return this.subscriptions.featureList(account, app);
-  }
-
-  @Get('identity') @docs.identity()
-  identity(@CurrentAccount() account?: AccountPrincipal, @CurrentApplication() app?: Application) {
-    return this.subscriptions.identity(account, app);
-  }
-
-  @Get('merchants') @docs.merchants()
-  merchants(@CurrentAccount() account?: AccountPrincipal, @CurrentApplication() app?: Application) {
-    return this.subscriptions.merchants(account, app);
-  }
-
-  @Get('trial') @docs.trial()
-  trial(@CurrentAccount() account?: AccountPrincipal, @CurrentApplication() app?: Application) {
-    return this.subscriptions.trial(account, app);
-  }
-
-  @Post('stripe/checkout-session') @HttpCode(200) @OwnerOnly() @docs.createCheckoutSession()
-  createCheckoutSession(@Body() dto: CreateCheckoutSessionDto, @Headers('idempotency-key') key?: string, @CurrentAccount() account?: AccountPrincipal, @CurrentApplication() app?: Application) {
-    return this.subscriptions.createCheckoutSession(account, app, dto, key);
-  }
-
-  @Post('stripe/portal-session') @HttpCode(200) @OwnerOnly() @docs.createPortalSession()
-  createPortalSession(@Body() dto: CreatePortalSessionDto, @CurrentAccount() account?: AccountPrincipal, @CurrentApplication() app?: Application) {
-    return this.subscriptions.createPortalSession(account, app, dto.return_url);
-  }
-
-  @Post('stripe/checkout-session-sync') @HttpCode(200) @OwnerOnly() @docs.syncCheckoutSession()
-  syncCheckoutSession(@Body() dto: SyncCheckoutSessionDto, @CurrentAccount() account?: AccountPrincipal, @CurrentApplication() app?: Application) {
-    return this.subscriptions.syncCheckoutSession(account, app, dto.session_id);
-  }
-
-  @Post('sync') @HttpCode(200) @OwnerOnly() @docs.sync()
-  sync(@Query() query: SyncQuery, @CurrentAccount() account?: AccountPrincipal, @CurrentApplication() app?: Application) {
-    return this.subscriptions.sync(account, app, query.allow_deletes ?? false);
+export class AccountScopedSubscriptionsController extends sharedSubscriptionRoutes('accountSubscriptions') {
+  constructor(subscriptions: SubscriptionsFacade) {
+    super(subscriptions);
   }
 
   @Post('change') @HttpCode(200) @OwnerOnly() @docs.change()
@@ -89,8 +46,4 @@ export class AccountScopedSubscriptionsController {
     return this.subscriptions.resume(account, app, dto.subscription_id, key);
   }
 
-  @Post('trial') @HttpCode(200) @OwnerOnly() @docs.startTrial()
-  startTrial(@Body() dto: StartTrialDto, @CurrentAccount() account?: AccountPrincipal, @CurrentApplication() app?: Application) {
-    return this.subscriptions.startTrial(account, app, dto);
-  }
 }
