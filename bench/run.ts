@@ -3,6 +3,7 @@
  * PostgreSQL on loopback, prints a table and merges the figures into bench/results.json, one key
  * per benchmark.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Benchmark, BenchResult } from './support.js';
@@ -22,6 +23,14 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const selected = wanted.length ? BENCHMARKS.filter((b) => wanted.includes(b.name)) : BENCHMARKS;
+  if (selected.length > 1) {
+    // One process per benchmark, so that each one's peak memory is its own.
+    for (const benchmark of selected) {
+      const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), benchmark.name], { stdio: 'inherit' });
+      if (child.status !== 0) process.exit(child.status ?? 1);
+    }
+    process.exit(0);
+  }
   const results = readResults();
   for (const benchmark of selected) {
     console.log(`\n== ${benchmark.name}: ${benchmark.description}`);

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/core';
-import type { SqlEntityManager } from '@mikro-orm/sql';
+import { exec } from '../infra/database/sql.js';
 import { Clock } from '../infra/clock/clock.js';
 import { isContracted } from '../subscriptions/access-policy.js';
 import { stripeAccountOf } from '../subscriptions/account-context.js';
@@ -53,9 +53,8 @@ export class AppPaymentCustomersService {
 
   async lookup(applicationId: string, companyIds: string[]): Promise<AppPaymentCustomerView[]> {
     const unique = [...new Set(companyIds)];
-    const db = this.em.fork() as SqlEntityManager;
     const { merchant } = await this.tenancy.getApplicationWithMerchant(applicationId);
-    const rows = await db.execute<LookupRow[]>(lookupSql(unique.length), [...unique, stripeAccountOf(merchant), applicationId, applicationId]);
+    const rows = await exec<LookupRow>(this.em, lookupSql(unique.length), [...unique, stripeAccountOf(merchant), applicationId, applicationId]);
     const now = this.clock.now().getTime();
     return rows.map((row) => this.describe(row, now)).filter((v): v is AppPaymentCustomerView => v !== undefined);
   }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/core';
-import type { SqlEntityManager } from '@mikro-orm/sql';
+import { exec } from '../infra/database/sql.js';
 import { Clock } from '../infra/clock/clock.js';
 
 export interface FeatureGrant {
@@ -41,7 +41,8 @@ export class FeaturesService {
 
   async featuresOf(accountId: string, applicationId: string, stripeAccount: string): Promise<FeatureGrant[]> {
     const now = this.clock.now();
-    const rows = await (this.em.fork() as SqlEntityManager).execute<GrantRow[]>(
+    const rows = await exec<GrantRow>(
+      this.em,
       `with live as (
          select s.id, s.access_until, s.stripe_version from subscriptions s
          where s.account_id = ? and s.application_id = ? and s.access_until > ?

@@ -1,3 +1,4 @@
+import { createSecretKey, KeyObject } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { AppError } from '../errors/app-error.js';
@@ -9,9 +10,11 @@ import type { AccountPrincipal } from './principal.js';
  * Verifies account JWTs: HS256 with JWT_SECRET, or RS256/ES256 with keys from JWT_JWKS_URL
  * (fetched and cached by jose, refreshed when an unknown `kid` appears).
  */
+const MAX_CACHED_TOKENS = 10_000;
+
 @Injectable()
 export class AccountTokenVerifier {
-  private readonly key: Uint8Array | JWTVerifyGetKey;
+  private readonly key: KeyObject | JWTVerifyGetKey;
   private readonly algorithms: string[];
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
@@ -19,12 +22,29 @@ export class AccountTokenVerifier {
       this.key = createRemoteJWKSet(new URL(config.JWT_JWKS_URL), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
       this.algorithms = ['RS256', 'ES256'];
     } else {
-      this.key = new TextEncoder().encode(config.JWT_SECRET);
+      // A key object made once: given raw bytes, jose would import the key again on every request.
+      this.key = createSecretKey(Buffer.from(config.JWT_SECRET, 'utf8'));
       this.algorithms = ['HS256'];
     }
   }
 
+  /**
+   * Tokens already verified, until they expire (at most a minute): a client sends the same token on
+   * every call of a page, and an HS256/RS256 check through WebCrypto costs more than the rest of a
+   * features request. The key is the whole token, signature included, so a hit proves nothing less.
+   */
+  private readonly verified = new Map<string, { principal: AccountPrincipal; until: number }>();
+
   async verify(token: string): Promise<AccountPrincipal> {
+    const hit = this.verified.get(token);
+    if (hit && hit.until > Date.now()) return hit.principal;
+    if (hit) this.verified.delete(token);
+    const principal = await this.verifyUncached(token);
+    if (this.verified.size >= MAX_CACHED_TOKENS) this.verified.delete(this.verified.keys().next().value!);
+    return principal;
+  }
+
+  private async verifyUncached(token: string): Promise<AccountPrincipal> {
     let payload: JWTPayload;
     try {
       const options = {
@@ -35,7 +55,7 @@ export class AccountTokenVerifier {
         ...(this.config.JWT_AUDIENCE ? { audience: this.config.JWT_AUDIENCE } : {}),
       };
       ({ payload } =
-        this.key instanceof Uint8Array ? await jwtVerify(token, this.key, options) : await jwtVerify(token, this.key, options));
+        this.key instanceof KeyObject ? await jwtVerify(token, this.key, options) : await jwtVerify(token, this.key, options));
     } catch (error) {
       throw this.toAuthError(error);
     }
@@ -45,12 +65,15 @@ export class AccountTokenVerifier {
     }
     const roles = toRoles(payload[this.config.JWT_ROLE_CLAIM]);
     const app = payload[this.config.JWT_APPLICATION_CLAIM];
-    return {
+    const principal: AccountPrincipal = {
       accountId,
       roles,
       isOwner: roles.includes(this.config.JWT_OWNER_ROLE),
       ...(typeof app === 'string' && app !== '' ? { applicationClaim: app } : {}),
     };
+    const expiresAt = typeof payload.exp === 'number' ? payload.exp * 1000 : Date.now();
+    this.verified.set(token, { principal, until: Math.min(expiresAt, Date.now() + 60_000) });
+    return principal;
   }
 
   private toAuthError(error: unknown): AppError {
