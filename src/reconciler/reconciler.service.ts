@@ -7,6 +7,7 @@ import { PLATFORM_ACCOUNT } from '../identity/identity.entity.js';
 import { Clock } from '../infra/clock/clock.js';
 import type { AppConfig } from '../infra/config/config.js';
 import { APP_CONFIG } from '../infra/config/config.module.js';
+import { exec } from '../infra/database/sql.js';
 import { AppError } from '../infra/errors/app-error.js';
 import { StripeGateway } from '../infra/stripe/stripe.gateway.js';
 import { stripeAccountOf } from '../subscriptions/account-context.js';
@@ -49,7 +50,7 @@ interface Counts {
 
 const MAX_RATE_LIMIT_RETRIES = 8;
 /** Pages written at once: the database works on one while the next is prepared. */
-const WRITES_IN_FLIGHT = 2;
+const WRITES_IN_FLIGHT = 4;
 
 /**
  * Re-syncs the mirror from Stripe so that a missed webhook never leaves a wrong answer for long.
@@ -213,7 +214,12 @@ export class ReconcilerService {
           // Up to WRITES_IN_FLIGHT pages are written at once, each in its own transaction.
           const write = this.em
             .fork()
-            .transactional((tx) => this.sync.applyListingPage(tx, mine, stripeAccount, (s) => this.ownerOf(s, owners, stripeAccount, scopeMerchant), pageReadAt))
+            .transactional(async (tx) => {
+            // A page lost to a crash right after its commit is simply listed again by the next run,
+            // so the run does not wait for each commit to reach the disk.
+            await exec(tx, 'set local synchronous_commit = off');
+            return this.sync.applyListingPage(tx, mine, stripeAccount, (s) => this.ownerOf(s, owners, stripeAccount, scopeMerchant), pageReadAt);
+          })
             .then((outcome) => {
               for (const [id, result] of outcome) {
                 seen.add(id);
