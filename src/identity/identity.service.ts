@@ -67,17 +67,21 @@ export class IdentityService {
       this.logger.warn(`customer ${customer.customerId} is linked to another account; link to ${accountId} refused`);
       return existing;
     }
-    // One customer per account and Stripe account: a newer customer (e.g. after the old one was deleted) replaces the link.
-    await sql(em).execute(
+    // One customer per account and Stripe account. A live link is kept: only a deleted customer's link
+    // is replaced, so that a late event of a replaced customer cannot take the account back.
+    const linked = await sql(em).execute<{ stripe_customer_id: string }[]>(
       `insert into identities (id, account_id, stripe_account, stripe_customer_id, email, name, deleted_at, created_at, updated_at)
        values (?, ?, ?, ?, ?, ?, null, now(), now())
        on conflict (account_id, stripe_account) do update set
          stripe_customer_id = excluded.stripe_customer_id,
          email = coalesce(excluded.email, identities.email),
          name = coalesce(excluded.name, identities.name),
-         deleted_at = null, updated_at = now()`,
+         deleted_at = null, updated_at = now()
+       where identities.deleted_at is not null or identities.stripe_customer_id = excluded.stripe_customer_id
+       returning stripe_customer_id`,
       [crypto.randomUUID(), accountId, customer.stripeAccount, customer.customerId, customer.email ?? null, customer.name ?? null],
     );
+    if (linked.length === 0) this.logger.warn(`account ${accountId} keeps its live customer; ${customer.customerId} not linked`);
     return accountId;
   }
 
