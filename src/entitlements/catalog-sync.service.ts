@@ -3,8 +3,7 @@ import { EntityManager } from '@mikro-orm/core';
 import { Clock } from '../infra/clock/clock.js';
 import { AppError } from '../infra/errors/app-error.js';
 import { StripeGateway } from '../infra/stripe/stripe.gateway.js';
-import { stripeAccountOf } from '../subscriptions/account-context.js';
-import { Merchant } from '../tenancy/merchant.entity.js';
+import { groupByStripeAccount, Merchant } from '../tenancy/merchant.entity.js';
 import { CatalogMirrorRepository } from './catalog-mirror.repository.js';
 
 export interface CatalogSyncResult {
@@ -35,8 +34,7 @@ export class CatalogSyncService {
   async sync(merchantId?: string): Promise<CatalogSyncResult[]> {
     const merchants = await this.em.fork().find(Merchant, merchantId ? { id: merchantId } : { status: 'active' }, { orderBy: { id: 'asc' } });
     if (merchantId && merchants.length === 0) throw AppError.notFound('merchant_not_found', `No merchant "${merchantId}".`);
-    const byAccount = new Map<string, Merchant[]>();
-    for (const m of merchants) byAccount.set(stripeAccountOf(m), [...(byAccount.get(stripeAccountOf(m)) ?? []), m]);
+    const byAccount = groupByStripeAccount(merchants);
     const results: CatalogSyncResult[] = [];
     for (const [stripeAccount, group] of byAccount) results.push(await this.syncAccount(stripeAccount, group));
     return results;

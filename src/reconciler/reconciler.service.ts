@@ -10,12 +10,11 @@ import { APP_CONFIG } from '../infra/config/config.module.js';
 import { exec } from '../infra/database/sql.js';
 import { AppError } from '../infra/errors/app-error.js';
 import { StripeGateway } from '../infra/stripe/stripe.gateway.js';
-import { stripeAccountOf } from '../subscriptions/account-context.js';
 import { idOf } from '../subscriptions/stripe-objects.js';
 import { SubscriptionMirrorRepository } from '../subscriptions/subscription-mirror.repository.js';
 import { SubscriptionSyncService } from '../subscriptions/subscription-sync.service.js';
 import { TrialsService } from '../subscriptions/trials.service.js';
-import { Merchant } from '../tenancy/merchant.entity.js';
+import { groupByStripeAccount, Merchant, stripeAccountOf } from '../tenancy/merchant.entity.js';
 import { RateLimiter } from './rate-limiter.js';
 import { ReconcileLock, type HeldLock } from './reconcile-lock.js';
 import { ReconcileRun } from './reconcile-run.entity.js';
@@ -116,8 +115,7 @@ export class ReconcilerService {
     const limiter = new RateLimiter(this.config.RECONCILER_MAX_REQUESTS_PER_SECOND);
     let error: string | null = null;
     try {
-      const byAccount = new Map<string, Merchant[]>();
-      for (const m of merchants) byAccount.set(stripeAccountOf(m), [...(byAccount.get(stripeAccountOf(m)) ?? []), m]);
+      const byAccount = groupByStripeAccount(merchants);
       for (const [stripeAccount, group] of byAccount) {
         await this.reconcileAccount(stripeAccount, group, request, counts, limiter, onProgress);
       }
@@ -246,7 +244,7 @@ export class ReconcilerService {
       return this.gateway.call('subscriptions.list', (s) =>
         s.subscriptions.list(
           { status: 'all', limit: 100, expand: ['data.customer', 'data.latest_invoice'], ...(customer ? { customer } : {}), ...(startingAfter ? { starting_after: startingAfter } : {}) },
-          stripeAccount === PLATFORM_ACCOUNT ? {} : { stripeAccount },
+          this.gateway.accountOptions(stripeAccount),
         ),
       );
     });

@@ -4,7 +4,6 @@ import type { SqlEntityManager } from '@mikro-orm/sql';
 import type Stripe from 'stripe';
 import { accountFromMetadata, IdentityService } from '../identity/identity.service.js';
 import { StripeGateway } from '../infra/stripe/stripe.gateway.js';
-import { PLATFORM_ACCOUNT } from '../identity/identity.entity.js';
 import { invoiceRow, subscriptionRow, idOf } from './stripe-objects.js';
 import { SubscriptionMirrorRepository, type MirrorContext, type MirrorEntry, type UpsertOutcome } from './subscription-mirror.repository.js';
 
@@ -69,7 +68,7 @@ export class SubscriptionSyncService {
     let written = await this.mirror.upsertInvoice(em, row, scope.stripeAccount, eventCreated, 'newer');
     if (!written) {
       // Same second as the stored state: fetch the truth. Older: keep what is stored.
-      const fresh = await this.gateway.call('invoices.retrieve', (s) => s.invoices.retrieve(row.id, {}, this.gateway.options(this.merchantScope(scope))));
+      const fresh = await this.gateway.call('invoices.retrieve', (s) => s.invoices.retrieve(row.id, {}, this.gateway.accountOptions(scope.stripeAccount)));
       written = await this.mirror.upsertInvoice(em, invoiceRow(fresh), scope.stripeAccount, eventCreated, 'at-least');
       outcome = written ? 'refetched' : 'stale';
     }
@@ -164,7 +163,7 @@ export class SubscriptionSyncService {
 
   private async fetchSubscription(id: string, scope: SyncScope): Promise<Stripe.Subscription> {
     const subscription = await this.gateway.call('subscriptions.retrieve', (s) =>
-      s.subscriptions.retrieve(id, { expand: ['latest_invoice', 'customer'] }, this.gateway.options(this.merchantScope(scope))),
+      s.subscriptions.retrieve(id, { expand: ['latest_invoice', 'customer'] }, this.gateway.accountOptions(scope.stripeAccount)),
     );
     return this.withAllItems(subscription, scope);
   }
@@ -173,15 +172,9 @@ export class SubscriptionSyncService {
   private async withAllItems(subscription: Stripe.Subscription, scope: SyncScope): Promise<Stripe.Subscription> {
     if (!subscription.items?.has_more) return subscription;
     const items = await this.gateway.call('subscriptionItems.list', (s) =>
-      s.subscriptionItems.list({ subscription: subscription.id, limit: 100 }, this.gateway.options(this.merchantScope(scope))).autoPagingToArray({ limit: 10_000 }),
+      s.subscriptionItems.list({ subscription: subscription.id, limit: 100 }, this.gateway.accountOptions(scope.stripeAccount)).autoPagingToArray({ limit: 10_000 }),
     );
     return { ...subscription, items: { ...subscription.items, data: items, has_more: false } };
-  }
-
-  private merchantScope(scope: SyncScope) {
-    return scope.stripeAccount === PLATFORM_ACCOUNT
-      ? { chargeModel: 'platform' as const }
-      : { chargeModel: 'direct' as const, stripeAccountId: scope.stripeAccount };
   }
 }
 

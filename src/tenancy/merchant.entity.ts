@@ -1,4 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import { PLATFORM_ACCOUNT } from '../identity/identity.entity.js';
 
 export const CHARGE_MODELS = ['platform', 'direct', 'destination'] as const;
 export type ChargeModel = (typeof CHARGE_MODELS)[number];
@@ -31,3 +32,15 @@ export const MerchantSchema = defineEntity({
 });
 export class Merchant extends MerchantSchema.class {}
 MerchantSchema.setClass(Merchant);
+
+/** The Stripe account where the merchant's customers and subscriptions live: its own for direct charges, the platform's otherwise. */
+export function stripeAccountOf(merchant: { chargeModel: ChargeModel; stripeAccountId?: string | null }): string {
+  return merchant.chargeModel === 'direct' && merchant.stripeAccountId ? merchant.stripeAccountId : PLATFORM_ACCOUNT;
+}
+
+/** Merchants grouped by the Stripe account their objects live on (platform and destination merchants share the platform's). */
+export function groupByStripeAccount<M extends { chargeModel: ChargeModel; stripeAccountId?: string | null }>(merchants: M[]): Map<string, M[]> {
+  const groups = new Map<string, M[]>();
+  for (const m of merchants) groups.set(stripeAccountOf(m), [...(groups.get(stripeAccountOf(m)) ?? []), m]);
+  return groups;
+}

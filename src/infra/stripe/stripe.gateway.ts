@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import Stripe from 'stripe';
-import type { ChargeModel } from '../../tenancy/merchant.entity.js';
+import { PLATFORM_ACCOUNT } from '../../identity/identity.entity.js';
+import { stripeAccountOf, type ChargeModel } from '../../tenancy/merchant.entity.js';
 import { toAppError } from './stripe-errors.js';
 
 /** How to reach Stripe: the platform key, and for tests and local mode the emulator's address. */
@@ -43,15 +44,14 @@ export class StripeGateway {
     });
   }
 
-  /** Stripe-Account of calls for this merchant: its connected account for direct charges, else the platform. */
-  stripeAccountOf(merchant: MerchantScope): string | undefined {
-    return merchant.chargeModel === 'direct' && merchant.stripeAccountId ? merchant.stripeAccountId : undefined;
+  /** Request options for a call on behalf of a merchant (Stripe-Account for direct charges), with an idempotency key for mutations. */
+  options(merchant: MerchantScope, idempotencyKey?: string): Stripe.RequestOptions {
+    return this.accountOptions(stripeAccountOf(merchant), idempotencyKey);
   }
 
-  /** Request options for a call on behalf of a merchant, with an idempotency key for mutations. */
-  options(merchant: MerchantScope, idempotencyKey?: string): Stripe.RequestOptions {
-    const stripeAccount = this.stripeAccountOf(merchant);
-    return { ...(stripeAccount ? { stripeAccount } : {}), ...(idempotencyKey ? { idempotencyKey } : {}) };
+  /** The same for objects known by the Stripe account they live on (`platform` or `acct_...`). */
+  accountOptions(stripeAccount: string, idempotencyKey?: string): Stripe.RequestOptions {
+    return { ...(stripeAccount !== PLATFORM_ACCOUNT ? { stripeAccount } : {}), ...(idempotencyKey ? { idempotencyKey } : {}) };
   }
 
   /**

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import type Stripe from 'stripe';
 import { CatalogMirrorRepository, type ActiveEntitlementFacts } from '../../entitlements/catalog-mirror.repository.js';
 import { StripeGateway } from '../../infra/stripe/stripe.gateway.js';
-import { PLATFORM_ACCOUNT } from '../../identity/identity.entity.js';
 import { idOf } from '../../subscriptions/stripe-objects.js';
 import type { EventContext, EventHandler } from './event-handler.js';
 
@@ -33,9 +32,8 @@ export class EntitlementEventsHandler implements EventHandler {
   }
 
   private async fetchActive(customerId: string, stripeAccount: string): Promise<ActiveEntitlementFacts[]> {
-    const options = stripeAccount === PLATFORM_ACCOUNT ? {} : { stripeAccount };
     const list = await this.gateway.call('entitlements.activeEntitlements.list', (s) =>
-      s.entitlements.activeEntitlements.list({ customer: customerId, limit: 100 }, options).autoPagingToArray({ limit: 10_000 }),
+      s.entitlements.activeEntitlements.list({ customer: customerId, limit: 100 }, this.gateway.accountOptions(stripeAccount)).autoPagingToArray({ limit: 10_000 }),
     );
     return list.map(toFacts);
   }
