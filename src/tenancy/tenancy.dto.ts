@@ -19,7 +19,22 @@ export const ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const ID_MESSAGE = '$property must be lower-case letters, digits, - or _ (1 to 63, starting with a letter or digit)';
 const ORIGIN_PATTERN = /^https?:\/\/[^/?#\s]+$/;
 
-export class CreateMerchantDto {
+/** What can be set on a merchant at creation and changed later. */
+class MerchantSettingsDto {
+  @ApiPropertyOptional({ example: 10, description: 'Platform fee in percent (0 to 100), for direct and destination charges' })
+  @IsOptional() @IsNumber({ maxDecimalPlaces: 2 }) @Min(0) @Max(100)
+  application_fee_percent?: number;
+
+  @ApiPropertyOptional({ example: 'JP' })
+  @IsOptional() @IsString() @Matches(/^[A-Z]{2}$/, { message: '$property must be an ISO 3166 two-letter country code' })
+  country?: string;
+
+  @ApiPropertyOptional({ example: 'jpy' })
+  @IsOptional() @IsString() @Matches(/^[a-z]{3}$/, { message: '$property must be a lower-case ISO 4217 currency code' })
+  default_currency?: string;
+}
+
+export class CreateMerchantDto extends MerchantSettingsDto {
   @ApiPropertyOptional({ example: 'acme-jp', description: 'Our id of the merchant; generated from display_name when omitted' })
   @IsOptional() @IsString() @Matches(ID_PATTERN, { message: ID_MESSAGE })
   id?: string;
@@ -35,36 +50,12 @@ export class CreateMerchantDto {
   @ApiPropertyOptional({ example: 'acct_1Nv0FGQ9RKHgCVdK', description: 'Connected account id; required for direct and destination, refused for platform' })
   @IsOptional() @IsString() @Matches(/^acct_[A-Za-z0-9]{4,60}$/, { message: '$property must be a connected account id (acct_...)' })
   stripe_account_id?: string;
-
-  @ApiPropertyOptional({ example: 10, description: 'Platform fee in percent (0 to 100), for direct and destination charges' })
-  @IsOptional() @IsNumber({ maxDecimalPlaces: 2 }) @Min(0) @Max(100)
-  application_fee_percent?: number;
-
-  @ApiPropertyOptional({ example: 'JP' })
-  @IsOptional() @IsString() @Matches(/^[A-Z]{2}$/, { message: '$property must be an ISO 3166 two-letter country code' })
-  country?: string;
-
-  @ApiPropertyOptional({ example: 'jpy' })
-  @IsOptional() @IsString() @Matches(/^[a-z]{3}$/, { message: '$property must be a lower-case ISO 4217 currency code' })
-  default_currency?: string;
 }
 
-export class UpdateMerchantDto {
+export class UpdateMerchantDto extends MerchantSettingsDto {
   @ApiPropertyOptional({ example: 'ACME K.K.' })
   @IsOptional() @IsString() @Length(1, 200)
   display_name?: string;
-
-  @ApiPropertyOptional({ example: 12.5 })
-  @IsOptional() @IsNumber({ maxDecimalPlaces: 2 }) @Min(0) @Max(100)
-  application_fee_percent?: number;
-
-  @ApiPropertyOptional({ example: 'JP' })
-  @IsOptional() @IsString() @Matches(/^[A-Z]{2}$/, { message: '$property must be an ISO 3166 two-letter country code' })
-  country?: string;
-
-  @ApiPropertyOptional({ example: 'jpy' })
-  @IsOptional() @IsString() @Matches(/^[a-z]{3}$/, { message: '$property must be a lower-case ISO 4217 currency code' })
-  default_currency?: string;
 }
 
 export class MerchantResponse {
