@@ -10,13 +10,15 @@ const COMPANIES = 10_000;
 const SUBSCRIPTIONS_PER_COMPANY = 2;
 const DURATION_S = Number(process.env.BENCH_LOOKUP_SECONDS ?? 10);
 const CONNECTIONS = 50;
+/** Each server first takes this much load unmeasured, so that the figures are its steady state, not its JIT warming up. */
+const WARMUP_S = 2;
 const JWT_SECRET = 'bench-jwt-secret-that-is-long-enough-0123456789';
 const API_KEY = `psk_bench_${randomBytes(16).toString('hex')}`;
 
 /**
  * The read paths partners and billing pages hit: the contract lookup (partner API key) and
  * `features` (account JWT), with 10,000 companies and 20,000 subscriptions on real PostgreSQL,
- * each server in its own process and autocannon in this one; then a bare node:http + pg server
+ * each server in its own process and autocannon in this one (after an unmeasured warm-up); then a bare node:http + pg server
  * running the same lookup query, the floor of what the stack could do.
  */
 export const lookupBenchmark: Benchmark = {
@@ -70,7 +72,7 @@ export const lookupBenchmark: Benchmark = {
 const company = (i: number) => `${100000 + i}`;
 const randomIndex = () => Math.floor(Math.random() * COMPANIES);
 
-async function seed(url: string): Promise<void> {
+export async function seed(url: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -128,6 +130,7 @@ async function loadWithHeaders(port: number, next: () => { path: string; headers
     url: `http://127.0.0.1:${port}`,
     connections: CONNECTIONS,
     duration: DURATION_S,
+    warmup: { connections: CONNECTIONS, duration: WARMUP_S },
     requests: [{ setupRequest: (request: any) => ({ ...request, ...next() }) }],
   });
   return { rps: Math.round(result.requests.average), p99: result.latency.p99, non2xx: result.non2xx };

@@ -1,22 +1,17 @@
 /**
  * Child process of the lookup benchmark: the floor of the stack, a bare node:http server with a
- * pg pool running the very same lookup query (no framework, no auth, no validation, no mapping).
+ * pg pool running the very same prepared lookup statement (no framework, no auth, no validation, no mapping).
  */
 import { createServer } from 'node:http';
 import pg from 'pg';
-import { lookupSql } from '../src/app-payment-customers/app-payment-customers.service.js';
+import { LOOKUP_ONE } from '../src/app-payment-customers/app-payment-customers.service.js';
 
-const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 20 });
-const toDollar = (sql: string) => {
-  let n = 0;
-  return sql.replace(/\?/g, () => `$${++n}`);
-};
-const single = toDollar(lookupSql(1));
+const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.DATABASE_POOL_MAX ?? 20) });
 
 const server = createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const companyId = url.searchParams.get('company_id') ?? '';
-  pool.query(single, [companyId, 'platform', 'default', 'default']).then(
+  pool.query({ name: LOOKUP_ONE.name, text: LOOKUP_ONE.numbered, values: [companyId, 'platform', 'default', 'default'] }).then(
     (result) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ app_payment_customers: result.rows }));

@@ -19,7 +19,10 @@ export async function createApp(config: AppConfig, options: AppModuleOptions = {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, options), { bodyParser: false, bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
-  app.set('query parser', 'extended');
+  // No ETags: an API answer is never cached by its clients, and express would hash every body for one.
+  app.set('etag', false);
+  // Flat query parameters only (no `a[b]=c` objects): every query DTO is flat.
+  app.set('query parser', 'simple');
   app.use(jsonBodyParser(config.BODY_LIMIT));
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();

@@ -1,10 +1,9 @@
 import { Body, Controller, createParamDecorator, Get, HttpCode, Param, Post, UseGuards, type ExecutionContext } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiBearerAuth, ApiForbiddenResponse, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { validateDto } from '../cli/validate-dto.js';
 import { PartnerKeyGuard } from '../infra/auth/partner-key.guard.js';
 import { AUTH_SCHEMES } from '../infra/http/swagger.js';
-import { AppPaymentCustomersResponse, BatchLookupDto, LookupQuery, MAX_COMPANY_IDS } from './app-payment-customers.dto.js';
+import { AppPaymentCustomersResponse, BatchLookupDto, MAX_COMPANY_IDS, parseLookupQuery } from './app-payment-customers.dto.js';
 import { AppPaymentCustomersService } from './app-payment-customers.service.js';
 
 /**
@@ -40,9 +39,7 @@ export class AppPaymentCustomersController {
   @ApiQuery({ name: 'company_id', required: true, type: String, example: '1234567,7654321', description: `A freee company_id (our account id); repeat it or separate with commas, up to ${MAX_COMPANY_IDS} in all` })
   @ApiOkResponse({ type: AppPaymentCustomersResponse })
   async lookup(@Param('application_id') applicationId: string, @RawQuery() raw: Record<string, string[]>) {
-    // Unknown parameters are refused, as everywhere else (the DTO has company_id only).
-    const query = await validateDto(LookupQuery, raw);
-    return { app_payment_customers: await this.customers.lookup(applicationId, query.company_id) };
+    return { app_payment_customers: await this.customers.lookup(applicationId, parseLookupQuery(raw)) };
   }
 
   @Post('batch')

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/core';
-import { exec } from '../infra/database/sql.js';
+import { execPrepared, PreparedStatement } from '../infra/database/prepared.js';
 import { Clock } from '../infra/clock/clock.js';
 import { isContracted } from '../subscriptions/access-policy.js';
 import { stripeAccountOf } from '../subscriptions/account-context.js';
@@ -9,24 +9,36 @@ import type { SubscriptionStatus } from '../subscriptions/subscription.entity.js
 import type { AppPaymentCustomerView, ContractItemView } from './app-payment-customers.dto.js';
 
 /**
- * The whole lookup of `count` company ids in one statement (parameters: the ids, then the Stripe
- * account of the application's merchant, then the application id twice). Exported so that the
- * benchmark's bare server runs exactly this query.
+ * The whole lookup in one prepared statement (parameters: the company ids, then the Stripe account
+ * of the application's merchant, then the application id twice), answering in the order of the ids.
+ * `ids` is the source of the company ids: one id for the single lookup, an array for a batch. They
+ * are two statements because PostgreSQL cannot tell how long an array parameter is: it estimates
+ * ten rows, finds the reusable plan ten times dearer than one planned for the actual id and so
+ * plans every call again, which doubles the cost of the single lookup (measured: 260 µs of
+ * PostgreSQL CPU per call instead of 116 µs). A batch is worth planning for its own length.
  */
-export function lookupSql(count: number): string {
-  return `with ids(company_id) as (values ${Array.from({ length: count }, () => '(?)').join(', ')})
-       select ids.company_id,
-         (select i.stripe_customer_id from identities i
-            where i.account_id = ids.company_id and i.stripe_account = ? and i.deleted_at is null) as stripe_customer_id,
-         (select json_agg(json_build_object('id', s.id, 'status', s.status, 'customer_id', s.customer_id, 'items',
-                   (select json_agg(json_build_object('price_id', si.price_id, 'quantity', si.quantity, 'usage_type', si.usage_type) order by si.usage_type, si.id)
-                      from subscription_items si where si.subscription_id = s.id))
-                 order by (s.status in ('canceled', 'incomplete_expired')), s.stripe_created desc, s.id)
-            from subscriptions s where s.account_id = ids.company_id and s.application_id = ?) as subscriptions,
-         (select json_build_object('price_id', t.price_id, 'quantity', t.quantity, 'ends_at', t.ends_at, 'ended_at', t.ended_at)
-            from trials t where t.account_id = ids.company_id and t.application_id = ?) as trial
-       from ids`;
+function lookupStatement(name: string, ids: string): PreparedStatement {
+  return new PreparedStatement(
+    name,
+    `with ids(company_id, position) as (${ids})
+     select ids.company_id,
+       (select i.stripe_customer_id from identities i
+          where i.account_id = ids.company_id and i.stripe_account = ? and i.deleted_at is null) as stripe_customer_id,
+       (select json_agg(json_build_object('id', s.id, 'status', s.status, 'customer_id', s.customer_id, 'items',
+                 (select json_agg(json_build_object('price_id', si.price_id, 'quantity', si.quantity, 'usage_type', si.usage_type) order by si.usage_type, si.id)
+                    from subscription_items si where si.subscription_id = s.id))
+               order by (s.status in ('canceled', 'incomplete_expired')), s.stripe_created desc, s.id)
+          from subscriptions s where s.account_id = ids.company_id and s.application_id = ?) as subscriptions,
+       (select json_build_object('price_id', t.price_id, 'quantity', t.quantity, 'ends_at', t.ends_at, 'ended_at', t.ended_at)
+          from trials t where t.account_id = ids.company_id and t.application_id = ?) as trial
+     from ids
+     order by ids.position`,
+  );
 }
+
+/** The lookup of one company id (exported so that the benchmark's bare server runs exactly this statement). */
+export const LOOKUP_ONE = lookupStatement('app_payment_customers_lookup_one', 'values (?::text, 1::bigint)');
+const LOOKUP_MANY = lookupStatement('app_payment_customers_lookup_many', 'select * from unnest(?::text[]) with ordinality');
 
 export interface LookupRow {
   company_id: string;
@@ -54,7 +66,8 @@ export class AppPaymentCustomersService {
   async lookup(applicationId: string, companyIds: string[]): Promise<AppPaymentCustomerView[]> {
     const unique = [...new Set(companyIds)];
     const { merchant } = await this.tenancy.getApplicationWithMerchant(applicationId);
-    const rows = await exec<LookupRow>(this.em, lookupSql(unique.length), [...unique, stripeAccountOf(merchant), applicationId, applicationId]);
+    const ids = unique.length === 1 ? { statement: LOOKUP_ONE, param: unique[0] } : { statement: LOOKUP_MANY, param: unique };
+    const rows = await execPrepared<LookupRow>(this.em, ids.statement, [ids.param, stripeAccountOf(merchant), applicationId, applicationId]);
     const now = this.clock.now().getTime();
     return rows.map((row) => this.describe(row, now)).filter((v): v is AppPaymentCustomerView => v !== undefined);
   }

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 /** Partner API keys: `psk_` + 32 random bytes. Only the SHA-256 hash is stored. */
 export const API_KEY_PREFIX = 'psk_';
@@ -9,7 +9,7 @@ export function generateApiKey(): { key: string; prefix: string; hash: string } 
 }
 
 export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  return hash('sha256', key, 'hex');
 }
 
 /** A webhook signing secret in Stripe's format, for applications whose endpoint secret is not given by Stripe (local mode). */
