@@ -126,13 +126,14 @@ function load(port: number, path: () => string, headers: Record<string, string>)
 }
 
 async function loadWithHeaders(port: number, next: () => { path: string; headers: Record<string, string> }): Promise<LoadResult> {
+  // `warmup` is in autocannon 8+ but not yet in its type definitions.
   const result = await autocannon({
     url: `http://127.0.0.1:${port}`,
     connections: CONNECTIONS,
     duration: DURATION_S,
     warmup: { connections: CONNECTIONS, duration: WARMUP_S },
     requests: [{ setupRequest: (request: any) => ({ ...request, ...next() }) }],
-  });
+  } as autocannon.Options);
   return { rps: Math.round(result.requests.average), p99: result.latency.p99, non2xx: result.non2xx };
 }
 
