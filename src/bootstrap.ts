@@ -1,12 +1,13 @@
 import 'reflect-metadata';
 import { MikroORM } from '@mikro-orm/core';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppModuleOptions } from './app.module.js';
 import type { AppConfig } from './infra/config/config.js';
 import { createValidationPipe } from './infra/errors/validation.js';
-import { jsonBodyParser } from './infra/http/body-parsing.js';
+import { registerJsonBodyParser } from './infra/http/body-parsing.js';
+import { createHttpAdapter, exposeRequestIds } from './infra/http/http-adapter.js';
 import { setupSwagger } from './infra/http/swagger.js';
 import { TenancyService } from './tenancy/tenancy.service.js';
 
@@ -15,15 +16,12 @@ import { TenancyService } from './tenancy/tenancy.service.js';
  * applies pending migrations, makes sure the default merchant and application exist, and wires
  * body parsing, validation, errors and the OpenAPI document.
  */
-export async function createApp(config: AppConfig, options: AppModuleOptions = {}): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, options), { bodyParser: false, bufferLogs: true });
+export async function createApp(config: AppConfig, options: AppModuleOptions = {}): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), createHttpAdapter(config), { bodyParser: false, bufferLogs: true });
   app.useLogger(app.get(Logger));
-  app.disable('x-powered-by');
-  // No ETags: an API answer is never cached by its clients, and express would hash every body for one.
-  app.set('etag', false);
-  // Flat query parameters only (no `a[b]=c` objects): every query DTO is flat.
-  app.set('query parser', 'simple');
-  app.use(jsonBodyParser(config.BODY_LIMIT));
+  const fastify = app.getHttpAdapter().getInstance();
+  exposeRequestIds(fastify);
+  registerJsonBodyParser(fastify, config.BODY_LIMIT);
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
   setupSwagger(app);

@@ -27,7 +27,27 @@ describe('bad input of every kind', () => {
     expectErrorFormat(res.body, 'unsupported_media_type');
     const form = await t.admin(t.http().post('/admin/merchants')).type('form').send({ display_name: 'x', charge_model: 'platform' });
     expect(form.status).toBe(415);
+    const latin1 = await t.admin(t.http().post('/admin/merchants')).set('content-type', 'application/json; charset=latin1').send('{"display_name":"x","charge_model":"platform"}');
+    expect(latin1.status).toBe(415);
+    expectErrorFormat(latin1.body, 'unsupported_media_type');
+    const untyped = await t.admin(t.http().post('/admin/merchants')).set('content-type', '').send('{"display_name":"x","charge_model":"platform"}');
+    expect(untyped.status).toBe(415);
     expect(await merchantCount()).toBe(before);
+  });
+
+  it('reads JSON declared as UTF-8 or as a +json type, and a chunked body without a length', async () => {
+    const utf8 = await t.admin(t.http().post('/admin/merchants')).set('content-type', 'application/json; charset=UTF-8').send('{"display_name":"utf8 Ω","charge_model":"platform"}');
+    expect(utf8.status).toBe(201);
+    expect(utf8.body.display_name).toBe('utf8 Ω');
+    const vendor = await t.admin(t.http().post('/admin/merchants')).set('content-type', 'application/vnd.api+json').send('{"display_name":"vendor","charge_model":"platform"}');
+    expect(vendor.status).toBe(201);
+    const chunked = await fetch(`${t.baseUrl}/admin/merchants`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.config.ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: new Blob(['{"display_name":"chunked","charge_model":"platform"}']).stream(),
+      duplex: 'half',
+    } as RequestInit);
+    expect(chunked.status).toBe(201);
   });
 
   it('answers a 10 MB body with 413 payload_too_large', async () => {

@@ -1,22 +1,18 @@
 import { Body, Controller, createParamDecorator, Get, HttpCode, Param, Post, UseGuards, type ExecutionContext } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiBearerAuth, ApiForbiddenResponse, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { PartnerKeyGuard } from '../infra/auth/partner-key.guard.js';
 import { AUTH_SCHEMES } from '../infra/http/swagger.js';
 import { AppPaymentCustomersResponse, BatchLookupDto, MAX_COMPANY_IDS, parseLookupQuery } from './app-payment-customers.dto.js';
 import { AppPaymentCustomersService } from './app-payment-customers.service.js';
 
 /**
- * The query string exactly as sent, every repeated parameter kept. The application's query parser
- * (qs) turns more than 20 repeats of `company_id` into an object and keeps only the first 1,000
- * parameters, so a list of 21 ids was refused and one of 1,001 was cut to 1,000 without a word.
+ * The query string with every parameter as a list of its values (Fastify's parser gives a string
+ * for one value and an array for repeats, and keeps every repeat: 1,001 ids are 1,001 ids).
  */
-const RawQuery = createParamDecorator((_: unknown, ctx: ExecutionContext): Record<string, string[]> => {
-  const req = ctx.switchToHttp().getRequest<Request>();
-  const params = new URL(req.originalUrl ?? req.url, 'http://localhost').searchParams;
-  const query: Record<string, string[]> = {};
-  for (const [name, value] of params) (query[name] ??= []).push(value);
-  return query;
+const QueryLists = createParamDecorator((_: unknown, ctx: ExecutionContext): Record<string, string[]> => {
+  const query = ctx.switchToHttp().getRequest<FastifyRequest>().query as Record<string, string | string[]>;
+  return Object.fromEntries(Object.entries(query).map(([name, value]) => [name, Array.isArray(value) ? value : [value]]));
 });
 
 @ApiTags('app-payment-customers (partners)')
@@ -38,7 +34,7 @@ export class AppPaymentCustomersController {
   })
   @ApiQuery({ name: 'company_id', required: true, type: String, example: '1234567,7654321', description: `A freee company_id (our account id); repeat it or separate with commas, up to ${MAX_COMPANY_IDS} in all` })
   @ApiOkResponse({ type: AppPaymentCustomersResponse })
-  async lookup(@Param('application_id') applicationId: string, @RawQuery() raw: Record<string, string[]>) {
+  async lookup(@Param('application_id') applicationId: string, @QueryLists() raw: Record<string, string[]>) {
     return { app_payment_customers: await this.customers.lookup(applicationId, parseLookupQuery(raw)) };
   }
 

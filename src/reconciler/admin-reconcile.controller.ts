@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiConflictResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { AdminGuard } from '../infra/auth/admin.guard.js';
 import { AUTH_SCHEMES } from '../infra/http/swagger.js';
 import { ListRunsQuery, ReconcileRunView, StartReconcileDto, toRunView } from './reconcile.dto.js';
@@ -18,7 +18,7 @@ export class AdminReconcileController {
   @ApiOperation({ operationId: 'admin.reconcile.start', summary: 'Re-sync from Stripe now (platform, one merchant or one account); answers at once unless wait is true' })
   @ApiAcceptedResponse({ type: ReconcileRunView, description: 'Started (202), or finished when wait is true (200)' })
   @ApiConflictResponse({ description: 'reconcile_running: a run of that Stripe account is under way' })
-  async start(@Body() dto: StartReconcileDto, @Res({ passthrough: true }) res: Response) {
+  async start(@Body() dto: StartReconcileDto, @Res({ passthrough: true }) res: FastifyReply) {
     const { run, done } = await this.reconciler.start({
       scope: dto.scope ?? (dto.account_id ? 'account' : dto.merchant_id ? 'merchant' : 'platform'),
       ...(dto.merchant_id ? { merchantId: dto.merchant_id } : {}),

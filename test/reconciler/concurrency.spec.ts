@@ -1,4 +1,4 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type Stripe from 'stripe';
 import supertest from 'supertest';
 import { createApp } from '../../src/bootstrap.js';
@@ -93,7 +93,7 @@ describe('concurrent reconcile runs and webhooks during a run', () => {
 
   if (usingPostgres()) {
     describe('two instances on one PostgreSQL database', () => {
-      let second: NestExpressApplication;
+      let second: NestFastifyApplication;
       beforeAll(async () => {
         second = await createApp({ ...s.config }, { clock: new FollowingClock(s.emulator) });
         await second.listen(0, '127.0.0.1');

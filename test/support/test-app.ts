@@ -1,4 +1,4 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SignJWT } from 'jose';
 import supertest from 'supertest';
 import type { AppModuleOptions } from '../../src/app.module.js';
@@ -10,11 +10,13 @@ export const TEST_JWT_SECRET = 'test-jwt-secret-that-is-long-enough-0123456789';
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 
 export interface TestApp {
-  app: NestExpressApplication;
+  app: NestFastifyApplication;
   config: AppConfig;
   /** supertest against the running HTTP server */
   http: () => supertest.Agent;
   baseUrl: string;
+  /** Every route the HTTP server registered (Fastify's onRoute), as `{ method, url }`. */
+  routes: { method: string; url: string }[];
   admin: (req: supertest.Test) => supertest.Test;
   close(): Promise<void>;
 }
@@ -37,6 +39,10 @@ export async function startTestApp(env: Record<string, string> = {}, options: Ap
     ...env,
   });
   const app = await createApp(config, options);
+  const routes: { method: string; url: string }[] = [];
+  app.getHttpAdapter().getInstance().addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+  });
   await app.listen(0, '127.0.0.1');
   const baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   const agent = supertest.agent(app.getHttpServer());
@@ -44,6 +50,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: Ap
     app,
     config,
     baseUrl,
+    routes,
     http: () => agent,
     admin: (req) => req.set('authorization', `Bearer ${config.ADMIN_TOKEN}`),
     async close() {

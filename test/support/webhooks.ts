@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { EntityManager } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type supertest from 'supertest';
 
 /** `Stripe-Signature` as Stripe computes it: `t=<unix>,v1=hex(HMAC-SHA256(secret, "<t>.<body>"))`. */
@@ -26,11 +26,11 @@ export function postWebhook(http: () => supertest.Agent, applicationId: string, 
 }
 
 /** Raw SQL on the app's database (a fresh fork each time). */
-export function query<T>(app: NestExpressApplication, sql: string, params: unknown[] = []): Promise<T[]> {
+export function query<T>(app: NestFastifyApplication, sql: string, params: unknown[] = []): Promise<T[]> {
   return (app.get(EntityManager).fork() as SqlEntityManager).execute<T[]>(sql, params);
 }
 
-export async function countWebhookEvents(app: NestExpressApplication): Promise<number> {
+export async function countWebhookEvents(app: NestFastifyApplication): Promise<number> {
   const [row] = await query<{ n: string }>(app, 'select count(*) as n from webhook_events');
   return Number(row!.n);
 }

@@ -1,4 +1,4 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type Stripe from 'stripe';
 import { createApp } from '../../src/bootstrap.js';
 import { FollowingClock } from '../../src/infra/clock/emulator-clock.js';
@@ -20,7 +20,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 describe('workers of two instances share one event stream without applying any event twice', () => {
   let s: Stack;
-  let second: NestExpressApplication | undefined;
+  let second: NestFastifyApplication | undefined;
   const claimed = { first: 0, second: 0 };
   let stopLoops = () => {};
   let loops: Promise<void>[] = [];

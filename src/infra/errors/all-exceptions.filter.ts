@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { AppError } from './app-error.js';
 import { sendError, STATUS_CODES } from './error-body.js';
 
@@ -13,8 +13,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<Response>();
-    if (res.headersSent) return;
+    const res = host.switchToHttp().getResponse<FastifyReply>();
+    if (res.sent) return;
     if (exception instanceof AppError) {
       if (exception.status >= 500) this.logger.warn(`${exception.code}: ${exception.message}`);
       return sendError(res, exception.status, exception.code, exception.message, exception.details);
@@ -23,6 +23,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
       const status = exception.getStatus();
       const code = STATUS_CODES[status] ?? (status >= 500 ? 'internal_error' : 'bad_request');
       return sendError(res, status, code, httpExceptionMessage(exception));
+    }
+    const frameworkStatus = clientErrorStatus(exception);
+    if (frameworkStatus) {
+      // Fastify's own refusals before routing (a body over the limit, a malformed URL or header).
+      return sendError(res, frameworkStatus, STATUS_CODES[frameworkStatus] ?? 'bad_request', (exception as Error).message);
     }
     this.logger.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
     sendError(res, 500, 'internal_error', 'Something went wrong on our side; the request id is in our logs.');
@@ -35,4 +40,10 @@ function httpExceptionMessage(exception: HttpException): string {
   const message = (response as { message?: unknown }).message;
   if (Array.isArray(message)) return message.join('; ');
   return typeof message === 'string' ? message : exception.message;
+}
+
+/** The 4xx status of an error Fastify raised about the request itself (its errors carry `statusCode`). */
+function clientErrorStatus(exception: unknown): number | undefined {
+  const status = (exception as { statusCode?: unknown } | null)?.statusCode;
+  return exception instanceof Error && typeof status === 'number' && status >= 400 && status < 500 ? status : undefined;
 }

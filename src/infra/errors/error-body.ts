@@ -1,14 +1,16 @@
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 
 export interface ErrorBody {
   error: { code: string; message: string; request_id?: string; details?: Record<string, unknown> };
 }
 
-/** Writes the service's error format; used by the exception filter and by middleware that runs before Nest's routing. */
-export function sendError(res: Response, status: number, code: string, message: string, details?: Record<string, unknown>): void {
-  const requestId = res.getHeader('x-request-id');
+/** Writes the service's error format (the exception filter's only way out). */
+export function sendError(reply: FastifyReply, status: number, code: string, message: string, details?: Record<string, unknown>): void {
+  const requestId = reply.getHeader('x-request-id');
   const body: ErrorBody = { error: { code, message, ...(details ? { details } : {}), ...(typeof requestId === 'string' ? { request_id: requestId } : {}) } };
-  res.status(status).json(body);
+  // A body refused for its size may still be on its way: the connection is not reused for the next request.
+  if (status === 413) reply.header('connection', 'close');
+  void reply.status(status).type('application/json; charset=utf-8').send(JSON.stringify(body));
 }
 
 /** Stable codes of HTTP errors raised by the framework rather than by our code. */

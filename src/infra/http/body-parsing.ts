@@ -1,54 +1,43 @@
-import express, { type NextFunction, type Request, type Response } from 'express';
-import { sendError } from '../errors/error-body.js';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { HttpStatus } from '@nestjs/common';
+import { AppError } from '../errors/app-error.js';
 
-export interface RequestWithRawBody extends Request {
+export interface RequestWithRawBody extends FastifyRequest {
   /** The exact bytes of a JSON body, kept for Stripe signature verification. */
   rawBody?: Buffer;
 }
 
-const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-
 /**
- * JSON body parsing done here rather than by Nest so that every body problem (wrong content type,
- * malformed JSON, too large) answers in the service's error format with a 4xx, before any route runs.
+ * The only body the service reads is JSON. Every body problem answers in the service's error
+ * format before any route runs: another content type 415, malformed JSON 400, and a body over the
+ * limit 413 (Fastify refuses it by its Content-Length before reading, or as soon as the stream
+ * passes the limit). The raw bytes are kept beside the parsed body for webhook signatures.
  */
-export function jsonBodyParser(limitBytes: number) {
-  const parse = express.json({
-    limit: limitBytes,
-    type: (req) => isJson(req.headers['content-type']),
-    verify: (req, _res, buf) => {
-      (req as RequestWithRawBody).rawBody = buf;
-    },
+export function registerJsonBodyParser(fastify: FastifyInstance, limitBytes: number): void {
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: limitBytes }, (req, body, done) => {
+    const contentType = req.headers['content-type'];
+    if (!isJson(contentType)) return done(new AppError(HttpStatus.UNSUPPORTED_MEDIA_TYPE, 'unsupported_media_type', 'Send the body as application/json.'), undefined);
+    if (!isUtf8(contentType)) return done(new AppError(HttpStatus.UNSUPPORTED_MEDIA_TYPE, 'unsupported_media_type', 'Send the body as UTF-8 JSON.'), undefined);
+    const bytes = body as Buffer;
+    (req as RequestWithRawBody).rawBody = bytes;
+    if (bytes.length === 0) return done(null, undefined);
+    try {
+      done(null, JSON.parse(bytes.toString('utf8')));
+    } catch {
+      done(AppError.badRequest('malformed_json', 'The body is not valid JSON.'), undefined);
+    }
   });
-  return (req: Request, res: Response, next: NextFunction): void => {
-    if (METHODS_WITH_BODY.has(req.method) && hasBody(req) && !isJson(req.headers['content-type'])) {
-      return sendError(res, 415, 'unsupported_media_type', 'Send the body as application/json.');
-    }
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > limitBytes) {
-      // Refuse before reading: a large upload is not read into memory only to be thrown away.
-      res.setHeader('connection', 'close');
-      return sendError(res, 413, 'payload_too_large', `The body is larger than ${limitBytes} bytes.`);
-    }
-    parse(req, res, (error?: unknown) => {
-      if (!error) return next();
-      const type = (error as { type?: string }).type;
-      if (type === 'entity.too.large') return sendError(res, 413, 'payload_too_large', `The body is larger than ${limitBytes} bytes.`);
-      if (type === 'entity.parse.failed') return sendError(res, 400, 'malformed_json', 'The body is not valid JSON.');
-      if (type === 'charset.unsupported' || type === 'encoding.unsupported') return sendError(res, 415, 'unsupported_media_type', 'Send the body as UTF-8 JSON.');
-      return sendError(res, 400, 'bad_request', 'The body could not be read.');
-    });
-  };
 }
 
-function isJson(contentType: string | undefined): boolean {
+/** JSON is UTF-8 (RFC 8259); a declared charset may only say so. */
+function isUtf8(contentType: string): boolean {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType)?.[1]?.toLowerCase();
+  return charset === undefined || charset === 'utf-8' || charset === 'utf8';
+}
+
+function isJson(contentType: string | undefined): contentType is string {
   if (!contentType) return false;
   const mime = contentType.split(';')[0]!.trim().toLowerCase();
   return mime === 'application/json' || (mime.startsWith('application/') && mime.endsWith('+json'));
-}
-
-function hasBody(req: Request): boolean {
-  const length = req.headers['content-length'];
-  if (length !== undefined) return Number(length) > 0;
-  return req.headers['transfer-encoding'] !== undefined;
 }
