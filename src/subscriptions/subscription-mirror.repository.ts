@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/core';
 import { exec } from '../infra/database/sql.js';
@@ -49,26 +50,46 @@ export class SubscriptionMirrorRepository {
 
   /**
    * The same for a batch (a page of a listing): one statement for the subscriptions, two for their
-   * items. With `skipUnchanged`, a subscription whose stored object is already identical is not
-   * rewritten, only its version moves on; the outcome tells created, updated, unchanged, and
-   * stale (a newer state is stored: left alone).
+   * items. With `skipUnchanged`, a subscription whose stored object is already identical (same
+   * `raw_hash`, same account) is not rewritten: one statement first moves only its version on,
+   * and only the others are sent whole. The outcome tells created, updated, unchanged, and stale
+   * (a newer state is stored: left alone).
    */
   async upsertSubscriptions(em: EntityManager, entries: MirrorEntry[], version: number, mode: VersionMode, options: { skipUnchanged?: boolean } = {}): Promise<Map<string, UpsertOutcome>> {
     const unique = [...new Map(entries.map((e) => [e.row.id, e])).values()];
     const outcome = new Map<string, UpsertOutcome>(unique.map((e) => [e.row.id, 'stale']));
     if (unique.length === 0) return outcome;
     const guard = mode === 'newer' ? '<' : '<=';
-    const values = unique.map(() => '(?, ?, ?, ?, ?, ?, ?, ?::boolean, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?, ?::timestamptz, ?::bigint, ?::jsonb, ?::jsonb, null::timestamptz, now(), now())').join(', ');
-    const params = unique.flatMap(({ row, ctx, raw }) => [
+    const prepared = unique.map((entry) => {
+      const raw = JSON.stringify(entry.raw);
+      return { ...entry, raw, rawHash: hash('sha1', raw, 'hex') };
+    });
+    let changed = prepared;
+    if (options.skipUnchanged) {
+      const unchanged = await exec<{ id: string }>(
+        em,
+        `update subscriptions as s set stripe_version = ?::bigint, missing_in_stripe_at = null
+         from (values ${prepared.map(() => '(?, ?, ?)').join(', ')}) as v(id, raw_hash, account_id)
+         where s.id = v.id and s.raw_hash = v.raw_hash and (v.account_id is null or s.account_id = v.account_id)
+           and s.stripe_version ${guard} ?::bigint
+         returning s.id`,
+        [version, ...prepared.flatMap((e) => [e.row.id, e.rawHash, e.ctx.accountId]), version],
+      );
+      for (const u of unchanged) outcome.set(u.id, 'unchanged');
+      changed = prepared.filter((e) => outcome.get(e.row.id) !== 'unchanged');
+      if (changed.length === 0) return outcome;
+    }
+    const values = changed.map(() => '(?, ?, ?, ?, ?, ?, ?, ?::boolean, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?, ?::timestamptz, ?::bigint, ?::jsonb, ?::jsonb, ?, null::timestamptz, now(), now())').join(', ');
+    const params = changed.flatMap(({ row, ctx, raw, rawHash }) => [
       row.id, ctx.stripeAccount, ctx.merchantId, ctx.applicationId, ctx.accountId, row.customerId, row.status, row.cancelAtPeriodEnd,
       row.cancelAt, row.canceledAt, row.endedAt, row.currentPeriodStart, row.currentPeriodEnd, row.trialStart, row.trialEnd, row.latestInvoiceId,
-      row.stripeCreated, version, JSON.stringify(row.metadata), JSON.stringify(raw),
+      row.stripeCreated, version, JSON.stringify(row.metadata), raw, rawHash,
     ]);
     const written = await exec<{ id: string; inserted: boolean }>(
       em,
       `insert into subscriptions (id, stripe_account, merchant_id, application_id, account_id, customer_id, status, cancel_at_period_end,
          cancel_at, canceled_at, ended_at, current_period_start, current_period_end, trial_start, trial_end, latest_invoice_id,
-         stripe_created, stripe_version, metadata, raw, missing_in_stripe_at, created_at, updated_at)
+         stripe_created, stripe_version, metadata, raw, raw_hash, missing_in_stripe_at, created_at, updated_at)
        values ${values}
        on conflict (id) do update set
          stripe_account = excluded.stripe_account,
@@ -80,32 +101,22 @@ export class SubscriptionMirrorRepository {
          current_period_start = excluded.current_period_start, current_period_end = excluded.current_period_end,
          trial_start = excluded.trial_start, trial_end = excluded.trial_end, latest_invoice_id = excluded.latest_invoice_id,
          stripe_created = excluded.stripe_created, stripe_version = excluded.stripe_version, metadata = excluded.metadata,
-         raw = excluded.raw, missing_in_stripe_at = null, updated_at = now()
+         raw = excluded.raw, raw_hash = excluded.raw_hash, missing_in_stripe_at = null, updated_at = now()
        where subscriptions.stripe_version ${guard} excluded.stripe_version
-         ${options.skipUnchanged ? 'and (subscriptions.raw is distinct from excluded.raw or subscriptions.account_id is distinct from coalesce(excluded.account_id, subscriptions.account_id))' : ''}
        returning id, (xmax = 0) as inserted`,
       params,
     );
     for (const w of written) outcome.set(w.id, w.inserted ? 'created' : 'updated');
-    const writtenIds = new Set(written.map((w) => w.id));
-    await this.replaceItems(em, unique.filter((e) => writtenIds.has(e.row.id)).map((e) => e.row));
-    if (options.skipUnchanged) {
-      const rest = unique.filter((e) => !writtenIds.has(e.row.id)).map((e) => e.row.id);
-      if (rest.length) {
-        const bumped = await exec<{ id: string }>(
-      em,
-          `update subscriptions set stripe_version = ?, missing_in_stripe_at = null where id in (${rest.map(() => '?').join(', ')}) and stripe_version ${guard} ? returning id`,
-          [version, ...rest, version],
-        );
-        for (const b of bumped) outcome.set(b.id, 'unchanged');
-      }
-    }
+    // A subscription just created has no items stored yet: only the updated ones have theirs replaced.
+    const writtenRows = changed.filter((e) => outcome.get(e.row.id) === 'created' || outcome.get(e.row.id) === 'updated');
+    await this.replaceItems(em, writtenRows.map((e) => e.row), new Set(written.filter((w) => w.inserted).map((w) => w.id)));
     return outcome;
   }
 
-  private async replaceItems(em: EntityManager, rows: SubscriptionRow[]): Promise<void> {
+  private async replaceItems(em: EntityManager, rows: SubscriptionRow[], created: Set<string>): Promise<void> {
     if (rows.length === 0) return;
-    await exec(em, `delete from subscription_items where subscription_id in (${rows.map(() => '?').join(', ')})`, rows.map((r) => r.id));
+    const updated = rows.filter((r) => !created.has(r.id)).map((r) => r.id);
+    if (updated.length) await exec(em, `delete from subscription_items where subscription_id in (${updated.map(() => '?').join(', ')})`, updated);
     const items = rows.flatMap((row) => row.items.map((item) => ({ ...item, subscriptionId: row.id })));
     if (items.length === 0) return;
     const values = items.map(() => '(?, ?, ?, ?, ?::int, ?, ?::timestamptz, ?::timestamptz)').join(', ');

@@ -126,7 +126,8 @@ export class SubscriptionSyncService {
     for (const subscription of complete) {
       const where = scopeOf(subscription);
       const scope = { stripeAccount, ...where };
-      const accountId = accounts.get(idOf(subscription.customer)!) ?? (await this.resolveAccount(em, subscription, scope));
+      // The page's links were read above: a customer not among them is only linked from metadata.
+      const accountId = accounts.get(idOf(subscription.customer)!) ?? (await this.linkFromMetadata(em, subscription, scope));
       entries.push({
         row: subscriptionRow(subscription),
         ctx: { stripeAccount, merchantId: where.merchantId, applicationId: subscription.metadata?.application_id || where.applicationId, accountId },
@@ -152,9 +153,12 @@ export class SubscriptionSyncService {
 
   /** The account of a subscription: its customer's identity, else the account named in metadata (which then becomes the identity). */
   private async resolveAccount(em: EntityManager, subscription: Stripe.Subscription, scope: SyncScope): Promise<string | null> {
+    return (await this.identities.accountOf(em, scope.stripeAccount, idOf(subscription.customer)!)) ?? this.linkFromMetadata(em, subscription, scope);
+  }
+
+  /** The account named in the subscription's or its customer's metadata, which then becomes the customer's identity; null when none is named. */
+  private async linkFromMetadata(em: EntityManager, subscription: Stripe.Subscription, scope: SyncScope): Promise<string | null> {
     const customerId = idOf(subscription.customer)!;
-    const linked = await this.identities.accountOf(em, scope.stripeAccount, customerId);
-    if (linked) return linked;
     const customer = typeof subscription.customer === 'object' && !('deleted' in subscription.customer && subscription.customer.deleted) ? (subscription.customer as Stripe.Customer) : undefined;
     const named = accountFromMetadata(subscription.metadata) ?? accountFromMetadata(customer?.metadata);
     if (!named) return null;

@@ -47,6 +47,11 @@ export const SubscriptionSchema = defineEntity({
     missingInStripeAt: p.datetime().nullable(),
     metadata: p.json<Record<string, string>>().default('{}'),
     raw: p.json<Record<string, unknown>>(),
+    /**
+     * SHA-1 of `raw` as written (hex): a listing tells an unchanged subscription by it without
+     * sending its whole object to PostgreSQL to be parsed and compared.
+     */
+    rawHash: p.string().length(40).nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
   },
