@@ -2,6 +2,7 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261121000133_initial } from './Migration20261121000133_initial.js';
 import { Migration20261121001005_webhooks } from './Migration20261121001005_webhooks.js';
 import { Migration20261121024518_raw_hash } from './Migration20261121024518_raw_hash.js';
+import { Migration20261121030000_lz4_objects } from './Migration20261121030000_lz4_objects.js';
 
 /**
  * Every migration, in order. Listed explicitly (not found by globbing) so that the same list
@@ -12,4 +13,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261121000133_initial', class: Migration20261121000133_initial },
   { name: 'Migration20261121001005_webhooks', class: Migration20261121001005_webhooks },
   { name: 'Migration20261121024518_raw_hash', class: Migration20261121024518_raw_hash },
+  { name: 'Migration20261121030000_lz4_objects', class: Migration20261121030000_lz4_objects },
 ];

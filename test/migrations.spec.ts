@@ -36,6 +36,19 @@ describe(`migrations on ${usingPostgres() ? 'PostgreSQL' : 'embedded PGlite'}`, 
     );
   });
 
+  it('stores Stripe objects lz4-compressed where the server has lz4, and with the default otherwise', async () => {
+    const conn = orm.em.getConnection();
+    const [lz4] = await conn.execute<{ available: boolean }[]>(`select 'lz4' = any(enumvals) as available from pg_settings where name = 'default_toast_compression'`);
+    const columns = await conn.execute<{ attname: string; method: string }[]>(
+      `select attname, attcompression::text as method from pg_attribute
+       where (attrelid, attname) in (('subscriptions'::regclass, 'raw'), ('webhook_events'::regclass, 'payload')) order by attname`,
+    );
+    expect(columns.map((c: { attname: string; method: string }) => [c.attname, c.method])).toEqual([
+      ['payload', lz4!.available ? 'l' : ''],
+      ['raw', lz4!.available ? 'l' : ''],
+    ]);
+  });
+
   it('can be rolled back to empty and applied again', async () => {
     await orm.migrator.down({ to: 0 });
     const tables = await orm.em.getConnection().execute<{ n: number }[]>(`select count(*)::int as n from information_schema.tables where table_schema = 'public' and table_name = 'subscriptions'`);

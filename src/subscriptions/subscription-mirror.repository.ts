@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/core';
 import { exec } from '../infra/database/sql.js';
 import { accessUntil } from './access-policy.js';
+import type { SubscriptionStatus } from './subscription.entity.js';
 import type { InvoiceRow, SubscriptionRow } from './stripe-objects.js';
 
 /** Where a mirrored object belongs: its Stripe account, merchant, application and account. */
@@ -64,32 +65,47 @@ export class SubscriptionMirrorRepository {
       const raw = JSON.stringify(entry.raw);
       return { ...entry, raw, rawHash: hash('sha1', raw, 'hex') };
     });
+    const states = await this.storedStatesAndAccess(em, prepared, version);
+    const access = (id: string) => states.get(id)!.access;
     let changed = prepared;
     if (options.skipUnchanged) {
-      const unchanged = await exec<{ id: string }>(
-        em,
-        `update subscriptions as s set stripe_version = ?::bigint, missing_in_stripe_at = null
-         from (values ${prepared.map(() => '(?, ?, ?)').join(', ')}) as v(id, raw_hash, account_id)
-         where s.id = v.id and s.raw_hash = v.raw_hash and (v.account_id is null or s.account_id = v.account_id)
-           and s.stripe_version ${guard} ?::bigint
-         returning s.id`,
-        [version, ...prepared.flatMap((e) => [e.row.id, e.rawHash, e.ctx.accountId]), version],
-      );
-      for (const u of unchanged) outcome.set(u.id, 'unchanged');
+      // Same object and account as stored, and the guard lets this version in: only the version (and
+      // the access, recomputed for it) move on. The hash is checked again in the statement, in case a
+      // webhook wrote in between.
+      const same = prepared.filter((e) => {
+        const stored = states.get(e.row.id)!;
+        return stored.raw_hash === e.rawHash && (e.ctx.accountId === null || stored.account_id === e.ctx.accountId) && stored.stripe_version !== null && (mode === 'newer' ? Number(stored.stripe_version) < version : Number(stored.stripe_version) <= version);
+      });
+      if (same.length) {
+        const unchanged = await exec<{ id: string }>(
+          em,
+          `update subscriptions as s set stripe_version = ?::bigint, missing_in_stripe_at = null,
+             access_until = v.access_until, first_failed_payment_at = v.first_failed, latest_invoice_status = v.latest_status
+           from (values ${same.map(() => '(?, ?, ?::timestamptz, ?::timestamptz, ?::text)').join(', ')}) as v(id, raw_hash, access_until, first_failed, latest_status)
+           where s.id = v.id and s.raw_hash = v.raw_hash and s.stripe_version ${guard} ?::bigint
+           returning s.id`,
+          [version, ...same.flatMap((e) => [e.row.id, e.rawHash, access(e.row.id).accessUntil, access(e.row.id).firstFailedPaymentAt, access(e.row.id).latestInvoiceStatus]), version],
+        );
+        for (const u of unchanged) outcome.set(u.id, 'unchanged');
+      }
       changed = prepared.filter((e) => outcome.get(e.row.id) !== 'unchanged');
       if (changed.length === 0) return outcome;
     }
-    const values = changed.map(() => '(?, ?, ?, ?, ?, ?, ?, ?::boolean, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?, ?::timestamptz, ?::bigint, ?::jsonb, ?::jsonb, ?, null::timestamptz, now(), now())').join(', ');
-    const params = changed.flatMap(({ row, ctx, raw, rawHash }) => [
-      row.id, ctx.stripeAccount, ctx.merchantId, ctx.applicationId, ctx.accountId, row.customerId, row.status, row.cancelAtPeriodEnd,
-      row.cancelAt, row.canceledAt, row.endedAt, row.currentPeriodStart, row.currentPeriodEnd, row.trialStart, row.trialEnd, row.latestInvoiceId,
-      row.stripeCreated, version, JSON.stringify(row.metadata), raw, rawHash,
-    ]);
+    const values = changed.map(() => '(?, ?, ?, ?, ?, ?, ?, ?::boolean, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?, ?::timestamptz, ?::bigint, ?::jsonb, ?::jsonb, ?, ?::timestamptz, ?::timestamptz, ?, null::timestamptz, now(), now())').join(', ');
+    const params = changed.flatMap(({ row, ctx, raw, rawHash }) => {
+      const a = access(row.id);
+      return [
+        row.id, ctx.stripeAccount, ctx.merchantId, ctx.applicationId, ctx.accountId, row.customerId, row.status, row.cancelAtPeriodEnd,
+        row.cancelAt, row.canceledAt, row.endedAt, row.currentPeriodStart, row.currentPeriodEnd, row.trialStart, row.trialEnd, row.latestInvoiceId,
+        row.stripeCreated, version, JSON.stringify(row.metadata), raw, rawHash, a.accessUntil, a.firstFailedPaymentAt, a.latestInvoiceStatus,
+      ];
+    });
     const written = await exec<{ id: string; inserted: boolean }>(
       em,
       `insert into subscriptions (id, stripe_account, merchant_id, application_id, account_id, customer_id, status, cancel_at_period_end,
          cancel_at, canceled_at, ended_at, current_period_start, current_period_end, trial_start, trial_end, latest_invoice_id,
-         stripe_created, stripe_version, metadata, raw, raw_hash, missing_in_stripe_at, created_at, updated_at)
+         stripe_created, stripe_version, metadata, raw, raw_hash, access_until, first_failed_payment_at, latest_invoice_status,
+         missing_in_stripe_at, created_at, updated_at)
        values ${values}
        on conflict (id) do update set
          stripe_account = excluded.stripe_account,
@@ -101,7 +117,9 @@ export class SubscriptionMirrorRepository {
          current_period_start = excluded.current_period_start, current_period_end = excluded.current_period_end,
          trial_start = excluded.trial_start, trial_end = excluded.trial_end, latest_invoice_id = excluded.latest_invoice_id,
          stripe_created = excluded.stripe_created, stripe_version = excluded.stripe_version, metadata = excluded.metadata,
-         raw = excluded.raw, raw_hash = excluded.raw_hash, missing_in_stripe_at = null, updated_at = now()
+         raw = excluded.raw, raw_hash = excluded.raw_hash, access_until = excluded.access_until,
+         first_failed_payment_at = excluded.first_failed_payment_at, latest_invoice_status = excluded.latest_invoice_status,
+         missing_in_stripe_at = null, updated_at = now()
        where subscriptions.stripe_version ${guard} excluded.stripe_version
        returning id, (xmax = 0) as inserted`,
       params,
@@ -167,24 +185,48 @@ export class SubscriptionMirrorRepository {
   }
 
   /**
-   * Recomputes `access_until` (and the facts it rests on) of one subscription from the mirror:
-   * its status and period, the latest paid invoice's period end, the first failed renewal
-   * invoice, and the application's grace. Called after any write that can change them.
-   *
-   * A paid invoice counts only while it is newer than the subscription state held: it stands in
-   * for the subscription update not seen yet (invoice.paid of a renewal may come first). Once the
-   * subscription is as new, its own period is the answer; an older paid invoice may have been
-   * superseded (a yearly period credited back when the price changed to monthly) and would
-   * otherwise keep granting the whole year.
+   * For subscriptions about to be written: what is stored of each (its object's hash, account and
+   * version; nulls when new) and its access in the new state, from the facts stored beside it (the
+   * same facts `refreshAccess` reads), so that a write carries its access with it rather than being
+   * followed by a second write of every row. The application and merchant are the ones the write
+   * will keep: the given ones, else the stored ones.
+   */
+  private async storedStatesAndAccess(em: EntityManager, entries: MirrorEntry[], version: number): Promise<Map<string, StoredState & { access: AccessFields }>> {
+    const facts = await exec<AccessFacts & StoredState & { id: string }>(
+      em,
+      `select v.id, s.raw_hash, s.account_id, s.stripe_version, a.past_due_grace_days as grace_days, m.status as merchant_status,
+         (select max(i.period_end) from invoices i where i.subscription_id = v.id and i.status = 'paid'
+            and i.stripe_created > to_timestamp(?::bigint)) as paid_through,
+         (select min(i.stripe_created) from invoices i where i.subscription_id = v.id and i.status = 'open' and i.attempt_count > 0) as first_failed,
+         (select i.status from invoices i where i.id = v.latest_invoice_id) as latest_status
+       from (values ${entries.map(() => '(?, ?, ?, ?)').join(', ')}) as v(id, latest_invoice_id, application_id, merchant_id)
+       left join subscriptions s on s.id = v.id
+       left join applications a on a.id = coalesce(v.application_id, s.application_id)
+       left join merchants m on m.id = coalesce(v.merchant_id, s.merchant_id)`,
+      [version, ...entries.flatMap((e) => [e.row.id, e.row.latestInvoiceId, e.ctx.applicationId, e.ctx.merchantId])],
+    );
+    const byId = new Map(facts.map((f) => [f.id, f]));
+    return new Map(entries.map((e) => {
+      const f = byId.get(e.row.id)!;
+      return [e.row.id, { raw_hash: f.raw_hash, account_id: f.account_id, stripe_version: f.stripe_version, access: accessFields(e.row, f) }];
+    }));
+  }
+
+  /**
+   * Recomputes `access_until` (and the facts it rests on) of subscriptions from the mirror, after
+   * a write of something else they depend on (an invoice), and for every subscription a reconcile
+   * run finds unchanged. Writes of the subscription itself carry their access already
+   * (`accessOfNewStates`). Only rows whose access comes out different are written.
    */
   async refreshAccess(em: EntityManager, subscriptionIds: string | string[]): Promise<void> {
     const ids = [...new Set(Array.isArray(subscriptionIds) ? subscriptionIds : [subscriptionIds])];
     if (ids.length === 0) return;
     const rows = await exec<
-      { id: string; status: string; current_period_start: Date | null; current_period_end: Date | null; paid_through: Date | null; first_failed: Date | null; grace_days: number | null; latest_status: string | null; merchant_status: string | null }
+      AccessFacts & { id: string; status: string; current_period_start: Date | string | null; current_period_end: Date | string | null } & StoredAccess
     >(
       em,
       `select s.id, s.status, s.current_period_start, s.current_period_end, a.past_due_grace_days as grace_days,
+         s.access_until as stored_access_until, s.first_failed_payment_at as stored_first_failed, s.latest_invoice_status as stored_latest_status,
          (select max(i.period_end) from invoices i where i.subscription_id = s.id and i.status = 'paid'
             and i.stripe_created > to_timestamp(s.stripe_version)) as paid_through,
          (select min(i.stripe_created) from invoices i where i.subscription_id = s.id and i.status = 'open' and i.attempt_count > 0) as first_failed,
@@ -194,24 +236,11 @@ export class SubscriptionMirrorRepository {
        where s.id in (${ids.map(() => '?').join(', ')})`,
       ids,
     );
-    if (rows.length === 0) return;
-    const toDate = (v: Date | string | null) => (v === null ? null : new Date(v));
-    const updates = rows.map((row) => {
-      const firstFailed = row.status === 'past_due' ? toDate(row.first_failed) : null;
-      // A merchant that left the platform (account.application.deauthorized) grants nothing any more.
-      const until =
-        row.merchant_status === 'deauthorized'
-          ? null
-          : accessUntil({
-              status: row.status as never,
-              currentPeriodStart: toDate(row.current_period_start),
-              currentPeriodEnd: toDate(row.current_period_end),
-              paidThrough: toDate(row.paid_through),
-              firstFailedPaymentAt: firstFailed,
-              graceDays: row.grace_days ?? 7,
-            });
-      return [row.id, until, firstFailed, row.latest_status];
+    const updates = rows.flatMap((row) => {
+      const fields = accessFields({ status: row.status, currentPeriodStart: toDate(row.current_period_start), currentPeriodEnd: toDate(row.current_period_end) }, row);
+      return sameAccess(fields, row) ? [] : [[row.id, fields.accessUntil, fields.firstFailedPaymentAt, fields.latestInvoiceStatus]];
     });
+    if (updates.length === 0) return;
     await exec(
       em,
       `update subscriptions as s set access_until = v.access_until, first_failed_payment_at = v.first_failed, latest_invoice_status = v.latest_status
@@ -241,4 +270,65 @@ export class SubscriptionMirrorRepository {
     }
     return { deleted, flagged };
   }
+}
+
+/** What a subscription's access rests on besides its own status and period (read from the mirror). */
+interface AccessFacts {
+  grace_days: number | null;
+  merchant_status: string | null;
+  paid_through: Date | string | null;
+  first_failed: Date | string | null;
+  latest_status: string | null;
+}
+
+interface AccessFields {
+  accessUntil: Date | null;
+  firstFailedPaymentAt: Date | null;
+  latestInvoiceStatus: string | null;
+}
+
+/** What is stored of a subscription a write compares with (nulls: not stored yet). */
+interface StoredState {
+  raw_hash: string | null;
+  account_id: string | null;
+  stripe_version: string | number | null;
+}
+
+/** The access columns as stored, to leave rows whose access did not change unwritten. */
+interface StoredAccess {
+  stored_access_until: Date | string | null;
+  stored_first_failed: Date | string | null;
+  stored_latest_status: string | null;
+}
+
+const toDate = (v: Date | string | null) => (v === null ? null : new Date(v));
+const sameTime = (a: Date | null, b: Date | string | null) => (a === null ? b === null : b !== null && a.getTime() === new Date(b).getTime());
+
+function sameAccess(fields: AccessFields, stored: StoredAccess): boolean {
+  return sameTime(fields.accessUntil, stored.stored_access_until) && sameTime(fields.firstFailedPaymentAt, stored.stored_first_failed) && fields.latestInvoiceStatus === stored.stored_latest_status;
+}
+
+/**
+ * The stored access columns of a subscription in a given state. A paid invoice counts only while it
+ * is newer than the subscription state (the facts' `paid_through` is read that way): it stands in
+ * for the subscription update not seen yet (invoice.paid of a renewal may come first). Once the
+ * subscription is as new, its own period is the answer; an older paid invoice may have been
+ * superseded (a yearly period credited back when the price changed to monthly) and would otherwise
+ * keep granting the whole year.
+ */
+function accessFields(state: { status: string; currentPeriodStart: Date | null; currentPeriodEnd: Date | null }, facts: AccessFacts): AccessFields {
+  const firstFailed = state.status === 'past_due' ? toDate(facts.first_failed) : null;
+  // A merchant that left the platform (account.application.deauthorized) grants nothing any more.
+  const until =
+    facts.merchant_status === 'deauthorized'
+      ? null
+      : accessUntil({
+          status: state.status as SubscriptionStatus,
+          currentPeriodStart: state.currentPeriodStart,
+          currentPeriodEnd: state.currentPeriodEnd,
+          paidThrough: toDate(facts.paid_through),
+          firstFailedPaymentAt: firstFailed,
+          graceDays: facts.grace_days ?? 7,
+        });
+  return { accessUntil: until, firstFailedPaymentAt: firstFailed, latestInvoiceStatus: facts.latest_status };
 }

@@ -96,21 +96,22 @@ export class SubscriptionSyncService {
       applicationId: subscription.metadata?.application_id || scope.applicationId,
       accountId: await this.resolveAccount(em, subscription, scope),
     };
+    // An expanded latest invoice (sync, reconcile, fetches) is written first, so that the access the
+    // subscription's write carries reflects it.
+    const invoice = subscription.latest_invoice && typeof subscription.latest_invoice === 'object' ? subscription.latest_invoice : undefined;
+    const invoiceWritten = invoice ? await this.mirror.upsertInvoice(em, invoiceRow(invoice), scope.stripeAccount, version, 'at-least') : false;
     const written = await this.mirror.upsertSubscription(em, row, ctx, version, mode, storedRaw(subscription));
-    if (!written) return false;
-    // An expanded latest invoice (sync, reconcile, fetches) is written too, so access reflects it.
-    if (subscription.latest_invoice && typeof subscription.latest_invoice === 'object') {
-      await this.mirror.upsertInvoice(em, invoiceRow(subscription.latest_invoice), scope.stripeAccount, version, 'at-least');
-    }
-    await this.mirror.refreshAccess(em, row.id);
-    return true;
+    if (!written && invoiceWritten) await this.mirror.refreshAccess(em, row.id);
+    return written;
   }
 
   /**
    * A page of a listing (reconcile, sync), applied in a handful of statements whatever its size:
-   * identities of the page's customers in one read, the subscriptions and their items in one
-   * upsert, their expanded latest invoices in one, their access in one. Objects that did not change
-   * only move their version. `scopeOf` says where each subscription belongs.
+   * identities of the page's customers in one read, their expanded latest invoices in one upsert,
+   * what is stored of the subscriptions and the facts of their access in one read, then the changed
+   * subscriptions (with their access) in one upsert and their items in one. Subscriptions that did
+   * not change only move their version and have their access recomputed, in one statement.
+   * `scopeOf` says where each subscription belongs.
    */
   async applyListingPage(
     em: EntityManager,
@@ -134,6 +135,9 @@ export class SubscriptionSyncService {
         raw: storedRaw(subscription),
       });
     }
+    // Expanded latest invoices first, so that the access each subscription's write carries reflects them.
+    const invoices = complete.map((s) => s.latest_invoice).filter((i): i is Stripe.Invoice => i !== null && typeof i === 'object');
+    await this.mirror.upsertInvoices(em, invoices.map(invoiceRow), stripeAccount, readAt, 'at-least');
     const outcome = await this.mirror.upsertSubscriptions(em, entries, readAt, 'at-least', { skipUnchanged: true });
     // A customer the listing shows deleted no longer stands for its account (as customer.deleted says), once.
     const deletedCustomers = [...new Set(page.filter((s) => typeof s.customer === 'object' && 'deleted' in s.customer && s.customer.deleted).map((s) => idOf(s.customer)!))];
@@ -143,11 +147,6 @@ export class SubscriptionSyncService {
         [new Date(readAt * 1000), stripeAccount, ...deletedCustomers],
       );
     }
-    const invoices = complete.map((s) => s.latest_invoice).filter((i): i is Stripe.Invoice => i !== null && typeof i === 'object');
-    const newInvoices = new Set(await this.mirror.upsertInvoices(em, invoices.map(invoiceRow), stripeAccount, readAt, 'at-least'));
-    // Access changes only with the subscription or its latest invoice: unchanged ones keep theirs.
-    const touched = complete.filter((s) => ['created', 'updated'].includes(outcome.get(s.id)!) || newInvoices.has(idOf(s.latest_invoice) ?? ''));
-    await this.mirror.refreshAccess(em, touched.map((s) => s.id));
     return outcome;
   }
 
