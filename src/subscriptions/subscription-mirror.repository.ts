@@ -195,10 +195,7 @@ export class SubscriptionMirrorRepository {
     const facts = await exec<AccessFacts & StoredState & { id: string }>(
       em,
       `select v.id, s.raw_hash, s.account_id, s.stripe_version, a.past_due_grace_days as grace_days, m.status as merchant_status,
-         (select max(i.period_end) from invoices i where i.subscription_id = v.id and i.status = 'paid'
-            and i.stripe_created > to_timestamp(?::bigint)) as paid_through,
-         (select min(i.stripe_created) from invoices i where i.subscription_id = v.id and i.status = 'open' and i.attempt_count > 0) as first_failed,
-         (select i.status from invoices i where i.id = v.latest_invoice_id) as latest_status
+         ${invoiceFacts('v.id', 'to_timestamp(?::bigint)', 'v.latest_invoice_id')}
        from (values ${entries.map(() => '(?, ?, ?, ?)').join(', ')}) as v(id, latest_invoice_id, application_id, merchant_id)
        left join subscriptions s on s.id = v.id
        left join applications a on a.id = coalesce(v.application_id, s.application_id)
@@ -214,9 +211,9 @@ export class SubscriptionMirrorRepository {
 
   /**
    * Recomputes `access_until` (and the facts it rests on) of subscriptions from the mirror, after
-   * a write of something else they depend on (an invoice), and for every subscription a reconcile
-   * run finds unchanged. Writes of the subscription itself carry their access already
-   * (`accessOfNewStates`). Only rows whose access comes out different are written.
+   * a write of something else they depend on (an invoice). Writes of the subscription itself carry
+   * their access already (`storedStatesAndAccess`). Only rows whose access comes out different are
+   * written.
    */
   async refreshAccess(em: EntityManager, subscriptionIds: string | string[]): Promise<void> {
     const ids = [...new Set(Array.isArray(subscriptionIds) ? subscriptionIds : [subscriptionIds])];
@@ -227,10 +224,7 @@ export class SubscriptionMirrorRepository {
       em,
       `select s.id, s.status, s.current_period_start, s.current_period_end, a.past_due_grace_days as grace_days,
          s.access_until as stored_access_until, s.first_failed_payment_at as stored_first_failed, s.latest_invoice_status as stored_latest_status,
-         (select max(i.period_end) from invoices i where i.subscription_id = s.id and i.status = 'paid'
-            and i.stripe_created > to_timestamp(s.stripe_version)) as paid_through,
-         (select min(i.stripe_created) from invoices i where i.subscription_id = s.id and i.status = 'open' and i.attempt_count > 0) as first_failed,
-         (select i.status from invoices i where i.id = s.latest_invoice_id) as latest_status,
+         ${invoiceFacts('s.id', 'to_timestamp(s.stripe_version)', 's.latest_invoice_id')},
          m.status as merchant_status
        from subscriptions s left join applications a on a.id = s.application_id left join merchants m on m.id = s.merchant_id
        where s.id in (${ids.map(() => '?').join(', ')})`,
@@ -270,6 +264,17 @@ export class SubscriptionMirrorRepository {
     }
     return { deleted, flagged };
   }
+}
+
+/**
+ * The invoice facts of a subscription's access, as select columns: the end of the latest paid
+ * period newer than the subscription state (`version`), the first failed renewal, and the latest
+ * invoice's status. `id`, `version` and `latestInvoice` are SQL expressions of the query using it.
+ */
+function invoiceFacts(id: string, version: string, latestInvoice: string): string {
+  return `(select max(i.period_end) from invoices i where i.subscription_id = ${id} and i.status = 'paid' and i.stripe_created > ${version}) as paid_through,
+         (select min(i.stripe_created) from invoices i where i.subscription_id = ${id} and i.status = 'open' and i.attempt_count > 0) as first_failed,
+         (select i.status from invoices i where i.id = ${latestInvoice}) as latest_status`;
 }
 
 /** What a subscription's access rests on besides its own status and period (read from the mirror). */
