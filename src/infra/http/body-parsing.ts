@@ -9,7 +9,7 @@ export interface RequestWithRawBody extends FastifyRequest {
 
 /**
  * The only body the service reads is JSON. Every body problem answers in the service's error
- * format before any route runs: another content type 415, malformed JSON 400, and a body over the
+ * format before guards and handlers run: another content type 415, malformed JSON 400, a body over the
  * limit 413 (Fastify refuses it by its Content-Length before reading, or as soon as the stream
  * passes the limit). The raw bytes are kept beside the parsed body for webhook signatures.
  */
