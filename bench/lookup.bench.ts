@@ -72,7 +72,7 @@ export const lookupBenchmark: Benchmark = {
 const company = (i: number) => `${100000 + i}`;
 const randomIndex = () => Math.floor(Math.random() * COMPANIES);
 
-export async function seed(url: string): Promise<void> {
+async function seed(url: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

@@ -69,12 +69,12 @@ export class SubscriptionMirrorRepository {
     const access = (id: string) => states.get(id)!.access;
     let changed = prepared;
     if (options.skipUnchanged) {
-      // Same object and account as stored, and the guard lets this version in: only the version (and
-      // the access, recomputed for it) move on. The hash is checked again in the statement, in case a
-      // webhook wrote in between.
+      // Same object and account as stored: only the version (and the access, recomputed for it) move
+      // on, where the guard lets this version in. The hash is checked again in the statement, in case
+      // a webhook wrote in between; a row it refuses goes on to the upsert, which applies the guard too.
       const same = prepared.filter((e) => {
         const stored = states.get(e.row.id)!;
-        return stored.raw_hash === e.rawHash && (e.ctx.accountId === null || stored.account_id === e.ctx.accountId) && stored.stripe_version !== null && (mode === 'newer' ? Number(stored.stripe_version) < version : Number(stored.stripe_version) <= version);
+        return stored.raw_hash === e.rawHash && (e.ctx.accountId === null || stored.account_id === e.ctx.accountId);
       });
       if (same.length) {
         const unchanged = await exec<{ id: string }>(
@@ -185,8 +185,8 @@ export class SubscriptionMirrorRepository {
   }
 
   /**
-   * For subscriptions about to be written: what is stored of each (its object's hash, account and
-   * version; nulls when new) and its access in the new state, from the facts stored beside it (the
+   * For subscriptions about to be written: what is stored of each (its object's hash and account;
+   * nulls when new) and its access in the new state, from the facts stored beside it (the
    * same facts `refreshAccess` reads), so that a write carries its access with it rather than being
    * followed by a second write of every row. The application and merchant are the ones the write
    * will keep: the given ones, else the stored ones.
@@ -194,7 +194,7 @@ export class SubscriptionMirrorRepository {
   private async storedStatesAndAccess(em: EntityManager, entries: MirrorEntry[], version: number): Promise<Map<string, StoredState & { access: AccessFields }>> {
     const facts = await exec<AccessFacts & StoredState & { id: string }>(
       em,
-      `select v.id, s.raw_hash, s.account_id, s.stripe_version, a.past_due_grace_days as grace_days, m.status as merchant_status,
+      `select v.id, s.raw_hash, s.account_id, a.past_due_grace_days as grace_days, m.status as merchant_status,
          ${invoiceFacts('v.id', 'to_timestamp(?::bigint)', 'v.latest_invoice_id')}
        from (values ${entries.map(() => '(?, ?, ?, ?)').join(', ')}) as v(id, latest_invoice_id, application_id, merchant_id)
        left join subscriptions s on s.id = v.id
@@ -205,7 +205,7 @@ export class SubscriptionMirrorRepository {
     const byId = new Map(facts.map((f) => [f.id, f]));
     return new Map(entries.map((e) => {
       const f = byId.get(e.row.id)!;
-      return [e.row.id, { raw_hash: f.raw_hash, account_id: f.account_id, stripe_version: f.stripe_version, access: accessFields(e.row, f) }];
+      return [e.row.id, { raw_hash: f.raw_hash, account_id: f.account_id, access: accessFields(e.row, f) }];
     }));
   }
 
@@ -296,7 +296,6 @@ interface AccessFields {
 interface StoredState {
   raw_hash: string | null;
   account_id: string | null;
-  stripe_version: string | number | null;
 }
 
 /** The access columns as stored, to leave rows whose access did not change unwritten. */

@@ -37,14 +37,18 @@ export class WebhookIntakeService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async receive(applicationId: string, rawBody: Buffer | undefined, signature: string | undefined): Promise<{ received: true; duplicate: boolean }> {
+  /**
+   * `rawBody` is what the signature covers; `body` is the same bytes as parsed by the JSON body
+   * parser, so that the event is not parsed a second time here.
+   */
+  async receive(applicationId: string, rawBody: Buffer | undefined, body: unknown, signature: string | undefined): Promise<{ received: true; duplicate: boolean }> {
     const em = this.em.fork();
     const secrets = await this.secretsOf(em, applicationId);
     if (!rawBody || rawBody.length === 0) throw AppError.badRequest('invalid_payload', 'The body must be the Stripe event as JSON.');
     const check = verifyStripeSignature(rawBody, signature, secrets, this.config.WEBHOOK_TOLERANCE_SECONDS);
     if (!check.ok) throw AppError.badRequest(check.code, check.message);
 
-    const event = parseEvent(rawBody);
+    const event = asEvent(body);
     const stripeAccount = event.account ?? PLATFORM_ACCOUNT;
     const flag = stripeAccount !== PLATFORM_ACCOUNT && !(await this.merchantExists(em, stripeAccount)) ? 'unknown_account' : null;
     const inserted = await this.inbox.insert(em, {
@@ -81,13 +85,8 @@ export class WebhookIntakeService {
   }
 }
 
-function parseEvent(rawBody: Buffer): StripeEventEnvelope {
-  let value: unknown;
-  try {
-    value = JSON.parse(rawBody.toString('utf8'));
-  } catch {
-    throw AppError.badRequest('invalid_payload', 'The body is not JSON.');
-  }
+/** The parsed body as a Stripe event envelope, or a 400 when it is not one. */
+function asEvent(value: unknown): StripeEventEnvelope {
   const e = value as Partial<StripeEventEnvelope> | null;
   const valid =
     e !== null &&

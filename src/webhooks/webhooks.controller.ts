@@ -23,6 +23,6 @@ export class WebhooksController {
   @ApiBadRequestResponse({ description: 'Missing, malformed, stale or invalid signature; not a Stripe event' })
   @ApiNotFoundResponse({ description: 'Unknown application' })
   receive(@Param('application_id') applicationId: string, @Req() req: RequestWithRawBody, @Headers('stripe-signature') signature?: string) {
-    return this.intake.receive(applicationId, req.rawBody, signature);
+    return this.intake.receive(applicationId, req.rawBody, req.body, signature);
   }
 }
