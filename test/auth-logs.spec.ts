@@ -61,4 +61,28 @@ describe(`secrets in the request log on ${usingPostgres() ? 'PostgreSQL' : 'embe
     expect(log).not.toContain(token.split('.')[2]);
     expect(log).not.toContain(apiKey.slice(-16));
   });
+
+  it('logs request headers by allow-list: a secret in any other header (proxy auth, custom tokens, idempotency keys) never reaches the log', async () => {
+    const secrets = {
+      'proxy-authorization': 'Basic cHJveHktdXNlcjpwcm94eS1zZWNyZXQtNzcxMw==',
+      'x-auth-token': 'xauth-secret-value-5f1e2d3c',
+      'idempotency-key': 'idem-secret-value-9a8b7c6d',
+      'x-acme-session-secret': 'custom-secret-value-4e5f6a7b',
+      'x-upstream-signature': 'sig-secret-value-0c1d2e3f',
+    };
+    lines.length = 0;
+    const req = t.http().get('/probe/me').set('authorization', bearer(await accountToken({ acc: 'ACME', role: 'owner' }))).set('x-request-id', 'req-headers-0007').set('user-agent', 'header-test-agent/1.0');
+    for (const [name, value] of Object.entries(secrets)) req.set(name, value);
+    await req.expect(200);
+
+    const log = lines.join('\n');
+    const entry = lines.map((l) => JSON.parse(l) as { req?: { id?: string; headers?: Record<string, unknown> } }).find((l) => l.req?.id === 'req-headers-0007');
+    expect(entry?.req?.headers).toBeDefined();
+    // Known-safe headers stay readable, so the log still says who called and how.
+    expect(entry!.req!.headers).toMatchObject({ 'user-agent': 'header-test-agent/1.0', 'x-request-id': 'req-headers-0007' });
+    for (const [name, value] of Object.entries(secrets)) {
+      expect(log).not.toContain(value);
+      expect(entry!.req!.headers![name]).toBe('[redacted]');
+    }
+  });
 });

@@ -14,16 +14,40 @@ export function requestIdOf(req: IncomingMessage): string {
 }
 
 /**
- * Paths of everything that may carry a secret. pino replaces them before a line is written,
- * so no token, key, signature or cookie reaches the log.
+ * Request headers whose values are logged as sent. A secret can travel in any header (proxy
+ * credentials, custom tokens, idempotency keys that name an intent), so the log keeps only headers
+ * known to be harmless and shows every other one by name with its value replaced: a deny-list
+ * would miss whatever header nobody thought of.
  */
-export const REDACTED_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["x-api-key"]',
-  'req.headers["stripe-signature"]',
-  'res.headers["set-cookie"]',
-];
+export const LOGGED_REQUEST_HEADERS: ReadonlySet<string> = new Set([
+  'host',
+  'user-agent',
+  'content-type',
+  'content-length',
+  'content-encoding',
+  'accept',
+  'accept-encoding',
+  'accept-language',
+  'connection',
+  'origin',
+  'x-request-id',
+  'x-application-id',
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'x-real-ip',
+]);
+export const REDACTED = '[redacted]';
+
+/** The request headers as logged: allowed ones verbatim, the rest `[redacted]`. */
+export function loggedRequestHeaders(headers: Record<string, unknown>): Record<string, unknown> {
+  const logged: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(headers)) logged[name] = LOGGED_REQUEST_HEADERS.has(name.toLowerCase()) ? value : REDACTED;
+  return logged;
+}
+
+/** Response headers are ours; only a cookie could carry a secret there. */
+export const REDACTED_PATHS = ['res.headers["set-cookie"]'];
 
 export function loggingModule(config: AppConfig) {
   return LoggerModule.forRoot({
@@ -31,11 +55,12 @@ export function loggingModule(config: AppConfig) {
     forRoutes: [{ path: '{*all}', method: RequestMethod.ALL }],
     pinoHttp: {
       level: config.LOG_LEVEL,
-      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      redact: { paths: REDACTED_PATHS, censor: REDACTED },
       // Fastify gives every request its id (requestIdOf, see http-adapter.ts) and pino-http logs it.
-      // Query strings can hold ids but never secrets in this API; bodies are not logged at all.
+      // Query strings can hold ids but never secrets in this API; bodies are not logged at all;
+      // headers are logged by allow-list (LOGGED_REQUEST_HEADERS).
       serializers: {
-        req: (req: { id: unknown; method: string; url: string; headers: Record<string, unknown> }) => ({ id: req.id, method: req.method, url: req.url, headers: req.headers }),
+        req: (req: { id: unknown; method: string; url: string; headers: Record<string, unknown> }) => ({ id: req.id, method: req.method, url: req.url, headers: loggedRequestHeaders(req.headers) }),
       },
       customLogLevel: (_req: IncomingMessage, res: ServerResponse, error?: Error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     },
