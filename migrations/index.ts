@@ -3,6 +3,7 @@ import { Migration20261121000133_initial } from './Migration20261121000133_initi
 import { Migration20261121001005_webhooks } from './Migration20261121001005_webhooks.js';
 import { Migration20261121024518_raw_hash } from './Migration20261121024518_raw_hash.js';
 import { Migration20261121030000_lz4_objects } from './Migration20261121030000_lz4_objects.js';
+import { Migration20261129000000_webhook_payload_note } from './Migration20261129000000_webhook_payload_note.js';
 
 /**
  * Every migration, in order. Listed explicitly (not found by globbing) so that the same list
@@ -14,4 +15,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261121001005_webhooks', class: Migration20261121001005_webhooks },
   { name: 'Migration20261121024518_raw_hash', class: Migration20261121024518_raw_hash },
   { name: 'Migration20261121030000_lz4_objects', class: Migration20261121030000_lz4_objects },
+  { name: 'Migration20261129000000_webhook_payload_note', class: Migration20261129000000_webhook_payload_note },
 ];

@@ -21,7 +21,7 @@ export async function createApp(config: AppConfig, options: AppModuleOptions = {
   app.useLogger(app.get(Logger));
   const fastify = app.getHttpAdapter().getInstance();
   exposeRequestIds(fastify);
-  registerJsonBodyParser(fastify, config.BODY_LIMIT);
+  registerJsonBodyParser(fastify, config.BODY_LIMIT, config.BODY_MAX_DEPTH);
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
   setupSwagger(app);

@@ -14,6 +14,9 @@ export interface InboxInsert {
   payload: unknown;
   flag: string | null;
   receivedAt: Date;
+  /** The signed bytes, kept only when the payload had to be changed to be stored (`payloadNote` says how). */
+  rawBody?: Buffer;
+  payloadNote?: string;
 }
 
 export interface ClaimedEvent {
@@ -38,12 +41,14 @@ export interface EventSummary {
   next_attempt_at: Date;
   last_error: string | null;
   flag: string | null;
+  /** Set when the payload had to be changed to be stored (see InboxInsert). */
+  payload_note: string | null;
   received_at: Date;
   processed_at: Date | null;
 }
 
 const sql = (em: EntityManager) => em as SqlEntityManager;
-const SUMMARY_COLUMNS = 'id, application_id, stripe_account, type, stripe_created, state, attempts, next_attempt_at, last_error, flag, received_at, processed_at';
+const SUMMARY_COLUMNS = 'id, application_id, stripe_account, type, stripe_created, state, attempts, next_attempt_at, last_error, flag, payload_note, received_at, processed_at';
 
 /** The webhook inbox in SQL: store once, claim with SKIP LOCKED, record outcomes. */
 @Injectable()
@@ -51,11 +56,14 @@ export class InboxRepository {
   /** Stores an event unless its id is there already; returns whether it was new. */
   async insert(em: EntityManager, event: InboxInsert): Promise<boolean> {
     const rows = await sql(em).execute<{ id: string }[]>(
-      `insert into webhook_events (id, application_id, stripe_account, type, stripe_created, api_version, livemode, payload, state, attempts, next_attempt_at, flag, received_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?::jsonb, 'received', 0, ?, ?, ?)
+      `insert into webhook_events (id, application_id, stripe_account, type, stripe_created, api_version, livemode, payload, state, attempts, next_attempt_at, flag, received_at, raw_body, payload_note)
+       values (?, ?, ?, ?, ?, ?, ?, ?::jsonb, 'received', 0, ?, ?, ?, ?, ?)
        on conflict (id) do nothing
        returning id`,
-      [event.id, event.applicationId, event.stripeAccount, event.type, event.stripeCreated, event.apiVersion, event.livemode, JSON.stringify(event.payload), event.receivedAt, event.flag, event.receivedAt],
+      [
+        event.id, event.applicationId, event.stripeAccount, event.type, event.stripeCreated, event.apiVersion, event.livemode, JSON.stringify(event.payload),
+        event.receivedAt, event.flag, event.receivedAt, event.rawBody ?? null, event.payloadNote ?? null,
+      ],
     );
     return rows.length > 0;
   }

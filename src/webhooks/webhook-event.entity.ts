@@ -34,6 +34,10 @@ export const WebhookEventSchema = defineEntity({
     lastError: p.text().nullable(),
     /** Why the event needs a person's eye although it was stored (e.g. unknown connected account). */
     flag: p.string().length(64).nullable(),
+    /** Why the stored payload differs from the signed one (characters PostgreSQL cannot store were replaced). */
+    payloadNote: p.text().nullable(),
+    /** The signed bytes, kept only when the payload had to be changed to be stored. */
+    rawBody: p.blob().nullable(),
     receivedAt: p.datetime().onCreate(() => new Date()),
     processedAt: p.datetime().nullable(),
   },

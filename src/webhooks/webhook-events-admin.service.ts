@@ -64,6 +64,7 @@ function toResponse(row: EventSummary): WebhookEventResponse {
     next_attempt_at: iso(row.next_attempt_at)!,
     last_error: row.last_error,
     flag: row.flag,
+    payload_note: row.payload_note,
     received_at: iso(row.received_at)!,
     processed_at: iso(row.processed_at),
   };

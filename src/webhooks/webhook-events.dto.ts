@@ -36,6 +36,13 @@ export class WebhookEventResponse {
   @ApiProperty({ example: '2026-11-20T00:00:00.000Z' }) next_attempt_at!: string;
   @ApiProperty({ example: null, nullable: true, type: String }) last_error!: string | null;
   @ApiProperty({ example: null, nullable: true, type: String }) flag!: string | null;
+  @ApiProperty({
+    example: null,
+    nullable: true,
+    type: String,
+    description: 'Set when the stored payload differs from the signed one: characters PostgreSQL cannot store (NUL, unpaired surrogates) were replaced by U+FFFD',
+  })
+  payload_note!: string | null;
   @ApiProperty({ example: '2026-11-20T00:00:00.000Z' }) received_at!: string;
   @ApiProperty({ example: '2026-11-20T00:00:01.000Z', nullable: true, type: String }) processed_at!: string | null;
 }

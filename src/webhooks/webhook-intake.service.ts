@@ -5,6 +5,7 @@ import { PLATFORM_ACCOUNT } from '../identity/identity.entity.js';
 import { Clock } from '../infra/clock/clock.js';
 import type { AppConfig } from '../infra/config/config.js';
 import { APP_CONFIG } from '../infra/config/config.module.js';
+import { toStorableJson } from '../infra/database/storable-text.js';
 import { AppError } from '../infra/errors/app-error.js';
 import { verifyStripeSignature } from '../infra/stripe/webhook-signature.js';
 import { InboxRepository } from './inbox.repository.js';
@@ -48,7 +49,11 @@ export class WebhookIntakeService {
     const check = verifyStripeSignature(rawBody, signature, secrets, this.config.WEBHOOK_TOLERANCE_SECONDS);
     if (!check.ok) throw AppError.badRequest(check.code, check.message);
 
-    const event = asEvent(body);
+    // A correctly signed event is never refused for what its strings hold: Stripe would retry and then
+    // give up, and the event would be lost. PostgreSQL cannot store NUL or unpaired surrogates, so
+    // they are replaced (U+FFFD), the exact bytes kept beside the event and a note says so.
+    const storable = toStorableJson(body);
+    const event = asEvent(storable.value);
     const stripeAccount = event.account ?? PLATFORM_ACCOUNT;
     const flag = stripeAccount !== PLATFORM_ACCOUNT && !(await this.merchantExists(em, stripeAccount)) ? 'unknown_account' : null;
     const inserted = await this.inbox.insert(em, {
@@ -62,6 +67,9 @@ export class WebhookIntakeService {
       payload: event,
       flag,
       receivedAt: this.clock.now(),
+      ...(storable.replaced > 0
+        ? { rawBody, payloadNote: `${storable.replaced} string(s) held characters PostgreSQL cannot store (NUL or unpaired surrogates), replaced by U+FFFD; the signed bytes are kept in raw_body.` }
+        : {}),
     });
     if (inserted) this.worker.notify();
     return { received: true, duplicate: !inserted };
@@ -96,12 +104,16 @@ function asEvent(value: unknown): StripeEventEnvelope {
     /^evt_\w{1,250}$/.test(e.id) &&
     typeof e.type === 'string' &&
     /^[a-z0-9_.]{1,128}$/.test(e.type) &&
-    Number.isInteger(e.created) &&
+    // Stripe's `created` is unix seconds: a safe integer, not 1e300.
+    Number.isSafeInteger(e.created) &&
+    e.created! >= 0 &&
+    (e.livemode === undefined || typeof e.livemode === 'boolean') &&
+    (e.api_version === undefined || e.api_version === null || (typeof e.api_version === 'string' && e.api_version.length <= 64)) &&
     (e.account === undefined || e.account === null || (typeof e.account === 'string' && /^acct_\w{1,60}$/.test(e.account))) &&
     typeof e.data === 'object' &&
     e.data !== null &&
     typeof e.data.object === 'object' &&
     e.data.object !== null;
-  if (!valid) throw AppError.badRequest('invalid_event', 'The body is not a Stripe event (object, id, type, created, data.object).');
+  if (!valid) throw AppError.badRequest('invalid_event', 'The body is not a Stripe event (object, id, type, created as unix seconds, data.object; livemode and api_version when present).');
   return { ...e, account: e.account ?? undefined } as StripeEventEnvelope;
 }

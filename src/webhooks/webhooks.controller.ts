@@ -1,6 +1,7 @@
 import { Controller, Headers, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { RouteConfig } from '@nestjs/platform-fastify';
 import { ApiBadRequestResponse, ApiBody, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { RequestWithRawBody } from '../infra/http/body-parsing.js';
+import { ANY_JSON_STRINGS, type RequestWithRawBody } from '../infra/http/body-parsing.js';
 import { WebhookIntakeService } from './webhook-intake.service.js';
 
 @ApiTags('webhooks')
@@ -10,6 +11,7 @@ export class WebhooksController {
 
   @Post()
   @HttpCode(200)
+  @RouteConfig(ANY_JSON_STRINGS)
   @ApiOperation({
     operationId: 'webhooks.receive',
     summary: 'Stripe webhook endpoint of one application',

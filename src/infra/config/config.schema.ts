@@ -72,6 +72,7 @@ export const CONFIG_SCHEMA = {
   HOST: { description: 'Interface to listen on', default: '0.0.0.0', parse: text },
   LOG_LEVEL: { description: 'fatal, error, warn, info, debug, trace or silent', default: 'info', parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent') },
   BODY_LIMIT: { description: 'Largest JSON or webhook body accepted (bytes, or with kb/mb)', default: '1mb', parse: size },
+  BODY_MAX_DEPTH: { description: 'Deepest nesting of arrays and objects accepted in a JSON body (deeper: 400 body_too_deep)', default: '64', parse: integer(2, 1000) },
   DATABASE_URL: { description: 'PostgreSQL URL (postgres://user:pass@host:5432/db). Empty: embedded PGlite', default: '', parse: optional(url(['postgres:', 'postgresql:'])), secret: true },
   DATABASE_POOL_MAX: { description: 'Largest number of PostgreSQL connections per instance', default: '10', parse: integer(1, 500) },
   DATA_DIR: { description: 'Folder where embedded PGlite keeps its data. Empty: in memory (lost at exit)', default: '', parse: text },

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HttpStatus } from '@nestjs/common';
+import { firstUnstorablePath } from '../database/storable-text.js';
 import { AppError } from '../errors/app-error.js';
 
 export interface RequestWithRawBody extends FastifyRequest {
@@ -8,12 +9,25 @@ export interface RequestWithRawBody extends FastifyRequest {
 }
 
 /**
+ * Fastify route config of a route whose JSON strings are taken as they come (the webhook intake: a
+ * correctly signed Stripe event is stored whatever its strings hold, see `toStorableJson`). Set it
+ * with `@RouteConfig(ANY_JSON_STRINGS)`; path parameters and query values are still checked.
+ */
+export const ANY_JSON_STRINGS = { anyJsonStrings: true } as const;
+
+/**
  * The only body the service reads is JSON. Every body problem answers in the service's error
  * format before guards and handlers run: another content type 415, malformed JSON 400, a body over the
  * limit 413 (Fastify refuses it by its Content-Length before reading, or as soon as the stream
- * passes the limit). The raw bytes are kept beside the parsed body for webhook signatures.
+ * passes the limit), nested deeper than `maxDepth` 400 `body_too_deep` (validation and
+ * transformation walk bodies recursively; 10,000 levels overflow their stack). The raw bytes are
+ * kept beside the parsed body for webhook signatures.
+ *
+ * Then, still before guards, path parameters, query values and JSON strings holding characters
+ * PostgreSQL cannot store (NUL, unpaired surrogates) are refused with 400 `invalid_characters`
+ * naming the field, on every route, so that no such value reaches a query.
  */
-export function registerJsonBodyParser(fastify: FastifyInstance, limitBytes: number): void {
+export function registerJsonBodyParser(fastify: FastifyInstance, limitBytes: number, maxDepth: number): void {
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: limitBytes }, (req, body, done) => {
     const contentType = req.headers['content-type'];
@@ -22,12 +36,56 @@ export function registerJsonBodyParser(fastify: FastifyInstance, limitBytes: num
     const bytes = body as Buffer;
     (req as RequestWithRawBody).rawBody = bytes;
     if (bytes.length === 0) return done(null, undefined);
+    if (nestingExceeds(bytes, maxDepth)) {
+      return done(AppError.badRequest('body_too_deep', `The body nests arrays and objects deeper than ${maxDepth} levels.`), undefined);
+    }
     try {
       done(null, JSON.parse(bytes.toString('utf8')));
     } catch {
       done(AppError.badRequest('malformed_json', 'The body is not valid JSON.'), undefined);
     }
   });
+  fastify.addHook('preHandler', async (request) => {
+    refuseUnstorable(request.params, 'path');
+    refuseUnstorable(request.query, 'query');
+    if (!(request.routeOptions.config as { anyJsonStrings?: boolean } | undefined)?.anyJsonStrings) refuseUnstorable(request.body, 'body');
+  });
+}
+
+function refuseUnstorable(value: unknown, where: 'path' | 'query' | 'body'): void {
+  const field = firstUnstorablePath(value);
+  if (field === undefined) return;
+  const name = field === '' ? 'the body' : field;
+  throw AppError.badRequest('invalid_characters', `${name} (${where}) contains a NUL character or an unpaired UTF-16 surrogate.`, { field: name, in: where });
+}
+
+const OPEN_BRACKET = 0x5b;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACKET = 0x5d;
+const CLOSE_BRACE = 0x7d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/**
+ * Whether the JSON text nests arrays and objects deeper than `maxDepth`, found by counting brackets
+ * outside strings before anything parses it. Each level takes at least one byte, so a short body
+ * cannot be too deep and is not scanned.
+ */
+export function nestingExceeds(bytes: Buffer, maxDepth: number): boolean {
+  if (bytes.length <= maxDepth) return false;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    if (inString) {
+      if (b === BACKSLASH) i++;
+      else if (b === QUOTE) inString = false;
+    } else if (b === QUOTE) inString = true;
+    else if (b === OPEN_BRACKET || b === OPEN_BRACE) {
+      if (++depth > maxDepth) return true;
+    } else if (b === CLOSE_BRACKET || b === CLOSE_BRACE) depth--;
+  }
+  return false;
 }
 
 /** JSON is UTF-8 (RFC 8259); a declared charset may only say so. */
