@@ -1,3 +1,4 @@
+import { refuseConnections } from './support/database-outage.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { usingPostgres } from './support/test-database.js';
 
@@ -21,6 +22,20 @@ describe(`the service on ${usingPostgres() ? 'PostgreSQL' : 'embedded PGlite'}`,
     const html = await t.http().get('/docs').expect(200);
     expect(html.text).toContain('swagger');
   });
+
+  if (usingPostgres()) {
+    it('answers /health with 503 and Retry-After while the database refuses connections, and 200 once it is back', async () => {
+      const outage = await refuseConnections(t.config.DATABASE_URL);
+      try {
+        const res = await t.http().get('/health');
+        expect(res.status).toBe(503);
+        expect(res.headers['retry-after']).toMatch(/^[1-9]\d*$/);
+      } finally {
+        await outage.allow();
+      }
+      await t.http().get('/health').expect(200);
+    });
+  }
 
   it('creates the platform merchant and the default application on a fresh start', async () => {
     const merchants = await t.admin(t.http().get('/admin/merchants')).expect(200);

@@ -17,7 +17,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (res.sent) return;
     if (exception instanceof AppError) {
       if (exception.status >= 500) this.logger.warn(`${exception.code}: ${exception.message}`);
-      return sendError(res, exception.status, exception.code, exception.message, exception.details);
+      return sendError(res, exception.status, exception.code, exception.message, exception.details, exception.retryAfterSeconds);
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();

@@ -4,12 +4,25 @@ export interface ErrorBody {
   error: { code: string; message: string; request_id?: string; details?: Record<string, unknown> };
 }
 
-/** Writes the service's error format (the exception filter's only way out). */
-export function sendError(reply: FastifyReply, status: number, code: string, message: string, details?: Record<string, unknown>): void {
+/** Statuses that say "try again later": every one of them carries Retry-After. */
+export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 502, 503]);
+/** Seconds a client waits before retrying when the cause gives no better figure: short, the failures are transient. */
+export const DEFAULT_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * Writes the service's error format (the exception filter's only way out). A 429, 502 or 503
+ * gets `Retry-After` here, the one place that sets it: the cause's own figure when it has one
+ * (Stripe's Retry-After), one already set on the reply (a rate limiter's), else the default.
+ */
+export function sendError(reply: FastifyReply, status: number, code: string, message: string, details?: Record<string, unknown>, retryAfterSeconds?: number): void {
   const requestId = reply.getHeader('x-request-id');
   const body: ErrorBody = { error: { code, message, ...(details ? { details } : {}), ...(typeof requestId === 'string' ? { request_id: requestId } : {}) } };
   // A body refused for its size may still be on its way: the connection is not reused for the next request.
   if (status === 413) reply.header('connection', 'close');
+  if (RETRYABLE_STATUSES.has(status)) {
+    if (retryAfterSeconds !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfterSeconds))));
+    else if (reply.getHeader('retry-after') === undefined) reply.header('retry-after', String(DEFAULT_RETRY_AFTER_SECONDS));
+  }
   void reply.status(status).type('application/json; charset=utf-8').send(JSON.stringify(body));
 }
 

@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { DEFAULT_RETRY_AFTER_SECONDS, RETRYABLE_STATUSES } from '../errors/error-body.js';
 
 /** Names of the security schemes, used by the controllers' @ApiBearerAuth / @ApiSecurity. */
 export const AUTH_SCHEMES = { account: 'account-jwt', partner: 'partner-api-key', admin: 'admin-token' } as const;
@@ -20,5 +21,26 @@ export function setupSwagger(app: INestApplication): void {
       .build(),
     { operationIdFactory: (controllerKey, methodKey) => `${controllerKey.replace(/Controller$/, '')}.${methodKey}` },
   );
+  documentRetryAfter(document);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', customSiteTitle: 'Billing service API' });
+}
+
+/** The Retry-After header of every 429, 502 and 503 answer (error-body.ts sets it), as the document describes it. */
+export const RETRY_AFTER_HEADER = {
+  description: `Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else ${DEFAULT_RETRY_AFTER_SECONDS})`,
+  schema: { type: 'integer', minimum: 1, example: DEFAULT_RETRY_AFTER_SECONDS },
+} as const;
+
+/**
+ * Adds the Retry-After header to every 429, 502 and 503 response the document declares, wherever a
+ * controller declared it, so that the header is documented in one place as it is sent from one place.
+ */
+export function documentRetryAfter(document: OpenAPIObject): void {
+  for (const operations of Object.values(document.paths)) {
+    for (const operation of Object.values(operations) as { responses?: Record<string, { headers?: Record<string, unknown> }> }[]) {
+      for (const [status, response] of Object.entries(operation?.responses ?? {})) {
+        if (RETRYABLE_STATUSES.has(Number(status)) && !('$ref' in response)) response.headers = { ...response.headers, 'Retry-After': RETRY_AFTER_HEADER };
+      }
+    }
+  }
 }

@@ -18,7 +18,8 @@ export function toAppError(error: unknown): AppError {
     return new AppError(HttpStatus.CONFLICT, 'idempotency_conflict', 'The same request was already made with other parameters.');
   }
   if (error instanceof Stripe.errors.StripeRateLimitError) {
-    return new AppError(HttpStatus.SERVICE_UNAVAILABLE, 'stripe_rate_limited', 'Stripe is limiting our requests; try again shortly.');
+    // Stripe knows best when its limit frees up: its own Retry-After is passed on to our caller.
+    return AppError.retryable(HttpStatus.SERVICE_UNAVAILABLE, 'stripe_rate_limited', 'Stripe is limiting our requests; try again shortly.', retryAfterOf(error));
   }
   if (error instanceof Stripe.errors.StripeConnectionError || error instanceof Stripe.errors.StripeAPIError) {
     return new AppError(HttpStatus.BAD_GATEWAY, 'stripe_unavailable', 'Stripe could not be reached or failed; try again.');
@@ -33,4 +34,12 @@ export function toAppError(error: unknown): AppError {
     return new AppError(HttpStatus.UNPROCESSABLE_ENTITY, 'stripe_invalid_request', error.message, { stripe_code: error.code, param: error.param });
   }
   return new AppError(HttpStatus.BAD_GATEWAY, 'stripe_error', 'Stripe answered with an unexpected error.');
+}
+
+/** Seconds from a Retry-After header (seconds, or an HTTP date), capped at an hour; undefined when absent or unreadable. */
+export function retryAfterOf(error: Stripe.errors.StripeError, now = Date.now()): number | undefined {
+  const raw = Object.entries(error.headers ?? {}).find(([name]) => name.toLowerCase() === 'retry-after')?.[1]?.trim();
+  if (!raw) return undefined;
+  const seconds = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : (Date.parse(raw) - now) / 1000;
+  return Number.isFinite(seconds) && seconds > 0 ? Math.min(3600, Math.ceil(seconds)) : undefined;
 }
