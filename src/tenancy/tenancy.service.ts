@@ -1,8 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { EntityManager, UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
 import type { AppConfig } from '../infra/config/config.js';
 import { APP_CONFIG } from '../infra/config/config.module.js';
 import { Clock } from '../infra/clock/clock.js';
+import { DatabaseNotifications } from '../infra/database/notifications.js';
 import { AppError } from '../infra/errors/app-error.js';
 import type { PartnerPrincipal } from '../infra/auth/principal.js';
 import { generateApiKey, generateWebhookSecret, hashApiKey } from './api-key.js';
@@ -24,9 +25,18 @@ import type {
 export const PLATFORM_MERCHANT_ID = 'platform';
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Merchants, applications, their catalogs, webhook secrets and partner API keys. */
-/** How long hot-path reads of applications, merchants and API keys are reused (other instances see a change within this). */
+/**
+ * How long hot-path reads of applications, merchants and API keys are reused. Changes reach other
+ * instances at once through TENANCY_CHANNEL; this bounds staleness when a notification is lost
+ * (the listening connection down, before it reconnects and clears the caches).
+ */
 const HOT_PATH_TTL_MS = 5_000;
+
+/** The PostgreSQL NOTIFY channel of tenancy changes; the payload is a JSON TenancyChange. */
+export const TENANCY_CHANNEL = 'tenancy_changed';
+
+/** What changed, as far as the caches are concerned: the application, the merchant (any of its applications) or the API key (by hash). */
+export type TenancyChange = { application: string } | { merchant: string } | { api_key: string };
 
 interface CachedKey {
   id: string;
@@ -35,8 +45,9 @@ interface CachedKey {
   lastUsedAt: number | null;
 }
 
+/** Merchants, applications, their catalogs, webhook secrets and partner API keys. */
 @Injectable()
-export class TenancyService {
+export class TenancyService implements OnModuleInit, OnModuleDestroy {
   private readonly applications = new TtlCache<{ application: Application; merchant: Merchant } | null>(HOT_PATH_TTL_MS);
   private readonly apiKeys = new TtlCache<CachedKey | null>(HOT_PATH_TTL_MS);
 
@@ -44,7 +55,52 @@ export class TenancyService {
     private readonly em: EntityManager,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly notifications: DatabaseNotifications,
   ) {}
+
+  private unsubscribe?: () => void;
+
+  async onModuleInit(): Promise<void> {
+    this.unsubscribe = await this.notifications.subscribe(TENANCY_CHANNEL, {
+      message: (payload) => this.forget(parseChange(payload)),
+      // Changes made while the listener was away went unheard: everything cached is read again.
+      resync: () => this.forget(undefined),
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.unsubscribe?.();
+  }
+
+  /** Drops what a change makes stale in this instance's caches; everything when the change is unknown. */
+  private forget(change: TenancyChange | undefined): void {
+    if (change && 'application' in change) this.applications.delete(change.application);
+    else if (change && 'api_key' in change) this.apiKeys.delete(change.api_key);
+    else if (change && 'merchant' in change) this.applications.clear(); // cached per application, with its merchant
+    else {
+      this.applications.clear();
+      this.apiKeys.clear();
+    }
+  }
+
+  /**
+   * Flushes `em` in a transaction that also announces the change to every instance (the NOTIFY
+   * goes out at commit, never for a change that rolled back), then forgets it here at once
+   * without waiting for this instance's own notification. `before` runs first in the transaction.
+   */
+  private async commitChange(em: EntityManager, change: TenancyChange, before?: () => Promise<unknown>): Promise<void> {
+    await em.begin();
+    try {
+      await before?.();
+      await em.flush();
+      await this.notifications.notify(em, TENANCY_CHANNEL, JSON.stringify(change));
+      await em.commit();
+    } catch (error) {
+      await em.rollback();
+      throw error;
+    }
+    this.forget(change);
+  }
 
   /** A fresh start gets the platform merchant and the default application, so that the product is usable at once. */
   async ensureDefaults(defaultApplicationId: string): Promise<void> {
@@ -115,8 +171,7 @@ export class TenancyService {
       ...(dto.country !== undefined ? { country: dto.country } : {}),
       ...(dto.default_currency !== undefined ? { defaultCurrency: dto.default_currency } : {}),
     });
-    await em.flush();
-    this.applications.clear();
+    await this.commitChange(em, { merchant: id });
     return toMerchantResponse(merchant);
   }
 
@@ -147,7 +202,8 @@ export class TenancyService {
     for (const priceId of unique(dto.price_ids ?? [])) em.create(ApplicationPrice, { application, stripePriceId: priceId });
     const secret = dto.webhook_secret ?? generateWebhookSecret();
     em.create(WebhookSecret, { application, secret });
-    await flushOrConflict(em, 'application_exists', `An application "${dto.id}" already exists.`);
+    // Announced too: an instance may have cached that there is no application with this id.
+    await orConflict(this.commitChange(em, { application: dto.id }), 'application_exists', `An application "${dto.id}" already exists.`);
     const response = await this.describeApplication(em, application);
     return dto.webhook_secret ? response : { ...response, webhook_secret: secret };
   }
@@ -175,13 +231,13 @@ export class TenancyService {
       ...(dto.cancel_invoice_now !== undefined ? { cancelInvoiceNow: dto.cancel_invoice_now } : {}),
       ...(dto.cancel_prorate !== undefined ? { cancelProrate: dto.cancel_prorate } : {}),
     });
-    if (dto.price_ids !== undefined) {
-      // The catalog is replaced as a whole: the list given is the list that may be bought.
+    const priceIds = dto.price_ids;
+    await this.commitChange(em, { application: id }, async () => {
+      if (priceIds === undefined) return;
+      // The catalog is replaced as a whole (the list given is the list that may be bought), in the transaction of the rest.
       await em.nativeDelete(ApplicationPrice, { application: id });
-      for (const priceId of unique(dto.price_ids)) em.create(ApplicationPrice, { application, stripePriceId: priceId });
-    }
-    await em.flush();
-    this.applications.delete(id);
+      for (const priceId of unique(priceIds)) em.create(ApplicationPrice, { application, stripePriceId: priceId });
+    });
     return this.describeApplication(em, application);
   }
 
@@ -251,7 +307,11 @@ export class TenancyService {
       // Only shorten: a secret already due to expire sooner keeps its earlier end.
       await tx.nativeUpdate(WebhookSecret, { application: applicationId, $or: [{ expiresAt: null }, { expiresAt: { $gt: expiresAt } }] }, { expiresAt });
       tx.create(WebhookSecret, { application: tx.getReference(Application, applicationId), secret, createdAt: now });
+      await tx.flush();
+      // Secrets are read from the database on every webhook and not cached; announced all the same, as a change of the application.
+      await this.notifications.notify(tx, TENANCY_CHANNEL, JSON.stringify({ application: applicationId } satisfies TenancyChange));
     });
+    this.forget({ application: applicationId });
     return { secret, previous_expires_at: overlapHours === 0 ? now.toISOString() : expiresAt.toISOString() };
   }
 
@@ -266,6 +326,7 @@ export class TenancyService {
     const application = await this.findApplication(em, applicationId);
     const { key, prefix, hash } = generateApiKey();
     const row = em.create(PartnerApiKey, { application, name, prefix, keyHash: hash });
+    // Not announced: no instance can have cached anything of a key that was just generated.
     await em.flush();
     return { ...toApiKeyResponse(row), key };
   }
@@ -283,8 +344,7 @@ export class TenancyService {
     const row = UUID_PATTERN.test(keyId) ? await em.findOne(PartnerApiKey, { id: keyId, application: applicationId }) : null;
     if (!row) throw AppError.notFound('api_key_not_found', `No API key "${keyId}" for application "${applicationId}".`);
     row.revokedAt ??= this.clock.now();
-    await em.flush();
-    this.apiKeys.delete(row.keyHash);
+    await this.commitChange(em, { api_key: row.keyHash });
     return toApiKeyResponse(row);
   }
 
@@ -307,9 +367,26 @@ export class TenancyService {
   }
 }
 
-async function flushOrConflict(em: EntityManager, code: string, message: string): Promise<void> {
+/** A tenancy change as announced; undefined (forget everything) when it cannot be read. */
+function parseChange(payload: string): TenancyChange | undefined {
   try {
-    await em.flush();
+    const change = JSON.parse(payload) as Record<string, unknown>;
+    for (const key of ['application', 'merchant', 'api_key'] as const) {
+      if (typeof change[key] === 'string') return { [key]: change[key] } as TenancyChange;
+    }
+  } catch {
+    // fall through
+  }
+  return undefined;
+}
+
+async function flushOrConflict(em: EntityManager, code: string, message: string): Promise<void> {
+  return orConflict(em.flush(), code, message);
+}
+
+async function orConflict(write: Promise<void>, code: string, message: string): Promise<void> {
+  try {
+    await write;
   } catch (error) {
     if (error instanceof UniqueConstraintViolationException) throw AppError.conflict(code, message);
     throw error;

@@ -1,7 +1,8 @@
 /**
  * A small time-bounded cache for the hot read paths (applications, merchants and API keys are read
- * on every request and change rarely). Writes made through this process invalidate their entries
- * at once; other instances see a change within the TTL, which is the documented bound.
+ * on every request and change rarely). Writes invalidate their entries at once, in this process
+ * and, through the database's notifications, in every other instance; the TTL bounds how long a
+ * change can go unseen when a notification is lost.
  *
  * When an entry expires under load, one read refreshes it for everyone: the requests that come in
  * meanwhile get the expired value (for at most one more TTL) instead of each sending its own read

@@ -21,12 +21,20 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+export interface TestAppPlacement {
+  /**
+   * Runs on this PostgreSQL database (another test app's `config.DATABASE_URL`) instead of a fresh
+   * one, as a second instance of the same deployment would; the database is not dropped on close.
+   */
+  databaseUrl?: string;
+}
+
 /**
  * Boots the real application (real HTTP server, real migrations) on a database of its own:
  * a fresh PostgreSQL database when DATABASE_URL is set, in-memory PGlite otherwise.
  */
-export async function startTestApp(env: Record<string, string> = {}, options: AppModuleOptions = {}): Promise<TestApp> {
-  const database = await createTestDatabase();
+export async function startTestApp(env: Record<string, string> = {}, options: AppModuleOptions = {}, placement: TestAppPlacement = {}): Promise<TestApp> {
+  const database = placement.databaseUrl ? { url: placement.databaseUrl, drop: async () => undefined } : await createTestDatabase();
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
