@@ -7,6 +7,7 @@ import type { AppConfig } from '../infra/config/config.js';
 import { APP_CONFIG } from '../infra/config/config.module.js';
 import { toStorableJson } from '../infra/database/storable-text.js';
 import { AppError } from '../infra/errors/app-error.js';
+import { retryOnceOnConnectionLoss } from '../infra/errors/database-errors.js';
 import { verifyStripeSignature } from '../infra/stripe/webhook-signature.js';
 import { InboxRepository } from './inbox.repository.js';
 import { WebhookWorker } from './webhook-worker.service.js';
@@ -56,7 +57,9 @@ export class WebhookIntakeService {
     const event = asEvent(storable.value);
     const stripeAccount = event.account ?? PLATFORM_ACCOUNT;
     const flag = stripeAccount !== PLATFORM_ACCOUNT && !(await this.merchantExists(em, stripeAccount)) ? 'unknown_account' : null;
-    const inserted = await this.inbox.insert(em, {
+    // The insert is idempotent (by event id): when the connection drops under it, it is sent once
+    // more on a fresh connection, so that a database failover does not turn into a 503 for Stripe.
+    const inserted = await retryOnceOnConnectionLoss(() => this.inbox.insert(em, {
       id: event.id,
       applicationId,
       stripeAccount,
@@ -70,7 +73,7 @@ export class WebhookIntakeService {
       ...(storable.replaced > 0
         ? { rawBody, payloadNote: `${storable.replaced} string(s) held characters PostgreSQL cannot store (NUL or unpaired surrogates), replaced by U+FFFD; the signed bytes are kept in raw_body.` }
         : {}),
-    });
+    }));
     if (inserted) this.worker.notify();
     return { received: true, duplicate: !inserted };
   }

@@ -1,12 +1,17 @@
 import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { AppError } from './app-error.js';
+import { isDatabaseConnectionError } from './database-errors.js';
 import { sendError, STATUS_CODES } from './error-body.js';
+
+/** A lost connection is replaced at once; a restart or failover takes a few seconds. */
+const DATABASE_RETRY_AFTER_SECONDS = 2;
 
 /**
  * Every error leaves as `{ "error": { "code", "message" } }`. Errors the service raised on purpose
- * keep their code; framework errors get the code of their status; anything else is a 500 whose
- * details go to the log (with the request id), never to the client.
+ * keep their code; framework errors get the code of their status; a lost or refused database
+ * connection is a 503 database_unavailable; anything else is a 500 whose details go to the log
+ * (with the request id), never to the client.
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
@@ -28,6 +33,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (frameworkStatus) {
       // Fastify's own refusals before routing (a body over the limit, a malformed URL or header).
       return sendError(res, frameworkStatus, STATUS_CODES[frameworkStatus] ?? 'bad_request', (exception as Error).message);
+    }
+    if (isDatabaseConnectionError(exception)) {
+      // PostgreSQL restarting, failing over or killing our connection: a failure of the moment, not
+      // a bug. The pool drops the dead connection and opens a new one for the next request.
+      this.logger.warn(`database connection lost: ${(exception as Error).message}`);
+      return sendError(res, 503, 'database_unavailable', 'The database could not be reached; try again shortly.', undefined, DATABASE_RETRY_AFTER_SECONDS);
     }
     this.logger.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
     sendError(res, 500, 'internal_error', 'Something went wrong on our side; the request id is in our logs.');

@@ -21,7 +21,7 @@ export function setupSwagger(app: INestApplication): void {
       .build(),
     { operationIdFactory: (controllerKey, methodKey) => `${controllerKey.replace(/Controller$/, '')}.${methodKey}` },
   );
-  documentRetryAfter(document);
+  documentRetryableResponses(document);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', customSiteTitle: 'Billing service API' });
 }
 
@@ -31,14 +31,34 @@ export const RETRY_AFTER_HEADER = {
   schema: { type: 'integer', minimum: 1, example: DEFAULT_RETRY_AFTER_SECONDS },
 } as const;
 
+const DATABASE_UNAVAILABLE = 'database_unavailable: the database could not be reached (a lost or refused connection)';
+const ERROR_SCHEMA = {
+  type: 'object',
+  required: ['error'],
+  properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string', example: 'database_unavailable' }, message: { type: 'string' }, request_id: { type: 'string' } } } },
+};
+
+interface DocumentedResponse {
+  description?: string;
+  headers?: Record<string, unknown>;
+  content?: Record<string, unknown>;
+}
+
 /**
- * Adds the Retry-After header to every 429, 502 and 503 response the document declares, wherever a
- * controller declared it, so that the header is documented in one place as it is sent from one place.
+ * Every operation can answer 503 database_unavailable (the error filter maps a lost database
+ * connection to it), and every 429, 502 and 503 carries Retry-After. Both are added here, to the
+ * responses wherever a controller declared them, so that they are documented in one place as they
+ * are sent from one place.
  */
-export function documentRetryAfter(document: OpenAPIObject): void {
+export function documentRetryableResponses(document: OpenAPIObject): void {
   for (const operations of Object.values(document.paths)) {
-    for (const operation of Object.values(operations) as { responses?: Record<string, { headers?: Record<string, unknown> }> }[]) {
-      for (const [status, response] of Object.entries(operation?.responses ?? {})) {
+    for (const operation of Object.values(operations) as { responses?: Record<string, DocumentedResponse> }[]) {
+      const responses = operation?.responses;
+      if (!responses) continue;
+      const unavailable = responses['503'];
+      if (!unavailable) responses['503'] = { description: DATABASE_UNAVAILABLE, content: { 'application/json': { schema: ERROR_SCHEMA } } };
+      else if (!('$ref' in unavailable)) unavailable.description = `${unavailable.description ?? 'Unavailable'}; or ${DATABASE_UNAVAILABLE}`;
+      for (const [status, response] of Object.entries(responses)) {
         if (RETRYABLE_STATUSES.has(Number(status)) && !('$ref' in response)) response.headers = { ...response.headers, 'Retry-After': RETRY_AFTER_HEADER };
       }
     }
