@@ -11,7 +11,7 @@ const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Numb
 const server = createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const companyId = url.searchParams.get('company_id') ?? '';
-  pool.query({ name: LOOKUP_ONE.name, text: LOOKUP_ONE.numbered, values: [companyId, 'platform', 'default', 'default'] }).then(
+  pool.query({ name: LOOKUP_ONE.name, text: LOOKUP_ONE.numbered, values: [companyId, 'platform', 'default', 'default', 'default'] }).then(
     (result) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ app_payment_customers: result.rows }));

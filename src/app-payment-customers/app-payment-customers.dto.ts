@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsString, Matches } from 'class-validator';
 import { AppError } from '../infra/errors/app-error.js';
+import { MERCHANT_STATUSES, type MerchantStatus } from '../tenancy/merchant.entity.js';
 
 export const MAX_COMPANY_IDS = 1000;
 const COMPANY_ID = /^[A-Za-z0-9_.:-]{1,255}$/;
@@ -48,8 +49,19 @@ export class AppPaymentCustomerView {
   @ApiPropertyOptional({ example: null, nullable: true, type: Number, description: 'Seats during a platform trial' }) trial_quantity!: number | null;
   @ApiPropertyOptional({ example: null, nullable: true, type: String }) trial_end!: string | null;
   @ApiProperty({ example: 'active', description: "The current subscription's Stripe status; `trialing` during a platform trial; null when there is neither" , nullable: true, type: String }) status!: string | null;
-  @ApiProperty({ example: true, description: 'active, past_due, unpaid, incomplete, paused: true; canceled, incomplete_expired, trial only: false' }) contracted!: boolean;
+  @ApiProperty({
+    example: true,
+    description: 'active, past_due, unpaid, incomplete, paused: true; canceled, incomplete_expired, trial only: false; always false once the merchant is deauthorized (`merchant_status`)',
+  })
+  contracted!: boolean;
   @ApiProperty({ type: ContractItemView, isArray: true }) items!: ContractItemView[];
+  @ApiProperty({
+    enum: MERCHANT_STATUSES,
+    example: 'active',
+    description:
+      "The state of the application's merchant: `active`, or `deauthorized` once its Stripe account has left the platform (account.application.deauthorized), after which no company is contracted and `status` is the subscription's last status in Stripe",
+  })
+  merchant_status!: MerchantStatus;
 }
 
 export class AppPaymentCustomersResponse {

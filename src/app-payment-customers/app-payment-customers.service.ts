@@ -6,11 +6,15 @@ import { isContracted } from '../subscriptions/access-policy.js';
 import { stripeAccountOf } from '../subscriptions/account-context.js';
 import { TenancyService } from '../tenancy/tenancy.service.js';
 import type { SubscriptionStatus } from '../subscriptions/subscription.entity.js';
+import type { MerchantStatus } from '../tenancy/merchant.entity.js';
 import type { AppPaymentCustomerView, ContractItemView } from './app-payment-customers.dto.js';
 
 /**
  * The whole lookup in one prepared statement (parameters: the company ids, then the Stripe account
- * of the application's merchant, then the application id twice), answering in the order of the ids.
+ * of the application's merchant, then the application id three times), answering in the order of
+ * the ids. The merchant's status is read here rather than from the cached merchant: the
+ * deauthorization webhook changes it in the database, and the answer must follow at once; as an
+ * uncorrelated subquery it is evaluated once per call (an InitPlan), not once per company.
  * `ids` is the source of the company ids: one id for the single lookup, an array for a batch. They
  * are two statements because PostgreSQL cannot tell how long an array parameter is: it estimates
  * ten rows, finds the reusable plan ten times dearer than one planned for the actual id and so
@@ -30,7 +34,8 @@ function lookupStatement(name: string, ids: string): PreparedStatement {
                order by (s.status in ('canceled', 'incomplete_expired')), s.stripe_created desc, s.id)
           from subscriptions s where s.account_id = ids.company_id and s.application_id = ?) as subscriptions,
        (select json_build_object('price_id', t.price_id, 'quantity', t.quantity, 'ends_at', t.ends_at, 'ended_at', t.ended_at)
-          from trials t where t.account_id = ids.company_id and t.application_id = ?) as trial
+          from trials t where t.account_id = ids.company_id and t.application_id = ?) as trial,
+       (select m.status from applications a join merchants m on m.id = a.merchant_id where a.id = ?) as merchant_status
      from ids
      order by ids.position`,
   );
@@ -45,6 +50,7 @@ export interface LookupRow {
   stripe_customer_id: string | null;
   subscriptions: { id: string; status: SubscriptionStatus; customer_id: string; items: ContractItemView[] | null }[] | null;
   trial: { price_id: string; quantity: number; ends_at: string; ended_at: string | null } | null;
+  merchant_status: MerchantStatus | null;
 }
 
 const ENDED = new Set<string>(['canceled', 'incomplete_expired']);
@@ -67,12 +73,21 @@ export class AppPaymentCustomersService {
     const unique = [...new Set(companyIds)];
     const { merchant } = await this.tenancy.getApplicationWithMerchant(applicationId);
     const ids = unique.length === 1 ? { statement: LOOKUP_ONE, param: unique[0] } : { statement: LOOKUP_MANY, param: unique };
-    const rows = await execPrepared<LookupRow>(this.em, ids.statement, [ids.param, stripeAccountOf(merchant), applicationId, applicationId]);
+    const rows = await execPrepared<LookupRow>(this.em, ids.statement, [ids.param, stripeAccountOf(merchant), applicationId, applicationId, applicationId]);
     const now = this.clock.now().getTime();
     return rows.map((row) => this.describe(row, now)).filter((v): v is AppPaymentCustomerView => v !== undefined);
   }
 
   private describe(row: LookupRow, now: number): AppPaymentCustomerView | undefined {
+    const contract = this.contract(row, now);
+    if (!contract) return undefined;
+    // A merchant that left the platform (account.application.deauthorized) has no contracts any more,
+    // whatever its subscriptions' last status in Stripe (which `status` still shows).
+    const merchantStatus = row.merchant_status ?? 'active';
+    return { ...contract, contracted: contract.contracted && merchantStatus === 'active', merchant_status: merchantStatus };
+  }
+
+  private contract(row: LookupRow, now: number): Omit<AppPaymentCustomerView, 'merchant_status'> | undefined {
     const subscriptions = parseJson(row.subscriptions) ?? [];
     const trial = parseJson(row.trial);
     const trialActive = trial !== null && trial.ended_at === null && new Date(trial.ends_at).getTime() > now;

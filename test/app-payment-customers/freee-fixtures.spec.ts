@@ -67,6 +67,7 @@ describe('the freee app store objects, looked up (seed 004)', () => {
       status: 'trialing',
       contracted: false,
       items: [],
+      merchant_status: 'active',
     });
   });
 
@@ -85,6 +86,7 @@ describe('the freee app store objects, looked up (seed 004)', () => {
         { price_id: fx.catalog.fixedPrice.id, quantity: 1, usage_type: 'licensed' },
         { price_id: fx.catalog.meteredPrice.id, quantity: null, usage_type: 'metered' },
       ],
+      merchant_status: 'active',
     });
     // What a partner then reads from Stripe with that id (seed 004): items.data.quantity and status.
     const sub = await s.stripe.subscriptions.retrieve(fx.contractedSubscription.id);

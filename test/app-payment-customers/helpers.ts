@@ -13,6 +13,7 @@ export interface AppPaymentCustomer {
   status: string | null;
   contracted: boolean;
   items: { price_id: string; quantity: number | null; usage_type: string }[];
+  merchant_status: 'active' | 'deauthorized';
 }
 
 export const lookupPath = (applicationId = 'default') => `/api/applications/${applicationId}/app-payment-customers`;
@@ -39,8 +40,8 @@ export function lookupBatch(s: Stack, key: string | undefined, body: unknown, ap
 }
 
 /** The answer for each company, keyed by company id (fails on a non-200). */
-export async function lookupMap(s: Stack, key: string, companyIds: string[]): Promise<Map<string, AppPaymentCustomer>> {
-  const res = await lookupGet(s, key, `company_id=${companyIds.map(encodeURIComponent).join(',')}`);
+export async function lookupMap(s: Stack, key: string, companyIds: string[], applicationId = 'default'): Promise<Map<string, AppPaymentCustomer>> {
+  const res = await lookupGet(s, key, `company_id=${companyIds.map(encodeURIComponent).join(',')}`, applicationId);
   if (res.status !== 200) throw new Error(`lookup: ${res.status} ${JSON.stringify(res.body)}`);
   const list = res.body.app_payment_customers as AppPaymentCustomer[];
   return new Map(list.map((c) => [c.company_id, c]));

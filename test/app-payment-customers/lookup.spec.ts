@@ -118,7 +118,7 @@ describe('GET /api/applications/:id/app-payment-customers (seed 004)', () => {
       expect([company, inStripe.status]).toEqual([company, status]);
       expect([company, answers.get(company)]).toEqual([
         company,
-        expect.objectContaining({ company_id: company, stripe_customer_id: customers[company]!.id, stripe_subscription_ids: [inStripe.id], status, contracted, trial_quantity: null, trial_end: null }),
+        expect.objectContaining({ company_id: company, stripe_customer_id: customers[company]!.id, stripe_subscription_ids: [inStripe.id], status, contracted, trial_quantity: null, trial_end: null, merchant_status: 'active' }),
       ]);
     }
   });
@@ -158,6 +158,7 @@ describe('GET /api/applications/:id/app-payment-customers (seed 004)', () => {
       status: 'trialing',
       contracted: false,
       items: [],
+      merchant_status: 'active',
     });
     const stripeCustomer = (await s.stripe.customers.retrieve(trial.stripe_customer_id!)) as Stripe.Customer;
     expect(stripeCustomer.metadata).toMatchObject({ account_id: C.trial });
