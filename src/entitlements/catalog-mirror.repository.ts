@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import type Stripe from 'stripe';
+import { lockOwners } from '../infra/stripe/object-locks.js';
 import { idOf } from '../subscriptions/stripe-objects.js';
 
 const sql = (em: EntityManager) => em as SqlEntityManager;
@@ -65,6 +66,12 @@ export class CatalogMirrorRepository {
     return rows.length > 0;
   }
 
+  /** Stored version of a product or price (undefined: not mirrored). */
+  async storedVersion(em: EntityManager, table: 'products' | 'prices', id: string): Promise<number | undefined> {
+    const rows = await sql(em).execute<{ stripe_version: string }[]>(`select stripe_version from ${table} where id = ?`, [id]);
+    return rows[0] ? Number(rows[0].stripe_version) : undefined;
+  }
+
   async upsertFeature(em: EntityManager, feature: Stripe.Entitlements.Feature, stripeAccount: string): Promise<void> {
     await sql(em).execute(
       `insert into features (id, stripe_account, lookup_key, name, active, metadata, updated_at) values (?, ?, ?, ?, ?, ?::jsonb, now())
@@ -73,10 +80,16 @@ export class CatalogMirrorRepository {
     );
   }
 
-  /** Replaces the features a product grants (a catalog sync lists them per product). */
+  /**
+   * Replaces the features a product grants (a catalog sync lists them per product; a checkout
+   * refreshes its product's). Under the product's lock, so that concurrent checkouts of one product
+   * replace its links one after the other instead of deadlocking on each other's rows; features in
+   * id order, so that two products sharing features lock those rows in one order.
+   */
   async replaceProductFeatures(em: EntityManager, productId: string, links: Stripe.ProductFeature[], stripeAccount: string): Promise<void> {
+    await lockOwners(em, stripeAccount, [{ product: productId }]);
     await sql(em).execute('delete from product_features where product_id = ?', [productId]);
-    for (const link of links) {
+    for (const link of [...links].sort((a, b) => (a.entitlement_feature.id < b.entitlement_feature.id ? -1 : 1))) {
       await this.upsertFeature(em, link.entitlement_feature, stripeAccount);
       await sql(em).execute(
         'insert into product_features (id, stripe_account, product_id, feature_id) values (?, ?, ?, ?) on conflict do nothing',
@@ -91,13 +104,20 @@ export class CatalogMirrorRepository {
     return rows[0] ? Number(rows[0].stripe_version) : undefined;
   }
 
-  /** Replaces a customer's active entitlements with a summary of Stripe time `version`. */
-  async replaceActiveEntitlements(em: EntityManager, stripeAccount: string, customerId: string, entitlements: ActiveEntitlementFacts[], version: number): Promise<void> {
-    await sql(em).execute(
+  /**
+   * Replaces a customer's active entitlements with a summary of Stripe time `version`, unless a
+   * newer one is stored (the caller holds the customer's lock and has read the stored version, so
+   * this guard only matters for a writer that did not); returns whether it was written.
+   */
+  async replaceActiveEntitlements(em: EntityManager, stripeAccount: string, customerId: string, entitlements: ActiveEntitlementFacts[], version: number): Promise<boolean> {
+    const written = await sql(em).execute<{ customer_id: string }[]>(
       `insert into entitlement_summaries (stripe_account, customer_id, stripe_version, updated_at) values (?, ?, ?, now())
-       on conflict (stripe_account, customer_id) do update set stripe_version = excluded.stripe_version, updated_at = now()`,
+       on conflict (stripe_account, customer_id) do update set stripe_version = excluded.stripe_version, updated_at = now()
+       where entitlement_summaries.stripe_version <= excluded.stripe_version
+       returning customer_id`,
       [stripeAccount, customerId, version],
     );
+    if (written.length === 0) return false;
     await sql(em).execute('delete from active_entitlements where stripe_account = ? and customer_id = ?', [stripeAccount, customerId]);
     for (const e of entitlements) {
       await sql(em).execute(
@@ -106,5 +126,6 @@ export class CatalogMirrorRepository {
         [e.id, stripeAccount, customerId, e.featureId, e.lookupKey, version],
       );
     }
+    return true;
   }
 }

@@ -2,6 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/core';
 import { Clock } from '../infra/clock/clock.js';
 import { AppError } from '../infra/errors/app-error.js';
+import { transactionalWithRetry } from '../infra/database/object-locks.js';
+import { lockOwners } from '../infra/stripe/object-locks.js';
 import { StripeGateway } from '../infra/stripe/stripe.gateway.js';
 import { groupByStripeAccount, Merchant } from '../tenancy/merchant.entity.js';
 import { CatalogMirrorRepository } from './catalog-mirror.repository.js';
@@ -56,7 +58,9 @@ export class CatalogSyncService {
       linksByProduct.set(product.id, list);
       links += list.length;
     }
-    await this.em.fork().transactional(async (tx) => {
+    await transactionalWithRetry(this.em, async (tx) => {
+      // The products' locks before any row, as a checkout refreshing one product's features takes them.
+      await lockOwners(tx, stripeAccount, products.map((p) => ({ product: p.id })));
       for (const feature of features) await this.catalog.upsertFeature(tx, feature, stripeAccount);
       for (const product of products) {
         await this.catalog.upsertProduct(tx, product, stripeAccount, readAt, 'at-least');

@@ -7,6 +7,7 @@ import { PLATFORM_ACCOUNT } from '../identity/identity.entity.js';
 import { Clock } from '../infra/clock/clock.js';
 import type { AppConfig } from '../infra/config/config.js';
 import { APP_CONFIG } from '../infra/config/config.module.js';
+import { transactionalWithRetry } from '../infra/database/object-locks.js';
 import { exec } from '../infra/database/sql.js';
 import { AppError } from '../infra/errors/app-error.js';
 import { StripeGateway } from '../infra/stripe/stripe.gateway.js';
@@ -210,22 +211,20 @@ export class ReconcilerService {
         const mine = page.data.filter((s) => this.belongsToScope(s, owners, merchants));
         if (mine.length) {
           // Up to WRITES_IN_FLIGHT pages are written at once, each in its own transaction.
-          const write = this.em
-            .fork()
-            .transactional(async (tx) => {
+          // A page that loses a deadlock with a worker or request writing the same customers is written again.
+          const write = transactionalWithRetry(this.em, async (tx) => {
             // A page lost to a crash right after its commit is simply listed again by the next run,
             // so the run does not wait for each commit to reach the disk.
             await exec(tx, 'set local synchronous_commit = off');
             return this.sync.applyListingPage(tx, mine, stripeAccount, (s) => this.ownerOf(s, owners, stripeAccount, scopeMerchant), pageReadAt);
-          })
-            .then((outcome) => {
-              for (const [id, result] of outcome) {
-                seen.add(id);
-                if (result === 'created') counts.created += 1;
-                else if (result === 'updated') counts.updated += 1;
-                else counts.unchanged += 1;
-              }
-            });
+          }).then((outcome) => {
+            for (const [id, result] of outcome) {
+              seen.add(id);
+              if (result === 'created') counts.created += 1;
+              else if (result === 'updated') counts.updated += 1;
+              else counts.unchanged += 1;
+            }
+          });
           write.catch(() => undefined); // awaited below or by the caller; a failure is handled there
           writes.push(write);
           if (writes.length >= WRITES_IN_FLIGHT) await writes.shift();

@@ -4,6 +4,7 @@ import type { SqlEntityManager } from '@mikro-orm/sql';
 import { PLATFORM_ACCOUNT } from '../identity/identity.entity.js';
 import { IdentityService } from '../identity/identity.service.js';
 import { Clock } from '../infra/clock/clock.js';
+import { transactionalWithRetry } from '../infra/database/object-locks.js';
 import { AppError } from '../infra/errors/app-error.js';
 import { StripeGateway } from '../infra/stripe/stripe.gateway.js';
 import { stripeAccountOf, type AccountContext } from './account-context.js';
@@ -79,7 +80,7 @@ export class AccountSubscriptionsService {
     // Only this application's subscriptions: others of the same customer belong to other applications.
     const mine = remote.filter((s) => !s.metadata?.application_id || s.metadata.application_id === ctx.application.id);
     const counts = { created: 0, updated: 0, deleted: 0, unchanged: 0, missing: 0 };
-    await em.transactional(async (tx) => {
+    await transactionalWithRetry(em, async (tx) => {
       const outcome = await this.sync.applyListingPage(tx, mine, stripeAccount, () => ({ merchantId: ctx.merchant.id, applicationId: ctx.application.id }), readAt);
       for (const result of outcome.values()) {
         if (result === 'created') counts.created += 1;

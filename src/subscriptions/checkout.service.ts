@@ -3,7 +3,9 @@ import { EntityManager } from '@mikro-orm/core';
 import type Stripe from 'stripe';
 import { IdentityService } from '../identity/identity.service.js';
 import { Clock } from '../infra/clock/clock.js';
+import { transactionalWithRetry } from '../infra/database/object-locks.js';
 import { AppError } from '../infra/errors/app-error.js';
+import { lockCustomers } from '../infra/stripe/object-locks.js';
 import { StripeGateway } from '../infra/stripe/stripe.gateway.js';
 import { stripeAccountOf, type AccountContext } from './account-context.js';
 import { PurchaseRules } from './purchase-rules.js';
@@ -102,9 +104,11 @@ export class CheckoutService {
     const stripeAccount = stripeAccountOf(ctx.merchant);
     const em = this.em.fork();
     const subscription = session.subscription as Stripe.Subscription;
-    await em.transactional(async (tx) => {
+    await transactionalWithRetry(em, async (tx) => {
       const customerId = idOf(session.customer);
       if (customerId) {
+        // The link and the subscription under the customer's lock, as the webhook worker writes them.
+        await lockCustomers(tx, stripeAccount, [customerId]);
         await this.identities.link(tx, ctx.accountId, { stripeAccount, customerId, email: session.customer_details?.email ?? null, name: session.customer_details?.name ?? null });
       }
       await this.sync.applyFetchedSubscription(tx, subscription, { stripeAccount, merchantId: ctx.merchant.id, applicationId: ctx.application.id }, this.stripeNow());

@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import { CatalogMirrorRepository } from '../entitlements/catalog-mirror.repository.js';
 import { Clock } from '../infra/clock/clock.js';
+import { transactionalWithRetry } from '../infra/database/object-locks.js';
 import { AppError } from '../infra/errors/app-error.js';
 import { StripeGateway } from '../infra/stripe/stripe.gateway.js';
 import type { Application } from '../tenancy/application.entity.js';
@@ -54,7 +55,7 @@ export class PurchaseRules {
     const links = await this.gateway.call('products.listFeatures', (s) =>
       s.products.listFeatures(productId, { limit: 100 }, this.gateway.options(ctx.merchant)).autoPagingToArray({ limit: 1000 }),
     );
-    await em.transactional((tx) => this.catalog.replaceProductFeatures(tx, productId, links, stripeAccountOf(ctx.merchant)));
+    await transactionalWithRetry(em, (tx) => this.catalog.replaceProductFeatures(tx, productId, links, stripeAccountOf(ctx.merchant)));
   }
 
   /** The catalog price of the same product with another interval (change by `interval`). */

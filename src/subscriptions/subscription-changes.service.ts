@@ -4,6 +4,7 @@ import type Stripe from 'stripe';
 import { Clock } from '../infra/clock/clock.js';
 import type { AppConfig } from '../infra/config/config.js';
 import { APP_CONFIG } from '../infra/config/config.module.js';
+import { transactionalWithRetry } from '../infra/database/object-locks.js';
 import { AppError } from '../infra/errors/app-error.js';
 import { StripeGateway } from '../infra/stripe/stripe.gateway.js';
 import { type AccountContext } from './account-context.js';
@@ -116,7 +117,7 @@ export class SubscriptionChangesService {
       ? await this.gateway.call('subscriptions.retrieve', (s) => s.subscriptions.retrieve(sub.id, { expand: ['latest_invoice'] }, this.gateway.options(ctx.merchant)))
       : answer;
     const em = this.em.fork();
-    await em.transactional((tx) =>
+    await transactionalWithRetry(em, (tx) =>
       this.sync.applyFetchedSubscription(tx, subscription, { stripeAccount: sub.stripeAccount, merchantId: ctx.merchant.id, applicationId: ctx.application.id }, Math.floor(this.clock.now().getTime() / 1000)),
     );
     return (await this.reads.view(em, sub.id, this.clock.now()))!;

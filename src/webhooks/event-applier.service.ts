@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import type Stripe from 'stripe';
 import { PLATFORM_ACCOUNT } from '../identity/identity.entity.js';
+import { tryLockOwner, type LockOwner } from '../infra/stripe/object-locks.js';
 import type { SyncScope } from '../subscriptions/subscription-sync.service.js';
 import { EVENT_HANDLERS, type EventHandler } from './handlers/event-handler.js';
 import type { ClaimedEvent } from './inbox.repository.js';
@@ -31,6 +32,17 @@ export class EventApplier {
     return this.byType.has(type);
   }
 
+  /**
+   * Takes the lock of the object the event writes (its customer, or its product for catalog
+   * events) if no other transaction holds it; false means another batch or request is writing that
+   * object now and the event should wait for a later batch (see src/infra/stripe/object-locks.ts).
+   */
+  async tryLock(em: EntityManager, stored: ClaimedEvent): Promise<boolean> {
+    if (!this.byType.has(stored.type)) return true;
+    const owner = lockOwnerOf(stored);
+    return owner ? tryLockOwner(em, stored.stripe_account, owner) : true;
+  }
+
   async apply(em: EntityManager, stored: ClaimedEvent): Promise<void> {
     const handler = this.byType.get(stored.type);
     if (!handler) return;
@@ -49,4 +61,15 @@ export class EventApplier {
     const apps = await db.execute<{ merchant_id: string }[]>('select merchant_id from applications where id = ?', [stored.application_id]);
     return { stripeAccount: PLATFORM_ACCOUNT, merchantId: apps[0]?.merchant_id ?? null, applicationId: stored.application_id };
   }
+}
+
+/** The customer (or, for the catalog, the product) whose objects an event writes. */
+function lockOwnerOf(stored: ClaimedEvent): LockOwner | null {
+  const object = (stored.payload as { data?: { object?: Record<string, unknown> } }).data?.object;
+  if (!object) return null;
+  const text = (v: unknown) => (typeof v === 'string' ? v : v && typeof v === 'object' && typeof (v as { id?: unknown }).id === 'string' ? (v as { id: string }).id : null);
+  if (object.object === 'customer') return text(object.id) ? { customer: text(object.id)! } : null;
+  if (object.object === 'product') return text(object.id) ? { product: text(object.id)! } : null;
+  if (object.object === 'price') return text(object.product) ? { product: text(object.product)! } : null;
+  return text(object.customer) ? { customer: text(object.customer)! } : null;
 }

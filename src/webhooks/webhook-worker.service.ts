@@ -8,6 +8,15 @@ import { EventApplier, NeedsAttention } from './event-applier.service.js';
 import { InboxRepository } from './inbox.repository.js';
 
 const MAX_RETRY_DELAY_SECONDS = 6 * 3600;
+/** How long a slot pauses when every event it claimed was busy in another transaction. */
+const BUSY_PAUSE_MS = 20;
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** What one batch did: events claimed, and how many of them were left because another transaction was writing their object. */
+export interface BatchResult {
+  claimed: number;
+  busy: number;
+}
 
 /**
  * Applies stored events. Each slot claims a batch of due events in one transaction
@@ -56,21 +65,24 @@ export class WebhookWorker implements OnApplicationBootstrap, OnApplicationShutd
   async drain(): Promise<number> {
     let total = 0;
     for (;;) {
-      const claimed = await this.runBatch();
-      total += claimed;
-      if (claimed === 0) return total;
+      const batch = await this.runBatch();
+      if (batch.claimed === 0) return total;
+      total += batch.claimed;
+      if (batch.busy === batch.claimed) await pause(BUSY_PAUSE_MS);
     }
   }
 
   private async loop(): Promise<void> {
     while (this.running) {
-      let claimed = 0;
+      let batch: BatchResult = { claimed: 0, busy: 0 };
       try {
-        claimed = await this.runBatch();
+        batch = await this.runBatch();
       } catch (error) {
         this.logger.error(`webhook batch failed: ${(error as Error).message}`);
       }
-      if (claimed === 0 && this.running) await this.idle();
+      if (batch.claimed === 0 && this.running) await this.idle();
+      // Every event claimed waits on an object another transaction is writing: let it finish.
+      else if (batch.busy === batch.claimed && this.running) await pause(BUSY_PAUSE_MS);
     }
   }
 
@@ -85,11 +97,21 @@ export class WebhookWorker implements OnApplicationBootstrap, OnApplicationShutd
     });
   }
 
-  /** One transaction: claim a batch, apply each event in its own savepoint, record each outcome. */
-  async runBatch(): Promise<number> {
+  /**
+   * One transaction: claim a batch, apply each event in its own savepoint, record each outcome.
+   * An event whose object (customer or product) another transaction is writing is left for a later
+   * batch, not waited for: a batch holds the locks of the objects it already applied, so waiting
+   * could close a circle with another batch.
+   */
+  async runBatch(): Promise<BatchResult> {
     return this.em.fork().transactional(async (tx) => {
       const events = await this.inbox.claimDue(tx, this.clock.now(), this.config.WEBHOOK_WORKER_BATCH_SIZE);
+      let busy = 0;
       for (const event of events) {
+        if (!(await this.applier.tryLock(tx, event))) {
+          busy++;
+          continue;
+        }
         try {
           await tx.transactional((savepoint) => this.applier.apply(savepoint, event));
           await this.inbox.markProcessed(tx, event.id, this.clock.now());
@@ -104,7 +126,7 @@ export class WebhookWorker implements OnApplicationBootstrap, OnApplicationShutd
           await this.recordFailure(tx, event.id, event.attempts, error);
         }
       }
-      return events.length;
+      return { claimed: events.length, busy };
     });
   }
 
