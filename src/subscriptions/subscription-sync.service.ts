@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import type Stripe from 'stripe';
 import { accountFromMetadata, IdentityService } from '../identity/identity.service.js';
+import { lockCustomers } from '../infra/stripe/object-locks.js';
 import { StripeGateway } from '../infra/stripe/stripe.gateway.js';
 import { invoiceRow, subscriptionRow, idOf } from './stripe-objects.js';
 import { SubscriptionMirrorRepository, type MirrorContext, type MirrorEntry, type UpsertOutcome } from './subscription-mirror.repository.js';
@@ -28,6 +29,11 @@ export type ApplyOutcome = 'applied' | 'refetched' | 'stale';
  *   the object is fetched from Stripe and that truth is written at the same version;
  * - objects fetched on purpose (sync, reconcile) are written at the Stripe time they were read,
  *   unless an event newer than that was applied meanwhile.
+ *
+ * Every write first takes the lock of the subscription's customer (src/infra/stripe/object-locks.ts),
+ * so that writers of one customer's objects never interleave: what one reads of the stored version
+ * is still what is stored when it writes. A guarded write that is refused all the same is never
+ * dropped silently: the stored version is read again and a same-second state is re-fetched.
  */
 @Injectable()
 export class SubscriptionSyncService {
@@ -39,31 +45,40 @@ export class SubscriptionSyncService {
 
   /** A subscription snapshot carried by an event created at `eventCreated`. */
   async applySubscriptionEvent(em: EntityManager, snapshot: Stripe.Subscription, scope: SyncScope, eventCreated: number): Promise<ApplyOutcome> {
+    await lockCustomers(em, scope.stripeAccount, [idOf(snapshot.customer)!]);
     const stored = await this.mirror.versionOf(em, snapshot.id);
     if (stored !== undefined && eventCreated < stored) return 'stale';
-    if (stored !== undefined && eventCreated === stored) {
-      const fresh = await this.fetchSubscription(snapshot.id, scope);
-      await this.write(em, fresh, scope, eventCreated, 'at-least');
-      return 'refetched';
+    if (stored === undefined || eventCreated > stored) {
+      if (await this.write(em, await this.withAllItems(snapshot, scope), scope, eventCreated, 'newer')) return 'applied';
+      // Refused although the version read just before was older: someone wrote meanwhile. Same
+      // second as this event: ambiguous, so fetched below; newer: this event is stale.
+      const now = await this.mirror.versionOf(em, snapshot.id);
+      if (now !== undefined && now > eventCreated) return 'stale';
     }
-    await this.write(em, await this.withAllItems(snapshot, scope), scope, eventCreated, 'newer');
-    return 'applied';
+    // Same second as the stored state: Stripe sends several events a second, in any order, so the
+    // truth is fetched and written at this version.
+    const fresh = await this.fetchSubscription(snapshot.id, scope);
+    await this.write(em, fresh, scope, eventCreated, 'at-least');
+    return 'refetched';
   }
 
   /** A subscription fetched from Stripe whose state was current at Stripe time `readAt`. */
   async applyFetchedSubscription(em: EntityManager, subscription: Stripe.Subscription, scope: SyncScope, readAt: number): Promise<boolean> {
+    await lockCustomers(em, scope.stripeAccount, [idOf(subscription.customer)!]);
     return this.write(em, await this.withAllItems(subscription, scope), scope, readAt, 'at-least');
   }
 
   /** Fetches a subscription (by id) and writes it at `version`; used when an event refers to a subscription not mirrored yet. */
   async syncSubscriptionById(em: EntityManager, subscriptionId: string, scope: SyncScope, version: number): Promise<void> {
     const subscription = await this.fetchSubscription(subscriptionId, scope);
+    await lockCustomers(em, scope.stripeAccount, [idOf(subscription.customer)!]);
     await this.write(em, subscription, scope, version, 'at-least');
   }
 
   /** An invoice snapshot carried by an event; the subscription's access is recomputed. */
   async applyInvoiceEvent(em: EntityManager, snapshot: Stripe.Invoice, scope: SyncScope, eventCreated: number): Promise<ApplyOutcome> {
     const row = invoiceRow(snapshot);
+    if (row.customerId) await lockCustomers(em, scope.stripeAccount, [row.customerId]);
     let outcome: ApplyOutcome = 'applied';
     let written = await this.mirror.upsertInvoice(em, row, scope.stripeAccount, eventCreated, 'newer');
     if (!written) {
@@ -121,6 +136,7 @@ export class SubscriptionSyncService {
     readAt: number,
   ): Promise<Map<string, UpsertOutcome>> {
     if (page.length === 0) return new Map();
+    await lockCustomers(em, stripeAccount, page.map((s) => idOf(s.customer)!));
     const complete = await Promise.all(page.map((s) => this.withAllItems(s, { stripeAccount, merchantId: null, applicationId: null })));
     const accounts = await this.identities.accountsOf(em, stripeAccount, complete.map((s) => idOf(s.customer)!));
     const entries: MirrorEntry[] = [];
