@@ -96,20 +96,24 @@ function totals(lines: Stripe.InvoiceLineItem[]) {
   return { subtotal, exclusive, inclusive, total, totalTaxes: [...byRate.values()] };
 }
 
-export function createInvoice(
+/**
+ * A subscription's invoice over `lines`, neither stored nor announced: what createInvoice stores, and
+ * (with `id` null) the preview `invoice.upcoming` carries.
+ */
+export function buildInvoice(
   emu: Emulator,
   scope: Scope,
   sub: Stripe.Subscription,
   billingReason: Stripe.Invoice.BillingReason,
   lines: Stripe.InvoiceLineItem[],
   period: { start: number; end: number },
+  id: string | null,
 ): Stripe.Invoice {
   const customer = scope.customers.get(sub.customer as string);
-  const id = newId('in');
   const now = emu.clock.now();
   const t = totals(lines);
-  const invoice: Stripe.Invoice = {
-    id,
+  return {
+    id: id as string, // null only for the preview, which drops it
     object: 'invoice',
     account_country: 'JP',
     account_name: null,
@@ -156,7 +160,7 @@ export function createInvoice(
     latest_revision: null,
     lines: listOf(
       lines.map((l) => ({ ...l, invoice: id })),
-      `/v1/invoices/${id}/lines`,
+      id ? `/v1/invoices/${id}/lines` : `/v1/invoices/upcoming/lines?subscription=${sub.id}`,
     ),
     livemode: false,
     metadata: {},
@@ -189,8 +193,20 @@ export function createInvoice(
     total_excluding_tax: t.subtotal - t.inclusive,
     total_pretax_credit_amounts: [],
     total_taxes: t.totalTaxes,
-    webhooks_delivered_at: now,
+    webhooks_delivered_at: id ? now : null,
   };
+}
+
+export function createInvoice(
+  emu: Emulator,
+  scope: Scope,
+  sub: Stripe.Subscription,
+  billingReason: Stripe.Invoice.BillingReason,
+  lines: Stripe.InvoiceLineItem[],
+  period: { start: number; end: number },
+): Stripe.Invoice {
+  const id = newId('in');
+  const invoice = buildInvoice(emu, scope, sub, billingReason, lines, period, id);
   scope.invoices.add(invoice);
   emu.pageIndex.set(id, scope);
   emu.events.publish(scope, 'invoice.created', invoice);

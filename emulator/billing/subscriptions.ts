@@ -11,7 +11,7 @@ import type { Scope } from '../store/scope.js';
 import { chargeOutcome, type ChargeOutcome } from './cards.js';
 import { previousAttributes, snapshot } from './diff.js';
 import { refreshEntitlements } from './entitlements.js';
-import { buildLine, chargeInvoice, createInvoice, finalizeInvoice, markUncollectible, voidInvoice } from './invoices.js';
+import { buildInvoice, buildLine, chargeInvoice, createInvoice, finalizeInvoice, markUncollectible, voidInvoice } from './invoices.js';
 import { nextBoundary } from './periods.js';
 
 const DAY = 86_400;
@@ -329,30 +329,15 @@ function scheduleRenewal(emu: Emulator, scope: Scope, sub: Stripe.Subscription):
   }
 }
 
-/** `invoice.upcoming` carries a preview invoice without an id, as in Stripe. */
+/** `invoice.upcoming` carries the whole preview invoice, without an id (it does not exist yet), as in Stripe. */
 function upcoming(emu: Emulator, scope: Scope, sub: Stripe.Subscription): void {
   if (sub.status !== 'active' && sub.status !== 'past_due' && sub.status !== 'trialing') return;
   if (sub.cancel_at_period_end) return;
   const p = period(sub);
   const next = { start: p.end, end: nextBoundary(sub.billing_cycle_anchor, recurringOf(sub), p.end) };
   const lines = [...periodLines(scope, sub, next, false), ...scope.subState(sub.id).pendingLines];
-  const amount = lines.reduce((s, l) => s + l.amount, 0);
-  emu.events.publish(scope, 'invoice.upcoming', {
-    object: 'invoice',
-    customer: sub.customer,
-    subscription: sub.id,
-    parent: { type: 'subscription_details', quote_details: null, subscription_details: { metadata: sub.metadata, subscription: sub.id } },
-    status: 'draft',
-    currency: sub.currency,
-    amount_due: amount,
-    total: amount,
-    subtotal: amount,
-    period_start: next.start,
-    period_end: next.end,
-    next_payment_attempt: p.end,
-    lines: listOf(lines, `/v1/invoices/upcoming/lines?subscription=${sub.id}`),
-    livemode: false,
-  });
+  const { id: _none, ...preview } = buildInvoice(emu, scope, sub, 'upcoming', lines, next, null);
+  emu.events.publish(scope, 'invoice.upcoming', { ...preview, next_payment_attempt: p.end });
 }
 
 /** The end of a billing period (or of a trial): cancel, pause, or invoice the next period. */

@@ -7,7 +7,6 @@ export type StripeErrorType =
   | 'idempotency_error'
   | 'invalid_request_error'
   | 'authentication_error'
-  | 'permission_error'
   | 'rate_limit_error';
 
 export interface StripeErrorBody {
@@ -61,7 +60,8 @@ export const errors = {
     return new StripeApiError(401, { type: 'authentication_error', message });
   },
   permission(message: string, code?: string): StripeApiError {
-    return new StripeApiError(403, { type: 'permission_error', message, ...(code ? { code } : {}) });
+    // Stripe has no `permission_error` type: a 403 is an invalid_request_error (the SDK goes by the status).
+    return new StripeApiError(403, { type: 'invalid_request_error', message, ...(code ? { code } : {}) });
   },
   idempotency(message: string, code?: string, status = 400): StripeApiError {
     return new StripeApiError(status, { type: 'idempotency_error', message, ...(code ? { code } : {}) });

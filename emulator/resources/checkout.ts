@@ -69,7 +69,8 @@ export function createCheckoutSession(emu: Emulator, ctx: Parameters<typeof appl
   if (customerId && customerEmail) throw errors.invalid('You may only specify one of these parameters: customer, customer_email.', 'customer_email');
   const uiMode = p.str('ui_mode');
   const successUrl = p.str('success_url') || null;
-  if (!successUrl && uiMode !== 'embedded' && uiMode !== 'custom') throw errors.missing('success_url');
+  // This API version's ui_mode values: hosted_page (the default), embedded_page, elements, form.
+  if (!successUrl && uiMode !== 'embedded_page' && uiMode !== 'elements') throw errors.missing('success_url');
   const items = lineItems(scope, p);
   const sd = p.obj('subscription_data');
   const td = sd ? transferData(ctx, sd) : null;
@@ -134,7 +135,7 @@ export function createCheckoutSession(emu: Emulator, ctx: Parameters<typeof appl
     subscription: null,
     success_url: successUrl,
     total_details: { amount_discount: 0, amount_shipping: 0, amount_tax: 0 },
-    ui_mode: (uiMode as Stripe.Checkout.Session.UiMode | undefined) ?? 'hosted',
+    ui_mode: (uiMode as Stripe.Checkout.Session.UiMode | undefined) ?? 'hosted_page',
     url: `${emu.publicUrl}/checkout/${id}`,
     wallet_options: null,
   };

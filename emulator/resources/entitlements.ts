@@ -6,7 +6,7 @@ import type { Emulator } from '../emulator.js';
 import { errors } from '../http/errors.js';
 import { listOf, pageOf } from '../http/list.js';
 import { newId } from '../store/ids.js';
-import { deletedStub, updateWithEvent } from './common.js';
+import { deletedStub } from './common.js';
 
 export function entitlementRoutes(emu: Emulator): void {
   const r = emu.apiRoutes;
@@ -24,19 +24,18 @@ export function entitlementRoutes(emu: Emulator): void {
       metadata: p.metadata(),
       name: p.reqStr('name'),
     };
+    // Stripe has no events for features (only entitlements.active_entitlement_summary.updated).
     scope.features.add(feature);
-    emu.events.publish(scope, 'entitlements.feature.created', feature);
     return feature;
   });
   r.add('GET', '/v1/entitlements/features/:id', ({ scope, params }) => scope.features.require(params.id));
   r.add('POST', '/v1/entitlements/features/:id', ({ scope, params, p }) => {
     const feature = scope.features.require(params.id);
-    return updateWithEvent(emu, scope, 'entitlements.feature.updated', feature, () => {
-      if (p.has('name')) feature.name = p.reqStr('name');
-      const active = p.bool('active');
-      if (active !== undefined) feature.active = active;
-      feature.metadata = p.metadata('metadata', feature.metadata);
-    });
+    if (p.has('name')) feature.name = p.reqStr('name');
+    const active = p.bool('active');
+    if (active !== undefined) feature.active = active;
+    feature.metadata = p.metadata('metadata', feature.metadata);
+    return feature;
   });
   r.add('GET', '/v1/entitlements/features', ({ scope, p }) => {
     const lookupKey = p.str('lookup_key');

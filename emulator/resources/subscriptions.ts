@@ -199,7 +199,8 @@ export function subscriptionRoutes(emu: Emulator): void {
     const invoice = scope.invoices.require(params.id);
     const pm = p.str('payment_method');
     const outcome = payInvoice(emu, scope, invoice, pm ? resolvePaymentMethod(scope, pm, 'payment_method') : null, !(p.bool('off_session') ?? true));
-    if (outcome.kind === 'declined') throw errors.card(outcome.declineCode, outcome.message, { payment_method: pm ?? null });
+    // No `payment_method` in the error: Stripe's is the PaymentMethod object, which the emulator does not model.
+    if (outcome.kind === 'declined') throw errors.card(outcome.declineCode, outcome.message);
     if (outcome.kind === 'requires_action') throw errors.card('authentication_required', 'This payment requires authentication.');
     return invoice;
   });
