@@ -47,5 +47,6 @@ function stripeConnection(config: AppConfig) {
     ...(config.STRIPE_API_BASE ? { apiBase: config.STRIPE_API_BASE } : {}),
     timeoutMs: config.STRIPE_TIMEOUT_MS,
     maxNetworkRetries: config.STRIPE_MAX_NETWORK_RETRIES,
+    requestDeadlineMs: config.STRIPE_REQUEST_DEADLINE_MS,
   };
 }

@@ -7,7 +7,7 @@ import { AppModule, type AppModuleOptions } from './app.module.js';
 import type { AppConfig } from './infra/config/config.js';
 import { createValidationPipe } from './infra/errors/validation.js';
 import { registerJsonBodyParser } from './infra/http/body-parsing.js';
-import { createHttpAdapter, exposeRequestIds } from './infra/http/http-adapter.js';
+import { boundStripeTimePerRequest, createHttpAdapter, exposeRequestIds } from './infra/http/http-adapter.js';
 import { setupSwagger } from './infra/http/swagger.js';
 import { TenancyService } from './tenancy/tenancy.service.js';
 
@@ -21,6 +21,7 @@ export async function createApp(config: AppConfig, options: AppModuleOptions = {
   app.useLogger(app.get(Logger));
   const fastify = app.getHttpAdapter().getInstance();
   exposeRequestIds(fastify);
+  boundStripeTimePerRequest(fastify);
   registerJsonBodyParser(fastify, config.BODY_LIMIT, config.BODY_MAX_DEPTH);
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();

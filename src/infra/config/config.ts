@@ -39,6 +39,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 function crossFieldProblems(config: AppConfig): string[] {
   const problems: string[] = [];
   if (config.JWT_SECRET && config.JWT_JWKS_URL) problems.push('JWT_SECRET and JWT_JWKS_URL are exclusive: set one');
+  // Node refuses a headers timeout longer than the request's; a quiet connection must outlast a request waiting on Stripe.
+  if (config.HTTP_HEADERS_TIMEOUT_MS > config.HTTP_REQUEST_TIMEOUT_MS) problems.push('HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS');
+  if (config.HTTP_IDLE_TIMEOUT_MS > 0 && config.HTTP_IDLE_TIMEOUT_MS <= config.STRIPE_REQUEST_DEADLINE_MS) problems.push('HTTP_IDLE_TIMEOUT_MS must be 0 or longer than STRIPE_REQUEST_DEADLINE_MS');
   if (config.NODE_ENV === 'production') {
     if (!config.DATABASE_URL) problems.push('DATABASE_URL is required in production');
     if (!config.STRIPE_SECRET_KEY) problems.push('STRIPE_SECRET_KEY is required in production');

@@ -1,8 +1,10 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import Stripe from 'stripe';
 import { PLATFORM_ACCOUNT } from '../../identity/identity.entity.js';
 import { stripeAccountOf, type ChargeModel } from '../../tenancy/merchant.entity.js';
+import { AppError } from '../errors/app-error.js';
 import { toAppError } from './stripe-errors.js';
 
 /** How to reach Stripe: the platform key, and for tests and local mode the emulator's address. */
@@ -10,10 +12,55 @@ export interface StripeConnection {
   secretKey: string;
   /** e.g. http://127.0.0.1:12111; undefined = api.stripe.com */
   apiBase?: string;
+  /** One attempt of one call. */
   timeoutMs: number;
   maxNetworkRetries: number;
+  /** All the calls of one API request, retries included (STRIPE_REQUEST_DEADLINE_MS); one call's outside a request. */
+  requestDeadlineMs?: number;
 }
 export const STRIPE_CONNECTION = Symbol('STRIPE_CONNECTION');
+const DEFAULT_REQUEST_DEADLINE_MS = 15_000;
+const DEADLINE_SLACK_MS = 50;
+
+/**
+ * The Stripe time of one API request: its first Stripe call starts the clock, and every call of
+ * the request, with the SDK's retries, shares what is left. `open` turns false once the request
+ * has been answered, so that work it left running (a worker it woke) is not held to its deadline.
+ */
+export class StripeBudget {
+  deadlineAt?: number;
+  open = true;
+}
+const budgets = new AsyncLocalStorage<StripeBudget>();
+/** The deadline (epoch ms) of the Stripe call in progress, read by the HTTP client below for each attempt. */
+const callDeadlines = new AsyncLocalStorage<number>();
+
+/** Runs `work` (the handling of one API request) with one Stripe deadline for all its calls. */
+export function withStripeBudget<T>(budget: StripeBudget, work: () => T): T {
+  return budgets.run(budget, work);
+}
+
+/**
+ * The SDK's node HTTP client, with each attempt's timeout cut to what is left of the call's
+ * deadline, and no attempt started once it has passed: the SDK's own timeout and retries then stay
+ * within the deadline (a timed-out attempt is destroyed, not left to finish in the background).
+ */
+class DeadlineHttpClient extends Stripe.HttpClient {
+  constructor(private readonly inner: Stripe.HttpClient = Stripe.createNodeHttpClient()) {
+    super();
+  }
+  override getClientName(): string {
+    return this.inner.getClientName();
+  }
+  override makeRequest(...[host, port, path, method, headers, requestData, protocol, timeout]: Parameters<Stripe.HttpClient['makeRequest']>): ReturnType<Stripe.HttpClient['makeRequest']> {
+    const deadlineAt = callDeadlines.getStore();
+    const left = deadlineAt === undefined ? timeout : deadlineAt - Date.now();
+    if (left <= 0) return Promise.reject(Stripe.HttpClient.makeTimeoutError());
+    return this.inner.makeRequest(host, port, path, method, headers, requestData, protocol, Math.min(timeout, left));
+  }
+}
+
+class DeadlinePassed extends Error {}
 
 /** The part of a merchant that decides where its Stripe objects live. */
 export interface MerchantScope {
@@ -32,12 +79,15 @@ export class StripeGateway {
   private readonly logger = new Logger(StripeGateway.name);
   readonly client: Stripe;
   private calls = 0;
+  private readonly deadlineMs: number;
 
   constructor(@Inject(STRIPE_CONNECTION) connection: StripeConnection) {
     const base = connection.apiBase ? new URL(connection.apiBase) : undefined;
+    this.deadlineMs = connection.requestDeadlineMs ?? DEFAULT_REQUEST_DEADLINE_MS;
     this.client = new Stripe(connection.secretKey, {
       maxNetworkRetries: connection.maxNetworkRetries,
       timeout: connection.timeoutMs,
+      httpClient: new DeadlineHttpClient(),
       telemetry: false,
       appInfo: { name: 'billing-service' },
       ...(base ? { host: base.hostname, port: Number(base.port || (base.protocol === 'https:' ? 443 : 80)), protocol: base.protocol.replace(':', '') as 'http' | 'https' } : {}),
@@ -62,16 +112,37 @@ export class StripeGateway {
     return `${operation}:${createHash('sha256').update(JSON.stringify(parts)).digest('base64url').slice(0, 40)}`;
   }
 
-  /** Runs one Stripe call; a Stripe failure becomes an AppError with our code and status. */
+  /**
+   * Runs one Stripe call; a Stripe failure becomes an AppError with our code and status. Within an
+   * API request the call gets what is left of the request's Stripe deadline (see StripeBudget),
+   * elsewhere a deadline of its own; past it the caller gets 503 stripe_timeout at once, with no
+   * further attempt, and the caller writes nothing since the call threw.
+   */
   async call<T>(operation: string, fn: (stripe: Stripe) => Promise<T>): Promise<T> {
     this.calls += 1;
+    const budget = budgets.getStore();
+    const deadlineAt = budget?.open ? (budget.deadlineAt ??= Date.now() + this.deadlineMs) : Date.now() + this.deadlineMs;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      return await fn(this.client);
+      if (deadlineAt <= Date.now()) throw new DeadlinePassed();
+      const attempt = callDeadlines.run(deadlineAt, () => fn(this.client));
+      // The SDK may be sleeping before a retry when the deadline passes: the caller is not kept waiting for it.
+      attempt.catch(() => undefined);
+      const passed = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new DeadlinePassed()), deadlineAt - Date.now())));
+      return await Promise.race([attempt, passed]);
     } catch (error) {
-      const mapped = toAppError(error);
-      this.logger.warn(`Stripe ${operation} failed: ${mapped.code} (${error instanceof Error ? error.message : String(error)})`);
+      // An attempt cut short by the deadline fails as a connection error, possibly a few ms before our own timer.
+      const cutByDeadline = error instanceof Stripe.errors.StripeConnectionError && Date.now() >= deadlineAt - DEADLINE_SLACK_MS;
+      const mapped = error instanceof DeadlinePassed || cutByDeadline ? this.timedOut() : toAppError(error);
+      this.logger.warn(`Stripe ${operation} failed: ${mapped.code} (${error instanceof Error ? error.message || error.name : String(error)})`);
       throw mapped;
+    } finally {
+      clearTimeout(timer);
     }
+  }
+
+  private timedOut(): AppError {
+    return AppError.retryable(HttpStatus.SERVICE_UNAVAILABLE, 'stripe_timeout', `Stripe did not answer within ${this.deadlineMs} ms; try again (a mutation with the same Idempotency-Key).`);
   }
 
   /** Stripe calls made by this process (reported by the reconciler and the benchmarks). */
