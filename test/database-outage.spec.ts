@@ -11,18 +11,28 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * PostgreSQL dropping the service's connections (a restart, a failover, an operator's
  * pg_terminate_backend) or refusing new ones. The caller gets 503 database_unavailable with
  * Retry-After, never a 500; a stored webhook is not lost to it; the pool recovers by itself.
- * PostgreSQL only: embedded PGlite runs in the process and has no connections to lose.
+ * The outages themselves are PostgreSQL's: embedded PGlite runs in the process and has no
+ * connections to lose.
  */
-if (usingPostgres()) {
-  describe('the service when PostgreSQL drops or refuses its connections', () => {
-    let t: TestApp;
-    let secret: string;
-    beforeAll(async () => {
-      t = await startTestApp({ WEBHOOK_WORKER_ENABLED: 'false', RECONCILER_ENABLED: 'false' });
-      [secret] = await t.app.get(TenancyService).currentWebhookSecrets('default');
-    });
-    afterAll(() => t?.close());
+describe(`the service when the database drops or refuses its connections, on ${usingPostgres() ? 'PostgreSQL' : 'embedded PGlite'}`, () => {
+  let t: TestApp;
+  let secret: string;
+  beforeAll(async () => {
+    t = await startTestApp({ WEBHOOK_WORKER_ENABLED: 'false', RECONCILER_ENABLED: 'false' });
+    [secret] = await t.app.get(TenancyService).currentWebhookSecrets('default');
+  });
+  afterAll(() => t?.close());
 
+  it('the API document declares 503 database_unavailable with Retry-After on every operation', async () => {
+    const doc = (await t.http().get('/docs-json').expect(200)).body as { paths: Record<string, Record<string, { responses?: Record<string, { description?: string; headers?: Record<string, unknown> }> }>> };
+    const operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, unavailable: op.responses?.['503'] })));
+    expect(operations.length).toBeGreaterThan(20);
+    for (const { route, unavailable } of operations) {
+      expect({ route, description: unavailable?.description, retryAfter: unavailable?.headers?.['Retry-After'] !== undefined }).toEqual({ route, description: expect.stringContaining('database_unavailable'), retryAfter: true });
+    }
+  });
+
+  if (usingPostgres()) {
     /**
      * Runs `request` while a connection of the test's own holds an exclusive lock on `table`, so
      * that the request's statement waits on it; then kills every other connection to the database
@@ -92,5 +102,5 @@ if (usingPostgres()) {
       }
       await t.admin(t.http().get('/admin/webhook-events')).expect(200);
     });
-  });
-}
+  }
+});

@@ -61,9 +61,5 @@ describe('Retry-After on 429, 502 and 503', () => {
     // The Stripe-backed routes declare 502 and 503, /health its 503.
     expect(retryable.map((r) => r.route)).toEqual(expect.arrayContaining(['POST /api/subscriptions/stripe/checkout-session 502', 'POST /api/subscriptions/stripe/checkout-session 503', 'GET /health 503']));
     for (const { route, header } of retryable) expect({ route, header }).toEqual({ route, header: expect.objectContaining({ schema: expect.objectContaining({ type: 'integer' }) }) });
-    // A lost database connection is a 503 database_unavailable on any route, and documented so.
-    const operations = Object.values(doc.paths).flatMap((ops) => Object.values(ops));
-    for (const op of operations) expect(op.responses?.['503']?.headers?.['Retry-After']).toBeDefined();
-    expect((doc.paths['/admin/merchants']!.get!.responses!['503'] as { description?: string }).description).toContain('database_unavailable');
   });
 });
