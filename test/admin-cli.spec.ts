@@ -2,6 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Stripe from 'stripe';
+import { startEmulator, type RunningEmulator } from '../emulator/index.js';
 import { REPO_ROOT, runBuilt } from './support/spawn.js';
 import { TEST_ADMIN_TOKEN, TEST_JWT_SECRET } from './support/test-app.js';
 import { createTestDatabase, usingPostgres, type TestDatabase } from './support/test-database.js';
@@ -26,14 +28,31 @@ describe(`npm run admin on ${usingPostgres() ? 'PostgreSQL' : 'embedded PGlite'}
   let database: TestDatabase | undefined;
   let dataDir: string | undefined;
   let env: Record<string, string>;
+  let emulator: RunningEmulator;
+  /** Real prices on the platform's Stripe account (the emulator): catalogs list only prices that exist. */
+  const price: Record<string, string> = {};
 
   beforeAll(async () => {
     buildUnlessFresh();
     database = await createTestDatabase();
     if (!database) dataDir = mkdtempSync(join(tmpdir(), 'admin-cli-'));
-    env = { NODE_ENV: 'test', LOG_LEVEL: 'silent', ADMIN_TOKEN: TEST_ADMIN_TOKEN, JWT_SECRET: TEST_JWT_SECRET, DATABASE_URL: database?.url ?? '', DATA_DIR: dataDir ?? '' };
+    emulator = await startEmulator({ port: 0 });
+    const stripe = new Stripe(emulator.secretKey, { host: emulator.host, port: emulator.port, protocol: 'http', maxNetworkRetries: 0 });
+    const product = await stripe.products.create({ name: 'CLI plan' });
+    for (const name of ['a', 'b', 'new']) price[name] = (await stripe.prices.create({ product: product.id, currency: 'jpy', unit_amount: 1000, recurring: { interval: 'month' } })).id;
+    env = {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+      JWT_SECRET: TEST_JWT_SECRET,
+      DATABASE_URL: database?.url ?? '',
+      DATA_DIR: dataDir ?? '',
+      STRIPE_SECRET_KEY: emulator.secretKey,
+      STRIPE_API_BASE: emulator.url,
+    };
   });
   afterAll(async () => {
+    await emulator?.stop();
     await database?.drop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
@@ -76,17 +95,21 @@ describe(`npm run admin on ${usingPostgres() ? 'PostgreSQL' : 'embedded PGlite'}
     await refused(1, 'stripe_account_required', 'merchants', 'create', '--display-name', 'No account', '--charge-model', 'direct');
     await refused(1, 'merchant_exists', 'merchants', 'create', '--id', 'platform', '--display-name', 'Again', '--charge-model', 'platform');
     await refused(1, 'merchant_not_found', 'applications', 'create', '--id', 'orphan', '--name', 'Orphan', '--merchant', 'nobody');
+    // A price Stripe does not have, named in the message.
+    expect(await refused(1, 'price_not_found', 'applications', 'update', 'default', '--price', 'price_doesnotexist')).toContain('price_doesnotexist');
+    await refused(1, 'price_not_found', 'applications', 'create', '--id', 'no-price', '--name', 'N', '--merchant', 'platform', '--price', 'price_doesnotexist');
 
     expect((await ok('merchants', 'list')).data).toEqual([expect.objectContaining({ id: 'platform', display_name: 'Platform' })]);
-    expect((await ok('applications', 'list')).data).toEqual([expect.objectContaining({ id: 'default' })]);
+    expect((await ok('applications', 'list')).data).toEqual([expect.objectContaining({ id: 'default', price_ids: [] })]);
   });
 
   it('creates a merchant and an application, issues a key, lists it and revokes it, printing JSON', async () => {
     const merchant = await ok('merchants', 'create', '--id', 'acme', '--display-name', 'ACME K.K.', '--charge-model', 'destination', '--stripe-account', 'acct_cli00001', '--fee', '12.5');
     expect(merchant).toMatchObject({ id: 'acme', display_name: 'ACME K.K.', charge_model: 'destination', stripe_account_id: 'acct_cli00001', application_fee_percent: 12.5, status: 'active' });
 
-    const application = await ok('applications', 'create', '--id', 'shop', '--name', 'Shop', '--merchant', 'acme', '--origin', 'https://shop.example.com', '--price', 'price_a', '--price', 'price_b', '--trial-days', '30');
-    expect(application).toMatchObject({ id: 'shop', merchant_id: 'acme', allowed_origins: ['https://shop.example.com'], price_ids: ['price_a', 'price_b'], trial_days: 30, webhook_secret: expect.stringMatching(/^whsec_/) });
+    const application = await ok('applications', 'create', '--id', 'shop', '--name', 'Shop', '--merchant', 'acme', '--origin', 'https://shop.example.com', '--price', price.a!, '--price', price.b!, '--trial-days', '30');
+    expect(application).toMatchObject({ id: 'shop', merchant_id: 'acme', allowed_origins: ['https://shop.example.com'], trial_days: 30, webhook_secret: expect.stringMatching(/^whsec_/) });
+    expect([...application.price_ids].sort()).toEqual([price.a, price.b].sort());
 
     const issued = await ok('keys', 'issue', 'shop', '--name', 'partner');
     expect(issued).toMatchObject({ name: 'partner', key: expect.stringMatching(/^psk_/), revoked_at: null });
@@ -101,11 +124,11 @@ describe(`npm run admin on ${usingPostgres() ? 'PostgreSQL' : 'embedded PGlite'}
   });
 
   it('updates an application, replacing its catalog, and rotates its webhook secret', async () => {
-    const updated = await ok('applications', 'update', 'default', '--price', 'price_new', '--grace-days', '3');
-    expect(updated).toMatchObject({ id: 'default', price_ids: ['price_new'], past_due_grace_days: 3 });
+    const updated = await ok('applications', 'update', 'default', '--price', price.new!, '--grace-days', '3');
+    expect(updated).toMatchObject({ id: 'default', price_ids: [price.new], past_due_grace_days: 3 });
     const rotated = await ok('applications', 'rotate-secret', 'default', '--secret', 'whsec_rotatedFromCli', '--overlap-hours', '0');
     expect(rotated).toMatchObject({ secret: 'whsec_rotatedFromCli' });
-    expect(await ok('applications', 'show', 'default')).toMatchObject({ price_ids: ['price_new'], webhook_secrets_active: 1 });
+    expect(await ok('applications', 'show', 'default')).toMatchObject({ price_ids: [price.new], webhook_secrets_active: 1 });
   });
 
   it('warns that nothing is kept when neither DATA_DIR nor DATABASE_URL is set', async () => {

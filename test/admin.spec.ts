@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { MikroORM } from '@mikro-orm/core';
+import Stripe from 'stripe';
+import { startEmulator, type RunningEmulator } from '../emulator/index.js';
 import { AdjustableClock } from '../src/infra/clock/clock.js';
 import { TenancyService } from '../src/tenancy/tenancy.service.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -7,11 +9,25 @@ import { usingPostgres } from './support/test-database.js';
 
 describe(`the admin API on ${usingPostgres() ? 'PostgreSQL' : 'embedded PGlite'}`, () => {
   let t: TestApp;
+  let emulator: RunningEmulator;
+  let stripe: Stripe;
   const clock = new AdjustableClock();
+  /** Real prices on the platform's Stripe account (the emulator), by name, for the catalogs below. */
+  const price: Record<string, string> = {};
   beforeAll(async () => {
-    t = await startTestApp({}, { clock });
+    emulator = await startEmulator({ port: 0 });
+    stripe = new Stripe(emulator.secretKey, { host: emulator.host, port: emulator.port, protocol: 'http', maxNetworkRetries: 0 });
+    // The service's clock is set by hand here (secret overlaps), so no webhook endpoint: Stripe is only asked.
+    t = await startTestApp({ STRIPE_SECRET_KEY: emulator.secretKey, STRIPE_API_BASE: emulator.url, STRIPE_MAX_NETWORK_RETRIES: '0' }, { clock });
+    const product = await stripe.products.create({ name: 'Admin test plan' });
+    for (const name of ['basic', 'pro', 'a', 'b', 'c']) {
+      price[name] = (await stripe.prices.create({ product: product.id, currency: 'jpy', unit_amount: 1000, recurring: { interval: 'month' }, nickname: name })).id;
+    }
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    await emulator.stop();
+  });
 
   const get = (path: string) => t.admin(t.http().get(path));
   const post = (path: string, body: object) => t.admin(t.http().post(path)).send(body);
@@ -88,7 +104,7 @@ describe(`the admin API on ${usingPostgres() ? 'PostgreSQL' : 'embedded PGlite'}
         name: 'Inbox Manager',
         merchant_id: 'platform',
         allowed_origins: ['https://inbox.example.com'],
-        price_ids: ['price_basic', 'price_pro'],
+        price_ids: [price.basic, price.pro],
         past_due_grace_days: 3,
         trial_days: 30,
       }).expect(201);
@@ -96,12 +112,12 @@ describe(`the admin API on ${usingPostgres() ? 'PostgreSQL' : 'embedded PGlite'}
         id: 'inbox',
         merchant_id: 'platform',
         allowed_origins: ['https://inbox.example.com'],
-        price_ids: ['price_basic', 'price_pro'],
         past_due_grace_days: 3,
         trial_days: 30,
         webhook_secrets_active: 1,
         webhook_secret: expect.stringMatching(/^whsec_/),
       });
+      expect([...created.body.price_ids].sort()).toEqual([price.basic, price.pro].sort());
       expect(await tenancy().currentWebhookSecrets('inbox')).toEqual([created.body.webhook_secret]);
 
       const shown = await get('/admin/applications/inbox').expect(200);
@@ -118,12 +134,13 @@ describe(`the admin API on ${usingPostgres() ? 'PostgreSQL' : 'embedded PGlite'}
     });
 
     it('replaces the whole catalog when price_ids is updated, and leaves it alone otherwise', async () => {
-      const id = await newApplication({ price_ids: ['price_a', 'price_b'] });
+      const id = await newApplication({ price_ids: [price.a, price.b] });
       const renamed = await patch(`/admin/applications/${id}`, { name: 'Renamed', past_due_grace_days: 0 }).expect(200);
-      expect(renamed.body).toMatchObject({ name: 'Renamed', past_due_grace_days: 0, price_ids: ['price_a', 'price_b'] });
-      const replaced = await patch(`/admin/applications/${id}`, { price_ids: ['price_c', 'price_a'] }).expect(200);
-      expect([...replaced.body.price_ids].sort()).toEqual(['price_a', 'price_c']);
-      expect(await tenancy().catalogPriceIds(id)).toEqual(expect.arrayContaining(['price_a', 'price_c']));
+      expect(renamed.body).toMatchObject({ name: 'Renamed', past_due_grace_days: 0 });
+      expect([...renamed.body.price_ids].sort()).toEqual([price.a, price.b].sort());
+      const replaced = await patch(`/admin/applications/${id}`, { price_ids: [price.c, price.a] }).expect(200);
+      expect([...replaced.body.price_ids].sort()).toEqual([price.a, price.c].sort());
+      expect(await tenancy().catalogPriceIds(id)).toEqual(expect.arrayContaining([price.a, price.c]));
       expect(await tenancy().catalogPriceIds(id)).toHaveLength(2);
       const emptied = await patch(`/admin/applications/${id}`, { price_ids: [] }).expect(200);
       expect(emptied.body.price_ids).toEqual([]);
@@ -132,6 +149,80 @@ describe(`the admin API on ${usingPostgres() ? 'PostgreSQL' : 'embedded PGlite'}
     it('answers 404 for an application that does not exist', async () => {
       expectError(await get('/admin/applications/nothing'), 404, 'application_not_found');
       expectError(await patch('/admin/applications/nothing', { name: 'x' }), 404, 'application_not_found');
+    });
+  });
+
+  describe('catalog prices are checked: they must exist and be active on the merchant\'s Stripe account', () => {
+    const archivedPrice = async () => {
+      const product = await stripe.products.create({ name: 'Archived plan' });
+      const created = await stripe.prices.create({ product: product.id, currency: 'jpy', unit_amount: 500, recurring: { interval: 'month' } });
+      await stripe.prices.update(created.id, { active: false });
+      return created.id;
+    };
+
+    it('refuses a price Stripe does not have (400 price_not_found, naming it) in a create and in an update, and writes nothing', async () => {
+      const id = await newApplication({ price_ids: [price.a] });
+      const before = await snapshot();
+      const created = await post('/admin/applications', { id: 'unknown-price', name: 'U', merchant_id: 'platform', price_ids: [price.a, 'price_doesnotexist'] });
+      expectError(created, 400, 'price_not_found');
+      expect(created.body.error.message).toContain('price_doesnotexist');
+      expectError(await patch('/admin/applications/default', { price_ids: ['price_doesnotexist'] }), 400, 'price_not_found');
+      const updated = await patch(`/admin/applications/${id}`, { name: 'Changed', trial_days: 3, price_ids: [price.b, 'price_doesnotexist'] });
+      expectError(updated, 400, 'price_not_found');
+      expect(updated.body.error.message).toContain('price_doesnotexist');
+      expect(await snapshot()).toEqual(before);
+      expect(await tenancy().catalogPriceIds(id)).toEqual([price.a]);
+    });
+
+    it('refuses an archived price (400 price_inactive, naming it) in a create and in an update, and writes nothing', async () => {
+      const archived = await archivedPrice();
+      const id = await newApplication({ price_ids: [price.a] });
+      const before = await snapshot();
+      const created = await post('/admin/applications', { id: 'archived-price', name: 'A', merchant_id: 'platform', price_ids: [archived] });
+      expectError(created, 400, 'price_inactive');
+      expect(created.body.error.message).toContain(archived);
+      expectError(await patch(`/admin/applications/${id}`, { price_ids: [price.a, archived] }), 400, 'price_inactive');
+      expect(await snapshot()).toEqual(before);
+    });
+
+    it('keeps a price archived after it was listed when an update keeps it (checkout refuses to sell it)', async () => {
+      const product = await stripe.products.create({ name: 'Retired plan' });
+      const retiring = (await stripe.prices.create({ product: product.id, currency: 'jpy', unit_amount: 700, recurring: { interval: 'month' } })).id;
+      const id = await newApplication({ price_ids: [retiring] });
+      await stripe.prices.update(retiring, { active: false });
+      const updated = await patch(`/admin/applications/${id}`, { price_ids: [retiring, price.b] }).expect(200);
+      expect(updated.body.price_ids).toEqual(expect.arrayContaining([retiring, price.b]));
+    });
+
+    it("takes a direct merchant's prices from its connected account: the platform's prices are not found there", async () => {
+      const account = 'acct_AdminCatalog01';
+      await post('/admin/merchants', { id: 'catalog-shop', display_name: 'Catalog shop', charge_model: 'direct', stripe_account_id: account }).expect(201);
+      const product = await stripe.products.create({ name: 'Shop plan' }, { stripeAccount: account });
+      const own = (await stripe.prices.create({ product: product.id, currency: 'jpy', unit_amount: 900, recurring: { interval: 'month' } }, { stripeAccount: account })).id;
+      const created = await post('/admin/applications', { id: 'catalog-shop-app', name: 'Shop', merchant_id: 'catalog-shop', price_ids: [own] }).expect(201);
+      expect(created.body.price_ids).toEqual([own]);
+      const before = await snapshot();
+      expectError(await patch('/admin/applications/catalog-shop-app', { price_ids: [own, price.a] }), 400, 'price_not_found');
+      expectError(await post('/admin/applications', { id: 'catalog-shop-2', name: 'Shop 2', merchant_id: 'catalog-shop', price_ids: [price.basic] }), 400, 'price_not_found');
+      expect(await snapshot()).toEqual(before);
+    });
+
+    it('the catalog mirror answers for the prices it holds without asking Stripe; for others Stripe unreachable is a 502 and nothing is written', async () => {
+      const archived = await archivedPrice();
+      await post('/admin/catalog-sync', { merchant_id: 'platform' }).expect(200);
+      const product = await stripe.products.create({ name: 'Unmirrored plan' });
+      const unmirrored = (await stripe.prices.create({ product: product.id, currency: 'jpy', unit_amount: 800, recurring: { interval: 'month' } })).id;
+      emulator.setFaults({ api: [{ path: '/v1/prices', method: 'GET', status: 500 }] });
+      try {
+        const id = await newApplication({ price_ids: [price.basic, price.pro] });
+        expectError(await patch(`/admin/applications/${id}`, { price_ids: [price.basic, archived] }), 400, 'price_inactive');
+        const before = await snapshot();
+        expectError(await patch(`/admin/applications/${id}`, { price_ids: [price.basic, unmirrored] }), 502, 'stripe_unavailable');
+        expectError(await post('/admin/applications', { id: 'stripe-down', name: 'D', merchant_id: 'platform', price_ids: [unmirrored] }), 502, 'stripe_unavailable');
+        expect(await snapshot()).toEqual(before);
+      } finally {
+        emulator.clearFaults();
+      }
     });
   });
 

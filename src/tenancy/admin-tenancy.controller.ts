@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { AdminGuard } from '../infra/auth/admin.guard.js';
 import { AUTH_SCHEMES } from '../infra/http/swagger.js';
 import {
@@ -55,6 +55,8 @@ export class AdminTenancyController {
   @Post('applications')
   @ApiOperation({ operationId: 'admin.applications.create', summary: 'Create an application sold through a merchant' })
   @ApiCreatedResponse({ type: ApplicationResponse })
+  @ApiBadRequestResponse({ description: 'validation_failed, merchant_not_found, price_not_found (no such price on the merchant\'s Stripe account), price_inactive (archived); nothing is written' })
+  @ApiResponse({ status: 502, description: 'Stripe unreachable or failing (checking a price the mirror does not hold)' })
   createApplication(@Body() dto: CreateApplicationDto) {
     return this.tenancy.createApplication(dto);
   }
@@ -76,6 +78,8 @@ export class AdminTenancyController {
   @Patch('applications/:application_id')
   @ApiOperation({ operationId: 'admin.applications.update', summary: 'Change an application; price_ids replaces the catalog' })
   @ApiOkResponse({ type: ApplicationResponse })
+  @ApiBadRequestResponse({ description: 'validation_failed, price_not_found (no such price on the merchant\'s Stripe account), price_inactive (archived): checked for prices not yet in the catalog; nothing is written' })
+  @ApiResponse({ status: 502, description: 'Stripe unreachable or failing (checking a price the mirror does not hold)' })
   updateApplication(@Param('application_id') id: string, @Body() dto: UpdateApplicationDto) {
     return this.tenancy.updateApplication(id, dto);
   }

@@ -4,11 +4,13 @@ import type { AppConfig } from '../infra/config/config.js';
 import { APP_CONFIG } from '../infra/config/config.module.js';
 import { Clock } from '../infra/clock/clock.js';
 import { DatabaseNotifications } from '../infra/database/notifications.js';
+import { exec } from '../infra/database/sql.js';
 import { AppError } from '../infra/errors/app-error.js';
+import { StripeGateway } from '../infra/stripe/stripe.gateway.js';
 import type { PartnerPrincipal } from '../infra/auth/principal.js';
 import { generateApiKey, generateWebhookSecret, hashApiKey } from './api-key.js';
 import { Application, ApplicationPrice, PartnerApiKey, WebhookSecret } from './application.entity.js';
-import { Merchant } from './merchant.entity.js';
+import { Merchant, stripeAccountOf } from './merchant.entity.js';
 import { TtlCache } from './ttl-cache.js';
 import type {
   ApiKeyResponse,
@@ -56,6 +58,7 @@ export class TenancyService implements OnModuleInit, OnModuleDestroy {
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly notifications: DatabaseNotifications,
+    private readonly gateway: StripeGateway,
   ) {}
 
   private unsubscribe?: () => void;
@@ -188,6 +191,7 @@ export class TenancyService implements OnModuleInit, OnModuleDestroy {
     const merchant = await em.findOne(Merchant, dto.merchant_id);
     if (!merchant) throw AppError.badRequest('merchant_not_found', `No merchant "${dto.merchant_id}".`);
     if (await em.findOne(Application, dto.id)) throw AppError.conflict('application_exists', `An application "${dto.id}" already exists.`);
+    await this.requireSellablePrices(em, merchant, unique(dto.price_ids ?? []));
     const application = em.create(Application, {
       id: dto.id,
       name: dto.name,
@@ -222,6 +226,13 @@ export class TenancyService implements OnModuleInit, OnModuleDestroy {
   async updateApplication(id: string, dto: UpdateApplicationDto): Promise<ApplicationResponse> {
     const em = this.em.fork();
     const application = await this.findApplication(em, id);
+    if (dto.price_ids !== undefined) {
+      // Only the prices the catalog does not list yet are checked: one the merchant archived since it
+      // was listed stays listable (checkout refuses to sell it), so an unrelated edit is not blocked by it.
+      const listed = new Set(await this.catalogPriceIds(id));
+      const merchant = await em.findOneOrFail(Merchant, application.merchant.id);
+      await this.requireSellablePrices(em, merchant, unique(dto.price_ids).filter((priceId) => !listed.has(priceId)));
+    }
     em.assign(application, {
       ...(dto.name !== undefined ? { name: dto.name } : {}),
       ...(dto.allowed_origins !== undefined ? { allowedOrigins: unique(dto.allowed_origins) } : {}),
@@ -259,6 +270,39 @@ export class TenancyService implements OnModuleInit, OnModuleDestroy {
   async catalogPriceIds(applicationId: string): Promise<string[]> {
     const rows = await this.em.fork().find(ApplicationPrice, { application: applicationId }, { fields: ['stripePriceId'] });
     return rows.map((r) => r.stripePriceId);
+  }
+
+  /**
+   * Refuses, before anything is written, a price id that a catalog of the merchant's applications
+   * could not sell: 400 `price_not_found` when the merchant's Stripe account has no such price,
+   * `price_inactive` when it is archived. The catalog mirror answers for the prices it holds (of
+   * that Stripe account); Stripe, on the merchant's account, for the others (a price created a
+   * moment ago whose price.created event is still on its way). Stripe unreachable: its usual 502/503.
+   */
+  private async requireSellablePrices(em: EntityManager, merchant: Merchant, priceIds: string[]): Promise<void> {
+    if (priceIds.length === 0) return;
+    const mirrored = await exec<{ id: string; active: boolean; deleted: boolean }>(
+      em,
+      'select id, active, deleted from prices where id = any(?::text[]) and stripe_account = ?',
+      [priceIds, stripeAccountOf(merchant)],
+    );
+    const known = new Map(mirrored.map((row) => [row.id, row.active && !row.deleted]));
+    for (const priceId of priceIds) {
+      const active = known.get(priceId) ?? (await this.isActiveInStripe(merchant, priceId));
+      if (!active) throw AppError.badRequest('price_inactive', `The price ${priceId} is archived in Stripe and cannot be sold.`, { price_id: priceId });
+    }
+  }
+
+  private async isActiveInStripe(merchant: Merchant, priceId: string): Promise<boolean> {
+    try {
+      const price = await this.gateway.call('prices.retrieve', (s) => s.prices.retrieve(priceId, {}, this.gateway.options(merchant)));
+      return price.active && !('deleted' in price && price.deleted);
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'stripe_resource_missing') {
+        throw AppError.badRequest('price_not_found', `Stripe has no price ${priceId} on the merchant's account.`, { price_id: priceId });
+      }
+      throw error;
+    }
   }
 
   private async findApplication(em: EntityManager, id: string): Promise<Application> {

@@ -3,7 +3,7 @@ import type supertest from 'supertest';
 import { createTier, type Tier } from '../support/catalog.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { accountToken } from '../support/test-app.js';
-import { authed, expectError, footprint, memberToken, ORIGIN, ownerToken, setCatalog, urls } from './helpers.js';
+import { authed, expectError, footprint, memberToken, ORIGIN, ownerToken, setCatalog, sqlOf, urls } from './helpers.js';
 
 /**
  * Who may call what, and what a wrong request gets: every route of both route sets, the error
@@ -25,7 +25,9 @@ describe('subscriptions API: authorization and bad input', () => {
     monthlyOnly = single.monthly;
     otherAppPrice = (await createTier(s.stripe, 'elsewhere', [])).monthly;
     archived = await s.stripe.prices.create({ product: tier.product.id, currency: 'jpy', unit_amount: 500, recurring: { interval: 'month' } });
-    await setCatalog(s, 'default', [tier.monthly.id, tier.yearly.id, monthlyOnly.id, archived.id, 'price_NotInStripe123']);
+    await setCatalog(s, 'default', [tier.monthly.id, tier.yearly.id, monthlyOnly.id, archived.id]);
+    // A catalog entry Stripe does not know (the admin API refuses to list one; written before it checked, say).
+    await sqlOf(s)(`insert into application_prices (id, application_id, stripe_price_id, created_at) values (gen_random_uuid(), 'default', 'price_NotInStripe123', now())`);
     const other = await s.admin(s.http().post('/admin/applications')).send({ id: 'other-app', name: 'Other', merchant_id: 'platform', price_ids: [otherAppPrice.id], allowed_origins: [ORIGIN] });
     expect(other.status).toBe(201);
     // The merchant archives a price later on; the price.updated event reaches the mirror.
