@@ -121,6 +121,8 @@ export class DatabaseNotifications implements OnModuleInit, OnModuleDestroy {
     const client = new pg.Client({
       connectionString: this.url,
       application_name: 'billing-notifications',
+      // A start-up must not hang on an unreachable database: the attempt fails and is retried.
+      connectionTimeoutMillis: 10_000,
       // A peer that vanished without closing the connection is noticed by TCP keepalive.
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
