@@ -146,6 +146,17 @@ describe(`the admin API on ${usingPostgres() ? 'PostgreSQL' : 'embedded PGlite'}
       expect(emptied.body.price_ids).toEqual([]);
     });
 
+    it('takes 8 catalog edits of one application at once: every one 200, the catalog ends as one of them whole', async () => {
+      const id = await newApplication({ price_ids: [price.a] });
+      const lists = [[price.a, price.b], [price.b, price.c], [price.c], [price.a, price.b, price.c], [price.basic], [price.pro, price.a], [price.b], [price.basic, price.pro]];
+      const answers = await Promise.all(lists.map((priceIds, i) => patch(`/admin/applications/${id}`, { price_ids: priceIds, name: `Edit ${i}` })));
+      expect(answers.map((a) => a.status)).toEqual(lists.map(() => 200));
+      const final = (await get(`/admin/applications/${id}`).expect(200)).body as { name: string; price_ids: string[] };
+      const which = Number(final.name.replace('Edit ', ''));
+      expect([...final.price_ids].sort()).toEqual([...lists[which]!].sort());
+      expect((await tenancy().catalogPriceIds(id)).sort()).toEqual([...lists[which]!].sort());
+    });
+
     it('answers 404 for an application that does not exist', async () => {
       expectError(await get('/admin/applications/nothing'), 404, 'application_not_found');
       expectError(await patch('/admin/applications/nothing', { name: 'x' }), 404, 'application_not_found');

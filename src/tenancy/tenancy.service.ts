@@ -244,6 +244,10 @@ export class TenancyService implements OnModuleInit, OnModuleDestroy {
     });
     const priceIds = dto.price_ids;
     await this.commitChange(em, { application: id }, async () => {
+      // Edits of one application wait for each other here, before any row is touched: two catalog
+      // replacements side by side each deleted the old list and then both inserted theirs (a unique
+      // violation, 500) or deadlocked.
+      await exec(em, 'select id from applications where id = ? for update', [id]);
       if (priceIds === undefined) return;
       // The catalog is replaced as a whole (the list given is the list that may be bought), in the transaction of the rest.
       await em.nativeDelete(ApplicationPrice, { application: id });
