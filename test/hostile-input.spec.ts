@@ -137,6 +137,25 @@ describe('hostile input', () => {
       expect(identity).toEqual({ account_id: 'acct-odd', name: 'Odd\ufffdName \ufffd' });
     });
 
+    it('a signed event whose object cannot be applied is stored, then dead at once with the reason (no retries), and replayable', async () => {
+      const cases = [
+        { id: 'evt_unappliable_id', type: 'customer.subscription.updated', object: { id: 42, object: 'subscription', customer: 'cus_1', items: { data: [] } }, reason: /id is not a string/ },
+        { id: 'evt_unappliable_items', type: 'customer.subscription.updated', object: { id: 'sub_odd', object: 'subscription', customer: 'cus_1', items: 'none' }, reason: /items.data is not a list/ },
+        { id: 'evt_unappliable_currency', type: 'price.updated', object: { id: 'price_odd', object: 'price', product: 'prod_odd', active: true, currency: 'yen!', unit_amount: 1, recurring: null, metadata: {} }, reason: /value too long/ },
+      ];
+      for (const c of cases) {
+        const res = await signed({ id: c.id, object: 'event', type: c.type, created: s.emulator.now(), data: { object: c.object } });
+        expect(res.status).toBe(200);
+      }
+      await s.settle();
+      for (const c of cases) {
+        const stored = (await s.admin(s.http().get(`/admin/webhook-events/${c.id}`)).expect(200)).body;
+        expect({ id: c.id, state: stored.state, flag: stored.flag, attempts: stored.attempts }).toEqual({ id: c.id, state: 'dead', flag: 'unappliable', attempts: 0 });
+        expect(stored.last_error).toMatch(c.reason);
+        expect((await s.admin(s.http().post(`/admin/webhook-events/${c.id}/replay`)).expect(200)).body).toEqual({ requeued: 1 });
+      }
+    });
+
     it('an ordinary event is stored as signed, with no note', async () => {
       const res = await signed({ id: 'evt_plain_strings', object: 'event', type: 'customer.updated', created: 1_700_000_000, data: { object: { id: 'cus_plain', object: 'customer', name: 'Ω 日本' } } });
       expect(res.status).toBe(200);

@@ -1,13 +1,15 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { IsOptional, IsString, Matches } from 'class-validator';
+import { IsString, Matches } from 'class-validator';
 import { AdminGuard } from '../infra/auth/admin.guard.js';
 import { AUTH_SCHEMES } from '../infra/http/swagger.js';
 import { CatalogSyncService } from './catalog-sync.service.js';
+import { ID_PATTERN } from '../infra/ids.js';
+import { OptionalNotNull } from '../infra/errors/validation.js';
 
 export class CatalogSyncDto {
   @ApiPropertyOptional({ example: 'platform', description: 'Only this merchant; every active merchant when omitted' })
-  @IsOptional() @IsString() @Matches(/^[a-z0-9][a-z0-9_-]{0,62}$/, { message: '$property must be a merchant id' })
+  @OptionalNotNull() @IsString() @Matches(ID_PATTERN, { message: '$property must be a merchant id' })
   merchant_id?: string;
 }
 

@@ -1,33 +1,35 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsString, Length, Matches, Max, Min } from 'class-validator';
 import type { ReconcileRun } from './reconcile-run.entity.js';
+import { ID_PATTERN } from '../infra/ids.js';
+import { OptionalNotNull } from '../infra/errors/validation.js';
 
 export class StartReconcileDto {
   @ApiPropertyOptional({ enum: ['platform', 'merchant', 'account'], default: 'platform', description: 'platform: every merchant; merchant: one; account: one account' })
-  @IsOptional() @IsIn(['platform', 'merchant', 'account'])
+  @OptionalNotNull() @IsIn(['platform', 'merchant', 'account'])
   scope?: 'platform' | 'merchant' | 'account';
 
   @ApiPropertyOptional({ example: 'platform' })
-  @IsOptional() @IsString() @Matches(/^[a-z0-9][a-z0-9_-]{0,62}$/, { message: '$property must be a merchant id' })
+  @OptionalNotNull() @IsString() @Matches(ID_PATTERN, { message: '$property must be a merchant id' })
   merchant_id?: string;
 
   @ApiPropertyOptional({ example: 'ACME' })
-  @IsOptional() @IsString() @Length(1, 255)
+  @OptionalNotNull() @IsString() @Length(1, 255)
   account_id?: string;
 
   @ApiPropertyOptional({ example: false, description: 'Remove subscriptions Stripe no longer has (otherwise they are flagged)' })
-  @IsOptional() @IsBoolean()
+  @OptionalNotNull() @IsBoolean()
   allow_deletes?: boolean;
 
   @ApiPropertyOptional({ example: false, description: 'Answer when the run has finished instead of at once' })
-  @IsOptional() @IsBoolean()
+  @OptionalNotNull() @IsBoolean()
   wait?: boolean;
 }
 
 export class ListRunsQuery {
   @ApiPropertyOptional({ example: 20, default: 50 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500)
+  @OptionalNotNull() @Type(() => Number) @IsInt() @Min(1) @Max(500)
   limit?: number;
 }
 

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsEmail, IsIn, IsInt, IsOptional, IsString, IsUrl, Length, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsEmail, IsIn, IsInt, IsString, IsUrl, Length, Matches, Max, Min } from 'class-validator';
+import { OptionalNotNull } from '../infra/errors/validation.js';
 
 const PRICE_ID = /^price_\w{1,250}$/;
 const URL_OPTIONS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
@@ -21,19 +22,19 @@ export class CreateCheckoutSessionDto {
   cancel_url!: string;
 
   @ApiPropertyOptional({ example: 1, default: 1, description: 'Seats (licensed prices)' })
-  @IsOptional() @IsInt() @Min(1) @Max(10_000)
+  @OptionalNotNull() @IsInt() @Min(1) @Max(10_000)
   quantity?: number;
 
   @ApiPropertyOptional({ example: 'owner@acme.example', description: 'Email of the Stripe customer created on first purchase' })
-  @IsOptional() @IsEmail() @Length(1, 512)
+  @OptionalNotNull() @IsEmail() @Length(1, 512)
   email?: string;
 
   @ApiPropertyOptional({ example: 'ACME K.K.', description: 'Name of the Stripe customer created on first purchase' })
-  @IsOptional() @IsString() @Length(1, 256)
+  @OptionalNotNull() @IsString() @Length(1, 256)
   name?: string;
 
   @ApiPropertyOptional({ example: 'ja', description: "The customer's preferred locale for Stripe's pages and emails" })
-  @IsOptional() @IsString() @Matches(/^[a-z]{2}(-[A-Z]{2})?$/, { message: '$property must be a locale such as ja or en-US' })
+  @OptionalNotNull() @IsString() @Matches(/^[a-z]{2}(-[A-Z]{2})?$/, { message: '$property must be a locale such as ja or en-US' })
   locale?: string;
 }
 
@@ -60,7 +61,7 @@ export class SyncCheckoutSessionDto {
 
 export class SyncQuery {
   @ApiPropertyOptional({ example: false, default: false, description: 'Remove local subscriptions that Stripe no longer has' })
-  @IsOptional()
+  @OptionalNotNull()
   @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
   @IsBoolean({ message: 'allow_deletes must be true or false' })
   allow_deletes?: boolean;
@@ -68,19 +69,19 @@ export class SyncQuery {
 
 class ChangeFields {
   @ApiPropertyOptional({ example: 'price_1MowQULkdIwHu7ixraBm864M', description: 'The new price (from the application catalog)' })
-  @IsOptional() @IsString() @Matches(PRICE_ID, { message: '$property must be a Stripe price id (price_...)' })
+  @OptionalNotNull() @IsString() @Matches(PRICE_ID, { message: '$property must be a Stripe price id (price_...)' })
   price_id?: string;
 
   @ApiPropertyOptional({ enum: ['month', 'year'], example: 'year', description: "Switch to the price of the same product with this interval" })
-  @IsOptional() @IsIn(['month', 'year'])
+  @OptionalNotNull() @IsIn(['month', 'year'])
   interval?: 'month' | 'year';
 
   @ApiPropertyOptional({ example: 5 })
-  @IsOptional() @IsInt() @Min(1) @Max(10_000)
+  @OptionalNotNull() @IsInt() @Min(1) @Max(10_000)
   quantity?: number;
 
   @ApiPropertyOptional({ enum: PRORATION_BEHAVIORS, example: 'create_prorations', description: 'Default: DEFAULT_PRORATION_BEHAVIOR' })
-  @IsOptional() @IsIn(PRORATION_BEHAVIORS)
+  @OptionalNotNull() @IsIn(PRORATION_BEHAVIORS)
   proration_behavior?: ProrationBehavior;
 }
 
@@ -118,13 +119,13 @@ export class StartTrialDto {
   @IsInt() @Min(1) @Max(10_000)
   quantity!: number;
 
-  @ApiPropertyOptional({ example: 'owner@acme.example' }) @IsOptional() @IsEmail() @Length(1, 512)
+  @ApiPropertyOptional({ example: 'owner@acme.example' }) @OptionalNotNull() @IsEmail() @Length(1, 512)
   email?: string;
 
-  @ApiPropertyOptional({ example: 'ACME K.K.' }) @IsOptional() @IsString() @Length(1, 256)
+  @ApiPropertyOptional({ example: 'ACME K.K.' }) @OptionalNotNull() @IsString() @Length(1, 256)
   name?: string;
 
-  @ApiPropertyOptional({ example: 'ja' }) @IsOptional() @IsString() @Matches(/^[a-z]{2}(-[A-Z]{2})?$/, { message: '$property must be a locale such as ja or en-US' })
+  @ApiPropertyOptional({ example: 'ja' }) @OptionalNotNull() @IsString() @Matches(/^[a-z]{2}(-[A-Z]{2})?$/, { message: '$property must be a locale such as ja or en-US' })
   locale?: string;
 }
 

@@ -15,7 +15,8 @@ import {
 } from 'class-validator';
 import { CHARGE_MODELS, type ChargeModel } from './merchant.entity.js';
 
-export const ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+import { ID_PATTERN } from '../infra/ids.js';
+import { OptionalNotNull } from '../infra/errors/validation.js';
 const ID_MESSAGE = '$property must be lower-case letters, digits, - or _ (1 to 63, starting with a letter or digit)';
 const ORIGIN_PATTERN = /^https?:\/\/[^/?#\s]+$/;
 
@@ -26,17 +27,17 @@ class MerchantSettingsDto {
   application_fee_percent?: number;
 
   @ApiPropertyOptional({ example: 'JP' })
-  @IsOptional() @IsString() @Matches(/^[A-Z]{2}$/, { message: '$property must be an ISO 3166 two-letter country code' })
+  @OptionalNotNull() @IsString() @Matches(/^[A-Z]{2}$/, { message: '$property must be an ISO 3166 two-letter country code' })
   country?: string;
 
   @ApiPropertyOptional({ example: 'jpy' })
-  @IsOptional() @IsString() @Matches(/^[a-z]{3}$/, { message: '$property must be a lower-case ISO 4217 currency code' })
+  @OptionalNotNull() @IsString() @Matches(/^[a-z]{3}$/, { message: '$property must be a lower-case ISO 4217 currency code' })
   default_currency?: string;
 }
 
 export class CreateMerchantDto extends MerchantSettingsDto {
   @ApiPropertyOptional({ example: 'acme-jp', description: 'Our id of the merchant; generated from display_name when omitted' })
-  @IsOptional() @IsString() @Matches(ID_PATTERN, { message: ID_MESSAGE })
+  @OptionalNotNull() @IsString() @Matches(ID_PATTERN, { message: ID_MESSAGE })
   id?: string;
 
   @ApiProperty({ example: 'ACME K.K.' })
@@ -48,13 +49,13 @@ export class CreateMerchantDto extends MerchantSettingsDto {
   charge_model!: ChargeModel;
 
   @ApiPropertyOptional({ example: 'acct_1Nv0FGQ9RKHgCVdK', description: 'Connected account id; required for direct and destination, refused for platform' })
-  @IsOptional() @IsString() @Matches(/^acct_[A-Za-z0-9]{4,60}$/, { message: '$property must be a connected account id (acct_...)' })
+  @OptionalNotNull() @IsString() @Matches(/^acct_[A-Za-z0-9]{4,60}$/, { message: '$property must be a connected account id (acct_...)' })
   stripe_account_id?: string;
 }
 
 export class UpdateMerchantDto extends MerchantSettingsDto {
   @ApiPropertyOptional({ example: 'ACME K.K.' })
-  @IsOptional() @IsString() @Length(1, 200)
+  @OptionalNotNull() @IsString() @Length(1, 200)
   display_name?: string;
 }
 
@@ -72,28 +73,28 @@ export class MerchantResponse {
 
 class ApplicationSettingsDto {
   @ApiPropertyOptional({ example: ['https://app.example.com'], description: 'Origins that success, cancel and return URLs may point at' })
-  @IsOptional() @IsArray() @ArrayMaxSize(50) @Matches(ORIGIN_PATTERN, { each: true, message: 'each value in $property must be an origin such as https://app.example.com' })
+  @OptionalNotNull() @IsArray() @ArrayMaxSize(50) @Matches(ORIGIN_PATTERN, { each: true, message: 'each value in $property must be an origin such as https://app.example.com' })
   allowed_origins?: string[];
 
   @ApiPropertyOptional({ example: ['price_1MowQULkdIwHu7ixraBm864M'], description: 'The catalog: Stripe prices that may be bought through this application' })
-  @IsOptional() @IsArray() @ArrayMaxSize(500) @Matches(/^price_\w{1,250}$/, { each: true, message: 'each value in $property must be a Stripe price id (price_...)' })
+  @OptionalNotNull() @IsArray() @ArrayMaxSize(500) @Matches(/^price_\w{1,250}$/, { each: true, message: 'each value in $property must be a Stripe price id (price_...)' })
   price_ids?: string[];
 
-  @ApiPropertyOptional({ example: false }) @IsOptional() @IsBoolean()
+  @ApiPropertyOptional({ example: false }) @OptionalNotNull() @IsBoolean()
   allow_multiple_subscriptions_per_product?: boolean;
 
   @ApiPropertyOptional({ example: 7, description: 'Days a past_due subscription keeps access after the first failed payment' })
-  @IsOptional() @IsInt() @Min(0) @Max(90)
+  @OptionalNotNull() @IsInt() @Min(0) @Max(90)
   past_due_grace_days?: number;
 
   @ApiPropertyOptional({ example: 14, description: 'Length of a platform-managed trial in days' })
-  @IsOptional() @IsInt() @Min(1) @Max(365)
+  @OptionalNotNull() @IsInt() @Min(1) @Max(365)
   trial_days?: number;
 
-  @ApiPropertyOptional({ example: false, description: 'Immediate cancellation: invoice pending usage now' }) @IsOptional() @IsBoolean()
+  @ApiPropertyOptional({ example: false, description: 'Immediate cancellation: invoice pending usage now' }) @OptionalNotNull() @IsBoolean()
   cancel_invoice_now?: boolean;
 
-  @ApiPropertyOptional({ example: false, description: 'Immediate cancellation: prorate the unused time' }) @IsOptional() @IsBoolean()
+  @ApiPropertyOptional({ example: false, description: 'Immediate cancellation: prorate the unused time' }) @OptionalNotNull() @IsBoolean()
   cancel_prorate?: boolean;
 }
 
@@ -111,13 +112,13 @@ export class CreateApplicationDto extends ApplicationSettingsDto {
   merchant_id!: string;
 
   @ApiPropertyOptional({ example: 'whsec_...', description: "The signing secret of the application's Stripe webhook endpoint; generated when omitted (and returned once)" })
-  @IsOptional() @IsString() @Matches(/^whsec_\S{8,200}$/, { message: '$property must be a Stripe signing secret (whsec_...)' })
+  @OptionalNotNull() @IsString() @Matches(/^whsec_\S{8,200}$/, { message: '$property must be a Stripe signing secret (whsec_...)' })
   webhook_secret?: string;
 }
 
 export class UpdateApplicationDto extends ApplicationSettingsDto {
   @ApiPropertyOptional({ example: 'Inbox Manager' })
-  @IsOptional() @IsString() @Length(1, 200)
+  @OptionalNotNull() @IsString() @Length(1, 200)
   name?: string;
 }
 
@@ -139,11 +140,11 @@ export class ApplicationResponse {
 
 export class RotateWebhookSecretDto {
   @ApiPropertyOptional({ example: 'whsec_...', description: 'The new secret from Stripe (after rolling the endpoint secret); generated when omitted' })
-  @IsOptional() @IsString() @Matches(/^whsec_\S{8,200}$/, { message: '$property must be a Stripe signing secret (whsec_...)' })
+  @OptionalNotNull() @IsString() @Matches(/^whsec_\S{8,200}$/, { message: '$property must be a Stripe signing secret (whsec_...)' })
   secret?: string;
 
   @ApiPropertyOptional({ example: 24, description: 'Hours the previous secrets stay valid (default WEBHOOK_SECRET_OVERLAP_HOURS)' })
-  @IsOptional() @IsInt() @Min(0) @Max(720)
+  @OptionalNotNull() @IsInt() @Min(0) @Max(720)
   overlap_hours?: number;
 }
 

@@ -6,6 +6,7 @@ import { Clock } from '../infra/clock/clock.js';
 import { DatabaseNotifications } from '../infra/database/notifications.js';
 import { exec } from '../infra/database/sql.js';
 import { AppError } from '../infra/errors/app-error.js';
+import { ID_PATTERN } from '../infra/ids.js';
 import { StripeGateway } from '../infra/stripe/stripe.gateway.js';
 import type { PartnerPrincipal } from '../infra/auth/principal.js';
 import { generateApiKey, generateWebhookSecret, hashApiKey } from './api-key.js';
@@ -263,6 +264,8 @@ export class TenancyService implements OnModuleInit, OnModuleDestroy {
 
   /** The application and its merchant, in one cached read. */
   async getApplicationWithMerchant(id: string): Promise<{ application: Application; merchant: Merchant }> {
+    // A name no application can have (from a token claim or a header) is not looked up.
+    if (!ID_PATTERN.test(id)) throw AppError.notFound('application_not_found', `No application "${id.slice(0, 64)}".`);
     const found = await this.applications.get(id, async () => {
       const application = await this.em.fork().findOne(Application, id, { populate: ['merchant'] });
       return application ? { application, merchant: application.merchant.getEntity() } : null;

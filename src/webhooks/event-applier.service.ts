@@ -46,6 +46,8 @@ export class EventApplier {
   async apply(em: EntityManager, stored: ClaimedEvent): Promise<void> {
     const handler = this.byType.get(stored.type);
     if (!handler) return;
+    const problem = shapeProblem((stored.payload as { data?: { object?: unknown } }).data?.object);
+    if (problem) throw new NeedsAttention('unappliable', `The event's data.object is not a Stripe object this service can apply: ${problem}.`);
     const event = stored.payload as unknown as Stripe.Event;
     const scope = await this.scopeOf(em, stored);
     await handler.handle({ event, em, scope });
@@ -72,4 +74,28 @@ function lockOwnerOf(stored: ClaimedEvent): LockOwner | null {
   if (object.object === 'product') return text(object.id) ? { product: text(object.id)! } : null;
   if (object.object === 'price') return text(object.product) ? { product: text(object.product)! } : null;
   return text(object.customer) ? { customer: text(object.customer)! } : null;
+}
+
+const isId = (v: unknown) => typeof v === 'string' && v.length > 0 && v.length <= 255;
+const isRef = (v: unknown) => v === null || v === undefined || isId(v) || (typeof v === 'object' && isId((v as { id?: unknown }).id));
+
+/**
+ * What a correctly signed event must hold for its handler to read it: ids as strings, references
+ * as ids or expanded objects, a subscription's items as a list. Stripe's own events always do; a
+ * signed event that does not is stored, and marked dead at once with this reason (replayable).
+ */
+function shapeProblem(object: unknown): string | null {
+  if (!object || typeof object !== 'object' || Array.isArray(object)) return 'not an object';
+  const o = object as Record<string, unknown>;
+  // A few objects have no id of their own (an active entitlement summary, an upcoming invoice): their customer says whose they are.
+  if (o.id !== undefined || !isId(o.customer)) {
+    if (!isId(o.id)) return 'id is not a string of 1 to 255 characters';
+  }
+  for (const ref of ['customer', 'subscription', 'product', 'latest_invoice']) if (!isRef(o[ref])) return `${ref} is neither an id nor an object with one`;
+  if (o.object === 'subscription') {
+    const items = (o.items as { data?: unknown } | undefined)?.data;
+    if (!Array.isArray(items)) return 'items.data is not a list';
+    if (!items.every((i) => i && typeof i === 'object' && isId((i as { id?: unknown }).id) && isRef((i as { price?: unknown }).price))) return 'an item has no id or price';
+  }
+  return null;
 }

@@ -1,27 +1,29 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsString, Matches, Max, Min } from 'class-validator';
 import { WEBHOOK_EVENT_STATES, type WebhookEventState } from './webhook-event.entity.js';
+import { ID_PATTERN } from '../infra/ids.js';
+import { OptionalNotNull } from '../infra/errors/validation.js';
 
 export class ListWebhookEventsQuery {
   @ApiPropertyOptional({ enum: WEBHOOK_EVENT_STATES, example: 'dead' })
-  @IsOptional() @IsIn(WEBHOOK_EVENT_STATES)
+  @OptionalNotNull() @IsIn(WEBHOOK_EVENT_STATES)
   state?: WebhookEventState;
 
   @ApiPropertyOptional({ example: 'invoice.paid' })
-  @IsOptional() @IsString() @Matches(/^[a-z0-9_.]{1,128}$/, { message: '$property must be a Stripe event type' })
+  @OptionalNotNull() @IsString() @Matches(/^[a-z0-9_.]{1,128}$/, { message: '$property must be a Stripe event type' })
   type?: string;
 
   @ApiPropertyOptional({ example: 'default' })
-  @IsOptional() @IsString() @Matches(/^[a-z0-9][a-z0-9_-]{0,62}$/, { message: '$property must be an application id' })
+  @OptionalNotNull() @IsString() @Matches(ID_PATTERN, { message: '$property must be an application id' })
   application_id?: string;
 
   @ApiPropertyOptional({ example: 'unknown_account', description: 'Events stored but needing attention' })
-  @IsOptional() @IsString() @Matches(/^[a-z_]{1,64}$/, { message: '$property must be a flag name' })
+  @OptionalNotNull() @IsString() @Matches(/^[a-z_]{1,64}$/, { message: '$property must be a flag name' })
   flag?: string;
 
   @ApiPropertyOptional({ example: 50, default: 50 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500)
+  @OptionalNotNull() @Type(() => Number) @IsInt() @Min(1) @Max(500)
   limit?: number;
 }
 

@@ -3,6 +3,7 @@ import { DeadlockException, EntityManager } from '@mikro-orm/core';
 import { Clock } from '../infra/clock/clock.js';
 import type { AppConfig } from '../infra/config/config.js';
 import { APP_CONFIG } from '../infra/config/config.module.js';
+import { isPermanentDataError } from '../infra/database/errors.js';
 import { AppError } from '../infra/errors/app-error.js';
 import { EventApplier, NeedsAttention } from './event-applier.service.js';
 import { InboxRepository } from './inbox.repository.js';
@@ -134,6 +135,13 @@ export class WebhookWorker implements OnApplicationBootstrap, OnApplicationShutd
     const message = describeFailure(error);
     if (error instanceof NeedsAttention) {
       await this.inbox.markDead(tx, id, message, error.flag);
+      return;
+    }
+    if (isPermanentDataError(error)) {
+      // PostgreSQL refuses what the event holds (a value too long, out of range, of the wrong kind):
+      // it would fail the same way at every attempt, so it waits for a person at once (replayable).
+      this.logger.warn(`event ${id} cannot be applied as it is, now dead: ${message}`);
+      await this.inbox.markDead(tx, id, message, 'unappliable');
       return;
     }
     const attempt = attempts + 1;

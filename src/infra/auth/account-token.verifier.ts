@@ -1,6 +1,7 @@
 import { createSecretKey, KeyObject } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { isStorableText } from '../database/storable-text.js';
 import { AppError } from '../errors/app-error.js';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -11,6 +12,7 @@ import type { AccountPrincipal } from './principal.js';
  * (fetched and cached by jose, refreshed when an unknown `kid` appears).
  */
 const MAX_CACHED_TOKENS = 10_000;
+const MAX_ACCOUNT_ID_LENGTH = 255;
 
 @Injectable()
 export class AccountTokenVerifier {
@@ -62,6 +64,10 @@ export class AccountTokenVerifier {
     const accountId = payload[this.config.JWT_ACCOUNT_CLAIM];
     if (typeof accountId !== 'string' || accountId.trim() === '') {
       throw AppError.unauthorized('missing_account_claim', `The token has no "${this.config.JWT_ACCOUNT_CLAIM}" claim naming the account.`);
+    }
+    // The account id is stored (identities, subscriptions, Stripe metadata): text of at most 255 characters.
+    if (accountId.length > MAX_ACCOUNT_ID_LENGTH || !isStorableText(accountId)) {
+      throw AppError.unauthorized('invalid_account_claim', `The token's "${this.config.JWT_ACCOUNT_CLAIM}" claim must be text of at most ${MAX_ACCOUNT_ID_LENGTH} characters, without NUL or unpaired surrogates.`);
     }
     const roles = toRoles(payload[this.config.JWT_ROLE_CLAIM]);
     const app = payload[this.config.JWT_APPLICATION_CLAIM];

@@ -1,4 +1,5 @@
 import { validateCronExpression } from 'cron';
+import { ID_PATTERN } from '../ids.js';
 
 /**
  * Every environment variable the service reads, with its meaning and default.
@@ -79,7 +80,7 @@ export const CONFIG_SCHEMA = {
   DATABASE_URL: { description: 'PostgreSQL URL (postgres://user:pass@host:5432/db). Empty: embedded PGlite', default: '', parse: optional(url(['postgres:', 'postgresql:'])), secret: true },
   DATABASE_POOL_MAX: { description: 'Largest number of PostgreSQL connections per instance', default: '10', parse: integer(1, 500) },
   DATA_DIR: { description: 'Folder where embedded PGlite keeps its data. Empty: in memory (lost at exit)', default: '', parse: text },
-  DEFAULT_APPLICATION_ID: { description: 'Application used when a request names none (JWT app claim, X-Application-Id)', default: 'default', parse: pattern(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be lower-case letters, digits, - or _ (at most 63)') },
+  DEFAULT_APPLICATION_ID: { description: 'Application used when a request names none (JWT app claim, X-Application-Id)', default: 'default', parse: pattern(ID_PATTERN, 'must be lower-case letters, digits, - or _ (at most 63)') },
   STRIPE_SECRET_KEY: { description: 'Platform Stripe secret key (sk_live_/sk_test_/rk_). Empty: the bundled Stripe emulator is started', default: '', parse: optional(pattern(/^(sk|rk)_(test|live)_\w+$/, 'must look like sk_test_..., sk_live_... or rk_...')), secret: true },
   STRIPE_API_BASE: { description: 'Stripe API base URL; set to point at a running emulator (http://127.0.0.1:12111). Empty: api.stripe.com, or the embedded emulator when no key is set', default: '', parse: optional(url(['http:', 'https:'])) },
   STRIPE_TIMEOUT_MS: { description: 'Timeout of one attempt of a Stripe request (cut short by STRIPE_REQUEST_DEADLINE_MS)', default: '20000', parse: integer(100, 120000) },

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { DeadlockException, LockWaitTimeoutException } from '@mikro-orm/core';
+import { isTransientConflict } from './errors.js';
 import { exec } from './sql.js';
 
 /**
@@ -31,13 +31,6 @@ export async function lockObjects(em: EntityManager, keys: readonly string[]): P
 export async function tryLockObject(em: EntityManager, key: string): Promise<boolean> {
   const [row] = await exec<{ locked: boolean }>(em, 'select pg_try_advisory_xact_lock(hashtextextended(?, 0)) as locked', [key]);
   return row!.locked;
-}
-
-/** PostgreSQL gave up on this transaction because of others (40P01 deadlock, 40001 serialization, 55P03 lock timeout): running it again may succeed. */
-export function isTransientConflict(error: unknown): boolean {
-  if (error instanceof DeadlockException || error instanceof LockWaitTimeoutException) return true;
-  const code = (error as { code?: unknown; sqlState?: unknown } | null)?.code ?? (error as { sqlState?: unknown } | null)?.sqlState;
-  return code === '40001' || code === '40P01' || code === '55P03';
 }
 
 /**

@@ -1,4 +1,5 @@
 import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { ValidateIf } from 'class-validator';
 import { AppError } from './app-error.js';
 
 /** Flattens class-validator errors into `field: problem` lines, with nested paths (`items.0.price`). */
@@ -25,3 +26,10 @@ export function createValidationPipe(): ValidationPipe {
     },
   });
 }
+
+/**
+ * A field that may be left out, but not sent as `null`: class-validator's `@IsOptional()` skips
+ * the checks for `null` too, and the null then reached an entity whose column is not nullable (500).
+ * With this, a `null` goes through the field's checks and is refused like any other wrong type.
+ */
+export const OptionalNotNull = () => ValidateIf((_object: object, value: unknown) => value !== undefined);
