@@ -3,11 +3,12 @@ import { EntityManager } from '@mikro-orm/core';
 import { execPrepared, PreparedStatement } from '../infra/database/prepared.js';
 import { Clock } from '../infra/clock/clock.js';
 import { isContracted } from '../subscriptions/access-policy.js';
-import { stripeAccountOf } from '../subscriptions/account-context.js';
+
 import { TenancyService } from '../tenancy/tenancy.service.js';
 import type { SubscriptionStatus } from '../subscriptions/subscription.entity.js';
 import type { MerchantStatus } from '../tenancy/merchant.entity.js';
 import type { AppPaymentCustomerView, ContractItemView } from './app-payment-customers.dto.js';
+import { stripeAccountOf } from '../infra/stripe/accounts.js';
 
 /**
  * The whole lookup in one prepared statement (parameters: the company ids, then the Stripe account

@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import type Stripe from 'stripe';
 import { lockOwners } from '../infra/stripe/object-locks.js';
-import { idOf } from '../subscriptions/stripe-objects.js';
+import { idOf } from '../infra/stripe/accounts.js';
 
 const sql = (em: EntityManager) => em as SqlEntityManager;
 

@@ -5,8 +5,9 @@ import { AppError } from '../infra/errors/app-error.js';
 import { transactionalWithRetry } from '../infra/database/object-locks.js';
 import { lockOwners } from '../infra/stripe/object-locks.js';
 import { StripeGateway } from '../infra/stripe/stripe.gateway.js';
-import { groupByStripeAccount, Merchant } from '../tenancy/merchant.entity.js';
+import { Merchant } from '../tenancy/merchant.entity.js';
 import { CatalogMirrorRepository } from './catalog-mirror.repository.js';
+import { groupByStripeAccount } from '../infra/stripe/accounts.js';
 
 export interface CatalogSyncResult {
   stripe_account: string;

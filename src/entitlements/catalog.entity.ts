@@ -1,5 +1,8 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import { USAGE_TYPES } from '../subscriptions/subscription.entity.js';
+
+/** How a price is billed: per seat (`licensed`) or by reported usage (`metered`). */
+export const USAGE_TYPES = ['licensed', 'metered'] as const;
+export type UsageType = (typeof USAGE_TYPES)[number];
 
 /** Mirror of a Stripe product. */
 export const ProductSchema = defineEntity({

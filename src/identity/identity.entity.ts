@@ -1,8 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
 
-/** `stripe_account` of objects that live on the platform account. */
-export const PLATFORM_ACCOUNT = 'platform';
-
 /**
  * Subscription Identity: which Stripe customer stands for an account on one Stripe account
  * (the platform, or a connected account for direct charges).

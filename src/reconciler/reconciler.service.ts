@@ -3,7 +3,7 @@ import { EntityManager } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import type Stripe from 'stripe';
 import { CatalogSyncService } from '../entitlements/catalog-sync.service.js';
-import { PLATFORM_ACCOUNT } from '../identity/identity.entity.js';
+
 import { Clock } from '../infra/clock/clock.js';
 import type { AppConfig } from '../infra/config/config.js';
 import { APP_CONFIG } from '../infra/config/config.module.js';
@@ -11,14 +11,15 @@ import { transactionalWithRetry } from '../infra/database/object-locks.js';
 import { exec } from '../infra/database/sql.js';
 import { AppError } from '../infra/errors/app-error.js';
 import { StripeGateway } from '../infra/stripe/stripe.gateway.js';
-import { idOf } from '../subscriptions/stripe-objects.js';
+
 import { SubscriptionMirrorRepository } from '../subscriptions/subscription-mirror.repository.js';
 import { SubscriptionSyncService } from '../subscriptions/subscription-sync.service.js';
 import { TrialsService } from '../subscriptions/trials.service.js';
-import { groupByStripeAccount, Merchant, stripeAccountOf } from '../tenancy/merchant.entity.js';
+import { Merchant } from '../tenancy/merchant.entity.js';
 import { RateLimiter } from './rate-limiter.js';
 import { ReconcileLock, type HeldLock } from './reconcile-lock.js';
 import { ReconcileRun } from './reconcile-run.entity.js';
+import { PLATFORM_ACCOUNT, idOf, groupByStripeAccount, stripeAccountOf } from '../infra/stripe/accounts.js';
 
 export interface ReconcileRequest {
   scope: 'platform' | 'merchant' | 'account';

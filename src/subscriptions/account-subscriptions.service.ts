@@ -1,17 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
-import { PLATFORM_ACCOUNT } from '../identity/identity.entity.js';
+
 import { IdentityService } from '../identity/identity.service.js';
 import { Clock } from '../infra/clock/clock.js';
 import { transactionalWithRetry } from '../infra/database/object-locks.js';
 import { AppError } from '../infra/errors/app-error.js';
 import { StripeGateway } from '../infra/stripe/stripe.gateway.js';
-import { stripeAccountOf, type AccountContext } from './account-context.js';
+import { type AccountContext } from './account-context.js';
 import { SubscriptionMirrorRepository } from './subscription-mirror.repository.js';
 import { SubscriptionReadRepository } from './subscription-read.repository.js';
 import { SubscriptionSyncService } from './subscription-sync.service.js';
 import type { IdentityView, MerchantView, SubscriptionView, SyncResponse } from './subscriptions.dto.js';
+import { PLATFORM_ACCOUNT, stripeAccountOf } from '../infra/stripe/accounts.js';
 
 /** What an account sees of its billing (list, identity, merchants), and its on-demand sync from Stripe. */
 @Injectable()

@@ -7,13 +7,14 @@ import { transactionalWithRetry } from '../infra/database/object-locks.js';
 import { AppError } from '../infra/errors/app-error.js';
 import { lockCustomers } from '../infra/stripe/object-locks.js';
 import { StripeGateway } from '../infra/stripe/stripe.gateway.js';
-import { stripeAccountOf, type AccountContext } from './account-context.js';
+import { type AccountContext } from './account-context.js';
 import { PurchaseRules } from './purchase-rules.js';
-import { idOf } from './stripe-objects.js';
+
 import { StripeCustomersService } from './stripe-customers.service.js';
 import { SubscriptionReadRepository } from './subscription-read.repository.js';
 import { SubscriptionSyncService } from './subscription-sync.service.js';
 import type { CheckoutSessionResponse, CreateCheckoutSessionDto, PortalSessionResponse, SubscriptionView } from './subscriptions.dto.js';
+import { idOf, stripeAccountOf } from '../infra/stripe/accounts.js';
 
 /** Buying through Stripe Checkout, managing through the Customer Portal, and showing the result before the webhook. */
 @Injectable()

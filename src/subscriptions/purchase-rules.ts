@@ -7,8 +7,8 @@ import { transactionalWithRetry } from '../infra/database/object-locks.js';
 import { AppError } from '../infra/errors/app-error.js';
 import { StripeGateway } from '../infra/stripe/stripe.gateway.js';
 import type { Application } from '../tenancy/application.entity.js';
-import { stripeAccountOf, type AccountContext } from './account-context.js';
-
+import { type AccountContext } from './account-context.js';
+import { stripeAccountOf } from '../infra/stripe/accounts.js';
 export interface PurchasablePrice {
   id: string;
   productId: string;

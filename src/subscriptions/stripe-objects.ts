@@ -1,11 +1,9 @@
 import type Stripe from 'stripe';
-import type { SubscriptionStatus, UsageType } from './subscription.entity.js';
-
+import type { SubscriptionStatus } from './subscription.entity.js';
+import { type UsageType } from '../entitlements/catalog.entity.js';
+import { idOf } from '../infra/stripe/accounts.js';
 /** Stripe's unix seconds as a Date (null stays null). */
 export const fromUnix = (seconds: number | null | undefined): Date | null => (seconds === null || seconds === undefined ? null : new Date(seconds * 1000));
-
-/** The id of a field that Stripe sends either as an id or as the expanded object. */
-export const idOf = (value: string | { id: string } | null | undefined): string | null => (value === null || value === undefined ? null : typeof value === 'string' ? value : value.id);
 
 /** The subscription's row in our mirror, read off Stripe's object (API 2026-10-28: periods live on the items). */
 export interface SubscriptionRow {

@@ -5,8 +5,9 @@ import type Stripe from 'stripe';
 import { accountFromMetadata, IdentityService } from '../identity/identity.service.js';
 import { lockCustomers } from '../infra/stripe/object-locks.js';
 import { StripeGateway } from '../infra/stripe/stripe.gateway.js';
-import { invoiceRow, subscriptionRow, idOf } from './stripe-objects.js';
+import { invoiceRow, subscriptionRow } from './stripe-objects.js';
 import { SubscriptionMirrorRepository, type MirrorContext, type MirrorEntry, type UpsertOutcome } from './subscription-mirror.repository.js';
+import { idOf } from '../infra/stripe/accounts.js';
 
 /** The merchant and application a Stripe object is being applied for. */
 export interface SyncScope {

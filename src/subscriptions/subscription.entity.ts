@@ -1,4 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import { USAGE_TYPES } from '../entitlements/catalog.entity.js';
 
 export const SUBSCRIPTION_STATUSES = ['incomplete', 'incomplete_expired', 'trialing', 'active', 'past_due', 'canceled', 'unpaid', 'paused'] as const;
 export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
@@ -58,9 +59,6 @@ export const SubscriptionSchema = defineEntity({
 });
 export class Subscription extends SubscriptionSchema.class {}
 SubscriptionSchema.setClass(Subscription);
-
-export const USAGE_TYPES = ['licensed', 'metered'] as const;
-export type UsageType = (typeof USAGE_TYPES)[number];
 
 /** A line of a subscription: one price, its quantity (none for metered prices) and its period. */
 export const SubscriptionItemSchema = defineEntity({

@@ -3,13 +3,14 @@ import { FeaturesService } from '../entitlements/features.service.js';
 import type { AccountPrincipal } from '../infra/auth/principal.js';
 import { AppError } from '../infra/errors/app-error.js';
 import type { Application } from '../tenancy/application.entity.js';
-import { stripeAccountOf } from './account-context.js';
+
 import { AccountContextResolver } from './account-context.resolver.js';
 import { AccountSubscriptionsService } from './account-subscriptions.service.js';
 import { CheckoutService } from './checkout.service.js';
 import { SubscriptionChangesService } from './subscription-changes.service.js';
 import type { CancelTiming, ChangeSubscriptionDto, CreateCheckoutSessionDto, StartTrialDto } from './subscriptions.dto.js';
 import { TrialsService } from './trials.service.js';
+import { stripeAccountOf } from '../infra/stripe/accounts.js';
 
 /**
  * The one service behind both route sets (account-scoped `/api/accounts/:account_id/subscriptions`

@@ -7,10 +7,11 @@ import { Clock } from '../infra/clock/clock.js';
 import type { AppConfig } from '../infra/config/config.js';
 import { APP_CONFIG } from '../infra/config/config.module.js';
 import { AppError } from '../infra/errors/app-error.js';
-import { stripeAccountOf, type AccountContext } from './account-context.js';
+import { type AccountContext } from './account-context.js';
 import { PurchaseRules } from './purchase-rules.js';
 import { StripeCustomersService } from './stripe-customers.service.js';
 import type { StartTrialDto, TrialView } from './subscriptions.dto.js';
+import { stripeAccountOf } from '../infra/stripe/accounts.js';
 
 const DAY_MS = 86_400_000;
 

@@ -1,8 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import { PLATFORM_ACCOUNT } from '../identity/identity.entity.js';
+import { CHARGE_MODELS } from '../infra/stripe/accounts.js';
 
-export const CHARGE_MODELS = ['platform', 'direct', 'destination'] as const;
-export type ChargeModel = (typeof CHARGE_MODELS)[number];
 export const MERCHANT_STATUSES = ['active', 'deauthorized'] as const;
 export type MerchantStatus = (typeof MERCHANT_STATUSES)[number];
 
@@ -32,15 +30,3 @@ export const MerchantSchema = defineEntity({
 });
 export class Merchant extends MerchantSchema.class {}
 MerchantSchema.setClass(Merchant);
-
-/** The Stripe account where the merchant's customers and subscriptions live: its own for direct charges, the platform's otherwise. */
-export function stripeAccountOf(merchant: { chargeModel: ChargeModel; stripeAccountId?: string | null }): string {
-  return merchant.chargeModel === 'direct' && merchant.stripeAccountId ? merchant.stripeAccountId : PLATFORM_ACCOUNT;
-}
-
-/** Merchants grouped by the Stripe account their objects live on (platform and destination merchants share the platform's). */
-export function groupByStripeAccount<M extends { chargeModel: ChargeModel; stripeAccountId?: string | null }>(merchants: M[]): Map<string, M[]> {
-  const groups = new Map<string, M[]>();
-  for (const m of merchants) groups.set(stripeAccountOf(m), [...(groups.get(stripeAccountOf(m)) ?? []), m]);
-  return groups;
-}

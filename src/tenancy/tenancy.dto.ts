@@ -13,10 +13,10 @@ import {
   Max,
   Min,
 } from 'class-validator';
-import { CHARGE_MODELS, type ChargeModel } from './merchant.entity.js';
 
 import { ID_PATTERN } from '../infra/ids.js';
 import { OptionalNotNull } from '../infra/errors/validation.js';
+import { CHARGE_MODELS, type ChargeModel } from '../infra/stripe/accounts.js';
 const ID_MESSAGE = '$property must be lower-case letters, digits, - or _ (1 to 63, starting with a letter or digit)';
 const ORIGIN_PATTERN = /^https?:\/\/[^/?#\s]+$/;
 

@@ -11,7 +11,7 @@ import { StripeGateway } from '../infra/stripe/stripe.gateway.js';
 import type { PartnerPrincipal } from '../infra/auth/principal.js';
 import { generateApiKey, generateWebhookSecret, hashApiKey } from './api-key.js';
 import { Application, ApplicationPrice, PartnerApiKey, WebhookSecret } from './application.entity.js';
-import { Merchant, stripeAccountOf } from './merchant.entity.js';
+import { Merchant } from './merchant.entity.js';
 import { TtlCache } from './ttl-cache.js';
 import type {
   ApiKeyResponse,
@@ -24,6 +24,7 @@ import type {
   UpdateApplicationDto,
   UpdateMerchantDto,
 } from './tenancy.dto.js';
+import { stripeAccountOf } from '../infra/stripe/accounts.js';
 
 export const PLATFORM_MERCHANT_ID = 'platform';
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

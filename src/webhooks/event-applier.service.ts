@@ -2,11 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import type Stripe from 'stripe';
-import { PLATFORM_ACCOUNT } from '../identity/identity.entity.js';
+
 import { tryLockOwner, type LockOwner } from '../infra/stripe/object-locks.js';
 import type { SyncScope } from '../subscriptions/subscription-sync.service.js';
 import { EVENT_HANDLERS, type EventHandler } from './handlers/event-handler.js';
 import type { ClaimedEvent } from './inbox.repository.js';
+import { PLATFORM_ACCOUNT } from '../infra/stripe/accounts.js';
 
 /** Raised when an event cannot be applied until a person acts (e.g. creates the merchant). */
 export class NeedsAttention extends Error {

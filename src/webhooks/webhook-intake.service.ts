@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
-import { PLATFORM_ACCOUNT } from '../identity/identity.entity.js';
+
 import { Clock } from '../infra/clock/clock.js';
 import type { AppConfig } from '../infra/config/config.js';
 import { APP_CONFIG } from '../infra/config/config.module.js';
@@ -11,6 +11,7 @@ import { retryOnceOnConnectionLoss } from '../infra/errors/database-errors.js';
 import { verifyStripeSignature } from '../infra/stripe/webhook-signature.js';
 import { InboxRepository } from './inbox.repository.js';
 import { WebhookWorker } from './webhook-worker.service.js';
+import { PLATFORM_ACCOUNT } from '../infra/stripe/accounts.js';
 
 /** The fields of a Stripe event this service relies on; anything else is refused before it is stored. */
 interface StripeEventEnvelope {

@@ -2,10 +2,10 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import Stripe from 'stripe';
-import { PLATFORM_ACCOUNT } from '../../identity/identity.entity.js';
-import { stripeAccountOf, type ChargeModel } from '../../tenancy/merchant.entity.js';
+
 import { AppError } from '../errors/app-error.js';
 import { toAppError } from './stripe-errors.js';
+import { PLATFORM_ACCOUNT, stripeAccountOf, type ChargeModel } from './accounts.js';
 
 /** How to reach Stripe: the platform key, and for tests and local mode the emulator's address. */
 export interface StripeConnection {

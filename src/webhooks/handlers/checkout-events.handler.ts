@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type Stripe from 'stripe';
 import { accountFromMetadata, IdentityService } from '../../identity/identity.service.js';
-import { idOf } from '../../subscriptions/stripe-objects.js';
+
 import { SubscriptionSyncService } from '../../subscriptions/subscription-sync.service.js';
 import type { EventContext, EventHandler } from './event-handler.js';
+import { idOf } from '../../infra/stripe/accounts.js';
 
 /**
  * checkout.session.completed: links the customer to the account the session was made for

@@ -2,8 +2,9 @@ import { Injectable } from '@nestjs/common';
 import type Stripe from 'stripe';
 import { CatalogMirrorRepository, type ActiveEntitlementFacts } from '../../entitlements/catalog-mirror.repository.js';
 import { StripeGateway } from '../../infra/stripe/stripe.gateway.js';
-import { idOf } from '../../subscriptions/stripe-objects.js';
+
 import type { EventContext, EventHandler } from './event-handler.js';
+import { idOf } from '../../infra/stripe/accounts.js';
 
 /**
  * entitlements.active_entitlement_summary.updated: replaces the customer's active entitlements.
