@@ -45,7 +45,7 @@ describe(`npm run reconcile on ${usingPostgres() ? 'PostgreSQL' : 'embedded PGli
   });
   afterEach(() => emulator.clearFaults());
 
-  const reconcile = (...args: string[]) => runBuilt(ENTRY, args, env, 45_000);
+  const reconcile = (...args: string[]) => runBuilt(ENTRY, args, env);
 
   it('prints the run as JSON on stdout and its progress on stderr, exit 0; the next run finds everything unchanged', async () => {
     const first = await reconcile();
@@ -58,7 +58,7 @@ describe(`npm run reconcile on ${usingPostgres() ? 'PostgreSQL' : 'embedded PGli
     const second = await reconcile('--allow-deletes');
     expect(second.code).toBe(0);
     expect(JSON.parse(second.stdout)).toMatchObject({ status: 'succeeded', allow_deletes: true, created: 0, updated: 0, unchanged: SEEDED, deleted: 0 });
-  }, 90_000);
+  });
 
   it('exit 1 with the failed run on stdout when Stripe fails the listing', async () => {
     emulator.setFaults({ api: [{ path: '/v1/subscriptions', method: 'GET', status: 500 }] });
@@ -67,7 +67,7 @@ describe(`npm run reconcile on ${usingPostgres() ? 'PostgreSQL' : 'embedded PGli
     const run = JSON.parse(result.stdout);
     expect(run).toMatchObject({ status: 'failed', trigger: 'cli' });
     expect(run.error).toMatch(/^stripe_unavailable: /);
-  }, 60_000);
+  });
 
   it('exit 1, one error line and nothing on stdout when the run is refused', async () => {
     const unknown = await reconcile('--merchant', 'no-such-shop');
@@ -84,5 +84,5 @@ describe(`npm run reconcile on ${usingPostgres() ? 'PostgreSQL' : 'embedded PGli
         await other.end();
       }
     }
-  }, 60_000);
+  });
 });

@@ -34,7 +34,7 @@ describe('concurrent reconcile runs and webhooks during a run', () => {
     const customer = await s.stripe.customers.create({ metadata: { account_id: 'RACE-CO' } });
     sub = await s.stripe.subscriptions.create({ customer: customer.id, items: [{ price: tier.monthly.id, quantity: 1 }], default_payment_method: 'pm_card_visa', metadata: { application_id: 'default' } });
     await s.settle();
-  }, 60_000);
+  });
   afterAll(() => s.close());
 
   it('two starts together: one runs, the other is refused with 409 reconcile_running; afterwards a new run starts', async () => {
@@ -97,7 +97,7 @@ describe('concurrent reconcile runs and webhooks during a run', () => {
       beforeAll(async () => {
         second = await createApp({ ...s.config }, { clock: new FollowingClock(s.emulator) });
         await second.listen(0, '127.0.0.1');
-      }, 60_000);
+      });
       afterAll(() => second.close());
 
       const onSecond = (body: Record<string, unknown>) => supertest(second.getHttpServer()).post(RUNS).set('authorization', `Bearer ${s.config.ADMIN_TOKEN}`).send(body);

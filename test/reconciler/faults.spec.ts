@@ -33,7 +33,7 @@ describe('reconcile runs under Stripe faults', () => {
     s.emulator.setWebhooksEnabled(false);
     const seeded = await control<{ created: number }>(s, 'POST', '/_emulator/seed', { count: SEEDED });
     expect(seeded.created).toBe(SEEDED);
-  }, 60_000);
+  });
   afterAll(() => s.close());
   afterEach(() => s.emulator.clearFaults());
 
@@ -46,7 +46,7 @@ describe('reconcile runs under Stripe faults', () => {
     expect(run.stripe_calls).toBeGreaterThan(unlimited);
     s.emulator.clearFaults();
     await expectMirrorEqualsStripe();
-  }, 60_000);
+  });
 
   it('a 500 storm on GET /v1/subscriptions fails the run with its error; no subscription is half applied; the next run completes', async () => {
     // Changes on every page, none delivered.
@@ -102,5 +102,5 @@ describe('reconcile runs under Stripe faults', () => {
     const [canceled] = await query<{ status: string }>(s, 'select status from subscriptions where id = ?', [listed[150]!.id]);
     expect(canceled!.status).toBe('canceled');
     expect(await mirrorView(s, changed[0]!.id)).toEqual(stripeView(await s.stripe.subscriptions.retrieve(changed[0]!.id)));
-  }, 60_000);
+  });
 });

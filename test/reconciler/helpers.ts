@@ -37,8 +37,11 @@ export async function reconcile(s: Stack, body: Record<string, unknown> = {}): P
   return res.body as RunView;
 }
 
-/** Polls GET /admin/reconcile-runs/:id until the run is no longer running. */
-export async function waitForRun(s: Stack, id: string, timeoutMs = 30_000): Promise<RunView> {
+/**
+ * Polls GET /admin/reconcile-runs/:id until the run is no longer running. The deadline is the
+ * suite's timeout (jest.config.js): a loaded machine may be slow, only a hung run should fail here.
+ */
+export async function waitForRun(s: Stack, id: string, timeoutMs = 180_000): Promise<RunView> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const res = await s.admin(s.http().get(`${RUNS}/${id}`));

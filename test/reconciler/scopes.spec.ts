@@ -64,7 +64,7 @@ describe('reconcile scopes: merchant, account, platform', () => {
     await subscribe('shop', 'SHOPPER', 'shop-app', shopTier.monthly, { stripeAccount: SHOP });
     await subscribe('other', 'OTHER-BUYER', 'other-app', otherTier.monthly, { stripeAccount: OTHER });
     for (const key of Object.keys(subs)) expect({ key, repaired: await repaired(key) }).toEqual({ key, repaired: false });
-  }, 60_000);
+  });
   afterAll(() => s.close());
 
   it('merchant: only the direct merchant\'s connected account is re-synced', async () => {

@@ -20,7 +20,7 @@ describe('Stripe calls of a reconcile run', () => {
     const seeded = await control<{ created: number; sample_subscriptions: string[] }>(s, 'POST', '/_emulator/seed', { count: SEEDED, account: ACCOUNT });
     expect(seeded.created).toBe(SEEDED);
     sample = seeded.sample_subscriptions;
-  }, 60_000);
+  });
   afterAll(() => s.close());
 
   it(`mirrors ${SEEDED} subscriptions of a connected account in about ${Math.ceil(SEEDED / 100)} listing calls plus the catalog's`, async () => {
