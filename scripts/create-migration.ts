@@ -5,9 +5,10 @@
  */
 import { MikroORM } from '@mikro-orm/core';
 import { ormOptions } from '../src/infra/database/orm-options.js';
+import { DATABASE_SCHEMA } from '../src/database-schema.js';
 
 const name = process.argv[2];
-const orm = await MikroORM.init(ormOptions({ DATABASE_URL: '', DATA_DIR: '', DATABASE_POOL_MAX: 1 }));
+const orm = await MikroORM.init(ormOptions({ DATABASE_URL: '', DATA_DIR: '', DATABASE_POOL_MAX: 1 }, DATABASE_SCHEMA));
 try {
   await orm.migrator.up();
   const result = await orm.migrator.create(undefined, false, false, name);

@@ -5,10 +5,11 @@
 import { MikroORM } from '@mikro-orm/core';
 import { ConfigError, loadConfig } from '../src/infra/config/config.js';
 import { databaseKind, ormOptions } from '../src/infra/database/orm-options.js';
+import { DATABASE_SCHEMA } from '../src/database-schema.js';
 
 async function main(): Promise<number> {
   const config = loadConfig();
-  const orm = await MikroORM.init({ ...ormOptions(config), logger: () => undefined });
+  const orm = await MikroORM.init({ ...ormOptions(config, DATABASE_SCHEMA), logger: () => undefined });
   try {
     const pending = await orm.migrator.getPending();
     if (process.argv.includes('--check')) {

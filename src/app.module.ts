@@ -1,7 +1,8 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { DATABASE_SCHEMA } from './database-schema.js';
 import { AppPaymentCustomersModule } from './app-payment-customers/app-payment-customers.module.js';
-import { AuthModule } from './infra/auth/auth.module.js';
+
 import { Clock, SystemClock } from './infra/clock/clock.js';
 import type { AppConfig } from './infra/config/config.js';
 import { ConfigModule } from './infra/config/config.module.js';
@@ -15,6 +16,7 @@ import { SubscriptionsModule } from './subscriptions/subscriptions.module.js';
 import { TenancyModule } from './tenancy/tenancy.module.js';
 import { ScheduleModule } from '@nestjs/schedule';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
+import { AuthModule } from './auth/auth.module.js';
 
 export interface AppModuleOptions {
   /** Replaces the system clock (tests and local mode move time with the Stripe emulator). */
@@ -29,7 +31,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [ConfigModule.forRoot(config), loggingModule(config), databaseModule(config), StripeModule.forRoot(stripeConnection(config)), HealthModule, AuthModule, TenancyModule, ScheduleModule.forRoot(), SubscriptionsModule, WebhooksModule, AppPaymentCustomersModule, ReconcilerModule, ...(options.imports ?? [])],
+      imports: [ConfigModule.forRoot(config), loggingModule(config), databaseModule(config, DATABASE_SCHEMA), StripeModule.forRoot(stripeConnection(config)), HealthModule, AuthModule, TenancyModule, ScheduleModule.forRoot(), SubscriptionsModule, WebhooksModule, AppPaymentCustomersModule, ReconcilerModule, ...(options.imports ?? [])],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: Clock, useValue: options.clock ?? new SystemClock() },

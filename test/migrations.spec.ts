@@ -2,6 +2,7 @@ import { MikroORM } from '@mikro-orm/core';
 import { ormOptions } from '../src/infra/database/orm-options.js';
 import { MIGRATIONS } from '../migrations/index.js';
 import { createTestDatabase, usingPostgres, type TestDatabase } from './support/test-database.js';
+import { DATABASE_SCHEMA } from '../src/database-schema.js';
 
 describe(`migrations on ${usingPostgres() ? 'PostgreSQL' : 'embedded PGlite'}`, () => {
   let database: TestDatabase | undefined;
@@ -9,7 +10,7 @@ describe(`migrations on ${usingPostgres() ? 'PostgreSQL' : 'embedded PGlite'}`, 
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    orm = await MikroORM.init({ ...ormOptions({ DATABASE_URL: database?.url ?? '', DATA_DIR: '', DATABASE_POOL_MAX: 2 }), logger: () => undefined });
+    orm = await MikroORM.init({ ...ormOptions({ DATABASE_URL: database?.url ?? '', DATA_DIR: '', DATABASE_POOL_MAX: 2 }, DATABASE_SCHEMA), logger: () => undefined });
   });
   afterAll(async () => {
     await orm.close(true);

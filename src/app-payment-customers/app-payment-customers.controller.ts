@@ -1,10 +1,11 @@
 import { Body, Controller, createParamDecorator, Get, HttpCode, Param, Post, UseGuards, type ExecutionContext } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiBearerAuth, ApiForbiddenResponse, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { PartnerKeyGuard } from '../infra/auth/partner-key.guard.js';
+
 import { AUTH_SCHEMES } from '../infra/http/swagger.js';
 import { AppPaymentCustomersResponse, BatchLookupDto, MAX_COMPANY_IDS, parseLookupQuery } from './app-payment-customers.dto.js';
 import { AppPaymentCustomersService } from './app-payment-customers.service.js';
+import { PartnerKeyGuard } from '../auth/partner-key.guard.js';
 
 /**
  * The query string with every parameter as a list of its values (Fastify's parser gives a string

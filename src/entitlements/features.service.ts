@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/core';
 import { execPrepared, PreparedStatement } from '../infra/database/prepared.js';
 import { Clock } from '../infra/clock/clock.js';
+import type { AccountContext } from '../auth/account-context.js';
+import { stripeAccountOf } from '../infra/stripe/accounts.js';
 
 export interface FeatureGrant {
   lookup_key: string;
@@ -65,6 +67,11 @@ export class FeaturesService {
     private readonly em: EntityManager,
     private readonly clock: Clock,
   ) {}
+
+  /** The features of the account a request is for, at its application's merchant. */
+  ofAccount(ctx: AccountContext): Promise<FeatureGrant[]> {
+    return this.featuresOf(ctx.accountId, ctx.application.id, stripeAccountOf(ctx.merchant));
+  }
 
   async featuresOf(accountId: string, applicationId: string, stripeAccount: string): Promise<FeatureGrant[]> {
     const now = this.clock.now();

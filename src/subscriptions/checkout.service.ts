@@ -7,7 +7,7 @@ import { transactionalWithRetry } from '../infra/database/object-locks.js';
 import { AppError } from '../infra/errors/app-error.js';
 import { lockCustomers } from '../infra/stripe/object-locks.js';
 import { StripeGateway } from '../infra/stripe/stripe.gateway.js';
-import { type AccountContext } from './account-context.js';
+
 import { PurchaseRules } from './purchase-rules.js';
 
 import { StripeCustomersService } from './stripe-customers.service.js';
@@ -15,6 +15,7 @@ import { SubscriptionReadRepository } from './subscription-read.repository.js';
 import { SubscriptionSyncService } from './subscription-sync.service.js';
 import type { CheckoutSessionResponse, CreateCheckoutSessionDto, PortalSessionResponse, SubscriptionView } from './subscriptions.dto.js';
 import { idOf, stripeAccountOf } from '../infra/stripe/accounts.js';
+import { type AccountContext } from '../auth/account-context.js';
 
 /** Buying through Stripe Checkout, managing through the Customer Portal, and showing the result before the webhook. */
 @Injectable()

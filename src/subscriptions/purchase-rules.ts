@@ -7,8 +7,9 @@ import { transactionalWithRetry } from '../infra/database/object-locks.js';
 import { AppError } from '../infra/errors/app-error.js';
 import { StripeGateway } from '../infra/stripe/stripe.gateway.js';
 import type { Application } from '../tenancy/application.entity.js';
-import { type AccountContext } from './account-context.js';
+
 import { stripeAccountOf } from '../infra/stripe/accounts.js';
+import { type AccountContext } from '../auth/account-context.js';
 export interface PurchasablePrice {
   id: string;
   productId: string;

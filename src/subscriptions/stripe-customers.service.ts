@@ -2,8 +2,9 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/core';
 import { IdentityService } from '../identity/identity.service.js';
 import { StripeGateway } from '../infra/stripe/stripe.gateway.js';
-import { type AccountContext } from './account-context.js';
+
 import { stripeAccountOf } from '../infra/stripe/accounts.js';
+import { type AccountContext } from '../auth/account-context.js';
 export interface CustomerDetails {
   email?: string;
   name?: string;

@@ -7,11 +7,12 @@ import { APP_CONFIG } from '../infra/config/config.module.js';
 import { transactionalWithRetry } from '../infra/database/object-locks.js';
 import { AppError } from '../infra/errors/app-error.js';
 import { StripeGateway } from '../infra/stripe/stripe.gateway.js';
-import { type AccountContext } from './account-context.js';
+
 import { PurchaseRules } from './purchase-rules.js';
 import { SubscriptionReadRepository, type OwnedSubscription } from './subscription-read.repository.js';
 import { SubscriptionSyncService } from './subscription-sync.service.js';
 import type { CancelTiming, ChangeSubscriptionDto, SubscriptionView } from './subscriptions.dto.js';
+import { type AccountContext } from '../auth/account-context.js';
 
 const ENDED = new Set(['canceled', 'incomplete_expired']);
 

@@ -1,40 +1,111 @@
-import { Body, Controller, Headers, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiParam, ApiTags } from '@nestjs/swagger';
-import { AccountGuard } from '../infra/auth/account.guard.js';
-import { CurrentAccount, CurrentApplication, OwnerOnly } from '../infra/auth/decorators.js';
-import type { AccountPrincipal } from '../infra/auth/principal.js';
+import type { AccountContext } from '../auth/account-context.js';
+import { AccountGuard } from '../auth/account.guard.js';
+import { CurrentAccount } from '../auth/decorators.js';
+import { FeaturesService } from '../entitlements/features.service.js';
+import { OwnerOnly } from '../infra/auth/owner-only.js';
+import { IdempotencyKey } from '../infra/http/idempotency-key.js';
 import { AUTH_SCHEMES } from '../infra/http/swagger.js';
-import type { Application } from '../tenancy/application.entity.js';
-import { CancelSubscriptionDto, ChangeSubscriptionDto } from './subscriptions.dto.js';
+import { CheckoutService } from './checkout.service.js';
+import { SubscriptionChangesService } from './subscription-changes.service.js';
 import { SubscriptionsDocs } from './subscriptions.api-docs.js';
-import { SubscriptionsFacade } from './subscriptions.facade.js';
-import { sharedSubscriptionRoutes } from './shared-subscription-routes.js';
+import {
+  CancelSubscriptionDto,
+  ChangeSubscriptionDto,
+  CreateCheckoutSessionDto,
+  CreatePortalSessionDto,
+  StartTrialDto,
+  SyncCheckoutSessionDto,
+  SyncQuery,
+} from './subscriptions.dto.js';
+import { SubscriptionsService } from './subscriptions.service.js';
+import { TrialsService } from './trials.service.js';
 
 const docs = SubscriptionsDocs('subscriptions');
 const SUBSCRIPTION_ID = ApiParam({ name: 'subscription_id', example: 'sub_1MowQVLkdIwHu7ixeRlqHVzs' });
 
-/** The account-less routes of client apps: the account is the token's `acc` claim. */
+/**
+ * The account-less routes of client apps (seed 001's `api.subscriptions.*`): the account is the
+ * token's `acc` claim. The AccountGuard resolves account, application and merchant once; each
+ * handler hands them to its service. The account-scoped routes (AccountScopedSubscriptionsController)
+ * call the same services.
+ */
 @ApiTags('subscriptions')
 @ApiBearerAuth(AUTH_SCHEMES.account)
 @UseGuards(AccountGuard)
 @Controller('api/subscriptions')
-export class SubscriptionsController extends sharedSubscriptionRoutes('subscriptions') {
-  constructor(subscriptions: SubscriptionsFacade) {
-    super(subscriptions);
+export class SubscriptionsController {
+  constructor(
+    private readonly subscriptions: SubscriptionsService,
+    private readonly features: FeaturesService,
+    private readonly checkout: CheckoutService,
+    private readonly changes: SubscriptionChangesService,
+    private readonly trials: TrialsService,
+  ) {}
+
+  @Get() @docs.list()
+  async list(@CurrentAccount() ctx: AccountContext) {
+    return { data: await this.subscriptions.list(ctx) };
+  }
+
+  @Get('features') @docs.features()
+  async featureList(@CurrentAccount() ctx: AccountContext) {
+    return { data: await this.features.ofAccount(ctx) };
+  }
+
+  @Get('identity') @docs.identity()
+  identity(@CurrentAccount() ctx: AccountContext) {
+    return this.subscriptions.identity(ctx);
+  }
+
+  @Get('merchants') @docs.merchants()
+  async merchants(@CurrentAccount() ctx: AccountContext) {
+    return { data: await this.subscriptions.merchants(ctx) };
+  }
+
+  @Get('trial') @docs.trial()
+  trial(@CurrentAccount() ctx: AccountContext) {
+    return this.trials.get(ctx);
+  }
+
+  @Post('stripe/checkout-session') @HttpCode(200) @OwnerOnly() @docs.createCheckoutSession()
+  createCheckoutSession(@CurrentAccount() ctx: AccountContext, @Body() dto: CreateCheckoutSessionDto, @IdempotencyKey() key?: string) {
+    return this.checkout.createCheckoutSession(ctx, dto, key);
+  }
+
+  @Post('stripe/portal-session') @HttpCode(200) @OwnerOnly() @docs.createPortalSession()
+  createPortalSession(@CurrentAccount() ctx: AccountContext, @Body() dto: CreatePortalSessionDto) {
+    return this.checkout.createPortalSession(ctx, dto.return_url);
+  }
+
+  @Post('stripe/checkout-session-sync') @HttpCode(200) @OwnerOnly() @docs.syncCheckoutSession()
+  syncCheckoutSession(@CurrentAccount() ctx: AccountContext, @Body() dto: SyncCheckoutSessionDto) {
+    return this.checkout.syncCheckoutSession(ctx, dto.session_id);
+  }
+
+  @Post('sync') @HttpCode(200) @OwnerOnly() @docs.sync()
+  sync(@CurrentAccount() ctx: AccountContext, @Query() query: SyncQuery) {
+    return this.subscriptions.syncFromStripe(ctx, query.allow_deletes ?? false);
+  }
+
+  @Post('trial') @HttpCode(200) @OwnerOnly() @docs.startTrial()
+  startTrial(@CurrentAccount() ctx: AccountContext, @Body() dto: StartTrialDto) {
+    return this.trials.start(ctx, dto);
   }
 
   @Post(':subscription_id/change') @HttpCode(200) @OwnerOnly() @SUBSCRIPTION_ID @docs.change()
-  change(@Param('subscription_id') id: string, @Body() dto: ChangeSubscriptionDto, @Headers('idempotency-key') key?: string, @CurrentAccount() account?: AccountPrincipal, @CurrentApplication() app?: Application) {
-    return this.subscriptions.change(account, app, id, dto, key);
+  change(@CurrentAccount() ctx: AccountContext, @Param('subscription_id') id: string, @Body() dto: ChangeSubscriptionDto, @IdempotencyKey() key?: string) {
+    return this.changes.change(ctx, id, dto, key);
   }
 
   @Post(':subscription_id/cancel') @HttpCode(200) @OwnerOnly() @SUBSCRIPTION_ID @docs.cancel()
-  cancel(@Param('subscription_id') id: string, @Body() dto: CancelSubscriptionDto, @Headers('idempotency-key') key?: string, @CurrentAccount() account?: AccountPrincipal, @CurrentApplication() app?: Application) {
-    return this.subscriptions.cancel(account, app, id, dto.timing, key);
+  cancel(@CurrentAccount() ctx: AccountContext, @Param('subscription_id') id: string, @Body() dto: CancelSubscriptionDto, @IdempotencyKey() key?: string) {
+    return this.changes.cancel(ctx, id, dto.timing, key);
   }
 
   @Post(':subscription_id/resume') @HttpCode(200) @OwnerOnly() @SUBSCRIPTION_ID @docs.resume()
-  resume(@Param('subscription_id') id: string, @Headers('idempotency-key') key?: string, @CurrentAccount() account?: AccountPrincipal, @CurrentApplication() app?: Application) {
-    return this.subscriptions.resume(account, app, id, key);
+  resume(@CurrentAccount() ctx: AccountContext, @Param('subscription_id') id: string, @IdempotencyKey() key?: string) {
+    return this.changes.resume(ctx, id, key);
   }
 }

@@ -1,9 +1,7 @@
 import { Module } from '@nestjs/common';
 import { EntitlementsModule } from '../entitlements/entitlements.module.js';
 import { IdentityModule } from '../identity/identity.module.js';
-import { AccountContextResolver } from './account-context.resolver.js';
-import { AccountScopedSubscriptionsController } from './account-subscriptions.controller.js';
-import { AccountSubscriptionsService } from './account-subscriptions.service.js';
+import { AccountScopedSubscriptionsController } from './account-scoped-subscriptions.controller.js';
 import { CheckoutService } from './checkout.service.js';
 import { PurchaseRules } from './purchase-rules.js';
 import { StripeCustomersService } from './stripe-customers.service.js';
@@ -12,15 +10,13 @@ import { SubscriptionMirrorRepository } from './subscription-mirror.repository.j
 import { SubscriptionReadRepository } from './subscription-read.repository.js';
 import { SubscriptionSyncService } from './subscription-sync.service.js';
 import { SubscriptionsController } from './subscriptions.controller.js';
-import { SubscriptionsFacade } from './subscriptions.facade.js';
+import { SubscriptionsService } from './subscriptions.service.js';
 import { TrialsService } from './trials.service.js';
 
 @Module({
   imports: [IdentityModule, EntitlementsModule],
   controllers: [AccountScopedSubscriptionsController, SubscriptionsController],
   providers: [
-    AccountContextResolver,
-    AccountSubscriptionsService,
     CheckoutService,
     PurchaseRules,
     StripeCustomersService,
@@ -28,7 +24,7 @@ import { TrialsService } from './trials.service.js';
     SubscriptionMirrorRepository,
     SubscriptionReadRepository,
     SubscriptionSyncService,
-    SubscriptionsFacade,
+    SubscriptionsService,
     TrialsService,
   ],
   exports: [SubscriptionMirrorRepository, SubscriptionSyncService, SubscriptionReadRepository, TrialsService],

@@ -7,11 +7,12 @@ import { Clock } from '../infra/clock/clock.js';
 import type { AppConfig } from '../infra/config/config.js';
 import { APP_CONFIG } from '../infra/config/config.module.js';
 import { AppError } from '../infra/errors/app-error.js';
-import { type AccountContext } from './account-context.js';
+
 import { PurchaseRules } from './purchase-rules.js';
 import { StripeCustomersService } from './stripe-customers.service.js';
 import type { StartTrialDto, TrialView } from './subscriptions.dto.js';
 import { stripeAccountOf } from '../infra/stripe/accounts.js';
+import { type AccountContext } from '../auth/account-context.js';
 
 const DAY_MS = 86_400_000;
 
@@ -64,6 +65,13 @@ export class TrialsService implements OnApplicationBootstrap {
     );
     if (inserted.length === 0) throw AppError.conflict('trial_already_used', 'The account has already had its trial of this application.');
     return (await this.view(ctx))!;
+  }
+
+  /** The account's trial of the application; 404 trial_not_found when it has had none. */
+  async get(ctx: AccountContext): Promise<TrialView> {
+    const trial = await this.view(ctx);
+    if (!trial) throw AppError.notFound('trial_not_found', 'The account has no trial of this application.');
+    return trial;
   }
 
   async view(ctx: AccountContext): Promise<TrialView | undefined> {

@@ -3,7 +3,7 @@ import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@ne
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { AppError } from '../errors/app-error.js';
-import { bearerToken, type AuthenticatedRequest } from './principal.js';
+import { bearerToken } from './principal.js';
 
 /** Admin routes: "Authorization: Bearer <ADMIN_TOKEN>", compared in constant time. */
 @Injectable()
@@ -15,7 +15,7 @@ export class AdminGuard implements CanActivate {
   }
 
   canActivate(context: ExecutionContext): boolean {
-    const token = bearerToken(context.switchToHttp().getRequest<AuthenticatedRequest>().headers);
+    const token = bearerToken(context.switchToHttp().getRequest<{ headers: Record<string, string | string[] | undefined> }>().headers);
     if (!token) throw AppError.unauthorized('missing_token', 'Send the admin token as "Authorization: Bearer <token>".');
     if (!timingSafeEqual(digest(token), this.expected)) throw AppError.unauthorized('invalid_admin_token', 'The admin token is not valid.');
     return true;

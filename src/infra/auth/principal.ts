@@ -1,5 +1,3 @@
-import type { Application } from '../../tenancy/application.entity.js';
-
 /** Who is calling with an account token. */
 export interface AccountPrincipal {
   accountId: string;
@@ -15,16 +13,8 @@ export interface PartnerPrincipal {
   applicationId: string;
 }
 
-/** What the guards attach to the request for the handlers. */
-export interface AuthenticatedRequest {
-  account?: AccountPrincipal;
-  application?: Application;
-  partner?: PartnerPrincipal;
-  params: Record<string, string>;
-  headers: Record<string, string | string[] | undefined>;
-}
-
-export function bearerToken(headers: AuthenticatedRequest['headers']): string | undefined {
+/** The bearer token of an `Authorization: Bearer <token>` header. */
+export function bearerToken(headers: Record<string, string | string[] | undefined>): string | undefined {
   const value = headers.authorization;
   if (typeof value !== 'string') return undefined;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(value);

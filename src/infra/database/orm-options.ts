@@ -1,14 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Options } from '@mikro-orm/core';
+import type { MigrationObject, Options } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import { PgliteDriver } from '@mikro-orm/pglite';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
-import { MIGRATIONS } from '../../../migrations/index.js';
 import type { AppConfig } from '../config/config.js';
-import { ENTITIES } from './entities.js';
 
 export type DatabaseKind = 'postgresql' | 'pglite';
+
+/** The application's entities and migrations (src/database-schema.ts), handed down to the ORM. */
+export interface DatabaseSchema {
+  entities: NonNullable<Options['entities']>;
+  migrations: MigrationObject[];
+}
 
 export function databaseKind(config: Pick<AppConfig, 'DATABASE_URL'>): DatabaseKind {
   return config.DATABASE_URL ? 'postgresql' : 'pglite';
@@ -18,12 +22,12 @@ export function databaseKind(config: Pick<AppConfig, 'DATABASE_URL'>): DatabaseK
  * One set of entities and one set of migrations for both databases: real PostgreSQL when
  * DATABASE_URL is set, otherwise PGlite in-process (in memory, or persisted to DATA_DIR).
  */
-export function ormOptions(config: Pick<AppConfig, 'DATABASE_URL' | 'DATA_DIR' | 'DATABASE_POOL_MAX'>): Partial<Options> {
+export function ormOptions(config: Pick<AppConfig, 'DATABASE_URL' | 'DATA_DIR' | 'DATABASE_POOL_MAX'>, schema: DatabaseSchema): Partial<Options> {
   const common: Partial<Options> = {
-    entities: ENTITIES,
+    entities: schema.entities,
     extensions: [Migrator],
     migrations: {
-      migrationsList: MIGRATIONS,
+      migrationsList: schema.migrations,
       path: resolve('migrations'),
       pathTs: resolve('migrations'),
       tableName: 'mikro_orm_migrations',

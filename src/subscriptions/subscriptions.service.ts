@@ -7,16 +7,17 @@ import { Clock } from '../infra/clock/clock.js';
 import { transactionalWithRetry } from '../infra/database/object-locks.js';
 import { AppError } from '../infra/errors/app-error.js';
 import { StripeGateway } from '../infra/stripe/stripe.gateway.js';
-import { type AccountContext } from './account-context.js';
+
 import { SubscriptionMirrorRepository } from './subscription-mirror.repository.js';
 import { SubscriptionReadRepository } from './subscription-read.repository.js';
 import { SubscriptionSyncService } from './subscription-sync.service.js';
 import type { IdentityView, MerchantView, SubscriptionView, SyncResponse } from './subscriptions.dto.js';
 import { PLATFORM_ACCOUNT, stripeAccountOf } from '../infra/stripe/accounts.js';
+import { type AccountContext } from '../auth/account-context.js';
 
 /** What an account sees of its billing (list, identity, merchants), and its on-demand sync from Stripe. */
 @Injectable()
-export class AccountSubscriptionsService {
+export class SubscriptionsService {
   constructor(
     private readonly em: EntityManager,
     private readonly reads: SubscriptionReadRepository,

@@ -1,17 +1,19 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { TenancyService } from '../../tenancy/tenancy.service.js';
-import type { AppConfig } from '../config/config.js';
-import { APP_CONFIG } from '../config/config.module.js';
-import { AppError } from '../errors/app-error.js';
-import { AccountTokenVerifier } from './account-token.verifier.js';
-import { OWNER_ONLY } from './decorators.js';
-import { bearerToken, type AuthenticatedRequest } from './principal.js';
+import { AccountTokenVerifier } from '../infra/auth/account-token.verifier.js';
+import { OWNER_ONLY } from '../infra/auth/owner-only.js';
+import { bearerToken } from '../infra/auth/principal.js';
+import type { AppConfig } from '../infra/config/config.js';
+import { APP_CONFIG } from '../infra/config/config.module.js';
+import { AppError } from '../infra/errors/app-error.js';
+import { TenancyService } from '../tenancy/tenancy.service.js';
+import type { AuthenticatedRequest } from './request.js';
 
 /**
  * Account routes: a valid account JWT; on `/accounts/:account_id/...` its account must be that
  * one; `@OwnerOnly()` handlers need the owner role. Resolves the application the request is for:
- * the token's `app` claim, else the X-Application-Id header, else DEFAULT_APPLICATION_ID.
+ * the token's `app` claim, else the X-Application-Id header, else DEFAULT_APPLICATION_ID, and its
+ * merchant, and attaches the whole AccountContext once (read by `@CurrentAccount()`).
  */
 @Injectable()
 export class AccountGuard implements CanActivate {
@@ -43,8 +45,8 @@ export class AccountGuard implements CanActivate {
       throw AppError.forbidden('application_mismatch', 'X-Application-Id names another application than the token.');
     }
     const applicationId = account.applicationClaim ?? headerApp ?? this.config.DEFAULT_APPLICATION_ID;
-    req.application = await this.tenancy.getApplication(applicationId);
-    req.account = account;
+    const { application, merchant } = await this.tenancy.getApplicationWithMerchant(applicationId);
+    req.accountContext = { accountId: account.accountId, roles: account.roles, isOwner: account.isOwner, application, merchant };
     return true;
   }
 }

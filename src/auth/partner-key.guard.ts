@@ -1,7 +1,8 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { TenancyService } from '../../tenancy/tenancy.service.js';
-import { AppError } from '../errors/app-error.js';
-import { bearerToken, type AuthenticatedRequest } from './principal.js';
+import { bearerToken } from '../infra/auth/principal.js';
+import { AppError } from '../infra/errors/app-error.js';
+import { TenancyService } from '../tenancy/tenancy.service.js';
+import type { AuthenticatedRequest } from './request.js';
 
 /**
  * Partner routes `/api/applications/:application_id/...`: an API key of that very application,
