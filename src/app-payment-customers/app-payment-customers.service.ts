@@ -9,6 +9,7 @@ import type { SubscriptionStatus } from '../subscriptions/subscription.entity.js
 import type { MerchantStatus } from '../tenancy/merchant.entity.js';
 import type { AppPaymentCustomerView, ContractItemView } from './app-payment-customers.dto.js';
 import { stripeAccountOf } from '../infra/stripe/accounts.js';
+import { ENDED_STATUSES, ENDED_STATUSES_SQL } from '../subscriptions/access-policy.js';
 
 /**
  * The whole lookup in one prepared statement (parameters: the company ids, then the Stripe account
@@ -32,7 +33,7 @@ function lookupStatement(name: string, ids: string): PreparedStatement {
        (select json_agg(json_build_object('id', s.id, 'status', s.status, 'customer_id', s.customer_id, 'items',
                  (select json_agg(json_build_object('price_id', si.price_id, 'quantity', si.quantity, 'usage_type', si.usage_type) order by si.usage_type, si.id)
                     from subscription_items si where si.subscription_id = s.id))
-               order by (s.status in ('canceled', 'incomplete_expired')), s.stripe_created desc, s.id)
+               order by (s.status in ${ENDED_STATUSES_SQL}), s.stripe_created desc, s.id)
           from subscriptions s where s.account_id = ids.company_id and s.application_id = ?) as subscriptions,
        (select json_build_object('price_id', t.price_id, 'quantity', t.quantity, 'ends_at', t.ends_at, 'ended_at', t.ended_at)
           from trials t where t.account_id = ids.company_id and t.application_id = ?) as trial,
@@ -54,7 +55,6 @@ export interface LookupRow {
   merchant_status: MerchantStatus | null;
 }
 
-const ENDED = new Set<string>(['canceled', 'incomplete_expired']);
 
 /**
  * The freee-style contract lookup (AppPaymentCustomers) for partner applications: for each company
@@ -94,7 +94,7 @@ export class AppPaymentCustomersService {
     const trialActive = trial !== null && trial.ended_at === null && new Date(trial.ends_at).getTime() > now;
     if (!row.stripe_customer_id && subscriptions.length === 0 && !trial) return undefined;
     const current = subscriptions[0];
-    const live = current && !ENDED.has(current.status) ? current : undefined;
+    const live = current && !ENDED_STATUSES.has(current.status) ? current : undefined;
     const base = {
       company_id: row.company_id,
       stripe_customer_id: row.stripe_customer_id ?? current?.customer_id ?? null,

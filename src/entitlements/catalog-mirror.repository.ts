@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/core';
-import type { SqlEntityManager } from '@mikro-orm/sql';
 import type Stripe from 'stripe';
 import { lockOwners } from '../infra/stripe/object-locks.js';
+import { versionGuard, type VersionMode } from '../infra/stripe/ordering.js';
 import { idOf } from '../infra/stripe/accounts.js';
+import { sql } from '../infra/database/sql.js';
 
-const sql = (em: EntityManager) => em as SqlEntityManager;
 
 /** A Stripe active entitlement as it appears in a summary or in the active entitlements list. */
 export interface ActiveEntitlementFacts {
@@ -21,8 +21,8 @@ export interface ActiveEntitlementFacts {
  */
 @Injectable()
 export class CatalogMirrorRepository {
-  async upsertProduct(em: EntityManager, product: Stripe.Product | Stripe.DeletedProduct, stripeAccount: string, version: number, mode: 'newer' | 'at-least' = 'newer'): Promise<boolean> {
-    const guard = mode === 'newer' ? '<' : '<=';
+  async upsertProduct(em: EntityManager, product: Stripe.Product | Stripe.DeletedProduct, stripeAccount: string, version: number, mode: VersionMode = 'newer'): Promise<boolean> {
+    const guard = versionGuard(mode);
     if ('deleted' in product && product.deleted) {
       const rows = await sql(em).execute<{ id: string }[]>(`update products set deleted = true, active = false, stripe_version = ?, updated_at = now() where id = ? and stripe_version ${guard} ? returning id`, [version, product.id, version]);
       return rows.length > 0;
@@ -40,8 +40,8 @@ export class CatalogMirrorRepository {
     return rows.length > 0;
   }
 
-  async upsertPrice(em: EntityManager, price: Stripe.Price | Stripe.DeletedPrice, stripeAccount: string, version: number, mode: 'newer' | 'at-least' = 'newer'): Promise<boolean> {
-    const guard = mode === 'newer' ? '<' : '<=';
+  async upsertPrice(em: EntityManager, price: Stripe.Price | Stripe.DeletedPrice, stripeAccount: string, version: number, mode: VersionMode = 'newer'): Promise<boolean> {
+    const guard = versionGuard(mode);
     if ('deleted' in price && price.deleted) {
       const rows = await sql(em).execute<{ id: string }[]>(`update prices set deleted = true, active = false, stripe_version = ?, updated_at = now() where id = ? and stripe_version ${guard} ? returning id`, [version, price.id, version]);
       return rows.length > 0;

@@ -46,7 +46,7 @@ export class CatalogSyncService {
   /** The catalog of one Stripe account (the reconciler calls this for each account it re-syncs). */
   async syncAccount(stripeAccount: string, merchants: Merchant[]): Promise<CatalogSyncResult> {
     const options = this.gateway.options(merchants[0]!);
-    const readAt = Math.floor(this.clock.now().getTime() / 1000);
+    const readAt = this.clock.nowSeconds();
     const [products, prices, features] = await Promise.all([
       this.gateway.call('products.list', (s) => everyItem(s.products.list({ limit: 100 }, options))),
       this.gateway.call('prices.list', (s) => everyItem(s.prices.list({ limit: 100 }, options))),

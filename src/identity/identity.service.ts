@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/core';
-import type { SqlEntityManager } from '@mikro-orm/sql';
+import { sql } from '../infra/database/sql.js';
 
 /** Customer metadata keys that name the account: ours, and the one the freee app store sets. */
 export const ACCOUNT_METADATA_KEYS = ['account_id', 'f_company_id'] as const;
@@ -20,7 +20,6 @@ export interface CustomerFacts {
   name?: string | null;
 }
 
-const sql = (em: EntityManager) => em as SqlEntityManager;
 
 /**
  * Subscription Identity: which Stripe customer stands for an account, per Stripe account.

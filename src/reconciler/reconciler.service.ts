@@ -197,7 +197,7 @@ export class ReconcilerService {
     let listed = 0;
     for (const customer of customers) {
       // The next page is fetched while this one is written, so Stripe and the database work side by side.
-      let readAt = Math.floor(this.clock.now().getTime() / 1000) - 1;
+      let readAt = this.clock.nowSeconds() - 1;
       let next: Promise<Stripe.ApiList<Stripe.Subscription>> | undefined = this.listPage(stripeAccount, customer, undefined, limiter, counts);
       while (next) {
         const page = await next;
@@ -205,7 +205,7 @@ export class ReconcilerService {
         next = undefined;
         if (page.has_more && page.data.length > 0) {
           // Listed one second back: a webhook of the very second of the listing may be newer, so it keeps its place.
-          readAt = Math.floor(this.clock.now().getTime() / 1000) - 1;
+          readAt = this.clock.nowSeconds() - 1;
           next = this.listPage(stripeAccount, customer, page.data[page.data.length - 1]!.id, limiter, counts);
           next.catch(() => undefined); // awaited on the next turn; a failure is handled there
         }

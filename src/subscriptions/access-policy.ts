@@ -22,6 +22,13 @@ export interface AccessInput {
 
 const DAY_MS = 86_400_000;
 
+/**
+ * Statuses after which a subscription is over for good: it cannot be changed, does not count as a
+ * contract, and a new one may be bought. Also spelled in SQL as ENDED_STATUSES_SQL.
+ */
+export const ENDED_STATUSES: ReadonlySet<string> = new Set(['canceled', 'incomplete_expired']);
+export const ENDED_STATUSES_SQL = `('canceled', 'incomplete_expired')`;
+
 export function accessUntil(input: AccessInput): Date | null {
   switch (input.status) {
     case 'active':

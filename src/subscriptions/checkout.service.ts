@@ -113,14 +113,11 @@ export class CheckoutService {
         await lockCustomers(tx, stripeAccount, [customerId]);
         await this.identities.link(tx, ctx.accountId, { stripeAccount, customerId, email: session.customer_details?.email ?? null, name: session.customer_details?.name ?? null });
       }
-      await this.sync.applyFetchedSubscription(tx, subscription, { stripeAccount, merchantId: ctx.merchant.id, applicationId: ctx.application.id }, this.stripeNow());
+      await this.sync.applyFetchedSubscription(tx, subscription, { stripeAccount, merchantId: ctx.merchant.id, applicationId: ctx.application.id }, this.clock.nowSeconds());
     });
     return (await this.reads.view(em, subscription.id, this.clock.now()))!;
   }
 
-  private stripeNow(): number {
-    return Math.floor(this.clock.now().getTime() / 1000);
-  }
 }
 
 const notFound = (sessionId: string) => AppError.notFound('checkout_session_not_found', `No checkout session ${sessionId} of this account.`);

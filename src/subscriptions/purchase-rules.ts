@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/core';
-import type { SqlEntityManager } from '@mikro-orm/sql';
 import { CatalogMirrorRepository } from '../entitlements/catalog-mirror.repository.js';
 import { Clock } from '../infra/clock/clock.js';
 import { transactionalWithRetry } from '../infra/database/object-locks.js';
@@ -10,6 +9,7 @@ import type { Application } from '../tenancy/application.entity.js';
 
 import { stripeAccountOf } from '../infra/stripe/accounts.js';
 import { type AccountContext } from '../auth/account-context.js';
+import { sql } from '../infra/database/sql.js';
 export interface PurchasablePrice {
   id: string;
   productId: string;
@@ -17,7 +17,6 @@ export interface PurchasablePrice {
   usageType: string | null;
 }
 
-const sql = (em: EntityManager) => em as SqlEntityManager;
 
 /**
  * The checks every purchase and plan change makes: the price is in the application's catalog and
@@ -99,7 +98,7 @@ export class PurchaseRules {
     const price = await this.gateway.call('prices.retrieve', (s) => s.prices.retrieve(priceId, {}, this.gateway.options(ctx.merchant)));
     // Written as of the second before it was read: an older price.updated event delivered later cannot
     // undo it, while an event of the very second it was read (ambiguous) still applies.
-    const readAt = Math.max(price.created, Math.floor(this.clock.now().getTime() / 1000) - 1);
+    const readAt = Math.max(price.created, this.clock.nowSeconds() - 1);
     await this.catalog.upsertPrice(em, price, stripeAccountOf(ctx.merchant), readAt, 'at-least');
   }
 

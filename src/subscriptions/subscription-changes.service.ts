@@ -13,8 +13,8 @@ import { SubscriptionReadRepository, type OwnedSubscription } from './subscripti
 import { SubscriptionSyncService } from './subscription-sync.service.js';
 import type { CancelTiming, ChangeSubscriptionDto, SubscriptionView } from './subscriptions.dto.js';
 import { type AccountContext } from '../auth/account-context.js';
+import { ENDED_STATUSES } from './access-policy.js';
 
-const ENDED = new Set(['canceled', 'incomplete_expired']);
 
 /**
  * Plan changes, cancellations and resumption of an account's own subscriptions. Each change is made
@@ -91,7 +91,7 @@ export class SubscriptionChangesService {
   private async live(em: EntityManager, ctx: AccountContext, subscriptionId: string): Promise<OwnedSubscription> {
     const sub = await this.reads.findOwned(em, subscriptionId, ctx.accountId, ctx.application.id);
     if (!sub) throw AppError.notFound('subscription_not_found', `No subscription ${subscriptionId} of this account.`);
-    if (ENDED.has(sub.status)) throw AppError.conflict('subscription_ended', `The subscription has ended (${sub.status}).`);
+    if (ENDED_STATUSES.has(sub.status)) throw AppError.conflict('subscription_ended', `The subscription has ended (${sub.status}).`);
     return sub;
   }
 
@@ -119,7 +119,7 @@ export class SubscriptionChangesService {
       : answer;
     const em = this.em.fork();
     await transactionalWithRetry(em, (tx) =>
-      this.sync.applyFetchedSubscription(tx, subscription, { stripeAccount: sub.stripeAccount, merchantId: ctx.merchant.id, applicationId: ctx.application.id }, Math.floor(this.clock.now().getTime() / 1000)),
+      this.sync.applyFetchedSubscription(tx, subscription, { stripeAccount: sub.stripeAccount, merchantId: ctx.merchant.id, applicationId: ctx.application.id }, this.clock.nowSeconds()),
     );
     return (await this.reads.view(em, sub.id, this.clock.now()))!;
   }

@@ -2,6 +2,8 @@ import { hash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/core';
 import { exec } from '../infra/database/sql.js';
+import { versionGuard, type VersionMode } from '../infra/stripe/ordering.js';
+import { DEFAULT_GRACE_DAYS } from '../tenancy/application.entity.js';
 import { accessUntil } from './access-policy.js';
 import type { SubscriptionStatus } from './subscription.entity.js';
 import type { InvoiceRow, SubscriptionRow } from './stripe-objects.js';
@@ -14,12 +16,6 @@ export interface MirrorContext {
   accountId: string | null;
 }
 
-/**
- * How a write compares with what is stored (the ordering rule, see src/webhooks/README.md):
- * `newer` writes only over an older version; `at-least` also over the same version (used for
- * objects just fetched from Stripe, which are the truth at that moment).
- */
-export type VersionMode = 'newer' | 'at-least';
 
 export interface MirrorEntry {
   row: SubscriptionRow;
@@ -60,7 +56,7 @@ export class SubscriptionMirrorRepository {
     const unique = [...new Map(entries.map((e) => [e.row.id, e])).values()];
     const outcome = new Map<string, UpsertOutcome>(unique.map((e) => [e.row.id, 'stale']));
     if (unique.length === 0) return outcome;
-    const guard = mode === 'newer' ? '<' : '<=';
+    const guard = versionGuard(mode);
     const prepared = unique.map((entry) => {
       const raw = canonicalJson(entry.raw);
       return { ...entry, raw, rawHash: hash('sha1', raw, 'hex') };
@@ -159,7 +155,7 @@ export class SubscriptionMirrorRepository {
   async upsertInvoices(em: EntityManager, rows: InvoiceRow[], stripeAccount: string, version: number, mode: VersionMode): Promise<string[]> {
     const unique = [...new Map(rows.map((r) => [r.id, r])).values()];
     if (unique.length === 0) return [];
-    const guard = mode === 'newer' ? '<' : '<=';
+    const guard = versionGuard(mode);
     const written = await exec<{ id: string }>(
       em,
       `insert into invoices (id, stripe_account, subscription_id, customer_id, status, billing_reason, currency, amount_due, amount_paid,
@@ -351,7 +347,7 @@ function accessFields(state: { status: string; currentPeriodStart: Date | null; 
           currentPeriodEnd: state.currentPeriodEnd,
           paidThrough: toDate(facts.paid_through),
           firstFailedPaymentAt: firstFailed,
-          graceDays: facts.grace_days ?? 7,
+          graceDays: facts.grace_days ?? DEFAULT_GRACE_DAYS,
         });
   return { accessUntil: until, firstFailedPaymentAt: firstFailed, latestInvoiceStatus: facts.latest_status };
 }

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/core';
-import type { SqlEntityManager } from '@mikro-orm/sql';
 import { isContracted } from './access-policy.js';
 import type { SubscriptionItemView, SubscriptionView } from './subscriptions.dto.js';
 import type { SubscriptionStatus } from './subscription.entity.js';
+import { ENDED_STATUSES_SQL } from './access-policy.js';
+import { sql } from '../infra/database/sql.js';
 
 interface SubscriptionDbRow {
   id: string;
@@ -36,7 +37,6 @@ export interface OwnedSubscription {
   licensedItem: { id: string; priceId: string; productId: string; quantity: number | null } | undefined;
 }
 
-const sql = (em: EntityManager) => em as SqlEntityManager;
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
 
 /** Reads of the subscription mirror for the account routes: a fixed number of queries whatever the account holds. */
@@ -79,7 +79,7 @@ export class SubscriptionReadRepository {
   async liveSubscriptionToProduct(em: EntityManager, accountId: string, applicationId: string, productId: string): Promise<string | undefined> {
     const rows = await sql(em).execute<{ id: string }[]>(
       `select s.id from subscriptions s join subscription_items i on i.subscription_id = s.id
-       where s.account_id = ? and s.application_id = ? and i.product_id = ? and s.status not in ('canceled', 'incomplete_expired')
+       where s.account_id = ? and s.application_id = ? and i.product_id = ? and s.status not in ${ENDED_STATUSES_SQL}
        limit 1`,
       [accountId, applicationId, productId],
     );

@@ -8,6 +8,7 @@ import { StripeGateway } from '../infra/stripe/stripe.gateway.js';
 import { invoiceRow, subscriptionRow } from './stripe-objects.js';
 import { SubscriptionMirrorRepository, type MirrorContext, type MirrorEntry, type UpsertOutcome } from './subscription-mirror.repository.js';
 import { idOf } from '../infra/stripe/accounts.js';
+import type { VersionMode } from '../infra/stripe/ordering.js';
 
 /** The merchant and application a Stripe object is being applied for. */
 export interface SyncScope {
@@ -104,7 +105,7 @@ export class SubscriptionSyncService {
     await this.mirror.upsertInvoice(em, invoiceRow(invoice), scope.stripeAccount, readAt, 'at-least');
   }
 
-  private async write(em: EntityManager, subscription: Stripe.Subscription, scope: SyncScope, version: number, mode: 'newer' | 'at-least'): Promise<boolean> {
+  private async write(em: EntityManager, subscription: Stripe.Subscription, scope: SyncScope, version: number, mode: VersionMode): Promise<boolean> {
     const row = subscriptionRow(subscription);
     const ctx: MirrorContext = {
       stripeAccount: scope.stripeAccount,

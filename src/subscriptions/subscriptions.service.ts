@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/core';
-import type { SqlEntityManager } from '@mikro-orm/sql';
 
 import { IdentityService } from '../identity/identity.service.js';
 import { Clock } from '../infra/clock/clock.js';
@@ -14,6 +13,7 @@ import { SubscriptionSyncService } from './subscription-sync.service.js';
 import type { IdentityView, MerchantView, SubscriptionView, SyncResponse } from './subscriptions.dto.js';
 import { PLATFORM_ACCOUNT, stripeAccountOf } from '../infra/stripe/accounts.js';
 import { type AccountContext } from '../auth/account-context.js';
+import { sql } from '../infra/database/sql.js';
 
 /** What an account sees of its billing (list, identity, merchants), and its on-demand sync from Stripe. */
 @Injectable()
@@ -71,7 +71,7 @@ export class SubscriptionsService {
     const stripeAccount = stripeAccountOf(ctx.merchant);
     const em = this.em.fork();
     const identity = await this.identities.customerOf(em, ctx.accountId, stripeAccount);
-    const readAt = Math.floor(this.clock.now().getTime() / 1000);
+    const readAt = this.clock.nowSeconds();
     const remote = identity
       ? await this.gateway.call('subscriptions.list', (s) =>
           s.subscriptions
@@ -89,7 +89,7 @@ export class SubscriptionsService {
         else if (result === 'updated') counts.updated += 1;
         else counts.unchanged += 1;
       }
-      const local = await (tx as SqlEntityManager).execute<{ id: string }[]>('select id from subscriptions where account_id = ? and application_id = ?', [ctx.accountId, ctx.application.id]);
+      const local = await sql(tx).execute<{ id: string }[]>('select id from subscriptions where account_id = ? and application_id = ?', [ctx.accountId, ctx.application.id]);
       const remoteIds = new Set(remote.map((s) => s.id));
       const vanished = local.map((r) => r.id).filter((id) => !remoteIds.has(id));
       const removed = await this.mirror.removeOrFlag(tx, vanished, allowDeletes, this.clock.now());

@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/core';
-import type { SqlEntityManager } from '@mikro-orm/sql';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
 import { Clock } from '../infra/clock/clock.js';
@@ -13,6 +12,7 @@ import { StripeCustomersService } from './stripe-customers.service.js';
 import type { StartTrialDto, TrialView } from './subscriptions.dto.js';
 import { stripeAccountOf } from '../infra/stripe/accounts.js';
 import { type AccountContext } from '../auth/account-context.js';
+import { sql } from '../infra/database/sql.js';
 
 const DAY_MS = 86_400_000;
 
@@ -57,7 +57,7 @@ export class TrialsService implements OnApplicationBootstrap {
     const customerId = await this.customers.ensureCustomer(em, ctx, dto);
     const startsAt = this.clock.now();
     const endsAt = new Date(startsAt.getTime() + ctx.application.trialDays * DAY_MS);
-    const inserted = await (em as SqlEntityManager).execute<{ id: string }[]>(
+    const inserted = await sql(em).execute<{ id: string }[]>(
       `insert into trials (id, account_id, application_id, stripe_account, stripe_customer_id, price_id, product_id, quantity, starts_at, ends_at, created_at)
        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())
        on conflict (account_id, application_id) do nothing returning id`,
@@ -95,7 +95,7 @@ export class TrialsService implements OnApplicationBootstrap {
    * it records the end so that lookups and reports need not compute it.
    */
   async expireDue(): Promise<number> {
-    const rows = await (this.em.fork() as SqlEntityManager).execute<{ id: string }[]>(
+    const rows = await sql(this.em.fork()).execute<{ id: string }[]>(
       'update trials set ended_at = ends_at where ended_at is null and ends_at <= ? returning id',
       [this.clock.now()],
     );
@@ -104,7 +104,7 @@ export class TrialsService implements OnApplicationBootstrap {
   }
 
   private async find(em: EntityManager, ctx: AccountContext): Promise<TrialRow | undefined> {
-    const rows = await (em as SqlEntityManager).execute<TrialRow[]>('select * from trials where account_id = ? and application_id = ?', [ctx.accountId, ctx.application.id]);
+    const rows = await sql(em).execute<TrialRow[]>('select * from trials where account_id = ? and application_id = ?', [ctx.accountId, ctx.application.id]);
     return rows[0];
   }
 }

@@ -1,6 +1,9 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import { Merchant } from './merchant.entity.js';
 
+/** The application's past_due grace when it sets none (DESIGN.md: 7 days after the first failed payment). */
+export const DEFAULT_GRACE_DAYS = 7;
+
 /**
  * An app that is sold, through one merchant. Holds what the sale of it may do: which prices may be
  * bought (`application_prices`), where the browser may be sent back to, and its access policy.
@@ -17,7 +20,7 @@ export const ApplicationSchema = defineEntity({
     /** Whether an account may hold two live subscriptions to the same product. */
     allowMultipleSubscriptionsPerProduct: p.boolean().default(false),
     /** Days a past_due subscription keeps access after the first failed payment. */
-    pastDueGraceDays: p.integer().default(7),
+    pastDueGraceDays: p.integer().default(DEFAULT_GRACE_DAYS),
     /** Length of a platform-managed trial. */
     trialDays: p.integer().default(14),
     /** Settings of an immediate cancellation (Stripe's invoice_now / prorate). */

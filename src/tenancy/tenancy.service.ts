@@ -10,7 +10,7 @@ import { ID_PATTERN } from '../infra/ids.js';
 import { StripeGateway } from '../infra/stripe/stripe.gateway.js';
 import type { PartnerPrincipal } from '../infra/auth/principal.js';
 import { generateApiKey, generateWebhookSecret, hashApiKey } from './api-key.js';
-import { Application, ApplicationPrice, PartnerApiKey, WebhookSecret } from './application.entity.js';
+import { Application, ApplicationPrice, DEFAULT_GRACE_DAYS, PartnerApiKey, WebhookSecret } from './application.entity.js';
 import { Merchant } from './merchant.entity.js';
 import { TtlCache } from './ttl-cache.js';
 import type {
@@ -200,7 +200,7 @@ export class TenancyService implements OnModuleInit, OnModuleDestroy {
       merchant,
       allowedOrigins: unique(dto.allowed_origins ?? []),
       allowMultipleSubscriptionsPerProduct: dto.allow_multiple_subscriptions_per_product ?? false,
-      pastDueGraceDays: dto.past_due_grace_days ?? 7,
+      pastDueGraceDays: dto.past_due_grace_days ?? DEFAULT_GRACE_DAYS,
       trialDays: dto.trial_days ?? 14,
       cancelInvoiceNow: dto.cancel_invoice_now ?? false,
       cancelProrate: dto.cancel_prorate ?? false,
@@ -239,7 +239,7 @@ export class TenancyService implements OnModuleInit, OnModuleDestroy {
       ...(dto.name !== undefined ? { name: dto.name } : {}),
       ...(dto.allowed_origins !== undefined ? { allowedOrigins: unique(dto.allowed_origins) } : {}),
       ...(dto.allow_multiple_subscriptions_per_product !== undefined ? { allowMultipleSubscriptionsPerProduct: dto.allow_multiple_subscriptions_per_product } : {}),
-      ...(dto.past_due_grace_days !== undefined ? { pastDueGraceDays: dto.past_due_grace_days } : {}),
+      pastDueGraceDays: dto.past_due_grace_days ?? DEFAULT_GRACE_DAYS,
       ...(dto.trial_days !== undefined ? { trialDays: dto.trial_days } : {}),
       ...(dto.cancel_invoice_now !== undefined ? { cancelInvoiceNow: dto.cancel_invoice_now } : {}),
       ...(dto.cancel_prorate !== undefined ? { cancelProrate: dto.cancel_prorate } : {}),

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/core';
-import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { WebhookEventState } from './webhook-event.entity.js';
+import { sql } from '../infra/database/sql.js';
 
 export interface InboxInsert {
   id: string;
@@ -47,7 +47,6 @@ export interface EventSummary {
   processed_at: Date | null;
 }
 
-const sql = (em: EntityManager) => em as SqlEntityManager;
 const SUMMARY_COLUMNS = 'id, application_id, stripe_account, type, stripe_created, state, attempts, next_attempt_at, last_error, flag, payload_note, received_at, processed_at';
 
 /** The webhook inbox in SQL: store once, claim with SKIP LOCKED, record outcomes. */

@@ -4,6 +4,11 @@
  */
 export abstract class Clock {
   abstract now(): Date;
+
+  /** Now as Stripe counts time: whole unix seconds (`created`, versions of mirrored objects). */
+  nowSeconds(): number {
+    return Math.floor(this.now().getTime() / 1000);
+  }
 }
 
 export class SystemClock extends Clock {

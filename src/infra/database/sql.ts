@@ -2,6 +2,9 @@ import type { EntityManager } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import { CompiledQuery } from 'kysely';
 
+/** The entity manager as MikroORM's SQL one, for `execute` and the query builder. */
+export const sql = (em: EntityManager): SqlEntityManager => em as SqlEntityManager;
+
 /**
  * Runs SQL with `?` placeholders as a parameterised statement (sent as `$1, $2…` with the values
  * apart), in the entity manager's transaction when it has one. MikroORM's `execute` inlines the

@@ -4,6 +4,7 @@ import { CatalogMirrorRepository } from '../../entitlements/catalog-mirror.repos
 import { AppError } from '../../infra/errors/app-error.js';
 import { StripeGateway } from '../../infra/stripe/stripe.gateway.js';
 import type { EventContext, EventHandler } from './event-handler.js';
+import type { VersionMode } from '../../infra/stripe/ordering.js';
 
 /**
  * product.* and price.*: the catalog mirror, newest version wins. An update of the same second as
@@ -22,7 +23,7 @@ export class CatalogEventsHandler implements EventHandler {
   async handle({ event, em, scope }: EventContext): Promise<void> {
     const isProduct = event.type.startsWith('product.');
     const object = event.data.object as unknown as Stripe.Product | Stripe.Price;
-    const write = (value: Stripe.Product | Stripe.Price | { id: string; deleted: true }, mode: 'newer' | 'at-least') =>
+    const write = (value: Stripe.Product | Stripe.Price | { id: string; deleted: true }, mode: VersionMode) =>
       isProduct
         ? this.catalog.upsertProduct(em, value as Stripe.Product, scope.stripeAccount, event.created, mode)
         : this.catalog.upsertPrice(em, value as Stripe.Price, scope.stripeAccount, event.created, mode);
