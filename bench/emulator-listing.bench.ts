@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { startEmulator } from '../emulator/index.js';
+import { startEmulator } from '@billing/stripe-emulator';
 import { peakRssMb, type Benchmark } from './support.js';
 
 const N = Number(process.env.BENCH_EMULATOR_SUBSCRIPTIONS ?? 100_000);

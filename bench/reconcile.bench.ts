@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import 'reflect-metadata';
 import { openCliContext } from '../src/cli/cli-context.js';
@@ -85,8 +86,15 @@ async function timed<T extends { status: string; error?: string | null }>(work: 
   return { run, seconds: (Date.now() - started) / 1000 };
 }
 
+/** The emulator package's command (its `bin`, built by `npm run bench`'s build), run with this Node. */
+async function emulatorCommand(): Promise<string> {
+  const manifestUrl = import.meta.resolve('@billing/stripe-emulator/package.json');
+  const manifest = JSON.parse(await readFile(new URL(manifestUrl), 'utf8')) as { bin: Record<string, string> };
+  return fileURLToPath(new URL(manifest.bin['stripe-emulator']!, manifestUrl));
+}
+
 async function startEmulatorProcess(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [fileURLToPath(new URL('../emulator/main.js', import.meta.url)), '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [await emulatorCommand(), '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk) => {

@@ -1,4 +1,4 @@
-import { startEmulator } from '../emulator/index.js';
+import { startEmulator } from '@billing/stripe-emulator';
 import type { Clock } from './infra/clock/clock.js';
 import { FollowingClock } from './infra/clock/emulator-clock.js';
 import type { AppConfig } from './infra/config/config.js';

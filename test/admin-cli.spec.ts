@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Stripe from 'stripe';
-import { startEmulator, type RunningEmulator } from '../emulator/index.js';
+import { startEmulator, type RunningEmulator } from '@billing/stripe-emulator';
 import { REPO_ROOT, runBuilt } from './support/spawn.js';
 import { TEST_ADMIN_TOKEN, TEST_JWT_SECRET } from './support/test-app.js';
 import { createTestDatabase, usingPostgres, type TestDatabase } from './support/test-database.js';

@@ -2,7 +2,7 @@
 // webhook receiver that verifies every delivery with `stripe.webhooks.constructEvent`.
 import { createServer, type Server } from 'node:http';
 import Stripe from 'stripe';
-import { startEmulator, type RunningEmulator, type StartEmulatorOptions } from '../index.js';
+import { startEmulator, type RunningEmulator, type StartEmulatorOptions } from '../src/index.js';
 
 export const WEBHOOK_SECRET = 'whsec_test_emulator_secret';
 

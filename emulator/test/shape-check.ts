@@ -34,9 +34,9 @@ export interface Finding {
   message: string;
 }
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-/** Never written to disk: the compiler host serves it from memory. */
-const VIRTUAL_FILE = join(ROOT, 'emulator', 'test', '__shapes__.ts');
+/** Never written to disk: the compiler host serves it from memory. It sits beside this file so that
+ * `stripe` resolves from the package's node_modules (or the workspace root's) wherever it is installed. */
+const VIRTUAL_FILE = join(dirname(fileURLToPath(import.meta.url)), '__shapes__.ts');
 
 /** Two of the SDK's declarations are read differently here; each is replaced where it is declared. */
 const PATCHES: { file: RegExp; from: RegExp; to: string }[] = [

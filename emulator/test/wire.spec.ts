@@ -1,7 +1,7 @@
 // Stripe's wire format as the SDK sees it: auth, errors, idempotency, pagination, expand,
 // nested form parameters.
 import Stripe from 'stripe';
-import { parseForm } from '../http/form.js';
+import { parseForm } from '../src/http/form.js';
 import { catalog, harness, sdk, type Harness } from './helpers.js';
 
 describe('wire format', () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
+import { startEmulator, type RunningEmulator } from '@billing/stripe-emulator';
 import { runBuilt } from '../support/spawn.js';
 import { TEST_ADMIN_TOKEN, TEST_JWT_SECRET } from '../support/test-app.js';
 import { createTestDatabase, usingPostgres, type TestDatabase } from '../support/test-database.js';

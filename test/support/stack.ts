@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { startEmulator, type RunningEmulator, type StartEmulatorOptions } from '../../emulator/index.js';
+import { startEmulator, type RunningEmulator, type StartEmulatorOptions } from '@billing/stripe-emulator';
 import { FollowingClock } from '../../src/infra/clock/emulator-clock.js';
 import { connectWebhookEndpoint } from '../../src/local-mode.js';
 import { WebhookWorker } from '../../src/webhooks/webhook-worker.service.js';

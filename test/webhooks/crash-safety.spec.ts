@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Stripe from 'stripe';
-import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
+import { startEmulator, type RunningEmulator } from '@billing/stripe-emulator';
 import { createTier } from '../support/catalog.js';
 import { REPO_ROOT } from '../support/spawn.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';

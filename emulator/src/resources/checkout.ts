@@ -9,6 +9,7 @@ import { errors } from '../http/errors.js';
 import { registerExpandable } from '../http/expand.js';
 import { createdFilter, listOf, pageOf } from '../http/list.js';
 import { Params } from '../http/params.js';
+import type { ApiRouter } from '../http/routes.js';
 import { newId } from '../store/ids.js';
 import type { Scope } from '../store/scope.js';
 import { createCustomer } from './customers.js';
@@ -249,8 +250,7 @@ function createCustomerFrom(emu: Emulator, scope: Scope, fields: Record<string, 
   return createCustomer(emu, scope, new Params(fields));
 }
 
-export function checkoutRoutes(emu: Emulator): void {
-  const r = emu.apiRoutes;
+export function checkoutRoutes(emu: Emulator, r: ApiRouter): void {
   r.add('POST', '/v1/checkout/sessions', (ctx) => createCheckoutSession(emu, ctx));
   r.add('GET', '/v1/checkout/sessions/:id', ({ scope, params }) => scope.checkoutSessions.require(params.id));
   r.add('GET', '/v1/checkout/sessions', ({ scope, p }) => {

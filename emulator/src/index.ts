@@ -2,6 +2,7 @@
 import { controlRoutes } from './control.js';
 import { Emulator, type EmulatorSettings } from './emulator.js';
 import type { FaultConfig } from './faults.js';
+import { RouteTables } from './http/routes.js';
 import { EmulatorHttpServer } from './http/server.js';
 import { pageRoutes } from './pages/hosted.js';
 import { registerApiRoutes } from './resources/index.js';
@@ -72,12 +73,13 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     emu.reset();
     configureEndpoints();
   };
-  registerApiRoutes(emu);
-  controlRoutes(emu, { reset });
-  pageRoutes(emu);
+  const routes = new RouteTables();
+  registerApiRoutes(emu, routes.api);
+  controlRoutes(emu, routes.control, { reset });
+  pageRoutes(emu, routes.pages);
   configureEndpoints();
 
-  const server = new EmulatorHttpServer(emu);
+  const server = new EmulatorHttpServer(emu, routes);
   const port = await server.listen(options.port ?? 0, host);
   const url = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${port}`;
   emu.publicUrl = url;

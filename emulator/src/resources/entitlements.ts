@@ -5,11 +5,11 @@ import { activeEntitlements, refreshEntitlementsForProduct } from '../billing/en
 import type { Emulator } from '../emulator.js';
 import { errors } from '../http/errors.js';
 import { listOf, pageOf } from '../http/list.js';
+import type { ApiRouter } from '../http/routes.js';
 import { newId } from '../store/ids.js';
 import { deletedStub } from './common.js';
 
-export function entitlementRoutes(emu: Emulator): void {
-  const r = emu.apiRoutes;
+export function entitlementRoutes(emu: Emulator, r: ApiRouter): void {
   r.add('POST', '/v1/entitlements/features', ({ scope, p }) => {
     const lookupKey = p.reqStr('lookup_key');
     if (scope.features.find((f) => f.lookup_key === lookupKey)) {

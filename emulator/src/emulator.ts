@@ -1,13 +1,11 @@
 // The emulator's state and wiring: clock, accounts (platform + connected), event publishing,
-// webhook delivery, faults, idempotency, and the three route tables (Stripe API, control API,
-// hosted pages). Resources register their routes in resources/index.ts.
+// webhook delivery, faults and idempotency. The route tables are the HTTP layer's
+// (http/routes.ts); resources register their routes in resources/index.ts.
 import type Stripe from 'stripe';
 import { Clock } from './billing/clock.js';
 import { Faults } from './faults.js';
-import type { ApiHandler, PlainHandler } from './http/context.js';
 import { errors } from './http/errors.js';
 import { IdempotencyStore } from './http/idempotency.js';
-import { Router } from './http/router.js';
 import { Scope } from './store/scope.js';
 import { WebhookDelivery, type Target } from './webhooks/delivery.js';
 import { EventPublisher } from './webhooks/events.js';
@@ -47,9 +45,6 @@ export class Emulator {
   readonly delivery: WebhookDelivery;
   readonly events = new EventPublisher(this);
   readonly idempotency = new IdempotencyStore();
-  readonly apiRoutes = new Router<ApiHandler>();
-  readonly controlRoutes = new Router<PlainHandler>();
-  readonly pageRoutes = new Router<PlainHandler>();
 
   platform = new Scope(null);
   accounts = new Map<string, ConnectedAccount>();

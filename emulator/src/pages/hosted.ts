@@ -6,6 +6,7 @@ import { payInvoice, cancelSubscription, updateSubscription } from '../billing/s
 import type { Emulator } from '../emulator.js';
 import { HttpResponse, type PlainContext } from '../http/context.js';
 import { errors, StripeApiError } from '../http/errors.js';
+import type { PlainRouter } from '../http/routes.js';
 import { authenticateCheckoutSession, expireCheckoutSession, payCheckoutSession, type CheckoutResult } from '../resources/checkout.js';
 import { updateWithEvent } from '../resources/common.js';
 import { paymentMethodForCard } from '../resources/payment-methods.js';
@@ -99,8 +100,7 @@ function checkoutResult(r: CheckoutResult): object {
   return { status: r.status, session: r.session, ...(r.status === 'requires_action' ? { authenticate_url: `/checkout/${r.session.id}/authenticate` } : {}) };
 }
 
-export function pageRoutes(emu: Emulator): void {
-  const r = emu.pageRoutes;
+export function pageRoutes(emu: Emulator, r: PlainRouter): void {
   r.add('GET', '/checkout/:id', ({ params }) => HttpResponse.html(checkoutPage(emu, params.id)));
   r.add('POST', '/checkout/:id/pay', (ctx) => {
     const scope = scopeOf(emu, ctx.params.id, 'checkout.session');

@@ -10,6 +10,7 @@ import { errors, StripeApiError } from './errors.js';
 import { expand } from './expand.js';
 import { parseForm, type FormObject } from './form.js';
 import { Params } from './params.js';
+import type { PlainRouter, RouteTables } from './routes.js';
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -64,7 +65,10 @@ function decodeBody(raw: string, contentType: string | undefined): { form: FormO
 export class EmulatorHttpServer {
   readonly server: Server;
 
-  constructor(private readonly emu: Emulator) {
+  constructor(
+    private readonly emu: Emulator,
+    private readonly routes: RouteTables,
+  ) {
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((e) => {
         const r = errorResponse(e);
@@ -87,9 +91,9 @@ export class EmulatorHttpServer {
         out = await this.api(req, method, path, url, raw, requestId);
       } else if (path.startsWith('/_emulator/')) {
         this.authenticate(req);
-        out = await this.plain(this.emu.controlRoutes, req, method, path, url, raw, true);
+        out = await this.plain(this.routes.control, req, method, path, url, raw, true);
       } else {
-        out = await this.plain(this.emu.pageRoutes, req, method, path, url, raw, false);
+        out = await this.plain(this.routes.pages, req, method, path, url, raw, false);
       }
     } catch (e) {
       out = errorResponse(e);
@@ -116,7 +120,7 @@ export class EmulatorHttpServer {
     }
     const account = (req.headers['stripe-account'] as string | undefined) || null;
     const scope = this.emu.scopeFor(account);
-    const match = this.emu.apiRoutes.match(method, path);
+    const match = this.routes.api.match(method, path);
     if (!match) throw errors.unknownRoute(method, path);
 
     const idempotencyKey = method === 'POST' ? (req.headers['idempotency-key'] as string | undefined) : undefined;
@@ -152,7 +156,7 @@ export class EmulatorHttpServer {
   }
 
   private async plain(
-    router: Emulator['controlRoutes'],
+    router: PlainRouter,
     req: IncomingMessage,
     method: string,
     path: string,

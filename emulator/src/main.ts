@@ -1,4 +1,6 @@
-// `npm run emulator -- --port 12111 [--host 0.0.0.0] [--key sk_test_x] [--webhook http://localhost:3000/hook=whsec_x] [--past-due unpaid]`
+#!/usr/bin/env node
+// The package's command, `stripe-emulator` (in this repository `npm run emulator -- ...`):
+// stripe-emulator --port 12111 [--host 0.0.0.0] [--key sk_test_x] [--webhook http://localhost:3000/hook=whsec_x] [--past-due unpaid]
 import { startEmulator } from './index.js';
 
 function arg(name: string): string[] {

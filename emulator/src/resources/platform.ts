@@ -4,6 +4,7 @@ import type Stripe from 'stripe';
 import type { Emulator } from '../emulator.js';
 import { errors } from '../http/errors.js';
 import { createdFilter, listOf, pageOf } from '../http/list.js';
+import type { ApiRouter } from '../http/routes.js';
 import { newId } from '../store/ids.js';
 import { deletedStub } from './common.js';
 import { API_VERSION } from '../webhooks/events.js';
@@ -32,8 +33,7 @@ export function createWebhookEndpoint(
   return endpoint;
 }
 
-export function platformRoutes(emu: Emulator): void {
-  const r = emu.apiRoutes;
+export function platformRoutes(emu: Emulator, r: ApiRouter): void {
 
   r.add('GET', '/v1/events/:id', ({ scope, params }) => scope.events.require(params.id));
   r.add('GET', '/v1/events', ({ scope, p }) => {

@@ -1,18 +1,27 @@
 // Creates the Stripe event for a state change, stores it for `GET /v1/events`, and hands it to
 // delivery for every endpoint that wants it. `data.object` is a snapshot at the time of the
 // change; `previous_attributes` holds the old values of what changed (see billing/diff.ts).
-import type { Emulator } from '../emulator.js';
 import { newId } from '../store/ids.js';
 import type { Scope } from '../store/scope.js';
 import type { EmulatorEvent } from './event-types.js';
+import type { Target, WebhookDelivery } from './delivery.js';
 
 export const API_VERSION = '2026-10-28.endive';
+
+/** What publishing needs from the emulator (the emulator itself): kept narrow so that this module does not import emulator.ts, which creates the publisher. */
+export interface EventSource {
+  readonly clock: { now(): number };
+  /** The request being handled, for `event.request`. */
+  readonly currentRequest: { id: string; idempotency_key: string | null } | null;
+  readonly delivery: Pick<WebhookDelivery, 'enqueue'>;
+  webhookTargets(scope: Scope, type: string): Target[];
+}
 
 export class EventPublisher {
   /** Bulk seeding turns events off: a benchmark's 100,000 subscriptions need no history. */
   muted = false;
 
-  constructor(private readonly emu: Emulator) {}
+  constructor(private readonly emu: EventSource) {}
 
   publish(scope: Scope, type: string, object: object, previousAttributes?: object): EmulatorEvent | undefined {
     if (this.muted) return undefined;

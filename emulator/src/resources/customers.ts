@@ -5,6 +5,7 @@ import type { Emulator } from '../emulator.js';
 import { errors } from '../http/errors.js';
 import { createdFilter, pageOf } from '../http/list.js';
 import type { Params } from '../http/params.js';
+import type { ApiRouter } from '../http/routes.js';
 import { newId } from '../store/ids.js';
 import type { Scope } from '../store/scope.js';
 import { addressParam, deletedStub, nullableStr, updateWithEvent } from './common.js';
@@ -69,8 +70,7 @@ export function updateCustomer(emu: Emulator, scope: Scope, customer: Stripe.Cus
   });
 }
 
-export function customerRoutes(emu: Emulator): void {
-  const r = emu.apiRoutes;
+export function customerRoutes(emu: Emulator, r: ApiRouter): void {
   r.add('POST', '/v1/customers', ({ scope, p }) => createCustomer(emu, scope, p));
   // A deleted customer is still retrievable, as its `deleted: true` stub (Stripe does the same).
   r.add('GET', '/v1/customers/:id', ({ scope, params }) =>

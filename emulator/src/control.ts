@@ -5,6 +5,7 @@ import { createSubscription } from './billing/subscriptions.js';
 import type { Emulator, EmulatorSettings } from './emulator.js';
 import type { FaultConfig } from './faults.js';
 import { errors } from './http/errors.js';
+import type { PlainRouter } from './http/routes.js';
 import { decimal } from './resources/catalog.js';
 import { updateWithEvent } from './resources/common.js';
 import { paymentMethodForCard } from './resources/payment-methods.js';
@@ -80,8 +81,7 @@ function seed(emu: Emulator, json: Record<string, unknown>) {
   return { account: scope.account, created: count, price: price.id, sample_subscriptions: subscriptions, ms: Date.now() - started };
 }
 
-export function controlRoutes(emu: Emulator, hooks: { reset: () => void }): void {
-  const r = emu.controlRoutes;
+export function controlRoutes(emu: Emulator, r: PlainRouter, hooks: { reset: () => void }): void {
   r.add('GET', '/_emulator/clock', () => ({ now: emu.clock.now(), iso: new Date(emu.clock.now() * 1000).toISOString(), pending_tasks: emu.clock.pending }));
   r.add('POST', '/_emulator/clock/advance', ({ json }) => {
     if (json.to !== undefined) emu.clock.advanceTo(num(json.to, 'to'));

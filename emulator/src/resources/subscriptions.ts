@@ -8,6 +8,7 @@ import type { ApiContext } from '../http/context.js';
 import { errors } from '../http/errors.js';
 import { createdFilter, listOf, pageOf } from '../http/list.js';
 import type { Params } from '../http/params.js';
+import type { ApiRouter } from '../http/routes.js';
 import type { Scope } from '../store/scope.js';
 import { resolvePaymentMethod } from './payment-methods.js';
 
@@ -75,8 +76,7 @@ function subscriptionFilter(p: Params): (s: Stripe.Subscription) => boolean {
     (!created || created(s.created));
 }
 
-export function subscriptionRoutes(emu: Emulator): void {
-  const r = emu.apiRoutes;
+export function subscriptionRoutes(emu: Emulator, r: ApiRouter): void {
   r.add('POST', '/v1/subscriptions', (ctx) => {
     const { scope, p } = ctx;
     const customer = scope.customers.require(p.reqStr('customer'), 'customer');

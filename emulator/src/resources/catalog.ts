@@ -5,6 +5,7 @@ import type { Emulator } from '../emulator.js';
 import { errors } from '../http/errors.js';
 import { createdFilter, pageOf } from '../http/list.js';
 import type { Params } from '../http/params.js';
+import type { ApiRouter } from '../http/routes.js';
 import { newId } from '../store/ids.js';
 import type { Scope } from '../store/scope.js';
 import { deletedStub, nullableStr, updateWithEvent } from './common.js';
@@ -166,8 +167,7 @@ function createTaxRate(emu: Emulator, scope: Scope, p: Params): Stripe.TaxRate {
   return rate;
 }
 
-export function catalogRoutes(emu: Emulator): void {
-  const r = emu.apiRoutes;
+export function catalogRoutes(emu: Emulator, r: ApiRouter): void {
   r.add('POST', '/v1/products', ({ scope, p }) => createProduct(emu, scope, p));
   r.add('GET', '/v1/products/:id', ({ scope, params }) => scope.products.require(params.id));
   r.add('POST', '/v1/products/:id', ({ scope, params, p }) => {

@@ -1,5 +1,6 @@
 // Registers every Stripe API route.
 import type { Emulator } from '../emulator.js';
+import type { ApiRouter } from '../http/routes.js';
 import { catalogRoutes } from './catalog.js';
 import { checkoutRoutes } from './checkout.js';
 import { customerRoutes } from './customers.js';
@@ -7,11 +8,11 @@ import { entitlementRoutes } from './entitlements.js';
 import { platformRoutes } from './platform.js';
 import { subscriptionRoutes } from './subscriptions.js';
 
-export function registerApiRoutes(emu: Emulator): void {
-  customerRoutes(emu);
-  catalogRoutes(emu);
-  entitlementRoutes(emu);
-  checkoutRoutes(emu);
-  subscriptionRoutes(emu);
-  platformRoutes(emu);
+export function registerApiRoutes(emu: Emulator, r: ApiRouter): void {
+  customerRoutes(emu, r);
+  catalogRoutes(emu, r);
+  entitlementRoutes(emu, r);
+  checkoutRoutes(emu, r);
+  subscriptionRoutes(emu, r);
+  platformRoutes(emu, r);
 }

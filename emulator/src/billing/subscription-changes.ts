@@ -1,0 +1,229 @@
+// Changes on request: cancel (now, with optional proration and final invoice), update (items,
+// prices and quantities with prorations, period-end or dated cancellation, pause_collection,
+// ending a trial), pause and resume.
+import type Stripe from 'stripe';
+import type { Emulator } from '../emulator.js';
+import { errors } from '../http/errors.js';
+import type { Scope } from '../store/scope.js';
+import { snapshot } from './diff.js';
+import { refreshEntitlements } from './entitlements.js';
+import { buildLine, chargeInvoice, createInvoice, finalizeInvoice } from './invoices.js';
+import { nextBoundary } from './periods.js';
+import { buildItem, changed, details, key, mutate, paymentMethodOf, period, periodLines, planOf, productName, recurringOf, setPeriod, taxRatesFor } from './subscription-objects.js';
+import { collect, endSubscription, renew, scheduleRenewal } from './subscription-renewal.js';
+
+export interface CancelOptions {
+  reason?: Stripe.Subscription.CancellationDetails.Reason;
+  invoiceNow?: boolean;
+  prorate?: boolean;
+  comment?: string | null;
+  feedback?: Stripe.Subscription.CancellationDetails.Feedback | null;
+}
+
+export function cancelSubscription(emu: Emulator, scope: Scope, sub: Stripe.Subscription, opts: CancelOptions = {}): Stripe.Subscription {
+  if (sub.status === 'canceled' || sub.status === 'incomplete_expired') {
+    throw errors.invalid(`This subscription has already been canceled.`, undefined);
+  }
+  const now = emu.clock.now();
+  const state = scope.subState(sub.id);
+  if (opts.prorate && sub.status !== 'trialing' && sub.status !== 'incomplete') {
+    const p = period(sub);
+    for (const item of sub.items.data) state.pendingLines.push(prorationLine(scope, sub, item, item.price, item.quantity ?? 1, now, p, -1));
+  }
+  if (opts.invoiceNow && state.pendingLines.length > 0) {
+    const invoice = createInvoice(emu, scope, sub, 'subscription_update', state.pendingLines, { start: now, end: now });
+    state.pendingLines = [];
+    sub.latest_invoice = invoice.id;
+    finalizeInvoice(emu, scope, invoice);
+    if (invoice.status === 'open') chargeInvoice(emu, scope, invoice, paymentMethodOf(scope, sub), { onSession: false, nextAttempt: null });
+  }
+  sub.cancellation_details = details(sub, { comment: opts.comment ?? null, feedback: opts.feedback ?? null, reason: opts.reason ?? 'cancellation_requested' });
+  sub.canceled_at = now;
+  endSubscription(emu, scope, sub, opts.reason ?? 'cancellation_requested');
+  return sub;
+}
+
+function prorationLine(
+  scope: Scope,
+  sub: Stripe.Subscription,
+  item: Stripe.SubscriptionItem,
+  price: Stripe.Price,
+  quantity: number,
+  now: number,
+  p: { start: number; end: number },
+  sign: 1 | -1,
+): Stripe.InvoiceLineItem {
+  const fraction = p.end > p.start ? Math.max(0, p.end - now) / (p.end - p.start) : 0;
+  const amount = sign * Math.round((price.unit_amount ?? 0) * quantity * fraction);
+  const name = productName(scope, price);
+  const date = new Date(now * 1000).toISOString().slice(0, 10);
+  return buildLine(sub, {
+    item: { ...item, price },
+    amount,
+    quantity,
+    description: sign < 0 ? `Unused time on ${quantity} × ${name} after ${date}` : `Remaining time on ${quantity} × ${name} after ${date}`,
+    period: { start: now, end: p.end },
+    proration: true,
+    taxRates: taxRatesFor(sub, item),
+  });
+}
+
+export interface ItemChange {
+  id?: string;
+  price?: Stripe.Price;
+  quantity?: number;
+  deleted?: boolean;
+  taxRates?: Stripe.TaxRate[];
+  metadata?: Record<string, string>;
+}
+
+export interface UpdateInput {
+  items?: ItemChange[];
+  prorationBehavior: 'create_prorations' | 'always_invoice' | 'none';
+  cancelAtPeriodEnd?: boolean;
+  cancelAt?: number | null;
+  metadata?: Record<string, string>;
+  defaultPaymentMethod?: string | null;
+  pauseCollection?: Stripe.Subscription.PauseCollection | null;
+  defaultTaxRates?: Stripe.TaxRate[];
+  description?: string | null;
+  trialEndNow?: boolean;
+  applicationFeePercent?: number | null;
+  cancellationDetails?: { comment?: string | null; feedback?: Stripe.Subscription.CancellationDetails.Feedback | null };
+}
+
+export function updateSubscription(emu: Emulator, scope: Scope, sub: Stripe.Subscription, input: UpdateInput): Stripe.Subscription {
+  if (sub.status === 'canceled' || sub.status === 'incomplete_expired') {
+    const onlyMeta = !input.items && input.cancelAtPeriodEnd === undefined && input.pauseCollection === undefined && input.defaultPaymentMethod === undefined;
+    if (!onlyMeta) throw errors.invalid('A canceled subscription can only update its cancellation_details and metadata.');
+  }
+  const now = emu.clock.now();
+  const before = snapshot(sub);
+  const state = scope.subState(sub.id);
+  const p = period(sub);
+  const prorationLines: Stripe.InvoiceLineItem[] = [];
+  let resetPeriod = false;
+
+  for (const change of input.items ?? []) {
+    const existing = change.id ? sub.items.data.find((i) => i.id === change.id) : undefined;
+    if (change.id && !existing) throw errors.notFound('subscription item', change.id, 'items');
+    if (existing && change.deleted) {
+      if (input.prorationBehavior !== 'none') prorationLines.push(prorationLine(scope, sub, existing, existing.price, existing.quantity ?? 1, now, p, -1));
+      sub.items.data = sub.items.data.filter((i) => i !== existing);
+      continue;
+    }
+    const newPrice = change.price ?? existing?.price;
+    if (!newPrice) throw errors.missing('items[0][price]');
+    if (newPrice.recurring && recurringOf(sub) && (newPrice.recurring.interval !== recurringOf(sub).interval || newPrice.recurring.interval_count !== recurringOf(sub).interval_count)) {
+      if (sub.items.data.length > 1 && !existing) {
+        throw errors.invalid('All prices on a subscription must have the same `recurring.interval` and `recurring.interval_count`.', 'items');
+      }
+      // Stripe resets the billing cycle when the interval changes, and invoices at once.
+      resetPeriod = true;
+    }
+    const quantity = change.quantity ?? existing?.quantity ?? 1;
+    if (existing) {
+      const priceChanged = newPrice.id !== existing.price.id;
+      const qtyChanged = quantity !== existing.quantity;
+      if ((priceChanged || qtyChanged) && input.prorationBehavior !== 'none' && sub.status !== 'trialing') {
+        prorationLines.push(prorationLine(scope, sub, existing, existing.price, existing.quantity ?? 1, now, p, -1));
+        if (!resetPeriod) prorationLines.push(prorationLine(scope, sub, existing, newPrice, quantity, now, p, 1));
+      }
+      existing.price = newPrice;
+      existing.plan = planOf(newPrice);
+      existing.quantity = quantity;
+      if (change.taxRates) existing.tax_rates = change.taxRates;
+      if (change.metadata) existing.metadata = change.metadata;
+    } else {
+      const item = buildItem(scope, sub, { price: newPrice, quantity, taxRates: change.taxRates ?? null, metadata: change.metadata ?? {} }, now, p);
+      sub.items.data.push(item);
+      if (input.prorationBehavior !== 'none' && sub.status !== 'trialing' && !resetPeriod) prorationLines.push(prorationLine(scope, sub, item, newPrice, quantity, now, p, 1));
+    }
+  }
+  if (sub.items.data.length === 0) throw errors.invalid('A subscription must have at least one active plan.', 'items');
+
+  if (input.metadata) sub.metadata = input.metadata;
+  if (input.description !== undefined) sub.description = input.description;
+  if (input.defaultPaymentMethod !== undefined) sub.default_payment_method = input.defaultPaymentMethod;
+  if (input.defaultTaxRates) sub.default_tax_rates = input.defaultTaxRates;
+  if (input.applicationFeePercent !== undefined) sub.application_fee_percent = input.applicationFeePercent;
+  if (input.pauseCollection !== undefined) sub.pause_collection = input.pauseCollection;
+  if (input.cancellationDetails) {
+    sub.cancellation_details = details(sub, input.cancellationDetails);
+  }
+  if (input.cancelAtPeriodEnd !== undefined && input.cancelAtPeriodEnd !== sub.cancel_at_period_end) {
+    sub.cancel_at_period_end = input.cancelAtPeriodEnd;
+    sub.cancel_at = input.cancelAtPeriodEnd ? p.end : null;
+    sub.canceled_at = input.cancelAtPeriodEnd ? now : null;
+    sub.cancellation_details = details(sub, { reason: input.cancelAtPeriodEnd ? 'cancellation_requested' : null });
+  } else if (input.cancelAt !== undefined) {
+    sub.cancel_at = input.cancelAt;
+    sub.canceled_at = input.cancelAt === null ? null : now;
+    sub.cancel_at_period_end = input.cancelAt !== null && input.cancelAt === p.end;
+    if (input.cancelAt !== null) emu.clock.schedule(input.cancelAt, key('cancel_at', sub), () => renew(emu, scope, sub));
+    else emu.clock.cancel(key('cancel_at', sub));
+  }
+
+  let invoice: Stripe.Invoice | undefined;
+  const endTrialNow = input.trialEndNow && sub.status === 'trialing';
+  if (resetPeriod || endTrialNow) {
+    const next = { start: now, end: nextBoundary(now, recurringOf(sub), now) };
+    sub.billing_cycle_anchor = now;
+    setPeriod(sub, next.start, next.end);
+    if (endTrialNow) {
+      sub.trial_end = now;
+      sub.status = 'active';
+      emu.clock.cancel(key('trial_will_end', sub));
+    }
+    const lines = [...state.pendingLines, ...prorationLines, ...periodLines(scope, sub, next, false)];
+    state.pendingLines = [];
+    invoice = createInvoice(emu, scope, sub, 'subscription_update', lines, next);
+    sub.latest_invoice = invoice.id;
+    scheduleRenewal(emu, scope, sub);
+  } else if (prorationLines.length > 0) {
+    if (input.prorationBehavior === 'always_invoice') {
+      const lines = [...state.pendingLines, ...prorationLines];
+      state.pendingLines = [];
+      invoice = createInvoice(emu, scope, sub, 'subscription_update', lines, { start: now, end: p.end });
+      sub.latest_invoice = invoice.id;
+    } else {
+      state.pendingLines.push(...prorationLines);
+    }
+  }
+  changed(emu, scope, sub, before);
+  if (invoice) collect(emu, scope, sub, invoice);
+  refreshEntitlements(emu, scope, sub.customer as string);
+  return sub;
+}
+
+/** `POST /v1/subscriptions/:id/pause`: status `paused`, no invoices until resumed. */
+export function pauseSubscription(emu: Emulator, scope: Scope, sub: Stripe.Subscription): Stripe.Subscription {
+  if (sub.status !== 'active' && sub.status !== 'trialing' && sub.status !== 'past_due') {
+    throw errors.invalid(`A subscription with status ${sub.status} cannot be paused.`);
+  }
+  for (const k of ['renew', 'retry', 'upcoming', 'trial_will_end']) emu.clock.cancel(key(k, sub));
+  mutate(emu, scope, sub, () => {
+    sub.status = 'paused';
+  });
+  return sub;
+}
+
+/** `POST /v1/subscriptions/:id/resume`: a paused subscription starts a new period now (or keeps its anchor). */
+export function resumeSubscription(emu: Emulator, scope: Scope, sub: Stripe.Subscription, anchor: 'now' | 'unchanged'): Stripe.Subscription {
+  if (sub.status !== 'paused') throw errors.invalid('Only a paused subscription can be resumed.', undefined);
+  const now = emu.clock.now();
+  let invoice: Stripe.Invoice | undefined;
+  mutate(emu, scope, sub, () => {
+    sub.status = 'active';
+    if (anchor === 'now' || period(sub).end <= now) {
+      const next = { start: now, end: nextBoundary(now, recurringOf(sub), now) };
+      sub.billing_cycle_anchor = now;
+      setPeriod(sub, next.start, next.end);
+      invoice = createInvoice(emu, scope, sub, 'subscription_update', periodLines(scope, sub, next, false), next);
+      sub.latest_invoice = invoice.id;
+    }
+  });
+  scheduleRenewal(emu, scope, sub);
+  if (invoice) collect(emu, scope, sub, invoice);
+  return sub;
+}
