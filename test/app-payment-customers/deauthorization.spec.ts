@@ -45,7 +45,7 @@ describe('the partner lookup after the merchant is deauthorized', () => {
     await subscribe(C.second, 'shop-app', shopTier.monthly, { stripeAccount: SHOP });
     await subscribe(C.platform, 'default', platformTier.monthly);
     await s.settle();
-  }, 120_000);
+  });
   afterAll(() => s.close());
 
   const contract = (company: string, status: string, contracted: boolean, merchantStatus: string): AppPaymentCustomer =>

@@ -10,7 +10,7 @@ export interface ProcessResult {
 }
 
 /** Runs a built entry point (`dist/...`) with Node 24 and a clean environment, and waits for it to exit. */
-export function runBuilt(entry: string, args: string[], env: Record<string, string>, timeoutMs = 120_000): Promise<ProcessResult> {
+export function runBuilt(entry: string, args: string[], env: Record<string, string>, timeoutMs = 180_000): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [entry, ...args], {
       cwd: REPO_ROOT,
