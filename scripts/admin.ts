@@ -2,9 +2,9 @@
  * `npm run admin -- <command>`: the shell twin of the admin API (/admin/*). Same service, same
  * validation, same JSON; run `npm run admin -- help` for the commands.
  */
-import { AppError } from '../src/infra/errors/app-error.js';
-import { ConfigError, loadConfig } from '../src/infra/config/config.js';
-import { helpText, parseCommand, UsageError } from '../src/cli/admin-commands.js';
+import { loadConfig } from '../src/infra/config/config.js';
+import { helpText, parseCommand } from '../src/cli/admin-commands.js';
+import { runCli } from '../src/cli/cli-kit.js';
 import { openCliContext, usesThrowAwayDatabase } from '../src/cli/cli-context.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -27,15 +27,5 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-function fail(error: unknown): number {
-  const [code, message, exit] =
-    error instanceof UsageError ? ['usage', error.message, 2]
-    : error instanceof AppError ? [error.code, error.message, 1]
-    : error instanceof ConfigError ? ['invalid_config', error.message, 1]
-    : ['internal_error', error instanceof Error ? error.message : String(error), 1];
-  process.stderr.write(`error: ${code}: ${String(message).replace(/\s*\n\s*/g, ' ')}\n`);
-  return exit as number;
-}
-
-// exit() rather than waiting for the event loop: a command must end even if a module left a timer behind.
-main(process.argv.slice(2)).then((code) => process.exit(code), (error: unknown) => process.exit(fail(error)));
+// Usage errors already name the expected command line. exitWhenDone: a command must end even if a module left a timer behind.
+runCli(main, { exitWhenDone: true });

@@ -6,14 +6,11 @@
  * company's platform trial, so that the partner lookup has all three kinds of company to show.
  */
 import { randomInt } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import Stripe from 'stripe';
 import { createFreeeCatalog, reproduceFreeeStore, type FreeeCompanies } from '../src/app-payment-customers/freee-store-fixtures.js';
+import { parseCliArgs, Refusal, runCli, UsageError } from '../src/cli/cli-kit.js';
 import { mintDevToken } from '../src/cli/dev-token.js';
-import { ConfigError, loadConfig, type AppConfig } from '../src/infra/config/config.js';
-
-class UsageError extends Error {}
-class Refusal extends Error {}
+import { loadConfig, type AppConfig } from '../src/infra/config/config.js';
 
 /** The emulator's default key (npm run emulator), used when only STRIPE_API_BASE is set, as the service does. */
 const EMULATOR_KEY = 'sk_test_emulator';
@@ -64,27 +61,22 @@ interface Options {
 const COMPANY_ID = /^[A-Za-z0-9_.:-]{1,255}$/;
 
 function parse(argv: string[]): Options | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        'service-url': { type: 'string' },
-        'connect-webhooks': { type: 'boolean' },
-        application: { type: 'string' },
-        'trial-company': { type: 'string' },
-        'contracted-company': { type: 'string' },
-        'canceled-company': { type: 'string' },
-        'trial-quantity': { type: 'string' },
-        wait: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const { values } = parseCliArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      'service-url': { type: 'string' },
+      'connect-webhooks': { type: 'boolean' },
+      application: { type: 'string' },
+      'trial-company': { type: 'string' },
+      'contracted-company': { type: 'string' },
+      'canceled-company': { type: 'string' },
+      'trial-quantity': { type: 'string' },
+      wait: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   if (values.help) return 'help';
   let serviceUrl: URL | undefined;
   if (values['service-url'] !== undefined) {
@@ -255,18 +247,5 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-function fail(error: unknown): number {
-  const [code, message, exit] =
-    error instanceof UsageError ? ['usage', `${error.message} (see --help)`, 2]
-    : error instanceof Refusal ? ['refused', error.message, 1]
-    : error instanceof ConfigError ? ['invalid_config', error.message, 1]
-    : error instanceof Stripe.errors.StripeError ? ['stripe_error', `${error.type}: ${error.message}`, 1]
-    : ['internal_error', error instanceof Error ? error.message : String(error), 1];
-  process.stderr.write(`error: ${code}: ${String(message).replace(/\s*\n\s*/g, ' ')}\n`);
-  return exit as number;
-}
-
-main(process.argv.slice(2)).then(
-  (code) => (process.exitCode = code),
-  (error: unknown) => (process.exitCode = fail(error)),
-);
+// Not exitWhenDone: nothing is left running, and stdout gets flushed before the end.
+runCli(main, { usageHint: 'see --help' });

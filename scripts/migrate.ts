@@ -3,16 +3,23 @@
  * this at start-up). `npm run migrate -- --check` only reports whether any are pending (exit 1 if so).
  */
 import { MikroORM } from '@mikro-orm/core';
-import { ConfigError, loadConfig } from '../src/infra/config/config.js';
+import { parseCliArgs, runCli } from '../src/cli/cli-kit.js';
+import { loadConfig } from '../src/infra/config/config.js';
 import { databaseKind, ormOptions } from '../src/infra/database/orm-options.js';
 import { DATABASE_SCHEMA } from '../src/database-schema.js';
 
-async function main(): Promise<number> {
+async function main(argv: string[]): Promise<number> {
+  // Strict: a mistyped --check must not apply the migrations instead of reporting them.
+  const { values } = parseCliArgs({ args: argv, options: { check: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true });
+  if (values.help) {
+    process.stdout.write('npm run migrate -- [--check]\n');
+    return 0;
+  }
   const config = loadConfig();
   const orm = await MikroORM.init({ ...ormOptions(config, DATABASE_SCHEMA), logger: () => undefined });
   try {
     const pending = await orm.migrator.getPending();
-    if (process.argv.includes('--check')) {
+    if (values.check) {
       console.log(pending.length ? `pending: ${pending.map((m) => m.name).join(', ')}` : 'up to date');
       return pending.length ? 1 : 0;
     }
@@ -27,10 +34,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof ConfigError ? error.message : `migrate failed: ${(error as Error).message}`);
-    process.exit(1);
-  },
-);
+runCli(main, { usageHint: 'see --help', exitWhenDone: true });

@@ -3,15 +3,15 @@
  * Stripe now, with a progress line (subscriptions listed, rate, Stripe calls), and prints the
  * recorded run as JSON. Exit 1 when the run failed or could not start (e.g. one is running).
  */
-import { parseArgs } from 'node:util';
 import { openCliContext, usesThrowAwayDatabase } from '../src/cli/cli-context.js';
-import { ConfigError, loadConfig } from '../src/infra/config/config.js';
-import { AppError } from '../src/infra/errors/app-error.js';
+import { parseCliArgs, runCli } from '../src/cli/cli-kit.js';
+import { loadConfig } from '../src/infra/config/config.js';
 import { toRunView } from '../src/reconciler/reconcile.dto.js';
 import { ReconcilerService, type ReconcileProgress } from '../src/reconciler/reconciler.service.js';
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({
+async function main(argv: string[]): Promise<number> {
+  const { values } = parseCliArgs({
+    args: argv,
     options: { merchant: { type: 'string' }, account: { type: 'string' }, 'allow-deletes': { type: 'boolean' }, help: { type: 'boolean' } },
     strict: true,
   });
@@ -52,11 +52,5 @@ function showProgress(p: ReconcileProgress): void {
   process.stderr.write(process.stderr.isTTY ? `\r${line}` : `${line}\n`);
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    const message = error instanceof AppError ? `${error.code}: ${error.message}` : error instanceof ConfigError ? error.message : (error as Error).message;
-    process.stderr.write(`error: ${message}\n`);
-    process.exit(1);
-  },
-);
+// exitWhenDone: the command must end even if a module of the application left a timer behind.
+runCli(main, { usageHint: 'see --help', exitWhenDone: true });

@@ -4,12 +4,9 @@
  * development default when none is set) and nothing else, so `TOKEN=$(npm run -s token -- ...)`
  * works. Refuses production and JWKS set-ups: there, tokens come from the identity provider.
  */
-import { parseArgs } from 'node:util';
+import { parseCliArgs, Refusal, runCli, UsageError } from '../src/cli/cli-kit.js';
 import { mintDevToken, type DevTokenRequest } from '../src/cli/dev-token.js';
-import { ConfigError, loadConfig } from '../src/infra/config/config.js';
-
-class UsageError extends Error {}
-class Refusal extends Error {}
+import { loadConfig } from '../src/infra/config/config.js';
 
 const HELP = `Usage: npm run -s token -- --acc ACCOUNT_ID [--role ROLE]... [--app APP_ID] [--ttl SECONDS] [--claims JSON]
 
@@ -35,24 +32,19 @@ identity provider. Exit codes: 0 printed, 1 refused or bad configuration, 2 bad 
 `;
 
 function parse(argv: string[]): DevTokenRequest | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        acc: { type: 'string' },
-        role: { type: 'string', multiple: true },
-        app: { type: 'string' },
-        ttl: { type: 'string' },
-        claims: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const { values } = parseCliArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      acc: { type: 'string' },
+      role: { type: 'string', multiple: true },
+      app: { type: 'string' },
+      ttl: { type: 'string' },
+      claims: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   if (values.help) return 'help';
   const acc = values.acc?.trim();
   if (!acc) throw new UsageError('--acc is required (the account id the token is for)');
@@ -96,18 +88,5 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-function fail(error: unknown): number {
-  const [code, message, exit] =
-    error instanceof UsageError ? ['usage', `${error.message} (see --help)`, 2]
-    : error instanceof Refusal ? ['refused', error.message, 1]
-    : error instanceof ConfigError ? ['invalid_config', error.message, 1]
-    : ['internal_error', error instanceof Error ? error.message : String(error), 1];
-  process.stderr.write(`error: ${code}: ${String(message).replace(/\s*\n\s*/g, ' ')}\n`);
-  return exit as number;
-}
-
-// exitCode rather than exit(): nothing is left running, and stdout gets flushed before the end.
-main(process.argv.slice(2)).then(
-  (code) => (process.exitCode = code),
-  (error: unknown) => (process.exitCode = fail(error)),
-);
+// Not exitWhenDone: nothing is left running, and stdout gets flushed before the end.
+runCli(main, { usageHint: 'see --help' });

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import type { INestApplicationContext } from '@nestjs/common';
 import { CatalogSyncDto } from '../entitlements/admin-catalog.controller.js';
 import { CatalogSyncService } from '../entitlements/catalog-sync.service.js';
@@ -11,10 +10,8 @@ import {
   UpdateMerchantDto,
 } from '../tenancy/tenancy.dto.js';
 import type { TenancyService } from '../tenancy/tenancy.service.js';
+import { parseCliArgs, UsageError } from './cli-kit.js';
 import { validateDto } from './validate-dto.js';
-
-/** Wrong command, unknown flag, missing argument: the user needs the usage, not a validation message. */
-export class UsageError extends Error {}
 
 /**
  * How a flag becomes a field of the DTO. Values are converted only when they look right
@@ -153,19 +150,15 @@ export async function parseCommand(argv: string[]): Promise<ParsedCommand | 'hel
     const group = Object.keys(COMMANDS).filter((c) => c.startsWith(`${argv[0]} `));
     throw new UsageError(group.length ? `"${name}" is not a command; try one of: ${group.join(', ')}` : `unknown command "${argv[0]}"; run "npm run admin -- help"`);
   }
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const parsed = parseCliArgs(
+    {
       args: rest,
       options: Object.fromEntries(Object.entries(command.flags).map(([flag, spec]) => [flag, spec.kind === 'clear' ? { type: 'boolean' } : { type: 'string', multiple: spec.kind === 'list' }])),
       allowPositionals: true,
       strict: true,
-    });
-  } catch (error) {
-    const unknown = /^Unknown option '([^']+)'/.exec((error as Error).message);
-    const problem = unknown ? `unknown flag ${unknown[1]}` : (error as Error).message.split(/\.\s|\n/)[0];
-    throw new UsageError(`${problem}; expected: ${usageLine(name, command)}`);
-  }
+    },
+    `expected: ${usageLine(name, command)}`,
+  );
   if (parsed.positionals.length !== command.args.length) {
     throw new UsageError(`wrong arguments; expected: ${usageLine(name, command)}`);
   }
