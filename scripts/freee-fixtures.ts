@@ -1,16 +1,16 @@
 /**
  * `npm run -s freee-fixtures -- [--service-url URL] [...]`: creates, in the configured Stripe (a
  * running emulator or a Stripe test account), the customers and subscriptions the freee app store
- * creates (seed 004; src/app-payment-customers/freee-store-fixtures.ts), prints their ids as JSON,
+ * creates (seed 004; scripts/fixtures/freee-store.ts), prints their ids as JSON,
  * and with --service-url also puts the prices in the application's catalog and starts the trial
  * company's platform trial, so that the partner lookup has all three kinds of company to show.
  */
 import { randomInt } from 'node:crypto';
 import Stripe from 'stripe';
-import { createFreeeCatalog, reproduceFreeeStore, type FreeeCompanies } from '../src/app-payment-customers/freee-store-fixtures.js';
 import { parseCliArgs, Refusal, runCli, UsageError } from '../src/cli/cli-kit.js';
 import { mintDevToken } from '../src/cli/dev-token.js';
 import { loadConfig, type AppConfig } from '../src/infra/config/config.js';
+import { createFreeeCatalog, reproduceFreeeStore, type FreeeCompanies } from './fixtures/freee-store.js';
 
 /** The emulator's default key (npm run emulator), used when only STRIPE_API_BASE is set, as the service does. */
 const EMULATOR_KEY = 'sk_test_emulator';

@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { createFreeeCatalog, createTrialCustomer, reproduceFreeeStore, type FreeeCompanies, type FreeeFixtures } from '../../src/app-payment-customers/freee-store-fixtures.js';
+import { createFreeeCatalog, createTrialCustomer, reproduceFreeeStore, type FreeeCompanies, type FreeeFixtures } from '../../scripts/fixtures/freee-store.js';
 import { deliver } from '../support/mirror-check.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { TenancyService } from '../../src/tenancy/tenancy.service.js';
@@ -8,7 +8,7 @@ import { issueKey, lookupGet, type AppPaymentCustomer } from './helpers.js';
 
 /**
  * Seed 004 end to end: the customers and subscriptions the freee app store creates in Stripe
- * (reproduced by src/app-payment-customers/freee-store-fixtures.ts) reach the service through
+ * (reproduced by scripts/fixtures/freee-store.ts) reach the service through
  * webhooks alone, the company ids being the store's `f_company_id`; the trial company starts its
  * platform trial with the store's own customer; and the partner lookup then answers for each
  * company exactly as the seed describes.
