@@ -1,29 +1,12 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { createApp } from '../src/bootstrap.js';
 import { loadConfig, type AppConfig } from '../src/infra/config/config.js';
+import { createScratchDatabase, type ScratchDatabase } from '../scripts/support/scratch-database.js';
 
 /** Benchmarks run on real PostgreSQL (BENCH_DATABASE_URL or DATABASE_URL, default the local server), each in a fresh database. */
 export const BASE_DATABASE_URL = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-export async function freshDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `billing_bench_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-  await admin((c) => c.query(`create database "${name}"`));
-  const url = new URL(BASE_DATABASE_URL);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => admin((c) => c.query(`drop database if exists "${name}" with (force)`)).then(() => undefined) };
-}
-
-async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const url = new URL(BASE_DATABASE_URL);
-  url.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: url.toString() });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
+export function freshDatabase(): Promise<ScratchDatabase> {
+  return createScratchDatabase(BASE_DATABASE_URL, 'billing_bench');
 }
 
 export const BENCH_ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
