@@ -5,7 +5,7 @@ import 'reflect-metadata';
 import { openCliContext } from '../src/cli/cli-context.js';
 import { loadConfig } from '../src/infra/config/config.js';
 import { ReconcilerService } from '../src/reconciler/reconciler.service.js';
-import { TenancyService } from '../src/tenancy/tenancy.service.js';
+import { MerchantsService } from '../src/tenancy/merchants.service.js';
 import { freshDatabase, peakRssMb, type Benchmark } from './support.js';
 
 const TOTAL = Number(process.env.BENCH_RECONCILE_SUBSCRIPTIONS ?? 100_000);
@@ -47,9 +47,9 @@ export const reconcileBenchmark: Benchmark = {
       });
       const context = await openCliContext(config);
       try {
-        const tenancy = context.app.get(TenancyService);
+        const merchants = context.app.get(MerchantsService);
         for (const account of ACCOUNTS.filter(Boolean)) {
-          await tenancy.createMerchant({ id: account!.replace('acct_', ''), display_name: account!, charge_model: 'direct', stripe_account_id: account! });
+          await merchants.createMerchant({ id: account!.replace('acct_', ''), display_name: account!, charge_model: 'direct', stripe_account_id: account! });
         }
         const reconciler = context.app.get(ReconcilerService);
         const full = await timed(() => reconciler.start({ scope: 'platform', allowDeletes: false, trigger: 'cli' }).then((r) => r.done));

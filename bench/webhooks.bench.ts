@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import autocannon from 'autocannon';
-import { TenancyService } from '../src/tenancy/tenancy.service.js';
+import { ApplicationsService } from '../src/tenancy/applications.service.js';
 import { WebhookWorker } from '../src/webhooks/webhook-worker.service.js';
 import { freshDatabase, peakRssMb, startBenchApp, type Benchmark } from './support.js';
 
@@ -21,7 +21,7 @@ export const webhooksBenchmark: Benchmark = {
     const db = await freshDatabase();
     const { app, url } = await startBenchApp(db.url, { WEBHOOK_WORKER_ENABLED: 'false', BODY_LIMIT: '1mb' });
     try {
-      const [secret] = await app.get(TenancyService).currentWebhookSecrets('default');
+      const [secret] = await app.get(ApplicationsService).currentWebhookSecrets('default');
       const now = Math.floor(Date.now() / 1000);
       const bodies = Array.from({ length: EVENTS }, (_, i) => JSON.stringify(subscriptionEvent(i, now)));
       let next = 0;

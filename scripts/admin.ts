@@ -19,7 +19,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const context = await openCliContext(config);
   try {
-    const result = await parsed.command.run(context.tenancy, parsed.args, parsed.input, context.app);
+    const result = await parsed.command.run(context.app, parsed.args, parsed.input);
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return 0;
   } finally {

@@ -9,7 +9,7 @@ import { createValidationPipe } from './infra/errors/validation.js';
 import { registerJsonBodyParser } from './infra/http/body-parsing.js';
 import { boundStripeTimePerRequest, createHttpAdapter, exposeRequestIds } from './infra/http/http-adapter.js';
 import { setupSwagger } from './infra/http/swagger.js';
-import { TenancyService } from './tenancy/tenancy.service.js';
+import { ApplicationsService } from './tenancy/applications.service.js';
 
 /**
  * Builds the whole HTTP application (used by `main.ts`, the tests and the benchmarks alike):
@@ -28,6 +28,6 @@ export async function createApp(config: AppConfig, options: AppModuleOptions = {
   setupSwagger(app);
 
   await app.get(MikroORM).migrator.up();
-  await app.get(TenancyService).ensureDefaults(config.DEFAULT_APPLICATION_ID);
+  await app.get(ApplicationsService).ensureDefaults(config.DEFAULT_APPLICATION_ID);
   return app;
 }

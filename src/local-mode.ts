@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { StripeGateway } from './infra/stripe/stripe.gateway.js';
-import { TenancyService } from './tenancy/tenancy.service.js';
+import { ApplicationsService } from './tenancy/applications.service.js';
 
 /**
  * Points a Stripe account's webhooks at an application of this service: creates the webhook
@@ -15,6 +15,6 @@ export async function connectWebhookEndpoint(app: INestApplication, baseUrl: str
   const endpoint = await gateway.call('webhookEndpoints.create', (s) =>
     s.webhookEndpoints.create({ url, enabled_events: ['*'], connect: true, description: `billing-service ${applicationId}` }),
   );
-  await app.get(TenancyService).rotateWebhookSecret(applicationId, { secret: endpoint.secret!, overlapHours: 0 });
+  await app.get(ApplicationsService).rotateWebhookSecret(applicationId, { secret: endpoint.secret!, overlapHours: 0 });
   return endpoint.id;
 }

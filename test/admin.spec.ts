@@ -3,7 +3,8 @@ import { MikroORM } from '@mikro-orm/core';
 import Stripe from 'stripe';
 import { startEmulator, type RunningEmulator } from '@billing/stripe-emulator';
 import { AdjustableClock } from '../src/infra/clock/clock.js';
-import { TenancyService } from '../src/tenancy/tenancy.service.js';
+import { ApplicationsService } from '../src/tenancy/applications.service.js';
+import { PartnerKeysService } from '../src/tenancy/partner-keys.service.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { usingPostgres } from './support/test-database.js';
 
@@ -33,7 +34,8 @@ describe(`the admin API on ${usingPostgres() ? 'PostgreSQL' : 'embedded PGlite'}
   const post = (path: string, body: object) => t.admin(t.http().post(path)).send(body);
   const patch = (path: string, body: object) => t.admin(t.http().patch(path)).send(body);
   const del = (path: string) => t.admin(t.http().delete(path));
-  const tenancy = () => t.app.get(TenancyService);
+  const applications = () => t.app.get(ApplicationsService);
+  const partnerKeys = () => t.app.get(PartnerKeysService);
 
   /** Everything the admin API can write, as the admin API shows it. */
   const snapshot = async () => {
@@ -118,7 +120,7 @@ describe(`the admin API on ${usingPostgres() ? 'PostgreSQL' : 'embedded PGlite'}
         webhook_secret: expect.stringMatching(/^whsec_/),
       });
       expect([...created.body.price_ids].sort()).toEqual([price.basic, price.pro].sort());
-      expect(await tenancy().currentWebhookSecrets('inbox')).toEqual([created.body.webhook_secret]);
+      expect(await applications().currentWebhookSecrets('inbox')).toEqual([created.body.webhook_secret]);
 
       const shown = await get('/admin/applications/inbox').expect(200);
       expect(shown.body).not.toHaveProperty('webhook_secret');
@@ -130,7 +132,7 @@ describe(`the admin API on ${usingPostgres() ? 'PostgreSQL' : 'embedded PGlite'}
     it('keeps a webhook secret given by Stripe and does not echo it', async () => {
       const created = await post('/admin/applications', { id: 'given-secret', name: 'Given', merchant_id: 'platform', webhook_secret: 'whsec_fromStripe123' }).expect(201);
       expect(created.body).not.toHaveProperty('webhook_secret');
-      expect(await tenancy().currentWebhookSecrets('given-secret')).toEqual(['whsec_fromStripe123']);
+      expect(await applications().currentWebhookSecrets('given-secret')).toEqual(['whsec_fromStripe123']);
     });
 
     it('replaces the whole catalog when price_ids is updated, and leaves it alone otherwise', async () => {
@@ -140,8 +142,8 @@ describe(`the admin API on ${usingPostgres() ? 'PostgreSQL' : 'embedded PGlite'}
       expect([...renamed.body.price_ids].sort()).toEqual([price.a, price.b].sort());
       const replaced = await patch(`/admin/applications/${id}`, { price_ids: [price.c, price.a] }).expect(200);
       expect([...replaced.body.price_ids].sort()).toEqual([price.a, price.c].sort());
-      expect(await tenancy().catalogPriceIds(id)).toEqual(expect.arrayContaining([price.a, price.c]));
-      expect(await tenancy().catalogPriceIds(id)).toHaveLength(2);
+      expect(await applications().catalogPriceIds(id)).toEqual(expect.arrayContaining([price.a, price.c]));
+      expect(await applications().catalogPriceIds(id)).toHaveLength(2);
       const emptied = await patch(`/admin/applications/${id}`, { price_ids: [] }).expect(200);
       expect(emptied.body.price_ids).toEqual([]);
     });
@@ -154,7 +156,7 @@ describe(`the admin API on ${usingPostgres() ? 'PostgreSQL' : 'embedded PGlite'}
       const final = (await get(`/admin/applications/${id}`).expect(200)).body as { name: string; price_ids: string[] };
       const which = Number(final.name.replace('Edit ', ''));
       expect([...final.price_ids].sort()).toEqual([...lists[which]!].sort());
-      expect((await tenancy().catalogPriceIds(id)).sort()).toEqual([...lists[which]!].sort());
+      expect((await applications().catalogPriceIds(id)).sort()).toEqual([...lists[which]!].sort());
     });
 
     it('answers 404 for an application that does not exist', async () => {
@@ -182,7 +184,7 @@ describe(`the admin API on ${usingPostgres() ? 'PostgreSQL' : 'embedded PGlite'}
       expectError(updated, 400, 'price_not_found');
       expect(updated.body.error.message).toContain('price_doesnotexist');
       expect(await snapshot()).toEqual(before);
-      expect(await tenancy().catalogPriceIds(id)).toEqual([price.a]);
+      expect(await applications().catalogPriceIds(id)).toEqual([price.a]);
     });
 
     it('refuses an archived price (400 price_inactive, naming it) in a create and in an update, and writes nothing', async () => {
@@ -245,13 +247,13 @@ describe(`the admin API on ${usingPostgres() ? 'PostgreSQL' : 'embedded PGlite'}
       const rotated = await post(`/admin/applications/${id}/webhook-secret/rotate`, { secret: 'whsec_newSecret123', overlap_hours: 2 }).expect(200);
       expect(rotated.body).toEqual({ secret: 'whsec_newSecret123', previous_expires_at: expect.any(String) });
       expect(new Date(rotated.body.previous_expires_at).getTime() - clock.now().getTime()).toBeGreaterThan(119 * 60_000);
-      expect(await tenancy().currentWebhookSecrets(id)).toEqual(['whsec_newSecret123', old]);
+      expect(await applications().currentWebhookSecrets(id)).toEqual(['whsec_newSecret123', old]);
       expect((await get(`/admin/applications/${id}`)).body.webhook_secrets_active).toBe(2);
 
       clock.advance(119 * 60);
-      expect(await tenancy().currentWebhookSecrets(id)).toEqual(['whsec_newSecret123', old]);
+      expect(await applications().currentWebhookSecrets(id)).toEqual(['whsec_newSecret123', old]);
       clock.advance(2 * 60);
-      expect(await tenancy().currentWebhookSecrets(id)).toEqual(['whsec_newSecret123']);
+      expect(await applications().currentWebhookSecrets(id)).toEqual(['whsec_newSecret123']);
       expect((await get(`/admin/applications/${id}`)).body.webhook_secrets_active).toBe(1);
     });
 
@@ -259,12 +261,12 @@ describe(`the admin API on ${usingPostgres() ? 'PostgreSQL' : 'embedded PGlite'}
       const id = await newApplication();
       const rotated = await post(`/admin/applications/${id}/webhook-secret/rotate`, { overlap_hours: 0 }).expect(200);
       expect(rotated.body.secret).toMatch(/^whsec_/);
-      expect(await tenancy().currentWebhookSecrets(id)).toEqual([rotated.body.secret]);
+      expect(await applications().currentWebhookSecrets(id)).toEqual([rotated.body.secret]);
     });
 
     it('answers 404 when rotating the secret of an unknown application, and creates no secret', async () => {
       expectError(await post('/admin/applications/nothing/webhook-secret/rotate', {}), 404, 'application_not_found');
-      expect(await tenancy().currentWebhookSecrets('nothing')).toEqual([]);
+      expect(await applications().currentWebhookSecrets('nothing')).toEqual([]);
     });
   });
 
@@ -286,7 +288,7 @@ describe(`the admin API on ${usingPostgres() ? 'PostgreSQL' : 'embedded PGlite'}
       expect(JSON.stringify(rows[0])).not.toContain(key);
       expect(rows[0].key_hash).toBe(createHash('sha256').update(key).digest('hex'));
 
-      await expect(tenancy().verifyApiKey(key)).resolves.toEqual({ keyId: issued.body.id, applicationId: id });
+      await expect(partnerKeys().verifyApiKey(key)).resolves.toEqual({ keyId: issued.body.id, applicationId: id });
     });
 
     it('revokes a key so that it stops working, and a second revoke changes nothing', async () => {
@@ -294,7 +296,7 @@ describe(`the admin API on ${usingPostgres() ? 'PostgreSQL' : 'embedded PGlite'}
       const issued = await post(`/admin/applications/${id}/api-keys`, { name: 'to revoke' }).expect(201);
       const revoked = await del(`/admin/applications/${id}/api-keys/${issued.body.id}`).expect(200);
       expect(revoked.body).toMatchObject({ id: issued.body.id, revoked_at: expect.any(String) });
-      await expect(tenancy().verifyApiKey(issued.body.key)).rejects.toMatchObject({ code: 'api_key_revoked' });
+      await expect(partnerKeys().verifyApiKey(issued.body.key)).rejects.toMatchObject({ code: 'api_key_revoked' });
 
       clock.advance(60);
       const again = await del(`/admin/applications/${id}/api-keys/${issued.body.id}`).expect(200);

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { TenancyService } from '../src/tenancy/tenancy.service.js';
+import { ApplicationsService } from '../src/tenancy/applications.service.js';
 import { refuseConnections, terminateConnections } from './support/database-outage.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { usingPostgres } from './support/test-database.js';
@@ -19,7 +19,7 @@ describe(`the service when the database drops or refuses its connections, on ${u
   let secret: string;
   beforeAll(async () => {
     t = await startTestApp({ WEBHOOK_WORKER_ENABLED: 'false', RECONCILER_ENABLED: 'false' });
-    [secret] = await t.app.get(TenancyService).currentWebhookSecrets('default');
+    [secret] = await t.app.get(ApplicationsService).currentWebhookSecrets('default');
   });
   afterAll(() => t?.close());
 

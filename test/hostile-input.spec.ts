@@ -1,5 +1,5 @@
 import type supertest from 'supertest';
-import { TenancyService } from '../src/tenancy/tenancy.service.js';
+import { ApplicationsService } from '../src/tenancy/applications.service.js';
 import { startStack, type Stack } from './support/stack.js';
 import { accountToken } from './support/test-app.js';
 import { countWebhookEvents, postWebhook, query, stripeSignature, webhookPath } from './support/webhooks.js';
@@ -17,7 +17,7 @@ describe('hostile input', () => {
   beforeAll(async () => {
     s = await startStack();
     owner = await accountToken({ acc: 'acct-hostile', role: 'owner' });
-    [secret] = await s.app.get(TenancyService).currentWebhookSecrets('default');
+    [secret] = await s.app.get(ApplicationsService).currentWebhookSecrets('default');
   });
   afterAll(() => s.close());
 

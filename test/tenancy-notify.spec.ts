@@ -1,7 +1,7 @@
 import { EntityManager } from '@mikro-orm/core';
 import pg from 'pg';
 import { DatabaseNotifications } from '../src/infra/database/notifications.js';
-import { TENANCY_CHANNEL } from '../src/tenancy/tenancy.service.js';
+import { TENANCY_CHANNEL } from '../src/tenancy/tenancy-cache.js';
 import { accountToken, startTestApp, type TestApp } from './support/test-app.js';
 import { usingPostgres } from './support/test-database.js';
 import { postWebhook, stripeEvent, stripeSignature } from './support/webhooks.js';

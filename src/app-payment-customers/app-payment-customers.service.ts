@@ -4,7 +4,7 @@ import { execPrepared, PreparedStatement } from '../infra/database/prepared.js';
 import { Clock } from '../infra/clock/clock.js';
 import { isContracted } from '../subscriptions/access-policy.js';
 
-import { TenancyService } from '../tenancy/tenancy.service.js';
+import { ApplicationsService } from '../tenancy/applications.service.js';
 import type { SubscriptionStatus } from '../subscriptions/subscription.entity.js';
 import type { MerchantStatus } from '../tenancy/merchant.entity.js';
 import type { AppPaymentCustomerView, ContractItemView } from './app-payment-customers.dto.js';
@@ -66,13 +66,13 @@ export interface LookupRow {
 export class AppPaymentCustomersService {
   constructor(
     private readonly em: EntityManager,
-    private readonly tenancy: TenancyService,
+    private readonly applications: ApplicationsService,
     private readonly clock: Clock,
   ) {}
 
   async lookup(applicationId: string, companyIds: string[]): Promise<AppPaymentCustomerView[]> {
     const unique = [...new Set(companyIds)];
-    const { merchant } = await this.tenancy.getApplicationWithMerchant(applicationId);
+    const { merchant } = await this.applications.getApplicationWithMerchant(applicationId);
     const ids = unique.length === 1 ? { statement: LOOKUP_ONE, param: unique[0] } : { statement: LOOKUP_MANY, param: unique };
     const rows = await execPrepared<LookupRow>(this.em, ids.statement, [ids.param, stripeAccountOf(merchant), applicationId, applicationId, applicationId]);
     const now = this.clock.now().getTime();

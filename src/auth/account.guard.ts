@@ -6,7 +6,7 @@ import { bearerToken } from '../infra/auth/principal.js';
 import type { AppConfig } from '../infra/config/config.js';
 import { APP_CONFIG } from '../infra/config/config.module.js';
 import { AppError } from '../infra/errors/app-error.js';
-import { TenancyService } from '../tenancy/tenancy.service.js';
+import { ApplicationsService } from '../tenancy/applications.service.js';
 import type { AuthenticatedRequest } from './request.js';
 
 /**
@@ -19,7 +19,7 @@ import type { AuthenticatedRequest } from './request.js';
 export class AccountGuard implements CanActivate {
   constructor(
     private readonly verifier: AccountTokenVerifier,
-    private readonly tenancy: TenancyService,
+    private readonly applications: ApplicationsService,
     private readonly reflector: Reflector,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -45,7 +45,7 @@ export class AccountGuard implements CanActivate {
       throw AppError.forbidden('application_mismatch', 'X-Application-Id names another application than the token.');
     }
     const applicationId = account.applicationClaim ?? headerApp ?? this.config.DEFAULT_APPLICATION_ID;
-    const { application, merchant } = await this.tenancy.getApplicationWithMerchant(applicationId);
+    const { application, merchant } = await this.applications.getApplicationWithMerchant(applicationId);
     req.accountContext = { accountId: account.accountId, roles: account.roles, isOwner: account.isOwner, application, merchant };
     return true;
   }

@@ -1,7 +1,7 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { bearerToken } from '../infra/auth/principal.js';
 import { AppError } from '../infra/errors/app-error.js';
-import { TenancyService } from '../tenancy/tenancy.service.js';
+import { PartnerKeysService } from '../tenancy/partner-keys.service.js';
 import type { AuthenticatedRequest } from './request.js';
 
 /**
@@ -10,14 +10,14 @@ import type { AuthenticatedRequest } from './request.js';
  */
 @Injectable()
 export class PartnerKeyGuard implements CanActivate {
-  constructor(private readonly tenancy: TenancyService) {}
+  constructor(private readonly keys: PartnerKeysService) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const header = req.headers['x-api-key'];
     const key = bearerToken(req.headers) ?? (typeof header === 'string' ? header.trim() : undefined);
     if (!key) throw AppError.unauthorized('missing_api_key', 'Send the application API key as "Authorization: Bearer <key>".');
-    const partner = await this.tenancy.verifyApiKey(key);
+    const partner = await this.keys.verifyApiKey(key);
     const applicationId = req.params.application_id;
     if (applicationId !== undefined && applicationId !== partner.applicationId) {
       throw AppError.forbidden('api_key_wrong_application', 'This API key belongs to another application.');

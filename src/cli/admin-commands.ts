@@ -9,7 +9,9 @@ import {
   UpdateApplicationDto,
   UpdateMerchantDto,
 } from '../tenancy/tenancy.dto.js';
-import type { TenancyService } from '../tenancy/tenancy.service.js';
+import { ApplicationsService } from '../tenancy/applications.service.js';
+import { MerchantsService } from '../tenancy/merchants.service.js';
+import { PartnerKeysService } from '../tenancy/partner-keys.service.js';
 import { parseCliArgs, UsageError } from './cli-kit.js';
 import { validateDto } from './validate-dto.js';
 
@@ -31,9 +33,13 @@ interface Command {
   flags: Record<string, FlagSpec>;
   dto?: new () => object;
   summary: string;
-  /** `app` gives the commands beyond tenancy their service (catalog sync, reconcile). */
-  run(tenancy: TenancyService, args: string[], input: any, app: INestApplicationContext): Promise<unknown>;
+  /** `app` gives each command its service (merchants, applications, partner keys, catalog sync). */
+  run(app: INestApplicationContext, args: string[], input: any): Promise<unknown>;
 }
+
+const merchants = (app: INestApplicationContext) => app.get(MerchantsService);
+const applications = (app: INestApplicationContext) => app.get(ApplicationsService);
+const keys = (app: INestApplicationContext) => app.get(PartnerKeysService);
 
 const MERCHANT_SETTINGS: Record<string, FlagSpec> = {
   fee: { field: 'application_fee_percent', kind: 'number', help: 'PERCENT' },
@@ -52,8 +58,8 @@ const APPLICATION_SETTINGS: Record<string, FlagSpec> = {
 };
 
 export const COMMANDS: Record<string, Command> = {
-  'merchants list': { args: [], flags: {}, summary: 'List merchants', run: async (t) => ({ data: await t.listMerchants() }) },
-  'merchants show': { args: ['MERCHANT_ID'], flags: {}, summary: 'Show a merchant', run: (t, [id]) => t.getMerchant(id!) },
+  'merchants list': { args: [], flags: {}, summary: 'List merchants', run: async (app) => ({ data: await merchants(app).listMerchants() }) },
+  'merchants show': { args: ['MERCHANT_ID'], flags: {}, summary: 'Show a merchant', run: (app, [id]) => merchants(app).getMerchant(id!) },
   'merchants create': {
     args: [],
     flags: {
@@ -65,17 +71,17 @@ export const COMMANDS: Record<string, Command> = {
     },
     dto: CreateMerchantDto,
     summary: 'Create a merchant (the platform or a connected account)',
-    run: (t, _args, dto: CreateMerchantDto) => t.createMerchant(dto),
+    run: (app, _args, dto: CreateMerchantDto) => merchants(app).createMerchant(dto),
   },
   'merchants update': {
     args: ['MERCHANT_ID'],
     flags: { 'display-name': { field: 'display_name', kind: 'string', help: 'NAME' }, ...MERCHANT_SETTINGS },
     dto: UpdateMerchantDto,
     summary: 'Change a merchant',
-    run: (t, [id], dto: UpdateMerchantDto) => t.updateMerchant(id!, dto),
+    run: (app, [id], dto: UpdateMerchantDto) => merchants(app).updateMerchant(id!, dto),
   },
-  'applications list': { args: [], flags: {}, summary: 'List applications', run: async (t) => ({ data: await t.listApplications() }) },
-  'applications show': { args: ['APPLICATION_ID'], flags: {}, summary: 'Show an application', run: (t, [id]) => t.describe(id!) },
+  'applications list': { args: [], flags: {}, summary: 'List applications', run: async (app) => ({ data: await applications(app).listApplications() }) },
+  'applications show': { args: ['APPLICATION_ID'], flags: {}, summary: 'Show an application', run: (app, [id]) => applications(app).describe(id!) },
   'applications create': {
     args: [],
     flags: {
@@ -87,7 +93,7 @@ export const COMMANDS: Record<string, Command> = {
     },
     dto: CreateApplicationDto,
     summary: 'Create an application sold through a merchant',
-    run: (t, _args, dto: CreateApplicationDto) => t.createApplication(dto),
+    run: (app, _args, dto: CreateApplicationDto) => applications(app).createApplication(dto),
   },
   'applications update': {
     args: ['APPLICATION_ID'],
@@ -99,7 +105,7 @@ export const COMMANDS: Record<string, Command> = {
     },
     dto: UpdateApplicationDto,
     summary: 'Change an application; --price replaces the whole catalog',
-    run: (t, [id], dto: UpdateApplicationDto) => t.updateApplication(id!, dto),
+    run: (app, [id], dto: UpdateApplicationDto) => applications(app).updateApplication(id!, dto),
   },
   'applications rotate-secret': {
     args: ['APPLICATION_ID'],
@@ -109,25 +115,25 @@ export const COMMANDS: Record<string, Command> = {
     },
     dto: RotateWebhookSecretDto,
     summary: 'Add a new webhook signing secret; the previous ones stay valid for the overlap',
-    run: (t, [id], dto: RotateWebhookSecretDto) =>
-      t.rotateWebhookSecret(id!, { ...(dto.secret ? { secret: dto.secret } : {}), ...(dto.overlap_hours !== undefined ? { overlapHours: dto.overlap_hours } : {}) }),
+    run: (app, [id], dto: RotateWebhookSecretDto) =>
+      applications(app).rotateWebhookSecret(id!, { ...(dto.secret ? { secret: dto.secret } : {}), ...(dto.overlap_hours !== undefined ? { overlapHours: dto.overlap_hours } : {}) }),
   },
   'keys issue': {
     args: ['APPLICATION_ID'],
     flags: { name: { field: 'name', kind: 'string', help: 'NAME', required: true } },
     dto: IssueApiKeyDto,
     summary: 'Issue a partner API key (the key is printed once)',
-    run: (t, [id], dto: IssueApiKeyDto) => t.issueApiKey(id!, dto.name),
+    run: (app, [id], dto: IssueApiKeyDto) => keys(app).issueApiKey(id!, dto.name),
   },
-  'keys list': { args: ['APPLICATION_ID'], flags: {}, summary: "List an application's API keys (never the keys themselves)", run: async (t, [id]) => ({ data: await t.listApiKeys(id!) }) },
+  'keys list': { args: ['APPLICATION_ID'], flags: {}, summary: "List an application's API keys (never the keys themselves)", run: async (app, [id]) => ({ data: await keys(app).listApiKeys(id!) }) },
   'catalog-sync': {
     args: [],
     flags: { merchant: { field: 'merchant_id', kind: 'string', help: 'MERCHANT_ID (default: every active merchant)' } },
     dto: CatalogSyncDto,
     summary: 'Copy products, prices, features and product features from Stripe into the mirror',
-    run: async (_t, _args, dto: CatalogSyncDto, app) => ({ data: await app.get(CatalogSyncService).sync(dto.merchant_id) }),
+    run: async (app, _args, dto: CatalogSyncDto) => ({ data: await app.get(CatalogSyncService).sync(dto.merchant_id) }),
   },
-  'keys revoke': { args: ['APPLICATION_ID', 'KEY_ID'], flags: {}, summary: 'Revoke a partner API key', run: (t, [app, key]) => t.revokeApiKey(app!, key!) },
+  'keys revoke': { args: ['APPLICATION_ID', 'KEY_ID'], flags: {}, summary: 'Revoke a partner API key', run: (app, [id, key]) => keys(app).revokeApiKey(id!, key!) },
 };
 
 export interface ParsedCommand {

@@ -4,11 +4,10 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../app.module.js';
 import type { AppConfig } from '../infra/config/config.js';
-import { TenancyService } from '../tenancy/tenancy.service.js';
+import { ApplicationsService } from '../tenancy/applications.service.js';
 
 export interface CliContext {
   app: INestApplicationContext;
-  tenancy: TenancyService;
   close(): Promise<void>;
 }
 
@@ -23,9 +22,8 @@ export async function openCliContext(config: AppConfig): Promise<CliContext> {
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(cliConfig), { logger: false });
   try {
     await app.get(MikroORM).migrator.up();
-    const tenancy = app.get(TenancyService);
-    await tenancy.ensureDefaults(cliConfig.DEFAULT_APPLICATION_ID);
-    return { app, tenancy, close: () => app.close() };
+    await app.get(ApplicationsService).ensureDefaults(cliConfig.DEFAULT_APPLICATION_ID);
+    return { app, close: () => app.close() };
   } catch (error) {
     await app.close();
     throw error;

@@ -15,41 +15,47 @@ import {
   UpdateApplicationDto,
   UpdateMerchantDto,
 } from './tenancy.dto.js';
-import { TenancyService } from './tenancy.service.js';
+import { ApplicationsService } from './applications.service.js';
+import { MerchantsService } from './merchants.service.js';
+import { PartnerKeysService } from './partner-keys.service.js';
 
 @ApiTags('admin')
 @ApiBearerAuth(AUTH_SCHEMES.admin)
 @UseGuards(AdminGuard)
 @Controller('admin')
 export class AdminTenancyController {
-  constructor(private readonly tenancy: TenancyService) {}
+  constructor(
+    private readonly merchants: MerchantsService,
+    private readonly applications: ApplicationsService,
+    private readonly keys: PartnerKeysService,
+  ) {}
 
   @Post('merchants')
   @ApiOperation({ operationId: 'admin.merchants.create', summary: 'Create a merchant (the platform or a connected account)' })
   @ApiCreatedResponse({ type: MerchantResponse })
   createMerchant(@Body() dto: CreateMerchantDto) {
-    return this.tenancy.createMerchant(dto);
+    return this.merchants.createMerchant(dto);
   }
 
   @Get('merchants')
   @ApiOperation({ operationId: 'admin.merchants.list', summary: 'List merchants' })
   @ApiOkResponse({ type: MerchantResponse, isArray: true })
   async listMerchants() {
-    return { data: await this.tenancy.listMerchants() };
+    return { data: await this.merchants.listMerchants() };
   }
 
   @Get('merchants/:merchant_id')
   @ApiOperation({ operationId: 'admin.merchants.get', summary: 'Show a merchant' })
   @ApiOkResponse({ type: MerchantResponse })
   getMerchant(@Param('merchant_id') id: string) {
-    return this.tenancy.getMerchant(id);
+    return this.merchants.getMerchant(id);
   }
 
   @Patch('merchants/:merchant_id')
   @ApiOperation({ operationId: 'admin.merchants.update', summary: 'Change a merchant' })
   @ApiOkResponse({ type: MerchantResponse })
   updateMerchant(@Param('merchant_id') id: string, @Body() dto: UpdateMerchantDto) {
-    return this.tenancy.updateMerchant(id, dto);
+    return this.merchants.updateMerchant(id, dto);
   }
 
   @Post('applications')
@@ -58,21 +64,21 @@ export class AdminTenancyController {
   @ApiBadRequestResponse({ description: 'validation_failed, merchant_not_found, price_not_found (no such price on the merchant\'s Stripe account), price_inactive (archived); nothing is written' })
   @ApiResponse({ status: 502, description: 'Stripe unreachable or failing (checking a price the mirror does not hold)' })
   createApplication(@Body() dto: CreateApplicationDto) {
-    return this.tenancy.createApplication(dto);
+    return this.applications.createApplication(dto);
   }
 
   @Get('applications')
   @ApiOperation({ operationId: 'admin.applications.list', summary: 'List applications' })
   @ApiOkResponse({ type: ApplicationResponse, isArray: true })
   async listApplications() {
-    return { data: await this.tenancy.listApplications() };
+    return { data: await this.applications.listApplications() };
   }
 
   @Get('applications/:application_id')
   @ApiOperation({ operationId: 'admin.applications.get', summary: 'Show an application' })
   @ApiOkResponse({ type: ApplicationResponse })
   getApplication(@Param('application_id') id: string) {
-    return this.tenancy.describe(id);
+    return this.applications.describe(id);
   }
 
   @Patch('applications/:application_id')
@@ -81,7 +87,7 @@ export class AdminTenancyController {
   @ApiBadRequestResponse({ description: 'validation_failed, price_not_found (no such price on the merchant\'s Stripe account), price_inactive (archived): checked for prices not yet in the catalog; nothing is written' })
   @ApiResponse({ status: 502, description: 'Stripe unreachable or failing (checking a price the mirror does not hold)' })
   updateApplication(@Param('application_id') id: string, @Body() dto: UpdateApplicationDto) {
-    return this.tenancy.updateApplication(id, dto);
+    return this.applications.updateApplication(id, dto);
   }
 
   @Post('applications/:application_id/webhook-secret/rotate')
@@ -89,27 +95,27 @@ export class AdminTenancyController {
   @ApiOperation({ operationId: 'admin.applications.rotateWebhookSecret', summary: 'Add a new webhook signing secret; the previous ones stay valid for the overlap' })
   @ApiOkResponse({ type: RotateWebhookSecretResponse })
   rotateWebhookSecret(@Param('application_id') id: string, @Body() dto: RotateWebhookSecretDto) {
-    return this.tenancy.rotateWebhookSecret(id, { ...(dto.secret ? { secret: dto.secret } : {}), ...(dto.overlap_hours !== undefined ? { overlapHours: dto.overlap_hours } : {}) });
+    return this.applications.rotateWebhookSecret(id, { ...(dto.secret ? { secret: dto.secret } : {}), ...(dto.overlap_hours !== undefined ? { overlapHours: dto.overlap_hours } : {}) });
   }
 
   @Post('applications/:application_id/api-keys')
   @ApiOperation({ operationId: 'admin.applications.issueApiKey', summary: 'Issue a partner API key (the key is shown once)' })
   @ApiCreatedResponse({ type: IssuedApiKeyResponse })
   issueApiKey(@Param('application_id') id: string, @Body() dto: IssueApiKeyDto) {
-    return this.tenancy.issueApiKey(id, dto.name);
+    return this.keys.issueApiKey(id, dto.name);
   }
 
   @Get('applications/:application_id/api-keys')
   @ApiOperation({ operationId: 'admin.applications.listApiKeys', summary: "List an application's API keys (never the keys themselves)" })
   @ApiOkResponse({ type: ApiKeyResponse, isArray: true })
   async listApiKeys(@Param('application_id') id: string) {
-    return { data: await this.tenancy.listApiKeys(id) };
+    return { data: await this.keys.listApiKeys(id) };
   }
 
   @Delete('applications/:application_id/api-keys/:key_id')
   @ApiOperation({ operationId: 'admin.applications.revokeApiKey', summary: 'Revoke a partner API key' })
   @ApiOkResponse({ type: ApiKeyResponse })
   revokeApiKey(@Param('application_id') id: string, @Param('key_id') keyId: string) {
-    return this.tenancy.revokeApiKey(id, keyId);
+    return this.keys.revokeApiKey(id, keyId);
   }
 }

@@ -1,7 +1,13 @@
 import { Module } from '@nestjs/common';
 import { DatabaseNotificationsModule } from '../infra/database/notifications.js';
 import { AdminTenancyController } from './admin-tenancy.controller.js';
-import { TenancyService } from './tenancy.service.js';
+import { ApplicationsService } from './applications.service.js';
+import { MerchantsService } from './merchants.service.js';
+import { PartnerKeysService } from './partner-keys.service.js';
+import { TenancyCache } from './tenancy-cache.js';
 
-@Module({ imports: [DatabaseNotificationsModule], controllers: [AdminTenancyController], providers: [TenancyService], exports: [TenancyService] })
+const SERVICES = [MerchantsService, ApplicationsService, PartnerKeysService];
+
+/** Merchants, applications (catalog, webhook secrets) and partner API keys, and the cache that follows their changes on every instance. */
+@Module({ imports: [DatabaseNotificationsModule], controllers: [AdminTenancyController], providers: [TenancyCache, ...SERVICES], exports: SERVICES })
 export class TenancyModule {}

@@ -2,7 +2,7 @@ import type Stripe from 'stripe';
 import { createFreeeCatalog, createTrialCustomer, reproduceFreeeStore, type FreeeCompanies, type FreeeFixtures } from '../../scripts/fixtures/freee-store.js';
 import { deliver } from '../support/mirror-check.js';
 import { startStack, type Stack } from '../support/stack.js';
-import { TenancyService } from '../../src/tenancy/tenancy.service.js';
+import { ApplicationsService } from '../../src/tenancy/applications.service.js';
 import { authed, ownerToken, setCatalog } from '../subscriptions/helpers.js';
 import { issueKey, lookupGet, type AppPaymentCustomer } from './helpers.js';
 
@@ -107,7 +107,7 @@ describe('the freee app store objects, looked up (seed 004)', () => {
 
   it("a subscription whose event is applied before its customer's (Stripe's order is not guaranteed) still belongs to the company", async () => {
     const company = '3001004';
-    const [secret] = await s.app.get(TenancyService).currentWebhookSecrets('default');
+    const [secret] = await s.app.get(ApplicationsService).currentWebhookSecrets('default');
     s.emulator.setWebhooksEnabled(false);
     try {
       const customer = await createTrialCustomer(s.stripe, company);

@@ -1,7 +1,7 @@
 import type Stripe from 'stripe';
 import { control, deliver } from '../support/mirror-check.js';
 import { startStack, type Stack } from '../support/stack.js';
-import { TenancyService } from '../../src/tenancy/tenancy.service.js';
+import { ApplicationsService } from '../../src/tenancy/applications.service.js';
 import { authed, expectError, ownerToken, setCatalog, sqlOf, urls } from '../subscriptions/helpers.js';
 
 /**
@@ -171,7 +171,7 @@ describe('features of a two-tier catalog (seed 002)', () => {
     it('upgrade and downgrade made in Stripe reach the features with customer.subscription.updated alone', async () => {
       const { account, sub } = await subscriber(advanced.price.id);
       expect(await keysOf(account)).toEqual(['basic_features', 'extended_features']);
-      const [secret] = await s.app.get(TenancyService).currentWebhookSecrets('default');
+      const [secret] = await s.app.get(ApplicationsService).currentWebhookSecrets('default');
       const eventsSoFar = new Set((await sqlOf(s)<{ id: string }>('select id from webhook_events')).map((e) => e.id));
       s.emulator.setWebhooksEnabled(false);
 

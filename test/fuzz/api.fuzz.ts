@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
-import { TenancyService } from '../../src/tenancy/tenancy.service.js';
+import { ApplicationsService } from '../../src/tenancy/applications.service.js';
 import { WebhookWorker } from '../../src/webhooks/webhook-worker.service.js';
 import { createTier } from '../support/catalog.js';
 import { startStack, type Stack } from '../support/stack.js';
@@ -154,7 +154,7 @@ describe('fuzz: hostile input never gets a 5xx, and a refused request writes not
     const run = await call('POST', '/admin/reconcile-runs', { scope: 'platform', wait: true });
     // From here on the emulator keeps its events to itself: the only writers are the fuzzer's own requests.
     s.emulator.setWebhooksEnabled(false);
-    [webhookSecret] = await s.app.get(TenancyService).currentWebhookSecrets('default');
+    [webhookSecret] = await s.app.get(ApplicationsService).currentWebhookSecrets('default');
 
     const sub = subscriptions[0]!;
     Object.assign(pool, {

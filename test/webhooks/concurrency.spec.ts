@@ -2,7 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type Stripe from 'stripe';
 import { createApp } from '../../src/bootstrap.js';
 import { FollowingClock } from '../../src/infra/clock/emulator-clock.js';
-import { TenancyService } from '../../src/tenancy/tenancy.service.js';
+import { ApplicationsService } from '../../src/tenancy/applications.service.js';
 import { WebhookWorker } from '../../src/webhooks/webhook-worker.service.js';
 import { createTier } from '../support/catalog.js';
 import { startStack, type Stack } from '../support/stack.js';
@@ -56,7 +56,7 @@ describe('workers of two instances share one event stream without applying any e
       const url = `${(await second.getUrl()).replace('[::1]', '127.0.0.1')}${webhookPath('default')}`;
       const endpoint = await s.stripe.webhookEndpoints.create({ url, enabled_events: ['*'], connect: true });
       await s.admin(s.http().post('/admin/applications/default/webhook-secret/rotate')).send({ secret: endpoint.secret, overlap_hours: 24 }).expect(200);
-      expect(await s.app.get(TenancyService).currentWebhookSecrets('default')).toHaveLength(2);
+      expect(await s.app.get(ApplicationsService).currentWebhookSecrets('default')).toHaveLength(2);
     } else {
       s = await startStack({ ...workers, WEBHOOK_WORKER_ENABLED: 'false' });
       const worker = s.app.get(WebhookWorker);

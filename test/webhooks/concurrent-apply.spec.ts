@@ -2,7 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type Stripe from 'stripe';
 import { createApp } from '../../src/bootstrap.js';
 import { FollowingClock } from '../../src/infra/clock/emulator-clock.js';
-import { TenancyService } from '../../src/tenancy/tenancy.service.js';
+import { ApplicationsService } from '../../src/tenancy/applications.service.js';
 import { WebhookWorker } from '../../src/webhooks/webhook-worker.service.js';
 import { createTier, type Tier } from '../support/catalog.js';
 import { deliver, query } from '../support/mirror-check.js';
@@ -38,7 +38,7 @@ describe('two workers applying events of one object at once', () => {
       await second.init();
     }
     workers = second ? [s.app.get(WebhookWorker), second.get(WebhookWorker)] : [s.app.get(WebhookWorker), s.app.get(WebhookWorker)];
-    [secret] = await s.app.get(TenancyService).currentWebhookSecrets('default');
+    [secret] = await s.app.get(ApplicationsService).currentWebhookSecrets('default');
     tier = await createTier(s.stripe, 'concurrent_apply', ['concurrent_apply_feature']);
   });
   afterAll(async () => {

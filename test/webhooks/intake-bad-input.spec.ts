@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { TenancyService } from '../../src/tenancy/tenancy.service.js';
+import { ApplicationsService } from '../../src/tenancy/applications.service.js';
 import { createTier } from '../support/catalog.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { countWebhookEvents, postWebhook, query, stripeEvent, stripeSignature, type AdminEvent } from '../support/webhooks.js';
@@ -9,7 +9,7 @@ describe('the webhook endpoint refuses what Stripe did not send and stores what 
   let secret: string;
   beforeAll(async () => {
     s = await startStack();
-    [secret] = await s.app.get(TenancyService).currentWebhookSecrets('default');
+    [secret] = await s.app.get(ApplicationsService).currentWebhookSecrets('default');
   });
   afterAll(() => s.close());
 

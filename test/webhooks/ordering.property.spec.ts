@@ -3,7 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import Stripe from 'stripe';
 import { createApp } from '../../src/bootstrap.js';
 import { FollowingClock } from '../../src/infra/clock/emulator-clock.js';
-import { TenancyService } from '../../src/tenancy/tenancy.service.js';
+import { ApplicationsService } from '../../src/tenancy/applications.service.js';
 import { WebhookWorker } from '../../src/webhooks/webhook-worker.service.js';
 import { createTier, type Tier } from '../support/catalog.js';
 import { accessFromStripe, control, deliver, mirrorRow, mirrorView, query, seconds, stripeView } from '../support/mirror-check.js';
@@ -85,7 +85,7 @@ describe('any order, any number of deliveries of Stripe events ends in the same 
     s.emulator.setWebhooksEnabled(false);
     tier = await createTier(s.stripe, 'ordering', []);
     other = await createTier(s.stripe, 'ordering_other', []);
-    [secret] = await s.app.get(TenancyService).currentWebhookSecrets('default');
+    [secret] = await s.app.get(ApplicationsService).currentWebhookSecrets('default');
   });
   afterAll(async () => {
     await second?.close();
