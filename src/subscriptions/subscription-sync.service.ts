@@ -22,7 +22,7 @@ export type ApplyOutcome = 'applied' | 'refetched' | 'stale';
 
 /**
  * Applies Stripe subscription and invoice objects to the mirror under one ordering rule
- * (documented in src/webhooks/README.md):
+ * (documented in docs/webhooks.md):
  *
  * - every stored object carries `stripe_version`, the Stripe time (unix seconds) of the newest
  *   state written;
@@ -98,11 +98,6 @@ export class SubscriptionSyncService {
       }
     }
     return outcome;
-  }
-
-  /** Writes an invoice that was fetched or expanded from Stripe (sync and reconcile). */
-  async applyFetchedInvoice(em: EntityManager, invoice: Stripe.Invoice, scope: SyncScope, readAt: number): Promise<void> {
-    await this.mirror.upsertInvoice(em, invoiceRow(invoice), scope.stripeAccount, readAt, 'at-least');
   }
 
   private async write(em: EntityManager, subscription: Stripe.Subscription, scope: SyncScope, version: number, mode: VersionMode): Promise<boolean> {

@@ -82,7 +82,7 @@ describe('a reconcile run repairs every kind of drift', () => {
     expect(await featureKeys(s, 'NEW-CO')).toEqual([]);
     expect(await featureKeys(s, 'LATE-CO')).toEqual([]);
 
-    // Stripe expands a deleted customer to its `deleted: true` stub; the emulator leaves its id (emulator/http/expand.ts).
+    // Stripe expands a deleted customer to its `deleted: true` stub; the emulator leaves its id (emulator/src/http/expand.ts).
     const goneCustomer = customers['GONE-CUSTOMER-CO']!.id;
     const restore = onListing(s, (_n, page) => {
       for (const sub of page.data) if (sub.customer === goneCustomer) sub.customer = { id: goneCustomer, object: 'customer', deleted: true };

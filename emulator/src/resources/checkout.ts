@@ -1,5 +1,5 @@
 // Checkout sessions in subscription mode. The session's `url` is the emulator's own hosted page
-// (pages/checkout.ts); paying there (or `POST /checkout/:id/pay`) creates the customer if
+// (pages/hosted.ts); paying there (or `POST /checkout/:id/pay`) creates the customer if
 // needed, the subscription and its first invoice, and completes the session.
 import type Stripe from 'stripe';
 import { chargeOutcome } from '../billing/cards.js';
