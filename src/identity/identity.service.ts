@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/core';
-import { sql } from '../infra/database/sql.js';
+import { exec, sql } from '../infra/database/sql.js';
 
 /** Customer metadata keys that name the account: ours, and the one the freee app store sets. */
 export const ACCOUNT_METADATA_KEYS = ['account_id', 'f_company_id'] as const;
@@ -92,11 +92,18 @@ export class IdentityService {
     );
   }
 
-  /** customer.deleted: the link stays for history but no longer resolves for new purchases. */
-  async markDeleted(em: EntityManager, stripeAccount: string, customerId: string, at: Date): Promise<void> {
-    await sql(em).execute(
-      'update identities set deleted_at = ?, updated_at = now() where stripe_account = ? and stripe_customer_id = ?',
-      [at, stripeAccount, customerId],
+  /**
+   * Customers Stripe reports deleted (customer.deleted, or a listing that expands one as deleted):
+   * their links stay for history but no longer resolve for new purchases. The first report's time
+   * is kept.
+   */
+  async markDeleted(em: EntityManager, stripeAccount: string, customerIds: string | readonly string[], at: Date): Promise<void> {
+    const ids = [...new Set(typeof customerIds === 'string' ? [customerIds] : customerIds)];
+    if (ids.length === 0) return;
+    await exec(
+      em,
+      'update identities set deleted_at = ?, updated_at = now() where stripe_account = ? and deleted_at is null and stripe_customer_id = any(?::text[])',
+      [at, stripeAccount, ids],
     );
   }
 }

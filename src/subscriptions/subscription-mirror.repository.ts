@@ -241,6 +241,23 @@ export class SubscriptionMirrorRepository {
   }
 
   /**
+   * Subscriptions of a customer mirrored before the customer was linked to an account (Stripe does
+   * not order events) take that account; ones that have an account keep it.
+   */
+  async assignAccount(em: EntityManager, stripeAccount: string, customerId: string, accountId: string): Promise<void> {
+    await exec(em, 'update subscriptions set account_id = ? where stripe_account = ? and customer_id = ? and account_id is null', [accountId, stripeAccount, customerId]);
+  }
+
+  /**
+   * A Stripe account left the platform (account.application.deauthorized): its subscriptions, and
+   * those of its merchants on the platform's account (destination charges), grant nothing any more.
+   * Later writes keep it so: their access is computed with the merchant's status.
+   */
+  async revokeAccessForStripeAccount(em: EntityManager, stripeAccount: string, merchantIds: readonly string[]): Promise<void> {
+    await exec(em, 'update subscriptions set access_until = null, updated_at = now() where stripe_account = ? or merchant_id = any(?::text[])', [stripeAccount, merchantIds]);
+  }
+
+  /**
    * Subscriptions Stripe no longer has: removed with `allowDeletes`, otherwise kept and flagged
    * (`missing_in_stripe_at`) so that a person can look before anything is lost.
    */

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/core';
-import type { SqlEntityManager } from '@mikro-orm/sql';
 import type Stripe from 'stripe';
 import { accountFromMetadata, IdentityService } from '../identity/identity.service.js';
 import { lockCustomers } from '../infra/stripe/object-locks.js';
@@ -154,12 +153,7 @@ export class SubscriptionSyncService {
     const outcome = await this.mirror.upsertSubscriptions(em, entries, readAt, 'at-least', { skipUnchanged: true });
     // A customer the listing shows deleted no longer stands for its account (as customer.deleted says), once.
     const deletedCustomers = [...new Set(page.filter((s) => typeof s.customer === 'object' && 'deleted' in s.customer && s.customer.deleted).map((s) => idOf(s.customer)!))];
-    if (deletedCustomers.length) {
-      await (em as SqlEntityManager).execute(
-        `update identities set deleted_at = ?, updated_at = now() where stripe_account = ? and deleted_at is null and stripe_customer_id in (${deletedCustomers.map(() => '?').join(', ')})`,
-        [new Date(readAt * 1000), stripeAccount, ...deletedCustomers],
-      );
-    }
+    await this.identities.markDeleted(em, stripeAccount, deletedCustomers, new Date(readAt * 1000));
     return outcome;
   }
 

@@ -12,7 +12,7 @@ import { generateWebhookSecret } from './api-key.js';
 import { Application, ApplicationPrice, DEFAULT_GRACE_DAYS, WebhookSecret } from './application.entity.js';
 import { orConflict } from './conflicts.js';
 import { Merchant } from './merchant.entity.js';
-import { TenancyCache, type CachedApplication, type CachedSecret } from './tenancy-cache.js';
+import { TenancyCache, type CachedApplication } from './tenancy-cache.js';
 import type { ApplicationResponse, CreateApplicationDto, RotateWebhookSecretResponse, UpdateApplicationDto } from './tenancy.dto.js';
 
 export const PLATFORM_MERCHANT_ID = 'platform';
@@ -26,8 +26,8 @@ export async function requireApplication(em: EntityManager, id: string): Promise
 
 /**
  * Applications: what is sold through a merchant, its catalog (the prices that may be bought) and
- * the secrets its Stripe webhooks are signed with. The application with its merchant and its
- * secrets are read on every request or webhook, so they come from the tenancy cache.
+ * the secrets its Stripe webhooks are signed with. The application with its merchant is read on
+ * every request, so it comes from the tenancy cache.
  */
 @Injectable()
 export class ApplicationsService {
@@ -235,26 +235,21 @@ export class ApplicationsService {
   }
 
   /**
-   * The current secrets, newest first, or null when there is no such application. Every webhook
-   * reads them, so the application's secrets (with their expiry) are cached, one query on a miss;
-   * which are current is decided at each read, by the clock.
+   * The current secrets, newest first, or null when there is no such application: one query, on
+   * every webhook. Not cached: a rotation without overlap must stop the old secret on every
+   * instance at once, not when the other instances hear of it.
    */
   private async webhookSecretsIfApplication(applicationId: string): Promise<string[] | null> {
     if (!ID_PATTERN.test(applicationId)) return null;
-    const stored = await this.cache.webhookSecrets.get(applicationId, async () => {
-      const rows = await exec<{ secret: string | null; expires_at: Date | string | null }>(
-        this.em.fork(),
-        `select s.secret, s.expires_at from applications a
-         left join webhook_secrets s on s.application_id = a.id
-         where a.id = ? order by s.created_at desc`,
-        [applicationId],
-      );
-      if (rows.length === 0) return null;
-      return rows.flatMap((r): CachedSecret[] => (r.secret === null ? [] : [{ secret: r.secret, expiresAt: r.expires_at === null ? null : new Date(r.expires_at).getTime() }]));
-    });
-    if (!stored) return null;
-    const now = this.clock.now().getTime();
-    return stored.filter((s) => s.expiresAt === null || s.expiresAt > now).map((s) => s.secret);
+    const rows = await exec<{ secret: string | null }>(
+      this.em.fork(),
+      `select s.secret from applications a
+       left join webhook_secrets s on s.application_id = a.id and (s.expires_at is null or s.expires_at > ?)
+       where a.id = ? order by s.created_at desc`,
+      [this.clock.now(), applicationId],
+    );
+    if (rows.length === 0) return null;
+    return rows.map((r) => r.secret).filter((secret): secret is string => secret !== null);
   }
 
   async rotateWebhookSecret(applicationId: string, options: { secret?: string; overlapHours?: number }): Promise<RotateWebhookSecretResponse> {

@@ -6,8 +6,7 @@ import type { Merchant } from './merchant.entity.js';
 import { TtlCache } from './ttl-cache.js';
 
 /**
- * How long hot-path reads of applications (with their merchant and webhook secrets) and API keys
- * are reused. Changes reach other instances at once through TENANCY_CHANNEL; this bounds staleness
+ * How long hot-path reads of applications (with their merchant) and API keys are reused. Changes reach other instances at once through TENANCY_CHANNEL; this bounds staleness
  * when a notification is lost (the listening connection down, before it reconnects and clears the caches).
  */
 const HOT_PATH_TTL_MS = 5_000;
@@ -21,12 +20,6 @@ export type TenancyChange = { application: string } | { merchant: string } | { a
 export interface CachedApplication {
   application: Application;
   merchant: Merchant;
-}
-
-/** A webhook secret with the end of its overlap (epoch ms), so that expiry is judged at read time, not at caching time. */
-export interface CachedSecret {
-  secret: string;
-  expiresAt: number | null;
 }
 
 export interface CachedKey {
@@ -45,9 +38,8 @@ export interface CachedKey {
  */
 @Injectable()
 export class TenancyCache implements OnModuleInit, OnModuleDestroy {
-  readonly applications = new TtlCache<CachedApplication | null>(HOT_PATH_TTL_MS);
   /** By application id; null: there is no such application. */
-  readonly webhookSecrets = new TtlCache<CachedSecret[] | null>(HOT_PATH_TTL_MS);
+  readonly applications = new TtlCache<CachedApplication | null>(HOT_PATH_TTL_MS);
   /** By key hash. */
   readonly apiKeys = new TtlCache<CachedKey | null>(HOT_PATH_TTL_MS);
 
@@ -100,14 +92,11 @@ export class TenancyCache implements OnModuleInit, OnModuleDestroy {
 
   /** Drops what a change makes stale in this instance's caches; everything when the change is unknown. */
   forget(change: TenancyChange | undefined): void {
-    if (change && 'application' in change) {
-      this.applications.delete(change.application);
-      this.webhookSecrets.delete(change.application);
-    } else if (change && 'api_key' in change) this.apiKeys.delete(change.api_key);
+    if (change && 'application' in change) this.applications.delete(change.application);
+    else if (change && 'api_key' in change) this.apiKeys.delete(change.api_key);
     else if (change && 'merchant' in change) this.applications.clear(); // cached per application, with its merchant
     else {
       this.applications.clear();
-      this.webhookSecrets.clear();
       this.apiKeys.clear();
     }
   }

@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/core';
-import type { SqlEntityManager } from '@mikro-orm/sql';
 import type Stripe from 'stripe';
 
 import { tryLockOwner, type LockOwner } from '../infra/stripe/object-locks.js';
 import type { SyncScope } from '../subscriptions/subscription-sync.service.js';
+import { ApplicationsService } from '../tenancy/applications.service.js';
+import { MerchantsService } from '../tenancy/merchants.service.js';
 import { EVENT_HANDLERS, type EventHandler } from './handlers/event-handler.js';
 import type { ClaimedEvent } from './inbox.repository.js';
 import { PLATFORM_ACCOUNT } from '../infra/stripe/accounts.js';
@@ -25,7 +26,11 @@ export class NeedsAttention extends Error {
 export class EventApplier {
   private readonly byType = new Map<string, EventHandler>();
 
-  constructor(@Inject(EVENT_HANDLERS) handlers: EventHandler[]) {
+  constructor(
+    @Inject(EVENT_HANDLERS) handlers: EventHandler[],
+    private readonly applications: ApplicationsService,
+    private readonly merchants: MerchantsService,
+  ) {
     for (const handler of handlers) for (const type of handler.types) this.byType.set(type, handler);
   }
 
@@ -54,15 +59,14 @@ export class EventApplier {
     await handler.handle({ event, em, scope });
   }
 
+  /** Read in the worker's transaction (`em`), not from a cache or another connection: on PGlite that connection is the one the transaction holds. */
   private async scopeOf(em: EntityManager, stored: ClaimedEvent): Promise<SyncScope> {
-    const db = em as SqlEntityManager;
     if (stored.stripe_account !== PLATFORM_ACCOUNT) {
-      const merchants = await db.execute<{ id: string }[]>('select id from merchants where stripe_account_id = ?', [stored.stripe_account]);
-      if (!merchants[0]) throw new NeedsAttention('unknown_account', `No merchant has the connected account ${stored.stripe_account}; create it, then replay the event.`);
-      return { stripeAccount: stored.stripe_account, merchantId: merchants[0].id, applicationId: stored.application_id };
+      const merchantId = await this.merchants.merchantIdOfStripeAccount(em, stored.stripe_account);
+      if (!merchantId) throw new NeedsAttention('unknown_account', `No merchant has the connected account ${stored.stripe_account}; create it, then replay the event.`);
+      return { stripeAccount: stored.stripe_account, merchantId, applicationId: stored.application_id };
     }
-    const apps = await db.execute<{ merchant_id: string }[]>('select merchant_id from applications where id = ?', [stored.application_id]);
-    return { stripeAccount: PLATFORM_ACCOUNT, merchantId: apps[0]?.merchant_id ?? null, applicationId: stored.application_id };
+    return { stripeAccount: PLATFORM_ACCOUNT, merchantId: await this.applications.merchantIdOf(em, stored.application_id), applicationId: stored.application_id };
   }
 }
 

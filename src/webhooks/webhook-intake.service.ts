@@ -1,7 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/core';
-import type { SqlEntityManager } from '@mikro-orm/sql';
-
 import { Clock } from '../infra/clock/clock.js';
 import type { AppConfig } from '../infra/config/config.js';
 import { APP_CONFIG } from '../infra/config/config.module.js';
@@ -9,6 +7,8 @@ import { toStorableJson } from '../infra/database/storable-text.js';
 import { AppError } from '../infra/errors/app-error.js';
 import { retryOnceOnConnectionLoss } from '../infra/errors/database-errors.js';
 import { verifyStripeSignature } from '../infra/stripe/webhook-signature.js';
+import { ApplicationsService } from '../tenancy/applications.service.js';
+import { MerchantsService } from '../tenancy/merchants.service.js';
 import { InboxRepository } from './inbox.repository.js';
 import { WebhookWorker } from './webhook-worker.service.js';
 import { PLATFORM_ACCOUNT } from '../infra/stripe/accounts.js';
@@ -37,6 +37,8 @@ export class WebhookIntakeService {
     private readonly inbox: InboxRepository,
     private readonly worker: WebhookWorker,
     private readonly clock: Clock,
+    private readonly applications: ApplicationsService,
+    private readonly merchants: MerchantsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -46,7 +48,8 @@ export class WebhookIntakeService {
    */
   async receive(applicationId: string, rawBody: Buffer | undefined, body: unknown, signature: string | undefined): Promise<{ received: true; duplicate: boolean }> {
     const em = this.em.fork();
-    const secrets = await this.secretsOf(em, applicationId);
+    // The application's current secrets in one query (the same rule as the admin API's); an unknown application is a 404.
+    const secrets = await this.applications.requireWebhookSecrets(applicationId);
     if (!rawBody || rawBody.length === 0) throw AppError.badRequest('invalid_payload', 'The body must be the Stripe event as JSON.');
     const check = verifyStripeSignature(rawBody, signature, secrets, this.config.WEBHOOK_TOLERANCE_SECONDS);
     if (!check.ok) throw AppError.badRequest(check.code, check.message);
@@ -57,7 +60,7 @@ export class WebhookIntakeService {
     const storable = toStorableJson(body);
     const event = asEvent(storable.value);
     const stripeAccount = event.account ?? PLATFORM_ACCOUNT;
-    const flag = stripeAccount !== PLATFORM_ACCOUNT && !(await this.merchantExists(em, stripeAccount)) ? 'unknown_account' : null;
+    const flag = stripeAccount !== PLATFORM_ACCOUNT && !(await this.merchants.merchantIdOfStripeAccount(em, stripeAccount)) ? 'unknown_account' : null;
     // The insert is idempotent (by event id): when the connection drops under it, it is sent once
     // more on a fresh connection, so that a database failover does not turn into a 503 for Stripe.
     const inserted = await retryOnceOnConnectionLoss(() => this.inbox.insert(em, {
@@ -77,23 +80,6 @@ export class WebhookIntakeService {
     }));
     if (inserted) this.worker.notify();
     return { received: true, duplicate: !inserted };
-  }
-
-  /** Current secrets of the application in one query; an unknown application is a 404. */
-  private async secretsOf(em: EntityManager, applicationId: string): Promise<string[]> {
-    const rows = await (em as SqlEntityManager).execute<{ secret: string | null }[]>(
-      `select s.secret from applications a
-       left join webhook_secrets s on s.application_id = a.id and (s.expires_at is null or s.expires_at > ?)
-       where a.id = ?`,
-      [this.clock.now(), applicationId],
-    );
-    if (rows.length === 0) throw AppError.notFound('application_not_found', `No application "${applicationId}".`);
-    return rows.map((r) => r.secret).filter((s): s is string => s !== null);
-  }
-
-  private async merchantExists(em: EntityManager, stripeAccount: string): Promise<boolean> {
-    const rows = await (em as SqlEntityManager).execute('select 1 from merchants where stripe_account_id = ?', [stripeAccount]);
-    return rows.length > 0;
   }
 }
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { SqlEntityManager } from '@mikro-orm/sql';
+import { SubscriptionMirrorRepository } from '../../subscriptions/subscription-mirror.repository.js';
+import { MerchantsService } from '../../tenancy/merchants.service.js';
 import type { EventContext, EventHandler } from './event-handler.js';
 
 /**
@@ -11,17 +12,15 @@ import type { EventContext, EventHandler } from './event-handler.js';
 export class AccountEventsHandler implements EventHandler {
   readonly types = ['account.application.deauthorized'] as const;
 
+  constructor(
+    private readonly merchants: MerchantsService,
+    private readonly mirror: SubscriptionMirrorRepository,
+  ) {}
+
   async handle({ event, em }: EventContext): Promise<void> {
     const account = event.account;
     if (!account) return;
-    const at = new Date(event.created * 1000);
-    const db = em as SqlEntityManager;
-    await db.execute(`update merchants set status = 'deauthorized', deauthorized_at = coalesce(deauthorized_at, ?), updated_at = now() where stripe_account_id = ?`, [at, account]);
-    await db.execute(
-      `update subscriptions set access_until = null, updated_at = now()
-       where merchant_id in (select id from merchants where stripe_account_id = ?)
-          or (stripe_account = ? )`,
-      [account, account],
-    );
+    const deauthorized = await this.merchants.deauthorizeMerchant(em, account, new Date(event.created * 1000));
+    await this.mirror.revokeAccessForStripeAccount(em, account, deauthorized);
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import type { SqlEntityManager } from '@mikro-orm/sql';
 import type Stripe from 'stripe';
 import { accountFromMetadata, IdentityService } from '../../identity/identity.service.js';
+import { SubscriptionMirrorRepository } from '../../subscriptions/subscription-mirror.repository.js';
 import type { EventContext, EventHandler } from './event-handler.js';
 
 /**
@@ -13,13 +13,16 @@ import type { EventContext, EventHandler } from './event-handler.js';
 export class CustomerEventsHandler implements EventHandler {
   readonly types = ['customer.created', 'customer.updated', 'customer.deleted'] as const;
 
-  constructor(private readonly identities: IdentityService) {}
+  constructor(
+    private readonly identities: IdentityService,
+    private readonly mirror: SubscriptionMirrorRepository,
+  ) {}
 
   async handle({ event, em, scope }: EventContext): Promise<void> {
     const customer = event.data.object as Stripe.Customer;
     const facts = { stripeAccount: scope.stripeAccount, customerId: customer.id, email: customer.email ?? null, name: customer.name ?? null };
     if (event.type === 'customer.deleted') {
-      await this.identities.markDeleted(em, scope.stripeAccount, customer.id, new Date(event.created * 1000));
+      await this.identities.markDeleted(em, scope.stripeAccount, [customer.id], new Date(event.created * 1000));
       return;
     }
     const linked = await this.identities.accountOf(em, scope.stripeAccount, customer.id);
@@ -29,9 +32,6 @@ export class CustomerEventsHandler implements EventHandler {
     const account = await this.identities.link(em, named, facts);
     // Subscriptions of this customer applied before its customer event (Stripe does not order
     // events) found no account then: they are the account's too.
-    await (em as SqlEntityManager).execute(
-      'update subscriptions set account_id = ? where stripe_account = ? and customer_id = ? and account_id is null',
-      [account, scope.stripeAccount, customer.id],
-    );
+    await this.mirror.assignAccount(em, scope.stripeAccount, customer.id, account);
   }
 }
