@@ -6,10 +6,11 @@ import { transactionalWithRetry } from '../infra/database/object-locks.js';
 import { AppError } from '../infra/errors/app-error.js';
 import { StripeGateway } from '../infra/stripe/stripe.gateway.js';
 import type { Application } from '../tenancy/application.entity.js';
+import { ApplicationsService } from '../tenancy/applications.service.js';
 
 import { stripeAccountOf } from '../infra/stripe/accounts.js';
 import { type AccountContext } from '../auth/account-context.js';
-import { sql } from '../infra/database/sql.js';
+import { exec, sql } from '../infra/database/sql.js';
 export interface PurchasablePrice {
   id: string;
   productId: string;
@@ -28,12 +29,13 @@ export class PurchaseRules {
     private readonly catalog: CatalogMirrorRepository,
     private readonly gateway: StripeGateway,
     private readonly clock: Clock,
+    private readonly applications: ApplicationsService,
   ) {}
 
   /** A price of the application's catalog that can be bought now; mirrored from Stripe on first use. */
   async purchasablePrice(em: EntityManager, ctx: AccountContext, priceId: string): Promise<PurchasablePrice> {
-    const listed = await sql(em).execute('select 1 from application_prices where application_id = ? and stripe_price_id = ?', [ctx.application.id, priceId]);
-    if (listed.length === 0) throw AppError.badRequest('price_not_in_catalog', `The price ${priceId} is not sold by this application.`);
+    const catalog = await this.applications.catalogPriceIds(ctx.application.id);
+    if (!catalog.includes(priceId)) throw AppError.badRequest('price_not_in_catalog', `The price ${priceId} is not sold by this application.`);
     let row = await this.mirroredPrice(em, priceId);
     if (!row) {
       await this.mirrorFromStripe(em, ctx, priceId).catch((error: unknown) => {
@@ -60,22 +62,21 @@ export class PurchaseRules {
 
   /** The catalog price of the same product with another interval (change by `interval`). */
   async priceWithInterval(em: EntityManager, ctx: AccountContext, productId: string, interval: string): Promise<PurchasablePrice> {
+    const catalog = await this.applications.catalogPriceIds(ctx.application.id);
     // Catalog prices whose price.created event has not been applied yet are read from Stripe first.
-    const unseen = await sql(em).execute<{ id: string }[]>(
-      'select ap.stripe_price_id as id from application_prices ap where ap.application_id = ? and not exists (select 1 from prices p where p.id = ap.stripe_price_id)',
-      [ctx.application.id],
-    );
-    for (const { id } of unseen) {
+    const mirrored = new Set((await exec<{ id: string }>(em, 'select id from prices where id = any(?::text[])', [catalog])).map((p) => p.id));
+    for (const id of catalog.filter((priceId) => !mirrored.has(priceId))) {
       await this.mirrorFromStripe(em, ctx, id).catch((error: unknown) => {
         // A catalog entry Stripe does not know cannot be the answer; anything else (Stripe down) is.
         if (!(error instanceof AppError && error.code === 'stripe_resource_missing')) throw error;
       });
     }
-    const rows = await sql(em).execute<{ id: string }[]>(
-      `select p.id from prices p join application_prices ap on ap.stripe_price_id = p.id and ap.application_id = ?
-       where p.product_id = ? and p.interval = ? and p.interval_count = 1 and p.active and not p.deleted
+    const rows = await exec<{ id: string }>(
+      em,
+      `select p.id from prices p
+       where p.id = any(?::text[]) and p.product_id = ? and p.interval = ? and p.interval_count = 1 and p.active and not p.deleted
        order by p.id limit 1`,
-      [ctx.application.id, productId, interval],
+      [catalog, productId, interval],
     );
     if (!rows[0]) throw AppError.badRequest('no_price_for_interval', `This plan has no ${interval}ly price in the catalog.`);
     return this.purchasablePrice(em, ctx, rows[0].id);
