@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { AdminGuard } from '../infra/auth/admin.guard.js';
 import { AUTH_SCHEMES } from '../infra/http/swagger.js';
 import { ListRunsQuery, ReconcileRunView, StartReconcileDto, toRunView } from './reconcile.dto.js';
+import { ReconcileRunsRepository } from './reconcile-runs.repository.js';
 import { ReconcilerService } from './reconciler.service.js';
 
 @ApiTags('admin')
@@ -11,7 +12,10 @@ import { ReconcilerService } from './reconciler.service.js';
 @UseGuards(AdminGuard)
 @Controller('admin/reconcile-runs')
 export class AdminReconcileController {
-  constructor(private readonly reconciler: ReconcilerService) {}
+  constructor(
+    private readonly reconciler: ReconcilerService,
+    private readonly runs: ReconcileRunsRepository,
+  ) {}
 
   @Post()
   @HttpCode(202)
@@ -38,13 +42,13 @@ export class AdminReconcileController {
   @ApiOperation({ operationId: 'admin.reconcile.list', summary: 'Reconcile runs, newest first' })
   @ApiOkResponse({ type: ReconcileRunView, isArray: true })
   async list(@Query() query: ListRunsQuery) {
-    return { data: (await this.reconciler.listRuns(query.limit ?? 50)).map(toRunView) };
+    return { data: (await this.runs.list(query.limit ?? 50)).map(toRunView) };
   }
 
   @Get(':run_id')
   @ApiOperation({ operationId: 'admin.reconcile.get', summary: 'One reconcile run' })
   @ApiOkResponse({ type: ReconcileRunView })
   async get(@Param('run_id') id: string) {
-    return toRunView(await this.reconciler.getRun(id));
+    return toRunView(await this.runs.get(id));
   }
 }

@@ -1,9 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/core';
-import type { SqlEntityManager } from '@mikro-orm/sql';
 import type Stripe from 'stripe';
 import { CatalogSyncService } from '../entitlements/catalog-sync.service.js';
-
+import { IdentityService } from '../identity/identity.service.js';
 import { Clock } from '../infra/clock/clock.js';
 import type { AppConfig } from '../infra/config/config.js';
 import { APP_CONFIG } from '../infra/config/config.module.js';
@@ -11,15 +10,18 @@ import { transactionalWithRetry } from '../infra/database/object-locks.js';
 import { exec } from '../infra/database/sql.js';
 import { AppError } from '../infra/errors/app-error.js';
 import { StripeGateway } from '../infra/stripe/stripe.gateway.js';
-
 import { SubscriptionMirrorRepository } from '../subscriptions/subscription-mirror.repository.js';
 import { SubscriptionSyncService } from '../subscriptions/subscription-sync.service.js';
 import { TrialsService } from '../subscriptions/trials.service.js';
-import { Merchant } from '../tenancy/merchant.entity.js';
+import { ApplicationsService } from '../tenancy/applications.service.js';
+import type { Merchant } from '../tenancy/merchant.entity.js';
+import { MerchantsService } from '../tenancy/merchants.service.js';
+import { belongsToScope, ownerOf, type Owners } from './ownership.js';
 import { RateLimiter } from './rate-limiter.js';
 import { ReconcileLock, type HeldLock } from './reconcile-lock.js';
-import { ReconcileRun } from './reconcile-run.entity.js';
-import { PLATFORM_ACCOUNT, idOf, groupByStripeAccount, stripeAccountOf } from '../infra/stripe/accounts.js';
+import type { ReconcileRun } from './reconcile-run.entity.js';
+import { ReconcileRunsRepository } from './reconcile-runs.repository.js';
+import { PLATFORM_ACCOUNT, groupByStripeAccount, stripeAccountOf } from '../infra/stripe/accounts.js';
 
 export interface ReconcileRequest {
   scope: 'platform' | 'merchant' | 'account';
@@ -37,8 +39,6 @@ export interface ReconcileProgress {
   stripeCalls: number;
   elapsedMs: number;
 }
-
-type Owners = { apps: Map<string, string>; destinations: Map<string, string> };
 
 interface Counts {
   created: number;
@@ -63,6 +63,10 @@ const WRITES_IN_FLIGHT = 3;
  * One run per Stripe account at a time across instances (advisory lock); the request rate stays
  * within the budget, 429s are waited out; any other Stripe failure ends the run as failed with what
  * it had done recorded (every page is whole or not at all).
+ *
+ * This is the run's orchestration; which merchant and application a subscription belongs to is
+ * decided in ownership.ts, and the run records are kept by ReconcileRunsRepository. The other
+ * modules' rows are read and written through their services and repositories.
  */
 @Injectable()
 export class ReconcilerService {
@@ -75,6 +79,10 @@ export class ReconcilerService {
     private readonly mirror: SubscriptionMirrorRepository,
     private readonly catalog: CatalogSyncService,
     private readonly trials: TrialsService,
+    private readonly merchants: MerchantsService,
+    private readonly applications: ApplicationsService,
+    private readonly identities: IdentityService,
+    private readonly runs: ReconcileRunsRepository,
     private readonly locks: ReconcileLock,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -96,18 +104,13 @@ export class ReconcilerService {
       }
       held.push(lock);
     }
-    const em = this.em.fork();
-    const run = em.create(ReconcileRun, {
+    const run = await this.runs.start({
       scope: request.scope,
       merchantId: request.merchantId ?? null,
       accountId: request.accountId ?? null,
       trigger: request.trigger,
       allowDeletes: request.allowDeletes,
-      status: 'running',
-      // Run records are operational history: wall-clock time, like the logs (the service clock may follow an emulator's).
-      startedAt: new Date(),
     });
-    await em.flush();
     const done = this.execute(run, request, merchants, onProgress).finally(() => Promise.all(held.map((h) => h.release())));
     return { run, done };
   }
@@ -126,11 +129,8 @@ export class ReconcilerService {
       error = failure instanceof AppError ? `${failure.code}: ${failure.message}` : failure instanceof Error ? failure.message : String(failure);
       this.logger.error(`reconcile run ${run.id} failed: ${error}`);
     }
-    const em = this.em.fork();
-    const stored = await em.findOneOrFail(ReconcileRun, run.id);
-    em.assign(stored, {
+    const stored = await this.runs.finish(run.id, {
       status: error ? 'failed' : 'succeeded',
-      finishedAt: new Date(),
       created: counts.created,
       updated: counts.updated,
       deleted: counts.deleted,
@@ -139,7 +139,6 @@ export class ReconcilerService {
       stripeCalls: counts.stripeCalls,
       error,
     });
-    await em.flush();
     this.logger.log(
       `reconcile run ${run.id} ${stored.status}: created ${counts.created}, updated ${counts.updated}, unchanged ${counts.unchanged}, deleted ${counts.deleted}, flagged ${counts.flagged}, ${counts.stripeCalls} Stripe calls`,
     );
@@ -164,7 +163,7 @@ export class ReconcilerService {
     const owners = await this.owners();
     const customers = request.scope === 'account' ? await this.customersOf(request.accountId!, stripeAccount) : [undefined];
     const seen = new Set<string>();
-    const [{ n: expected }] = await (this.em.fork() as SqlEntityManager).execute<{ n: number }[]>('select count(*)::int as n from subscriptions where stripe_account = ?', [stripeAccount]);
+    const expected = await this.mirror.countOnStripeAccount(this.em.fork(), stripeAccount);
     const writes: Promise<void>[] = [];
     let failure: unknown;
     try {
@@ -209,7 +208,7 @@ export class ReconcilerService {
           next = this.listPage(stripeAccount, customer, page.data[page.data.length - 1]!.id, limiter, counts);
           next.catch(() => undefined); // awaited on the next turn; a failure is handled there
         }
-        const mine = page.data.filter((s) => this.belongsToScope(s, owners, merchants));
+        const mine = page.data.filter((s) => belongsToScope(s, owners, merchants));
         if (mine.length) {
           // Up to WRITES_IN_FLIGHT pages are written at once, each in its own transaction.
           // A page that loses a deadlock with a worker or request writing the same customers is written again.
@@ -217,7 +216,7 @@ export class ReconcilerService {
             // A page lost to a crash right after its commit is simply listed again by the next run,
             // so the run does not wait for each commit to reach the disk.
             await exec(tx, 'set local synchronous_commit = off');
-            return this.sync.applyListingPage(tx, mine, stripeAccount, (s) => this.ownerOf(s, owners, stripeAccount, scopeMerchant), pageReadAt);
+            return this.sync.applyListingPage(tx, mine, stripeAccount, (s) => ownerOf(s, owners, stripeAccount, scopeMerchant), pageReadAt);
           }).then((outcome) => {
             for (const [id, result] of outcome) {
               seen.add(id);
@@ -265,37 +264,20 @@ export class ReconcilerService {
   }
 
   private async merchantsOf(request: ReconcileRequest): Promise<Merchant[]> {
-    const em = this.em.fork();
-    if (request.scope === 'platform') return em.find(Merchant, { status: 'active' }, { orderBy: { id: 'asc' } });
-    const merchant = request.merchantId ? await em.findOne(Merchant, request.merchantId) : null;
-    if (request.merchantId && !merchant) throw AppError.notFound('merchant_not_found', `No merchant "${request.merchantId}".`);
+    if (request.scope === 'platform') return this.merchants.activeMerchants();
+    const merchant = request.merchantId ? await this.merchants.findMerchant(request.merchantId) : null;
     if (request.scope === 'merchant') {
       if (!merchant) throw AppError.badRequest('merchant_required', 'A merchant reconcile needs merchant_id.');
       return [merchant];
     }
     if (!request.accountId) throw AppError.badRequest('account_required', 'An account reconcile needs account_id.');
-    return merchant ? [merchant] : em.find(Merchant, { status: 'active' }, { orderBy: { id: 'asc' } });
+    return merchant ? [merchant] : this.merchants.activeMerchants();
   }
 
-  /** Which application (and so merchant) owns a subscription on this Stripe account: by its metadata, or by its transfer destination. */
-  private async owners(): Promise<{ apps: Map<string, string>; destinations: Map<string, string> }> {
-    const db = this.em.fork() as SqlEntityManager;
-    const apps = await db.execute<{ id: string; merchant_id: string }[]>('select id, merchant_id from applications');
-    const destinations = await db.execute<{ id: string; stripe_account_id: string }[]>(`select id, stripe_account_id from merchants where charge_model = 'destination'`);
-    return { apps: new Map(apps.map((a) => [a.id, a.merchant_id])), destinations: new Map(destinations.map((d) => [d.stripe_account_id, d.id])) };
-  }
-
-  private ownerOf(s: Stripe.Subscription, owners: { apps: Map<string, string>; destinations: Map<string, string> }, stripeAccount: string, fallback: Merchant) {
-    const applicationId = s.metadata?.application_id && owners.apps.has(s.metadata.application_id) ? s.metadata.application_id : null;
-    const destination = s.transfer_data?.destination ? owners.destinations.get(idOf(s.transfer_data.destination)!) : undefined;
-    const merchantId = (applicationId ? owners.apps.get(applicationId) : undefined) ?? destination ?? (stripeAccount === PLATFORM_ACCOUNT ? null : fallback.id);
-    return { merchantId: merchantId ?? null, applicationId };
-  }
-
-  private belongsToScope(s: Stripe.Subscription, owners: { apps: Map<string, string>; destinations: Map<string, string> }, merchants: Merchant[]): boolean {
-    if (merchants.length !== 1 || merchants[0]!.chargeModel === 'direct') return true;
-    const owner = this.ownerOf(s, owners, PLATFORM_ACCOUNT, merchants[0]!);
-    return owner.merchantId === null || owner.merchantId === merchants[0]!.id;
+  /** What ownership is decided from (see ownership.ts): every application's merchant, and the destination merchants. */
+  private async owners(): Promise<Owners> {
+    const [apps, destinations] = await Promise.all([this.applications.merchantsByApplication(), this.merchants.destinationMerchants()]);
+    return { apps, destinations };
   }
 
   /**
@@ -304,39 +286,19 @@ export class ReconcilerService {
    * has its earlier subscriptions in Stripe; unlisted, they would count as vanished).
    */
   private async customersOf(accountId: string, stripeAccount: string): Promise<string[]> {
-    const rows = await (this.em.fork() as SqlEntityManager).execute<{ stripe_customer_id: string }[]>(
-      `select stripe_customer_id from identities where account_id = ? and stripe_account = ?
-       union
-       select customer_id from subscriptions where account_id = ? and stripe_account = ?
-       order by 1`,
-      [accountId, stripeAccount, accountId, stripeAccount],
-    );
-    return rows.map((r) => r.stripe_customer_id);
+    const em = this.em.fork();
+    const identity = await this.identities.customerOf(em, accountId, stripeAccount);
+    const mirrored = await this.mirror.customersOfAccount(em, accountId, stripeAccount);
+    return [...new Set([...(identity ? [identity.customerId] : []), ...mirrored])].sort();
   }
 
   /** Mirrored subscriptions of the scope that the listing did not return. */
   private async vanished(stripeAccount: string, merchants: Merchant[], request: ReconcileRequest, seen: Set<string>): Promise<string[]> {
-    const db = this.em.fork() as SqlEntityManager;
-    const params: unknown[] = [stripeAccount];
-    let where = 'stripe_account = ?';
-    if (request.scope === 'account') {
-      where += ' and account_id = ?';
-      params.push(request.accountId);
-    } else if (request.scope === 'merchant' && stripeAccount === PLATFORM_ACCOUNT) {
-      where += ' and merchant_id = ?';
-      params.push(merchants[0]!.id);
-    }
-    const rows = await db.execute<{ id: string }[]>(`select id from subscriptions where ${where}`, params);
-    return rows.map((r) => r.id).filter((id) => !seen.has(id));
-  }
-
-  async listRuns(limit = 50): Promise<ReconcileRun[]> {
-    return this.em.fork().find(ReconcileRun, {}, { orderBy: { startedAt: 'desc', finishedAt: 'desc' }, limit });
-  }
-
-  async getRun(id: string): Promise<ReconcileRun> {
-    const run = /^[0-9a-f-]{36}$/i.test(id) ? await this.em.fork().findOne(ReconcileRun, id) : null;
-    if (!run) throw AppError.notFound('reconcile_run_not_found', `No reconcile run "${id}".`);
-    return run;
+    const only =
+      request.scope === 'account' ? { accountId: request.accountId! }
+      : request.scope === 'merchant' && stripeAccount === PLATFORM_ACCOUNT ? { merchantId: merchants[0]!.id }
+      : {};
+    const ids = await this.mirror.idsOnStripeAccount(this.em.fork(), stripeAccount, only);
+    return ids.filter((id) => !seen.has(id));
   }
 }

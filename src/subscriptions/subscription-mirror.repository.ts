@@ -257,6 +257,33 @@ export class SubscriptionMirrorRepository {
     await exec(em, 'update subscriptions set access_until = null, updated_at = now() where stripe_account = ? or merchant_id = any(?::text[])', [stripeAccount, merchantIds]);
   }
 
+  /** How many subscriptions the mirror holds on a Stripe account (a reconcile's guess of how many it will list). */
+  async countOnStripeAccount(em: EntityManager, stripeAccount: string): Promise<number> {
+    const [row] = await exec<{ n: number }>(em, 'select count(*)::int as n from subscriptions where stripe_account = ?', [stripeAccount]);
+    return Number(row!.n);
+  }
+
+  /** The ids of the mirrored subscriptions on a Stripe account, of one account or one merchant when given. */
+  async idsOnStripeAccount(em: EntityManager, stripeAccount: string, only: { accountId?: string; merchantId?: string } = {}): Promise<string[]> {
+    const params: unknown[] = [stripeAccount];
+    let where = 'stripe_account = ?';
+    if (only.accountId !== undefined) {
+      where += ' and account_id = ?';
+      params.push(only.accountId);
+    }
+    if (only.merchantId !== undefined) {
+      where += ' and merchant_id = ?';
+      params.push(only.merchantId);
+    }
+    return (await exec<{ id: string }>(em, `select id from subscriptions where ${where}`, params)).map((r) => r.id);
+  }
+
+  /** The customers of an account's mirrored subscriptions on a Stripe account. */
+  async customersOfAccount(em: EntityManager, accountId: string, stripeAccount: string): Promise<string[]> {
+    const rows = await exec<{ customer_id: string }>(em, 'select distinct customer_id from subscriptions where account_id = ? and stripe_account = ?', [accountId, stripeAccount]);
+    return rows.map((r) => r.customer_id);
+  }
+
   /**
    * Subscriptions Stripe no longer has: removed with `allowDeletes`, otherwise kept and flagged
    * (`missing_in_stripe_at`) so that a person can look before anything is lost.
