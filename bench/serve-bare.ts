@@ -4,7 +4,7 @@
  */
 import { createServer } from 'node:http';
 import pg from 'pg';
-import { LOOKUP_ONE } from '../src/app-payment-customers/app-payment-customers.service.js';
+import { LOOKUP_ONE } from '../src/app-payment-customers/contracts.read-model.js';
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.DATABASE_POOL_MAX ?? 20) });
 
