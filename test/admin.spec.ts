@@ -142,6 +142,8 @@ describe(`the admin API on ${usingPostgres() ? 'PostgreSQL' : 'embedded PGlite'}
       expect([...renamed.body.price_ids].sort()).toEqual([price.a, price.b].sort());
       const replaced = await patch(`/admin/applications/${id}`, { price_ids: [price.c, price.a] }).expect(200);
       expect([...replaced.body.price_ids].sort()).toEqual([price.a, price.c].sort());
+      // Fields the update does not name keep their values.
+      expect(replaced.body).toMatchObject({ name: 'Renamed', past_due_grace_days: 0 });
       expect(await applications().catalogPriceIds(id)).toEqual(expect.arrayContaining([price.a, price.c]));
       expect(await applications().catalogPriceIds(id)).toHaveLength(2);
       const emptied = await patch(`/admin/applications/${id}`, { price_ids: [] }).expect(200);

@@ -111,7 +111,7 @@ export class ApplicationsService {
       ...(dto.name !== undefined ? { name: dto.name } : {}),
       ...(dto.allowed_origins !== undefined ? { allowedOrigins: unique(dto.allowed_origins) } : {}),
       ...(dto.allow_multiple_subscriptions_per_product !== undefined ? { allowMultipleSubscriptionsPerProduct: dto.allow_multiple_subscriptions_per_product } : {}),
-      pastDueGraceDays: dto.past_due_grace_days ?? DEFAULT_GRACE_DAYS,
+      ...(dto.past_due_grace_days !== undefined ? { pastDueGraceDays: dto.past_due_grace_days } : {}),
       ...(dto.trial_days !== undefined ? { trialDays: dto.trial_days } : {}),
       ...(dto.cancel_invoice_now !== undefined ? { cancelInvoiceNow: dto.cancel_invoice_now } : {}),
       ...(dto.cancel_prorate !== undefined ? { cancelProrate: dto.cancel_prorate } : {}),
