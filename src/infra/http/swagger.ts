@@ -6,6 +6,11 @@ import { DEFAULT_RETRY_AFTER_SECONDS, RETRYABLE_STATUSES } from '../errors/error
 export const AUTH_SCHEMES = { account: 'account-jwt', partner: 'partner-api-key', admin: 'admin-token' } as const;
 
 export function setupSwagger(app: INestApplication): void {
+  SwaggerModule.setup('docs', app, buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json', customSiteTitle: 'Billing service API' });
+}
+
+/** The OpenAPI document of the application's routes: served at /docs-json and committed as openapi/openapi.json (npm run openapi). */
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -22,7 +27,7 @@ export function setupSwagger(app: INestApplication): void {
     { operationIdFactory: (controllerKey, methodKey) => `${controllerKey.replace(/Controller$/, '')}.${methodKey}` },
   );
   documentRetryableResponses(document);
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', customSiteTitle: 'Billing service API' });
+  return document;
 }
 
 /** The Retry-After header of every 429, 502 and 503 answer (error-body.ts sets it), as the document describes it. */
