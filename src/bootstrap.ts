@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppModuleOptions } from './app.module.js';
+import { enableAccountCors } from './auth/cors.js';
 import type { AppConfig } from './infra/config/config.js';
 import { createValidationPipe } from './infra/errors/validation.js';
 import { registerJsonBodyParser } from './infra/http/body-parsing.js';
@@ -26,6 +27,7 @@ export async function createApp(config: AppConfig, options: AppModuleOptions = {
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
   setupSwagger(app);
+  await enableAccountCors(app);
 
   await app.get(MikroORM).migrator.up();
   await app.get(ApplicationsService).ensureDefaults(config.DEFAULT_APPLICATION_ID);

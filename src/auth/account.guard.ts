@@ -46,7 +46,22 @@ export class AccountGuard implements CanActivate {
     }
     const applicationId = account.applicationClaim ?? headerApp ?? this.config.DEFAULT_APPLICATION_ID;
     const { application, merchant } = await this.applications.getApplicationWithMerchant(applicationId);
+    // A browser says where the page calling us comes from: only the application's own origins may
+    // act for its accounts (the CORS preflight let in every application's origins, see auth/cors.ts).
+    // Pages the service serves itself (/docs, the billing page) are same-origin and always allowed.
+    const origin = req.headers.origin;
+    if (typeof origin === 'string' && !application.allowedOrigins.includes(origin) && !isSameOrigin(origin, req.headers.host)) {
+      throw AppError.forbidden('origin_not_allowed', `The origin ${origin.slice(0, 200)} is not one of the application's allowed origins.`);
+    }
     req.accountContext = { accountId: account.accountId, roles: account.roles, isOwner: account.isOwner, application, merchant };
     return true;
+  }
+}
+
+function isSameOrigin(origin: string, host: string | string[] | undefined): boolean {
+  try {
+    return typeof host === 'string' && new URL(origin).host === host;
+  } catch {
+    return false;
   }
 }

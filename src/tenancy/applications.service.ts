@@ -147,6 +147,18 @@ export class ApplicationsService {
     return found;
   }
 
+  /**
+   * Every origin some application allows (the union of their allowed origins): the origins a
+   * browser may send a CORS preflight from. Which application a request is for is known only once
+   * its token is read, so the account guard checks the origin against that application's own list.
+   */
+  browserOrigins(): Promise<ReadonlySet<string>> {
+    return this.cache.browserOrigins.get('all', async () => {
+      const rows = await this.em.fork().find(Application, {}, { fields: ['allowedOrigins'] });
+      return new Set(rows.flatMap((a) => a.allowedOrigins));
+    });
+  }
+
   /** The merchant an application sells through, or null when there is no such application; read in `em` (a worker's transaction). */
   async merchantIdOf(em: EntityManager, applicationId: string): Promise<string | null> {
     const rows = await exec<{ merchant_id: string }>(em, 'select merchant_id from applications where id = ?', [applicationId]);

@@ -42,6 +42,8 @@ export class TenancyCache implements OnModuleInit, OnModuleDestroy {
   readonly applications = new TtlCache<CachedApplication | null>(HOT_PATH_TTL_MS);
   /** By key hash. */
   readonly apiKeys = new TtlCache<CachedKey | null>(HOT_PATH_TTL_MS);
+  /** The union of every application's allowed origins (one entry, 'all'), for CORS preflights. */
+  readonly browserOrigins = new TtlCache<ReadonlySet<string>>(HOT_PATH_TTL_MS);
 
   private unsubscribe?: () => void;
 
@@ -92,6 +94,7 @@ export class TenancyCache implements OnModuleInit, OnModuleDestroy {
 
   /** Drops what a change makes stale in this instance's caches; everything when the change is unknown. */
   forget(change: TenancyChange | undefined): void {
+    if (!change || 'application' in change) this.browserOrigins.clear();
     if (change && 'application' in change) this.applications.delete(change.application);
     else if (change && 'api_key' in change) this.apiKeys.delete(change.api_key);
     else if (change && 'merchant' in change) this.applications.clear(); // cached per application, with its merchant
