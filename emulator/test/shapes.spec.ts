@@ -125,6 +125,17 @@ describe('answers match the SDK types of the pinned API version', () => {
     add('POST /v1/subscriptions/:id (upgrade, always_invoice)', 'Stripe.Subscription', await stripe.subscriptions.update(sub.id, { items: [{ id: item.id, price: premium.id }], proration_behavior: 'always_invoice' }));
     add('POST /v1/subscriptions/:id (cancel_at_period_end)', 'Stripe.Subscription', await stripe.subscriptions.update(sub.id, { cancel_at_period_end: true, cancellation_details: { comment: 'too expensive', feedback: 'too_expensive' } }));
     add('POST /v1/subscriptions/:id (pause_collection)', 'Stripe.Subscription', await stripe.subscriptions.update(sub.id, { cancel_at_period_end: false, pause_collection: { behavior: 'keep_as_draft' } }));
+    // Invoice previews of a change: the next invoice (prorations carried to it), and the one an immediate change creates.
+    add(
+      'POST /v1/invoices/create_preview (next invoice)',
+      'Stripe.Invoice',
+      await stripe.invoices.createPreview({ customer: customer.id, subscription: sub.id, subscription_details: { items: [{ id: item.id, quantity: 4 }], proration_behavior: 'create_prorations', proration_date: emu.now() } }),
+    );
+    add(
+      'POST /v1/invoices/create_preview (always_invoice)',
+      'Stripe.Invoice',
+      await stripe.invoices.createPreview({ subscription: sub.id, subscription_details: { items: [{ id: item.id, price: price.id }], proration_behavior: 'always_invoice' }, expand: ['customer'] }),
+    );
     add('GET /v1/subscription_items', 'Stripe.ApiList<Stripe.SubscriptionItem>', await stripe.subscriptionItems.list({ subscription: sub.id }));
     add('GET /v1/subscription_items/:id', 'Stripe.SubscriptionItem', await stripe.subscriptionItems.retrieve(item.id));
 
@@ -220,6 +231,8 @@ describe('answers match the SDK types of the pinned API version', () => {
     // Errors.
     add('404 resource_missing', 'Stripe.StripeRawError', await errorOf(stripe.customers.retrieve('cus_missing')));
     add('400 parameter_missing', 'Stripe.StripeRawError', await errorOf(stripe.subscriptions.create({ customer: customer.id } as Stripe.SubscriptionCreateParams)));
+    add('400 parameter_unknown', 'Stripe.StripeRawError', await errorOf(stripe.invoices.createPreview({ subscription: sub.id, surprise: 1 } as Stripe.InvoiceCreatePreviewParams)));
+    add('404 invoice_upcoming_none', 'Stripe.StripeRawError', await errorOf(stripe.invoices.createPreview({ subscription: ending.id })));
     add('401 (wrong key)', 'Stripe.StripeRawError', await errorOf(stripe.customers.list({}, { apiKey: 'sk_test_wrong' })));
     add('402 card_error', 'Stripe.StripeRawError', await errorOf(stripe.subscriptions.create({ customer: declining.id, items: [{ price: price.id }], payment_behavior: 'error_if_incomplete' })));
     add('403 (deauthorized account)', 'Stripe.StripeRawError', await errorOf(stripe.customers.list({}, onAcct)));

@@ -80,6 +80,8 @@ export interface ItemChange {
 export interface UpdateInput {
   items?: ItemChange[];
   prorationBehavior: 'create_prorations' | 'always_invoice' | 'none';
+  /** Prorate as of this time instead of now (`proration_date`, as a preview was computed). */
+  prorationDate?: number;
   cancelAtPeriodEnd?: boolean;
   cancelAt?: number | null;
   metadata?: Record<string, string>;
@@ -92,23 +94,35 @@ export interface UpdateInput {
   cancellationDetails?: { comment?: string | null; feedback?: Stripe.Subscription.CancellationDetails.Feedback | null };
 }
 
-export function updateSubscription(emu: Emulator, scope: Scope, sub: Stripe.Subscription, input: UpdateInput): Stripe.Subscription {
-  if (sub.status === 'canceled' || sub.status === 'incomplete_expired') {
-    const onlyMeta = !input.items && input.cancelAtPeriodEnd === undefined && input.pauseCollection === undefined && input.defaultPaymentMethod === undefined;
-    if (!onlyMeta) throw errors.invalid('A canceled subscription can only update its cancellation_details and metadata.');
-  }
-  const now = emu.clock.now();
-  const before = snapshot(sub);
-  const state = scope.subState(sub.id);
+/** What a change of items does to the subscription's money: proration lines, and whether a new period starts. */
+export interface ItemsOutcome {
+  prorationLines: Stripe.InvoiceLineItem[];
+  /** An interval change: Stripe resets the billing cycle to now and invoices the new period at once. */
+  resetPeriod: boolean;
+}
+
+/**
+ * Applies item changes to `sub` (the subscription itself on an update, a copy of it on a preview)
+ * and returns the prorations, computed as of `prorationDate` (Stripe prorates to the second).
+ * `register` is false for a preview, whose new items must not become findable.
+ */
+export function applyItemChanges(
+  scope: Scope,
+  sub: Stripe.Subscription,
+  changes: ItemChange[],
+  behavior: UpdateInput['prorationBehavior'],
+  prorationDate: number,
+  now: number,
+  register: boolean,
+): ItemsOutcome {
   const p = period(sub);
   const prorationLines: Stripe.InvoiceLineItem[] = [];
   let resetPeriod = false;
-
-  for (const change of input.items ?? []) {
+  for (const change of changes) {
     const existing = change.id ? sub.items.data.find((i) => i.id === change.id) : undefined;
     if (change.id && !existing) throw errors.notFound('subscription item', change.id, 'items');
     if (existing && change.deleted) {
-      if (input.prorationBehavior !== 'none') prorationLines.push(prorationLine(scope, sub, existing, existing.price, existing.quantity ?? 1, now, p, -1));
+      if (behavior !== 'none') prorationLines.push(prorationLine(scope, sub, existing, existing.price, existing.quantity ?? 1, prorationDate, p, -1));
       sub.items.data = sub.items.data.filter((i) => i !== existing);
       continue;
     }
@@ -125,9 +139,9 @@ export function updateSubscription(emu: Emulator, scope: Scope, sub: Stripe.Subs
     if (existing) {
       const priceChanged = newPrice.id !== existing.price.id;
       const qtyChanged = quantity !== existing.quantity;
-      if ((priceChanged || qtyChanged) && input.prorationBehavior !== 'none' && sub.status !== 'trialing') {
-        prorationLines.push(prorationLine(scope, sub, existing, existing.price, existing.quantity ?? 1, now, p, -1));
-        if (!resetPeriod) prorationLines.push(prorationLine(scope, sub, existing, newPrice, quantity, now, p, 1));
+      if ((priceChanged || qtyChanged) && behavior !== 'none' && sub.status !== 'trialing') {
+        prorationLines.push(prorationLine(scope, sub, existing, existing.price, existing.quantity ?? 1, prorationDate, p, -1));
+        if (!resetPeriod) prorationLines.push(prorationLine(scope, sub, existing, newPrice, quantity, prorationDate, p, 1));
       }
       existing.price = newPrice;
       existing.plan = planOf(newPrice);
@@ -135,12 +149,73 @@ export function updateSubscription(emu: Emulator, scope: Scope, sub: Stripe.Subs
       if (change.taxRates) existing.tax_rates = change.taxRates;
       if (change.metadata) existing.metadata = change.metadata;
     } else {
-      const item = buildItem(scope, sub, { price: newPrice, quantity, taxRates: change.taxRates ?? null, metadata: change.metadata ?? {} }, now, p);
+      const item = buildItem(scope, sub, { price: newPrice, quantity, taxRates: change.taxRates ?? null, metadata: change.metadata ?? {} }, now, p, register);
       sub.items.data.push(item);
-      if (input.prorationBehavior !== 'none' && sub.status !== 'trialing' && !resetPeriod) prorationLines.push(prorationLine(scope, sub, item, newPrice, quantity, now, p, 1));
+      if (behavior !== 'none' && sub.status !== 'trialing' && !resetPeriod) prorationLines.push(prorationLine(scope, sub, item, newPrice, quantity, prorationDate, p, 1));
     }
   }
   if (sub.items.data.length === 0) throw errors.invalid('A subscription must have at least one active plan.', 'items');
+  return { prorationLines, resetPeriod };
+}
+
+/** What a change bills: an invoice at once, or lines carried to the next invoice. */
+export interface ChangeBilling {
+  /** The invoice the change creates at once (a new period, or `always_invoice` prorations). */
+  now?: { lines: Stripe.InvoiceLineItem[]; period: { start: number; end: number } };
+  /** The lines waiting for the next invoice after the change (earlier ones first). */
+  carried: Stripe.InvoiceLineItem[];
+}
+
+/**
+ * Decides what a change bills, given the lines already waiting (`pending`). When a new period
+ * starts (an interval change, or a trial ended now), `sub` is moved to it and the invoice covers it.
+ * The update and the invoice preview both go through here, so a preview bills what the update will.
+ */
+export function billChange(
+  scope: Scope,
+  sub: Stripe.Subscription,
+  pending: Stripe.InvoiceLineItem[],
+  outcome: { prorationLines: Stripe.InvoiceLineItem[]; newPeriod: boolean },
+  behavior: UpdateInput['prorationBehavior'],
+  now: number,
+): ChangeBilling {
+  const p = period(sub);
+  if (outcome.newPeriod) {
+    const next = { start: now, end: nextBoundary(now, recurringOf(sub), now) };
+    sub.billing_cycle_anchor = now;
+    setPeriod(sub, next.start, next.end);
+    return { now: { lines: [...pending, ...outcome.prorationLines, ...periodLines(scope, sub, next, false)], period: next }, carried: [] };
+  }
+  if (outcome.prorationLines.length > 0 && behavior === 'always_invoice') {
+    return { now: { lines: [...pending, ...outcome.prorationLines], period: { start: now, end: p.end } }, carried: [] };
+  }
+  return { carried: [...pending, ...outcome.prorationLines] };
+}
+
+/**
+ * Stripe's rule for `proration_date`: a time within the current period, and only where prorations
+ * are made. Used by the update and the preview alike.
+ */
+export function checkProrationDate(sub: Stripe.Subscription, prorationDate: number | undefined, behavior: UpdateInput['prorationBehavior'], param: string): void {
+  if (prorationDate === undefined) return;
+  if (behavior === 'none') throw errors.invalid(`You cannot set \`${param}\` when \`proration_behavior\` is \`none\`.`, param);
+  const p = period(sub);
+  if (prorationDate < p.start || prorationDate > p.end) {
+    throw errors.invalid(`\`${param}\` must be within the current billing period of the subscription (${p.start} to ${p.end}).`, param);
+  }
+}
+
+export function updateSubscription(emu: Emulator, scope: Scope, sub: Stripe.Subscription, input: UpdateInput): Stripe.Subscription {
+  if (sub.status === 'canceled' || sub.status === 'incomplete_expired') {
+    const onlyMeta = !input.items && input.cancelAtPeriodEnd === undefined && input.pauseCollection === undefined && input.defaultPaymentMethod === undefined;
+    if (!onlyMeta) throw errors.invalid('A canceled subscription can only update its cancellation_details and metadata.');
+  }
+  checkProrationDate(sub, input.prorationDate, input.prorationBehavior, 'proration_date');
+  const now = emu.clock.now();
+  const before = snapshot(sub);
+  const state = scope.subState(sub.id);
+  const p = period(sub);
+  const { prorationLines, resetPeriod } = applyItemChanges(scope, sub, input.items ?? [], input.prorationBehavior, input.prorationDate ?? now, now, true);
 
   if (input.metadata) sub.metadata = input.metadata;
   if (input.description !== undefined) sub.description = input.description;
@@ -165,31 +240,19 @@ export function updateSubscription(emu: Emulator, scope: Scope, sub: Stripe.Subs
   }
 
   let invoice: Stripe.Invoice | undefined;
-  const endTrialNow = input.trialEndNow && sub.status === 'trialing';
-  if (resetPeriod || endTrialNow) {
-    const next = { start: now, end: nextBoundary(now, recurringOf(sub), now) };
-    sub.billing_cycle_anchor = now;
-    setPeriod(sub, next.start, next.end);
-    if (endTrialNow) {
-      sub.trial_end = now;
-      sub.status = 'active';
-      emu.clock.cancel(key('trial_will_end', sub));
-    }
-    const lines = [...state.pendingLines, ...prorationLines, ...periodLines(scope, sub, next, false)];
-    state.pendingLines = [];
-    invoice = createInvoice(emu, scope, sub, 'subscription_update', lines, next);
-    sub.latest_invoice = invoice.id;
-    scheduleRenewal(emu, scope, sub);
-  } else if (prorationLines.length > 0) {
-    if (input.prorationBehavior === 'always_invoice') {
-      const lines = [...state.pendingLines, ...prorationLines];
-      state.pendingLines = [];
-      invoice = createInvoice(emu, scope, sub, 'subscription_update', lines, { start: now, end: p.end });
-      sub.latest_invoice = invoice.id;
-    } else {
-      state.pendingLines.push(...prorationLines);
-    }
+  const endTrialNow = input.trialEndNow === true && sub.status === 'trialing';
+  const billing = billChange(scope, sub, state.pendingLines, { prorationLines, newPeriod: resetPeriod || endTrialNow }, input.prorationBehavior, now);
+  if (endTrialNow) {
+    sub.trial_end = now;
+    sub.status = 'active';
+    emu.clock.cancel(key('trial_will_end', sub));
   }
+  state.pendingLines = billing.carried;
+  if (billing.now) {
+    invoice = createInvoice(emu, scope, sub, 'subscription_update', billing.now.lines, billing.now.period);
+    sub.latest_invoice = invoice.id;
+  }
+  if (resetPeriod || endTrialNow) scheduleRenewal(emu, scope, sub);
   changed(emu, scope, sub, before);
   if (invoice) collect(emu, scope, sub, invoice);
   refreshEntitlements(emu, scope, sub.customer as string);

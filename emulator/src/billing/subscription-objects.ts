@@ -65,7 +65,8 @@ function buildPlan(price: Stripe.Price): Stripe.Plan {
   };
 }
 
-export function buildItem(scope: Scope, sub: Stripe.Subscription, input: ItemInput, now: number, period: { start: number; end: number }): Stripe.SubscriptionItem {
+/** A new item of `sub`; `register` false leaves it unfindable by id (an item of a preview, which does not exist). */
+export function buildItem(scope: Scope, sub: Stripe.Subscription, input: ItemInput, now: number, period: { start: number; end: number }, register = true): Stripe.SubscriptionItem {
   const item: Stripe.SubscriptionItem = {
     id: newId('si', 14),
     object: 'subscription_item',
@@ -82,7 +83,7 @@ export function buildItem(scope: Scope, sub: Stripe.Subscription, input: ItemInp
     subscription: sub.id,
     tax_rates: input.taxRates ?? NOTHING,
   };
-  scope.itemOwners.set(item.id, sub.id);
+  if (register) scope.itemOwners.set(item.id, sub.id);
   return item;
 }
 

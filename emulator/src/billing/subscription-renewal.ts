@@ -35,11 +35,24 @@ export function scheduleRenewal(emu: Emulator, scope: Scope, sub: Stripe.Subscri
 function upcoming(emu: Emulator, scope: Scope, sub: Stripe.Subscription): void {
   if (sub.status !== 'active' && sub.status !== 'past_due' && sub.status !== 'trialing') return;
   if (sub.cancel_at_period_end) return;
+  const { period: next, lines } = nextPeriodInvoice(scope, sub, scope.subState(sub.id).pendingLines);
+  const { id: _none, ...preview } = buildInvoice(emu, scope, sub, 'upcoming', lines, next, null);
+  emu.events.publish(scope, 'invoice.upcoming', { ...preview, next_payment_attempt: next.start });
+}
+
+/**
+ * The invoice of the period after the current one, as the renewal at the period end bills it: the
+ * lines waiting (prorations), then each item for the new period. `invoice.upcoming` and the invoice
+ * preview show the same.
+ */
+export function nextPeriodInvoice(
+  scope: Scope,
+  sub: Stripe.Subscription,
+  pending: Stripe.InvoiceLineItem[],
+): { period: { start: number; end: number }; lines: Stripe.InvoiceLineItem[] } {
   const p = period(sub);
   const next = { start: p.end, end: nextBoundary(sub.billing_cycle_anchor, recurringOf(sub), p.end) };
-  const lines = [...periodLines(scope, sub, next, false), ...scope.subState(sub.id).pendingLines];
-  const { id: _none, ...preview } = buildInvoice(emu, scope, sub, 'upcoming', lines, next, null);
-  emu.events.publish(scope, 'invoice.upcoming', { ...preview, next_payment_attempt: p.end });
+  return { period: next, lines: [...pending, ...periodLines(scope, sub, next, false)] };
 }
 
 /** The end of a billing period (or of a trial): cancel, pause, or invoice the next period. */
@@ -61,14 +74,12 @@ export function renew(emu: Emulator, scope: Scope, sub: Stripe.Subscription): vo
     }
     return;
   }
-  const p = period(sub);
-  const next = { start: p.end, end: nextBoundary(sub.billing_cycle_anchor, recurringOf(sub), p.end) };
   const state = scope.subState(sub.id);
+  const { period: next, lines } = nextPeriodInvoice(scope, sub, state.pendingLines);
   let invoice: Stripe.Invoice;
   mutate(emu, scope, sub, () => {
     setPeriod(sub, next.start, next.end);
     if (sub.status === 'trialing') sub.status = 'active';
-    const lines = [...state.pendingLines, ...periodLines(scope, sub, next, false)];
     state.pendingLines = [];
     invoice = createInvoice(emu, scope, sub, 'subscription_cycle', lines, next);
     sub.latest_invoice = invoice.id;

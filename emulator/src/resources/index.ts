@@ -5,6 +5,7 @@ import { catalogRoutes } from './catalog.js';
 import { checkoutRoutes } from './checkout.js';
 import { customerRoutes } from './customers.js';
 import { entitlementRoutes } from './entitlements.js';
+import { invoicePreviewRoutes } from './invoice-preview.js';
 import { platformRoutes } from './platform.js';
 import { subscriptionRoutes } from './subscriptions.js';
 
@@ -14,5 +15,6 @@ export function registerApiRoutes(emu: Emulator, r: ApiRouter): void {
   entitlementRoutes(emu, r);
   checkoutRoutes(emu, r);
   subscriptionRoutes(emu, r);
+  invoicePreviewRoutes(emu, r);
   platformRoutes(emu, r);
 }

@@ -122,6 +122,7 @@ export function subscriptionRoutes(emu: Emulator, r: ApiRouter): void {
     const updated = updateSubscription(emu, scope, sub, {
       items,
       prorationBehavior: p.oneOf('proration_behavior', ['create_prorations', 'always_invoice', 'none'] as const) ?? 'create_prorations',
+      prorationDate: p.int('proration_date'),
       cancelAtPeriodEnd: p.bool('cancel_at_period_end'),
       cancelAt: cancelAtRaw === undefined ? undefined : cancelAtRaw === '' ? null : p.int('cancel_at')!,
       metadata: p.has('metadata') ? p.metadata('metadata', sub.metadata) : undefined,
