@@ -11,7 +11,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Process up and database reachable */
+        /**
+         * Process up and database reachable
+         * @description For load balancers and orchestrators: 200 when the process is up and PostgreSQL answers, 503 (with Retry-After) otherwise. No credentials; never cached.
+         */
         get: operations["health.check"];
         put?: never;
         post?: never;
@@ -152,7 +155,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The account's subscriptions to the application */
+        /**
+         * The account's subscriptions to the application
+         * @description Every subscription of the account to the application, newest first, as mirrored from Stripe (no Stripe call): live ones and ended ones. Load it on the billing page. `has_access` and `access_until` say whether, and until when, it grants its features (the access policy: active or trialing to the period end, past_due for the grace, a period-end cancellation to the period end); `contracted` is freee's classification.
+         */
         get: operations["accountSubscriptions.list"];
         put?: never;
         post?: never;
@@ -169,7 +175,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Features the account may use now (answered from the mirror, no Stripe call) */
+        /**
+         * Features the account may use now
+         * @description The features (Stripe Entitlements features, by lookup_key) that the account's subscriptions and platform trial grant now, each with the subscription that grants it and until when. Answered from the mirror in one query, never calling Stripe: call it on every page load to gate features. A feature ends when its access ends, even if no webhook arrives.
+         */
         get: operations["accountSubscriptions.features"];
         put?: never;
         post?: never;
@@ -186,7 +195,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The account's Stripe customer at the application's merchant */
+        /**
+         * The account's Stripe customer
+         * @description The Stripe customer that stands for the account at the application's merchant (its Subscription Identity), created at the account's first checkout or trial with `metadata.account_id`. 404 `identity_not_found` before that.
+         */
         get: operations["accountSubscriptions.identity"];
         put?: never;
         post?: never;
@@ -203,7 +215,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The merchants through which the application sells */
+        /**
+         * The merchants through which the application sells
+         * @description The merchant (Stripe account) the application sells through, its currency and charge model, and whether the account already has a Stripe customer there. One today.
+         */
         get: operations["accountSubscriptions.merchants"];
         put?: never;
         post?: never;
@@ -220,10 +235,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The account's platform trial */
+        /**
+         * The account's platform trial
+         * @description The account's platform trial of the application, whether still `active` or over; 404 `trial_not_found` when it never had one (it may then start one).
+         */
         get: operations["accountSubscriptions.trial"];
         put?: never;
-        /** Start the platform-managed trial of the application (once per account) */
+        /**
+         * Start the platform trial of the application
+         * @description Starts the platform-managed trial (as the freee app store runs them, without Stripe trials): the features of the price's product for the application's `trial_days`, once per account and application, with `quantity` seats (the lookup's `trial_quantity`). The Stripe customer is created up front, so that buying later is one step. 409 `trial_already_used` the second time. Owner only.
+         */
         post: operations["accountSubscriptions.startTrial"];
         delete?: never;
         options?: never;
@@ -240,7 +261,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Start a Stripe Checkout for a price of the catalog */
+        /**
+         * Start a Stripe Checkout for a price of the catalog
+         * @description Step 1 of buying: creates a Checkout Session in subscription mode for a price of the application's catalog; redirect the browser to `url`. The account's Stripe customer is created on first use (with `email`, `name`, `locale`). Refused before Stripe is called: a price outside the catalog or archived (400), redirect URLs outside the application's allowed origins (400), a second live subscription to the same product (409, unless the application allows several). After payment Stripe sends the browser to `success_url`: call `syncCheckoutSession` there to show the subscription at once. Owner only. Send an Idempotency-Key to retry safely.
+         */
         post: operations["accountSubscriptions.createCheckoutSession"];
         delete?: never;
         options?: never;
@@ -257,7 +281,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Open the Stripe Customer Portal */
+        /**
+         * Open the Stripe Customer Portal
+         * @description A Customer Portal session for the account's Stripe customer, where the owner updates the card, sees invoices, changes or cancels the plan; redirect the browser to `url`. `return_url` must be on an allowed origin of the application. 404 `identity_not_found` when the account has never bought. Changes made in the portal reach the mirror through webhooks. Owner only.
+         */
         post: operations["accountSubscriptions.createPortalSession"];
         delete?: never;
         options?: never;
@@ -274,7 +301,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mirror the subscription of a completed checkout now, without waiting for the webhook */
+        /**
+         * Mirror the subscription of a completed checkout now
+         * @description Step 3 of buying, on the success page: reads the Checkout Session from Stripe and mirrors its subscription at once, without waiting for the `checkout.session.completed` webhook, and answers it. The session must be this account's and application's (anyone else's is a 404); 409 `checkout_not_complete` while it is not paid. Safe to repeat; the webhook finds the subscription up to date. Owner only.
+         */
         post: operations["accountSubscriptions.syncCheckoutSession"];
         delete?: never;
         options?: never;
@@ -291,7 +321,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Pull the account's subscriptions from Stripe */
+        /**
+         * Pull the account's subscriptions from Stripe
+         * @description Lists the account's subscriptions in Stripe (100 a page) and mirrors them, for when webhooks were missed. Local subscriptions Stripe no longer has are kept and counted as `missing` unless `allow_deletes=true`, which removes them. Answers the counts and the subscriptions as now mirrored. Owner only.
+         */
         post: operations["accountSubscriptions.sync"];
         delete?: never;
         options?: never;
@@ -308,7 +341,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Change the plan (price or interval) and/or quantity */
+        /**
+         * Change the plan (price or interval) and/or the quantity
+         * @description Changes the account's subscription (named in the body (`subscription_id`)) in Stripe and answers it as now mirrored: `interval` moves to the catalog price of the same product with that interval (monthly ↔ yearly), `price_id` to another catalog price, `quantity` sets the seats; `proration_behavior` defaults to DEFAULT_PRORATION_BEHAVIOR. Give price_id or interval, not both. An ended subscription cannot change (409). Owner only. Send an Idempotency-Key to retry safely.
+         */
         post: operations["accountSubscriptions.change"];
         delete?: never;
         options?: never;
@@ -325,7 +361,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel at the period end, or immediately */
+        /**
+         * Cancel at the period end, or immediately
+         * @description Cancels the account's subscription (named in the body (`subscription_id`)). `period_end`: it stays active, and keeps its features, until the end of the paid period (`cancel_at_period_end` true; `resume` undoes it). `immediately`: canceled now, access ends now (the application's cancel_invoice_now and cancel_prorate settings apply). Owner only. Send an Idempotency-Key to retry safely.
+         */
         post: operations["accountSubscriptions.cancel"];
         delete?: never;
         options?: never;
@@ -342,7 +381,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Undo a period-end cancellation (or resume a paused subscription) */
+        /**
+         * Undo a period-end cancellation
+         * @description Undoes `cancel {"timing": "period_end"}` on the account's subscription (named in the body (`subscription_id`)) before the period ends, or resumes a paused subscription. 409 `not_scheduled_to_cancel` when there is nothing to undo. Owner only. Send an Idempotency-Key to retry safely.
+         */
         post: operations["accountSubscriptions.resume"];
         delete?: never;
         options?: never;
@@ -357,7 +399,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The account's subscriptions to the application */
+        /**
+         * The account's subscriptions to the application
+         * @description Every subscription of the account to the application, newest first, as mirrored from Stripe (no Stripe call): live ones and ended ones. Load it on the billing page. `has_access` and `access_until` say whether, and until when, it grants its features (the access policy: active or trialing to the period end, past_due for the grace, a period-end cancellation to the period end); `contracted` is freee's classification.
+         */
         get: operations["subscriptions.list"];
         put?: never;
         post?: never;
@@ -374,7 +419,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Features the account may use now (answered from the mirror, no Stripe call) */
+        /**
+         * Features the account may use now
+         * @description The features (Stripe Entitlements features, by lookup_key) that the account's subscriptions and platform trial grant now, each with the subscription that grants it and until when. Answered from the mirror in one query, never calling Stripe: call it on every page load to gate features. A feature ends when its access ends, even if no webhook arrives.
+         */
         get: operations["subscriptions.features"];
         put?: never;
         post?: never;
@@ -391,7 +439,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The account's Stripe customer at the application's merchant */
+        /**
+         * The account's Stripe customer
+         * @description The Stripe customer that stands for the account at the application's merchant (its Subscription Identity), created at the account's first checkout or trial with `metadata.account_id`. 404 `identity_not_found` before that.
+         */
         get: operations["subscriptions.identity"];
         put?: never;
         post?: never;
@@ -408,7 +459,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The merchants through which the application sells */
+        /**
+         * The merchants through which the application sells
+         * @description The merchant (Stripe account) the application sells through, its currency and charge model, and whether the account already has a Stripe customer there. One today.
+         */
         get: operations["subscriptions.merchants"];
         put?: never;
         post?: never;
@@ -425,10 +479,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The account's platform trial */
+        /**
+         * The account's platform trial
+         * @description The account's platform trial of the application, whether still `active` or over; 404 `trial_not_found` when it never had one (it may then start one).
+         */
         get: operations["subscriptions.trial"];
         put?: never;
-        /** Start the platform-managed trial of the application (once per account) */
+        /**
+         * Start the platform trial of the application
+         * @description Starts the platform-managed trial (as the freee app store runs them, without Stripe trials): the features of the price's product for the application's `trial_days`, once per account and application, with `quantity` seats (the lookup's `trial_quantity`). The Stripe customer is created up front, so that buying later is one step. 409 `trial_already_used` the second time. Owner only.
+         */
         post: operations["subscriptions.startTrial"];
         delete?: never;
         options?: never;
@@ -445,7 +505,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Start a Stripe Checkout for a price of the catalog */
+        /**
+         * Start a Stripe Checkout for a price of the catalog
+         * @description Step 1 of buying: creates a Checkout Session in subscription mode for a price of the application's catalog; redirect the browser to `url`. The account's Stripe customer is created on first use (with `email`, `name`, `locale`). Refused before Stripe is called: a price outside the catalog or archived (400), redirect URLs outside the application's allowed origins (400), a second live subscription to the same product (409, unless the application allows several). After payment Stripe sends the browser to `success_url`: call `syncCheckoutSession` there to show the subscription at once. Owner only. Send an Idempotency-Key to retry safely.
+         */
         post: operations["subscriptions.createCheckoutSession"];
         delete?: never;
         options?: never;
@@ -462,7 +525,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Open the Stripe Customer Portal */
+        /**
+         * Open the Stripe Customer Portal
+         * @description A Customer Portal session for the account's Stripe customer, where the owner updates the card, sees invoices, changes or cancels the plan; redirect the browser to `url`. `return_url` must be on an allowed origin of the application. 404 `identity_not_found` when the account has never bought. Changes made in the portal reach the mirror through webhooks. Owner only.
+         */
         post: operations["subscriptions.createPortalSession"];
         delete?: never;
         options?: never;
@@ -479,7 +545,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mirror the subscription of a completed checkout now, without waiting for the webhook */
+        /**
+         * Mirror the subscription of a completed checkout now
+         * @description Step 3 of buying, on the success page: reads the Checkout Session from Stripe and mirrors its subscription at once, without waiting for the `checkout.session.completed` webhook, and answers it. The session must be this account's and application's (anyone else's is a 404); 409 `checkout_not_complete` while it is not paid. Safe to repeat; the webhook finds the subscription up to date. Owner only.
+         */
         post: operations["subscriptions.syncCheckoutSession"];
         delete?: never;
         options?: never;
@@ -496,7 +565,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Pull the account's subscriptions from Stripe */
+        /**
+         * Pull the account's subscriptions from Stripe
+         * @description Lists the account's subscriptions in Stripe (100 a page) and mirrors them, for when webhooks were missed. Local subscriptions Stripe no longer has are kept and counted as `missing` unless `allow_deletes=true`, which removes them. Answers the counts and the subscriptions as now mirrored. Owner only.
+         */
         post: operations["subscriptions.sync"];
         delete?: never;
         options?: never;
@@ -513,7 +585,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Change the plan (price or interval) and/or quantity */
+        /**
+         * Change the plan (price or interval) and/or the quantity
+         * @description Changes the account's subscription (named in the path) in Stripe and answers it as now mirrored: `interval` moves to the catalog price of the same product with that interval (monthly ↔ yearly), `price_id` to another catalog price, `quantity` sets the seats; `proration_behavior` defaults to DEFAULT_PRORATION_BEHAVIOR. Give price_id or interval, not both. An ended subscription cannot change (409). Owner only. Send an Idempotency-Key to retry safely.
+         */
         post: operations["subscriptions.change"];
         delete?: never;
         options?: never;
@@ -530,7 +605,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel at the period end, or immediately */
+        /**
+         * Cancel at the period end, or immediately
+         * @description Cancels the account's subscription (named in the path). `period_end`: it stays active, and keeps its features, until the end of the paid period (`cancel_at_period_end` true; `resume` undoes it). `immediately`: canceled now, access ends now (the application's cancel_invoice_now and cancel_prorate settings apply). Owner only. Send an Idempotency-Key to retry safely.
+         */
         post: operations["subscriptions.cancel"];
         delete?: never;
         options?: never;
@@ -547,7 +625,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Undo a period-end cancellation (or resume a paused subscription) */
+        /**
+         * Undo a period-end cancellation
+         * @description Undoes `cancel {"timing": "period_end"}` on the account's subscription (named in the path) before the period ends, or resumes a paused subscription. 409 `not_scheduled_to_cancel` when there is nothing to undo. Owner only. Send an Idempotency-Key to retry safely.
+         */
         post: operations["subscriptions.resume"];
         delete?: never;
         options?: never;
@@ -566,7 +647,7 @@ export interface paths {
         put?: never;
         /**
          * Stripe webhook endpoint of one application
-         * @description Point the Stripe webhook endpoint of the application (and, for Connect, its Connect endpoint) here. The Stripe-Signature header is checked against the application's current signing secrets; the event is stored once per Stripe id and applied asynchronously, exactly once.
+         * @description Point the Stripe webhook endpoint of the application (and, for Connect, its Connect endpoint) here; Stripe calls it, not clients. The Stripe-Signature header is checked against the application's current signing secrets (a rotated one stays valid for its overlap); the event is stored once per Stripe id before the 200 and applied asynchronously by workers, exactly once, in any order (older state never wins). A 4xx tells Stripe not to retry a request that cannot succeed; a 503 makes it retry later.
          */
         post: operations["webhooks.receive"];
         delete?: never;
@@ -669,7 +750,7 @@ export interface paths {
         };
         /**
          * A company's contract with the application (freee AppPaymentCustomers)
-         * @description Unknown companies are left out of the list (no error). `company_id` may be repeated, or comma-separated, up to 1,000.
+         * @description What the companies (freee company_id: our account id) have bought from the application, as the freee app store's AppPaymentCustomers API answers it, from the mirror in one query (no Stripe call). Unknown companies are left out of the list (no error). `company_id` may be repeated or comma-separated, up to 1000 in all; for long lists use the batch. `stripe_price_id` is the price the company contracts for (during a platform trial: the trial's), `quantity` its licensed quantity (items.data.quantity), `trial_quantity` the seats of a trial, `status` the Stripe status, `contracted` whether it counts as a contract (active, past_due, unpaid, incomplete, paused), always false once the merchant is deauthorized.
          */
         get: operations["appPaymentCustomers.lookup"];
         put?: never;
@@ -689,7 +770,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** The same lookup for up to 1,000 company ids in one call */
+        /**
+         * The same lookup for up to 1,000 company ids in one call
+         * @description The lookup with the company ids in the body (up to 1000), for lists too long for a URL; answers as the lookup does, unknown companies left out. `stripe_price_id` is the price the company contracts for (during a platform trial: the trial's), `quantity` its licensed quantity (items.data.quantity), `trial_quantity` the seats of a trial, `status` the Stripe status, `contracted` whether it counts as a contract (active, past_due, unpaid, incomplete, paused), always false once the merchant is deauthorized.
+         */
         post: operations["appPaymentCustomers.batchLookup"];
         delete?: never;
         options?: never;
@@ -753,6 +837,64 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        HealthIndicatorView: {
+            /**
+             * @example up
+             * @enum {string}
+             */
+            status: "up" | "down";
+        };
+        HealthIndicators: {
+            /** @description PostgreSQL answers `select 1` */
+            database: components["schemas"]["HealthIndicatorView"];
+        };
+        HealthResponse: {
+            /**
+             * @example ok
+             * @enum {string}
+             */
+            status: "ok";
+            info: components["schemas"]["HealthIndicators"];
+            /**
+             * @description Indicators that are down: none when healthy
+             * @example {}
+             */
+            error: {
+                [key: string]: unknown;
+            };
+            details: components["schemas"]["HealthIndicators"];
+        };
+        ErrorDetail: {
+            /**
+             * @description Stable machine-readable code: each response lists its codes, and the examples show each one
+             * @example validation_failed
+             */
+            code: string;
+            /**
+             * @description For a person: may change, never parse it
+             * @example quantity must not be less than 1
+             */
+            message: string;
+            /**
+             * @description The x-request-id of the answer, to quote to the operator
+             * @example 3a336a0c-8d14-4b99-bc25-5c46444c2817
+             */
+            request_id?: string;
+            /**
+             * @description Machine-readable particulars of some codes (validation_failed: fields and their problems)
+             * @example {
+             *       "fields": {
+             *         "quantity": [
+             *           "quantity must not be less than 1"
+             *         ]
+             *       }
+             *     }
+             */
+            details?: Record<string, never>;
+        };
+        ErrorResponse: {
+            error: components["schemas"]["ErrorDetail"];
+        };
         CreateMerchantDto: {
             /**
              * @description Platform fee in percent (0 to 100), for direct and destination charges
@@ -1091,30 +1233,6 @@ export interface components {
         SubscriptionListResponse: {
             data: components["schemas"]["SubscriptionView"][];
         };
-        ErrorDetail: {
-            /**
-             * @description Stable machine-readable code
-             * @example price_not_in_catalog
-             */
-            code: string;
-            /** @example The price price_123 is not sold by this application. */
-            message: string;
-            /** @example req_8f2c1a */
-            request_id?: string;
-            /**
-             * @example {
-             *       "fields": {
-             *         "quantity": [
-             *           "quantity must not be less than 1"
-             *         ]
-             *       }
-             *     }
-             */
-            details?: Record<string, never>;
-        };
-        ErrorResponse: {
-            error: components["schemas"]["ErrorDetail"];
-        };
         FeatureView: {
             /** @example basic_features */
             lookup_key: string;
@@ -1302,7 +1420,7 @@ export interface components {
             subscription_id: string;
         };
         ResumeWithIdDto: {
-            /** @example sub_1MowQVLkdIwHu7ixeRlqHVzs */
+            /** @example sub_1QyT0wLkdIwHu7ixa1b2c3d4 */
             subscription_id: string;
         };
         ChangeSubscriptionDto: {
@@ -1332,6 +1450,18 @@ export interface components {
              * @enum {string}
              */
             timing: "period_end" | "immediately";
+        };
+        WebhookReceivedResponse: {
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            received: true;
+            /**
+             * @description The event was already stored (a Stripe retry or a duplicate): nothing more was done
+             * @example false
+             */
+            duplicate: boolean;
         };
         WebhookEventResponse: {
             /** @example evt_1NG8Du2eZvKYlo2CUI79vXWy */
@@ -1582,76 +1712,48 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /**
-             * @description Healthy
-             *
-             *     The Health Check is successful
-             */
+            /** @description Healthy */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * @example ok
-                         * @enum {string}
-                         */
-                        status?: "ok" | "degraded";
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       }
-                         *     }
-                         */
-                        info?: {
-                            [key: string]: {
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /** @example {} */
-                        error?: {
-                            [key: string]: {
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       }
-                         *     }
-                         */
-                        details?: {
-                            [key: string]: {
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
+                    /**
+                     * @example {
+                     *       "status": "ok",
+                     *       "info": {
+                     *         "database": {
+                     *           "status": "up"
+                     *         }
+                     *       },
+                     *       "error": {},
+                     *       "details": {
+                     *         "database": {
+                     *           "status": "up"
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HealthResponse"];
                 };
             };
             /**
-             * @description The database cannot be reached
+             * @description The request is not valid. `error.code` is one of:
              *
-             *     The Health Check is not successful; or database_unavailable: the database could not be reached (a lost or refused connection)
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `service_unavailable`: The health check failed: the database is unreachable (where the other routes answer database_unavailable).
              */
             503: {
                 headers: {
@@ -1660,73 +1762,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * @example error
-                         * @enum {string}
-                         */
-                        status?: "error" | "shutting_down";
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       }
-                         *     }
-                         */
-                        info?: {
-                            [key: string]: {
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "redis": {
-                         *         "status": "down",
-                         *         "message": "Could not connect",
-                         *         "responseTime": 3005
-                         *       }
-                         *     }
-                         */
-                        error?: {
-                            [key: string]: {
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up",
-                         *         "responseTime": 12
-                         *       },
-                         *       "redis": {
-                         *         "status": "down",
-                         *         "message": "Could not connect",
-                         *         "responseTime": 3005
-                         *       }
-                         *     }
-                         */
-                        details?: {
-                            [key: string]: {
-                                /** @enum {string} */
-                                status: "up" | "degraded" | "down";
-                                /** @description Time the health indicator took to respond, in ms */
-                                responseTime?: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -1748,7 +1784,24 @@ export interface operations {
                     "application/json": components["schemas"]["MerchantResponse"][];
                 };
             };
-            /** @description database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -1756,14 +1809,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: {
-                            /** @example database_unavailable */
-                            code: string;
-                            message: string;
-                            request_id?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -1789,7 +1835,52 @@ export interface operations {
                     "application/json": components["schemas"]["MerchantResponse"];
                 };
             };
-            /** @description database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             *     - `malformed_json`: The body is not valid JSON.
+             *     - `body_too_deep`: The body nests arrays and objects deeper than BODY_MAX_DEPTH (64) levels.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The body is too large. `error.code` is one of:
+             *
+             *     - `payload_too_large`: The body is larger than BODY_LIMIT (1 MB by default); the connection is closed.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The body is not JSON. `error.code` is one of:
+             *
+             *     - `unsupported_media_type`: A body that is not UTF-8 JSON (`application/json` or `application/*+json`).
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -1797,14 +1888,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: {
-                            /** @example database_unavailable */
-                            code: string;
-                            message: string;
-                            request_id?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -1828,7 +1912,24 @@ export interface operations {
                     "application/json": components["schemas"]["MerchantResponse"];
                 };
             };
-            /** @description database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -1836,14 +1937,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: {
-                            /** @example database_unavailable */
-                            code: string;
-                            message: string;
-                            request_id?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -1871,7 +1965,52 @@ export interface operations {
                     "application/json": components["schemas"]["MerchantResponse"];
                 };
             };
-            /** @description database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             *     - `malformed_json`: The body is not valid JSON.
+             *     - `body_too_deep`: The body nests arrays and objects deeper than BODY_MAX_DEPTH (64) levels.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The body is too large. `error.code` is one of:
+             *
+             *     - `payload_too_large`: The body is larger than BODY_LIMIT (1 MB by default); the connection is closed.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The body is not JSON. `error.code` is one of:
+             *
+             *     - `unsupported_media_type`: A body that is not UTF-8 JSON (`application/json` or `application/*+json`).
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -1879,14 +2018,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: {
-                            /** @example database_unavailable */
-                            code: string;
-                            message: string;
-                            request_id?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -1908,7 +2040,24 @@ export interface operations {
                     "application/json": components["schemas"]["ApplicationResponse"][];
                 };
             };
-            /** @description database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -1916,14 +2065,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: {
-                            /** @example database_unavailable */
-                            code: string;
-                            message: string;
-                            request_id?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -1949,12 +2091,46 @@ export interface operations {
                     "application/json": components["schemas"]["ApplicationResponse"];
                 };
             };
-            /** @description validation_failed, merchant_not_found, price_not_found (no such price on the merchant's Stripe account), price_inactive (archived); nothing is written */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             *     - `malformed_json`: The body is not valid JSON.
+             *     - `body_too_deep`: The body nests arrays and objects deeper than BODY_MAX_DEPTH (64) levels.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The body is too large. `error.code` is one of:
+             *
+             *     - `payload_too_large`: The body is larger than BODY_LIMIT (1 MB by default); the connection is closed.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The body is not JSON. `error.code` is one of:
+             *
+             *     - `unsupported_media_type`: A body that is not UTF-8 JSON (`application/json` or `application/*+json`).
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
             /** @description Stripe unreachable or failing (checking a price the mirror does not hold) */
             502: {
@@ -1965,7 +2141,11 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -1973,14 +2153,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: {
-                            /** @example database_unavailable */
-                            code: string;
-                            message: string;
-                            request_id?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -2004,7 +2177,24 @@ export interface operations {
                     "application/json": components["schemas"]["ApplicationResponse"];
                 };
             };
-            /** @description database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -2012,14 +2202,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: {
-                            /** @example database_unavailable */
-                            code: string;
-                            message: string;
-                            request_id?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -2047,12 +2230,46 @@ export interface operations {
                     "application/json": components["schemas"]["ApplicationResponse"];
                 };
             };
-            /** @description validation_failed, price_not_found (no such price on the merchant's Stripe account), price_inactive (archived): checked for prices not yet in the catalog; nothing is written */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             *     - `malformed_json`: The body is not valid JSON.
+             *     - `body_too_deep`: The body nests arrays and objects deeper than BODY_MAX_DEPTH (64) levels.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The body is too large. `error.code` is one of:
+             *
+             *     - `payload_too_large`: The body is larger than BODY_LIMIT (1 MB by default); the connection is closed.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The body is not JSON. `error.code` is one of:
+             *
+             *     - `unsupported_media_type`: A body that is not UTF-8 JSON (`application/json` or `application/*+json`).
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
             /** @description Stripe unreachable or failing (checking a price the mirror does not hold) */
             502: {
@@ -2063,7 +2280,11 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -2071,14 +2292,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: {
-                            /** @example database_unavailable */
-                            code: string;
-                            message: string;
-                            request_id?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -2106,7 +2320,52 @@ export interface operations {
                     "application/json": components["schemas"]["RotateWebhookSecretResponse"];
                 };
             };
-            /** @description database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             *     - `malformed_json`: The body is not valid JSON.
+             *     - `body_too_deep`: The body nests arrays and objects deeper than BODY_MAX_DEPTH (64) levels.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The body is too large. `error.code` is one of:
+             *
+             *     - `payload_too_large`: The body is larger than BODY_LIMIT (1 MB by default); the connection is closed.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The body is not JSON. `error.code` is one of:
+             *
+             *     - `unsupported_media_type`: A body that is not UTF-8 JSON (`application/json` or `application/*+json`).
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -2114,14 +2373,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: {
-                            /** @example database_unavailable */
-                            code: string;
-                            message: string;
-                            request_id?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -2145,7 +2397,24 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyResponse"][];
                 };
             };
-            /** @description database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -2153,14 +2422,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: {
-                            /** @example database_unavailable */
-                            code: string;
-                            message: string;
-                            request_id?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -2188,7 +2450,52 @@ export interface operations {
                     "application/json": components["schemas"]["IssuedApiKeyResponse"];
                 };
             };
-            /** @description database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             *     - `malformed_json`: The body is not valid JSON.
+             *     - `body_too_deep`: The body nests arrays and objects deeper than BODY_MAX_DEPTH (64) levels.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The body is too large. `error.code` is one of:
+             *
+             *     - `payload_too_large`: The body is larger than BODY_LIMIT (1 MB by default); the connection is closed.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The body is not JSON. `error.code` is one of:
+             *
+             *     - `unsupported_media_type`: A body that is not UTF-8 JSON (`application/json` or `application/*+json`).
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -2196,14 +2503,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: {
-                            /** @example database_unavailable */
-                            code: string;
-                            message: string;
-                            request_id?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -2228,7 +2528,52 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyResponse"];
                 };
             };
-            /** @description database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             *     - `malformed_json`: The body is not valid JSON.
+             *     - `body_too_deep`: The body nests arrays and objects deeper than BODY_MAX_DEPTH (64) levels.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The body is too large. `error.code` is one of:
+             *
+             *     - `payload_too_large`: The body is larger than BODY_LIMIT (1 MB by default); the connection is closed.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The body is not JSON. `error.code` is one of:
+             *
+             *     - `unsupported_media_type`: A body that is not UTF-8 JSON (`application/json` or `application/*+json`).
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -2236,14 +2581,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: {
-                            /** @example database_unavailable */
-                            code: string;
-                            message: string;
-                            request_id?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -2253,21 +2591,79 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The account (for the freee app store, the company_id): must be the token's `acc` claim */
                 account_id: unknown;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description The subscriptions (possibly none) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "sub_1QyT0wLkdIwHu7ixa1b2c3d4",
+                     *           "status": "active",
+                     *           "application_id": "inbox-manager",
+                     *           "merchant_id": "platform",
+                     *           "customer_id": "cus_QyT0vKp2mLq8Rz",
+                     *           "cancel_at_period_end": false,
+                     *           "cancel_at": null,
+                     *           "canceled_at": null,
+                     *           "ended_at": null,
+                     *           "current_period_start": "2026-11-20T01:23:45.000Z",
+                     *           "current_period_end": "2026-12-20T01:23:45.000Z",
+                     *           "trial_end": null,
+                     *           "latest_invoice_id": "in_1QyT0xLkdIwHu7ixPaid0001",
+                     *           "latest_invoice_status": "paid",
+                     *           "access_until": "2026-12-20T01:23:45.000Z",
+                     *           "has_access": true,
+                     *           "contracted": true,
+                     *           "items": [
+                     *             {
+                     *               "id": "si_QyT0wKx9Lm2Np4",
+                     *               "price_id": "price_1QyT0tLkdIwHu7ixfixed001",
+                     *               "product_id": "prod_QyT0sInboxManager",
+                     *               "quantity": 1,
+                     *               "usage_type": "licensed"
+                     *             }
+                     *           ],
+                     *           "created": "2026-11-20T01:23:45.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["SubscriptionListResponse"];
                 };
             };
-            /** @description No or invalid account token */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_token`: The account token is malformed, badly signed, or has a claim that is not accepted.
+             *     - `token_expired`: The account token has expired: get a fresh one.
+             *     - `missing_account_claim`: The account token has no claim naming the account (`acc` by default).
+             *     - `invalid_account_claim`: The token's account claim is not text of at most 255 storable characters.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2276,7 +2672,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Another account, or not the owner on a mutation */
+            /**
+             * @description Not allowed. `error.code` is one of:
+             *
+             *     - `application_mismatch`: X-Application-Id names another application than the token's `app` claim.
+             *     - `origin_not_allowed`: A browser request from an origin that is not one of the application's allowed origins.
+             *     - `account_mismatch`: The token is for another account than the `account_id` of the path.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2285,7 +2687,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description Not found (or not yours). `error.code` is one of:
+             *
+             *     - `application_not_found`: No application has this id (the path's, the token's `app` claim, X-Application-Id or DEFAULT_APPLICATION_ID).
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -2293,14 +2712,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: {
-                            /** @example database_unavailable */
-                            code: string;
-                            message: string;
-                            request_id?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -2310,21 +2722,64 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The account (for the freee app store, the company_id): must be the token's `acc` claim */
                 account_id: unknown;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description The features granted now (none: an empty list) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "lookup_key": "inbox.shared_inbox",
+                     *           "name": "共有受信箱 (shared inbox)",
+                     *           "subscription_id": "sub_1QyT0wLkdIwHu7ixa1b2c3d4",
+                     *           "trial": false,
+                     *           "access_until": "2026-12-20T01:23:45.000Z"
+                     *         },
+                     *         {
+                     *           "lookup_key": "inbox.auto_assign",
+                     *           "name": "自動割り当て (auto-assign)",
+                     *           "subscription_id": "sub_1QyT0wLkdIwHu7ixa1b2c3d4",
+                     *           "trial": false,
+                     *           "access_until": "2026-12-20T01:23:45.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["FeatureListResponse"];
                 };
             };
-            /** @description No or invalid account token */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_token`: The account token is malformed, badly signed, or has a claim that is not accepted.
+             *     - `token_expired`: The account token has expired: get a fresh one.
+             *     - `missing_account_claim`: The account token has no claim naming the account (`acc` by default).
+             *     - `invalid_account_claim`: The token's account claim is not text of at most 255 storable characters.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2333,7 +2788,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Another account, or not the owner on a mutation */
+            /**
+             * @description Not allowed. `error.code` is one of:
+             *
+             *     - `application_mismatch`: X-Application-Id names another application than the token's `app` claim.
+             *     - `origin_not_allowed`: A browser request from an origin that is not one of the application's allowed origins.
+             *     - `account_mismatch`: The token is for another account than the `account_id` of the path.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2342,7 +2803,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description Not found (or not yours). `error.code` is one of:
+             *
+             *     - `application_not_found`: No application has this id (the path's, the token's `app` claim, X-Application-Id or DEFAULT_APPLICATION_ID).
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -2350,14 +2828,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: {
-                            /** @example database_unavailable */
-                            code: string;
-                            message: string;
-                            request_id?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -2367,6 +2838,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The account (for the freee app store, the company_id): must be the token's `acc` claim */
                 account_id: unknown;
             };
             cookie?: never;
@@ -2378,10 +2850,40 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "account_id": "3001002",
+                     *       "stripe_customer_id": "cus_QyT0vKp2mLq8Rz",
+                     *       "stripe_account": null,
+                     *       "email": "keiri@sakura-shoji.example.jp",
+                     *       "name": "株式会社さくら商事"
+                     *     }
+                     */
                     "application/json": components["schemas"]["IdentityView"];
                 };
             };
-            /** @description No or invalid account token */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_token`: The account token is malformed, badly signed, or has a claim that is not accepted.
+             *     - `token_expired`: The account token has expired: get a fresh one.
+             *     - `missing_account_claim`: The account token has no claim naming the account (`acc` by default).
+             *     - `invalid_account_claim`: The token's account claim is not text of at most 255 storable characters.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2390,7 +2892,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Another account, or not the owner on a mutation */
+            /**
+             * @description Not allowed. `error.code` is one of:
+             *
+             *     - `application_mismatch`: X-Application-Id names another application than the token's `app` claim.
+             *     - `origin_not_allowed`: A browser request from an origin that is not one of the application's allowed origins.
+             *     - `account_mismatch`: The token is for another account than the `account_id` of the path.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2399,7 +2907,12 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No customer yet */
+            /**
+             * @description Not found (or not yours). `error.code` is one of:
+             *
+             *     - `application_not_found`: No application has this id (the path's, the token's `app` claim, X-Application-Id or DEFAULT_APPLICATION_ID).
+             *     - `identity_not_found`: The account has no Stripe customer at the application's merchant yet (it gets one at its first checkout or trial).
+             */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2408,7 +2921,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -2416,14 +2933,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: {
-                            /** @example database_unavailable */
-                            code: string;
-                            message: string;
-                            request_id?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -2433,6 +2943,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The account (for the freee app store, the company_id): must be the token's `acc` claim */
                 account_id: unknown;
             };
             cookie?: never;
@@ -2444,10 +2955,46 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "platform",
+                     *           "display_name": "Platform",
+                     *           "country": "JP",
+                     *           "currency": "jpy",
+                     *           "charge_model": "platform",
+                     *           "status": "active",
+                     *           "has_identity": true
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["MerchantListResponse"];
                 };
             };
-            /** @description No or invalid account token */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_token`: The account token is malformed, badly signed, or has a claim that is not accepted.
+             *     - `token_expired`: The account token has expired: get a fresh one.
+             *     - `missing_account_claim`: The account token has no claim naming the account (`acc` by default).
+             *     - `invalid_account_claim`: The token's account claim is not text of at most 255 storable characters.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2456,7 +3003,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Another account, or not the owner on a mutation */
+            /**
+             * @description Not allowed. `error.code` is one of:
+             *
+             *     - `application_mismatch`: X-Application-Id names another application than the token's `app` claim.
+             *     - `origin_not_allowed`: A browser request from an origin that is not one of the application's allowed origins.
+             *     - `account_mismatch`: The token is for another account than the `account_id` of the path.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2465,7 +3018,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description Not found (or not yours). `error.code` is one of:
+             *
+             *     - `application_not_found`: No application has this id (the path's, the token's `app` claim, X-Application-Id or DEFAULT_APPLICATION_ID).
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -2473,14 +3043,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: {
-                            /** @example database_unavailable */
-                            code: string;
-                            message: string;
-                            request_id?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -2490,6 +3053,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The account (for the freee app store, the company_id): must be the token's `acc` claim */
                 account_id: unknown;
             };
             cookie?: never;
@@ -2501,10 +3065,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "application_id": "inbox-manager",
+                     *       "price_id": "price_1QyT0tLkdIwHu7ixfixed001",
+                     *       "product_id": "prod_QyT0sInboxManager",
+                     *       "trial_quantity": 3,
+                     *       "trial_start": "2026-11-10T00:00:00.000Z",
+                     *       "trial_end": "2026-11-24T00:00:00.000Z",
+                     *       "stripe_customer_id": "cus_QyT0vKp2mLq8Rz",
+                     *       "active": true
+                     *     }
+                     */
                     "application/json": components["schemas"]["TrialView"];
                 };
             };
-            /** @description No or invalid account token */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_token`: The account token is malformed, badly signed, or has a claim that is not accepted.
+             *     - `token_expired`: The account token has expired: get a fresh one.
+             *     - `missing_account_claim`: The account token has no claim naming the account (`acc` by default).
+             *     - `invalid_account_claim`: The token's account claim is not text of at most 255 storable characters.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2513,7 +3110,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Another account, or not the owner on a mutation */
+            /**
+             * @description Not allowed. `error.code` is one of:
+             *
+             *     - `application_mismatch`: X-Application-Id names another application than the token's `app` claim.
+             *     - `origin_not_allowed`: A browser request from an origin that is not one of the application's allowed origins.
+             *     - `account_mismatch`: The token is for another account than the `account_id` of the path.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2522,7 +3125,12 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description trial_not_found */
+            /**
+             * @description Not found (or not yours). `error.code` is one of:
+             *
+             *     - `application_not_found`: No application has this id (the path's, the token's `app` claim, X-Application-Id or DEFAULT_APPLICATION_ID).
+             *     - `trial_not_found`: The account has had no platform trial of the application.
+             */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2531,7 +3139,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -2539,14 +3151,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: {
-                            /** @example database_unavailable */
-                            code: string;
-                            message: string;
-                            request_id?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -2556,6 +3161,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The account (for the freee app store, the company_id): must be the token's `acc` claim */
                 account_id: unknown;
             };
             cookie?: never;
@@ -2571,10 +3177,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "application_id": "inbox-manager",
+                     *       "price_id": "price_1QyT0tLkdIwHu7ixfixed001",
+                     *       "product_id": "prod_QyT0sInboxManager",
+                     *       "trial_quantity": 3,
+                     *       "trial_start": "2026-11-10T00:00:00.000Z",
+                     *       "trial_end": "2026-11-24T00:00:00.000Z",
+                     *       "stripe_customer_id": "cus_QyT0vKp2mLq8Rz",
+                     *       "active": true
+                     *     }
+                     */
                     "application/json": components["schemas"]["TrialView"];
                 };
             };
-            /** @description price_not_in_catalog, price_not_found, price_inactive, validation_failed */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `price_not_in_catalog`: The price is not in the application's catalog.
+             *     - `price_not_found`: Stripe has no such price (on the merchant's Stripe account).
+             *     - `price_inactive`: The price is archived in Stripe and can no longer be bought.
+             *     - `validation_failed`: A field of the body or query is missing, of the wrong type, out of range or unknown; `details.fields` names each field with its problems.
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             *     - `malformed_json`: The body is not valid JSON.
+             *     - `body_too_deep`: The body nests arrays and objects deeper than BODY_MAX_DEPTH (64) levels.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2583,7 +3211,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No or invalid account token */
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_token`: The account token is malformed, badly signed, or has a claim that is not accepted.
+             *     - `token_expired`: The account token has expired: get a fresh one.
+             *     - `missing_account_claim`: The account token has no claim naming the account (`acc` by default).
+             *     - `invalid_account_claim`: The token's account claim is not text of at most 255 storable characters.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2592,7 +3228,14 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Another account, or not the owner on a mutation */
+            /**
+             * @description Not allowed. `error.code` is one of:
+             *
+             *     - `application_mismatch`: X-Application-Id names another application than the token's `app` claim.
+             *     - `origin_not_allowed`: A browser request from an origin that is not one of the application's allowed origins.
+             *     - `account_mismatch`: The token is for another account than the `account_id` of the path.
+             *     - `owner_role_required`: A change of billing by a token without the owner role.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2601,7 +3244,25 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description trial_already_used */
+            /**
+             * @description Not found (or not yours). `error.code` is one of:
+             *
+             *     - `application_not_found`: No application has this id (the path's, the token's `app` claim, X-Application-Id or DEFAULT_APPLICATION_ID).
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The current state does not allow it. `error.code` is one of:
+             *
+             *     - `idempotency_conflict`: The Idempotency-Key was already used for a request with other parameters.
+             *     - `trial_already_used`: The account has already had its trial of the application (one per account and application).
+             */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2610,7 +3271,37 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe refused the request */
+            /**
+             * @description The body is too large. `error.code` is one of:
+             *
+             *     - `payload_too_large`: The body is larger than BODY_LIMIT (1 MB by default); the connection is closed.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The body is not JSON. `error.code` is one of:
+             *
+             *     - `unsupported_media_type`: A body that is not UTF-8 JSON (`application/json` or `application/*+json`).
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Stripe refused the request. `error.code` is one of:
+             *
+             *     - `stripe_invalid_request`: Stripe refused the request (a parameter or state Stripe does not accept); `details` carries Stripe's code and parameter when it gives them.
+             */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2619,7 +3310,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe unreachable or failing */
+            /**
+             * @description Stripe failed. `error.code` is one of:
+             *
+             *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
+             *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
+             *     - `stripe_error`: Stripe answered with an error the service does not expect.
+             */
             502: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -2630,7 +3327,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe rate-limited us; or database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `stripe_timeout`: Stripe did not answer within STRIPE_REQUEST_DEADLINE_MS: retry (a mutation with the same Idempotency-Key changes Stripe once).
+             *     - `stripe_rate_limited`: Stripe is rate-limiting the service; Retry-After carries Stripe's own figure.
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -2647,10 +3350,11 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retries with the same key change Stripe once */
+                /** @description Any 1 to 255 printable characters, new for each intended change: a retry with the same key (after a timeout, a 503) changes Stripe once and answers as the first did */
                 "idempotency-key"?: string;
             };
             path: {
+                /** @description The account (for the freee app store, the company_id): must be the token's `acc` claim */
                 account_id: unknown;
             };
             cookie?: never;
@@ -2661,15 +3365,34 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Redirect the browser to `url` */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "cs_test_a1B2c3D4e5F6g7H8i9J0kLmN",
+                     *       "url": "https://checkout.stripe.com/c/pay/cs_test_a1B2c3D4e5F6g7H8i9J0kLmN"
+                     *     }
+                     */
                     "application/json": components["schemas"]["CheckoutSessionResponse"];
                 };
             };
-            /** @description price_not_in_catalog, price_not_found, price_inactive, redirect_not_allowed, validation_failed */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `price_not_in_catalog`: The price is not in the application's catalog.
+             *     - `price_not_found`: Stripe has no such price (on the merchant's Stripe account).
+             *     - `price_inactive`: The price is archived in Stripe and can no longer be bought.
+             *     - `redirect_not_allowed`: A success, cancel or return URL is not a URL or points outside the application's allowed origins (no open redirects).
+             *     - `validation_failed`: A field of the body or query is missing, of the wrong type, out of range or unknown; `details.fields` names each field with its problems.
+             *     - `invalid_idempotency_key`: The Idempotency-Key header is longer than 255 characters or not printable ASCII.
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             *     - `malformed_json`: The body is not valid JSON.
+             *     - `body_too_deep`: The body nests arrays and objects deeper than BODY_MAX_DEPTH (64) levels.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2678,7 +3401,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No or invalid account token */
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_token`: The account token is malformed, badly signed, or has a claim that is not accepted.
+             *     - `token_expired`: The account token has expired: get a fresh one.
+             *     - `missing_account_claim`: The account token has no claim naming the account (`acc` by default).
+             *     - `invalid_account_claim`: The token's account claim is not text of at most 255 storable characters.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2687,7 +3418,14 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Another account, or not the owner on a mutation */
+            /**
+             * @description Not allowed. `error.code` is one of:
+             *
+             *     - `application_mismatch`: X-Application-Id names another application than the token's `app` claim.
+             *     - `origin_not_allowed`: A browser request from an origin that is not one of the application's allowed origins.
+             *     - `account_mismatch`: The token is for another account than the `account_id` of the path.
+             *     - `owner_role_required`: A change of billing by a token without the owner role.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2696,7 +3434,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description already_subscribed */
+            /**
+             * @description Not found (or not yours). `error.code` is one of:
+             *
+             *     - `application_not_found`: No application has this id (the path's, the token's `app` claim, X-Application-Id or DEFAULT_APPLICATION_ID).
+             *     - `stripe_resource_missing`: Stripe no longer has an object the service holds (deleted in Stripe, its webhook not yet applied).
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The current state does not allow it. `error.code` is one of:
+             *
+             *     - `idempotency_conflict`: The Idempotency-Key was already used for a request with other parameters.
+             *     - `already_subscribed`: The account already has a live subscription to the product and the application allows one per product.
+             */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2705,7 +3462,37 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe refused the request */
+            /**
+             * @description The body is too large. `error.code` is one of:
+             *
+             *     - `payload_too_large`: The body is larger than BODY_LIMIT (1 MB by default); the connection is closed.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The body is not JSON. `error.code` is one of:
+             *
+             *     - `unsupported_media_type`: A body that is not UTF-8 JSON (`application/json` or `application/*+json`).
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Stripe refused the request. `error.code` is one of:
+             *
+             *     - `stripe_invalid_request`: Stripe refused the request (a parameter or state Stripe does not accept); `details` carries Stripe's code and parameter when it gives them.
+             */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2714,7 +3501,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe unreachable or failing */
+            /**
+             * @description Stripe failed. `error.code` is one of:
+             *
+             *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
+             *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
+             *     - `stripe_error`: Stripe answered with an error the service does not expect.
+             */
             502: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -2725,7 +3518,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe rate-limited us; or database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `stripe_timeout`: Stripe did not answer within STRIPE_REQUEST_DEADLINE_MS: retry (a mutation with the same Idempotency-Key changes Stripe once).
+             *     - `stripe_rate_limited`: Stripe is rate-limiting the service; Retry-After carries Stripe's own figure.
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -2743,6 +3542,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The account (for the freee app store, the company_id): must be the token's `acc` claim */
                 account_id: unknown;
             };
             cookie?: never;
@@ -2753,15 +3553,29 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Redirect the browser to `url` */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "url": "https://billing.stripe.com/p/session/test_YWNjdF8xUXlUMGFQbGF0Zm9ybQ"
+                     *     }
+                     */
                     "application/json": components["schemas"]["PortalSessionResponse"];
                 };
             };
-            /** @description redirect_not_allowed */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `redirect_not_allowed`: A success, cancel or return URL is not a URL or points outside the application's allowed origins (no open redirects).
+             *     - `validation_failed`: A field of the body or query is missing, of the wrong type, out of range or unknown; `details.fields` names each field with its problems.
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             *     - `malformed_json`: The body is not valid JSON.
+             *     - `body_too_deep`: The body nests arrays and objects deeper than BODY_MAX_DEPTH (64) levels.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2770,7 +3584,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No or invalid account token */
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_token`: The account token is malformed, badly signed, or has a claim that is not accepted.
+             *     - `token_expired`: The account token has expired: get a fresh one.
+             *     - `missing_account_claim`: The account token has no claim naming the account (`acc` by default).
+             *     - `invalid_account_claim`: The token's account claim is not text of at most 255 storable characters.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2779,7 +3601,14 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Another account, or not the owner on a mutation */
+            /**
+             * @description Not allowed. `error.code` is one of:
+             *
+             *     - `application_mismatch`: X-Application-Id names another application than the token's `app` claim.
+             *     - `origin_not_allowed`: A browser request from an origin that is not one of the application's allowed origins.
+             *     - `account_mismatch`: The token is for another account than the `account_id` of the path.
+             *     - `owner_role_required`: A change of billing by a token without the owner role.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2788,7 +3617,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description identity_not_found */
+            /**
+             * @description Not found (or not yours). `error.code` is one of:
+             *
+             *     - `application_not_found`: No application has this id (the path's, the token's `app` claim, X-Application-Id or DEFAULT_APPLICATION_ID).
+             *     - `identity_not_found`: The account has no Stripe customer at the application's merchant yet (it gets one at its first checkout or trial).
+             *     - `stripe_resource_missing`: Stripe no longer has an object the service holds (deleted in Stripe, its webhook not yet applied).
+             */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2797,7 +3632,37 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe refused the request */
+            /**
+             * @description The body is too large. `error.code` is one of:
+             *
+             *     - `payload_too_large`: The body is larger than BODY_LIMIT (1 MB by default); the connection is closed.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The body is not JSON. `error.code` is one of:
+             *
+             *     - `unsupported_media_type`: A body that is not UTF-8 JSON (`application/json` or `application/*+json`).
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Stripe refused the request. `error.code` is one of:
+             *
+             *     - `stripe_invalid_request`: Stripe refused the request (a parameter or state Stripe does not accept); `details` carries Stripe's code and parameter when it gives them.
+             */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2806,7 +3671,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe unreachable or failing */
+            /**
+             * @description Stripe failed. `error.code` is one of:
+             *
+             *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
+             *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
+             *     - `stripe_error`: Stripe answered with an error the service does not expect.
+             */
             502: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -2817,7 +3688,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe rate-limited us; or database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `stripe_timeout`: Stripe did not answer within STRIPE_REQUEST_DEADLINE_MS: retry (a mutation with the same Idempotency-Key changes Stripe once).
+             *     - `stripe_rate_limited`: Stripe is rate-limiting the service; Retry-After carries Stripe's own figure.
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -2835,6 +3712,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The account (for the freee app store, the company_id): must be the token's `acc` claim */
                 account_id: unknown;
             };
             cookie?: never;
@@ -2845,15 +3723,71 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The subscription the checkout created */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "sub_1QyT0wLkdIwHu7ixa1b2c3d4",
+                     *       "status": "active",
+                     *       "application_id": "inbox-manager",
+                     *       "merchant_id": "platform",
+                     *       "customer_id": "cus_QyT0vKp2mLq8Rz",
+                     *       "cancel_at_period_end": false,
+                     *       "cancel_at": null,
+                     *       "canceled_at": null,
+                     *       "ended_at": null,
+                     *       "current_period_start": "2026-11-20T01:23:45.000Z",
+                     *       "current_period_end": "2026-12-20T01:23:45.000Z",
+                     *       "trial_end": null,
+                     *       "latest_invoice_id": "in_1QyT0xLkdIwHu7ixPaid0001",
+                     *       "latest_invoice_status": "paid",
+                     *       "access_until": "2026-12-20T01:23:45.000Z",
+                     *       "has_access": true,
+                     *       "contracted": true,
+                     *       "items": [
+                     *         {
+                     *           "id": "si_QyT0wKx9Lm2Np4",
+                     *           "price_id": "price_1QyT0tLkdIwHu7ixfixed001",
+                     *           "product_id": "prod_QyT0sInboxManager",
+                     *           "quantity": 1,
+                     *           "usage_type": "licensed"
+                     *         }
+                     *       ],
+                     *       "created": "2026-11-20T01:23:45.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["SubscriptionView"];
                 };
             };
-            /** @description No or invalid account token */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `validation_failed`: A field of the body or query is missing, of the wrong type, out of range or unknown; `details.fields` names each field with its problems.
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             *     - `malformed_json`: The body is not valid JSON.
+             *     - `body_too_deep`: The body nests arrays and objects deeper than BODY_MAX_DEPTH (64) levels.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_token`: The account token is malformed, badly signed, or has a claim that is not accepted.
+             *     - `token_expired`: The account token has expired: get a fresh one.
+             *     - `missing_account_claim`: The account token has no claim naming the account (`acc` by default).
+             *     - `invalid_account_claim`: The token's account claim is not text of at most 255 storable characters.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2862,7 +3796,14 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Another account, or not the owner on a mutation */
+            /**
+             * @description Not allowed. `error.code` is one of:
+             *
+             *     - `application_mismatch`: X-Application-Id names another application than the token's `app` claim.
+             *     - `origin_not_allowed`: A browser request from an origin that is not one of the application's allowed origins.
+             *     - `account_mismatch`: The token is for another account than the `account_id` of the path.
+             *     - `owner_role_required`: A change of billing by a token without the owner role.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2871,7 +3812,12 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description checkout_session_not_found (unknown, or of another account) */
+            /**
+             * @description Not found (or not yours). `error.code` is one of:
+             *
+             *     - `application_not_found`: No application has this id (the path's, the token's `app` claim, X-Application-Id or DEFAULT_APPLICATION_ID).
+             *     - `checkout_session_not_found`: Stripe has no such Checkout Session, or it was made for another account or application.
+             */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2880,7 +3826,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description checkout_not_complete */
+            /**
+             * @description The current state does not allow it. `error.code` is one of:
+             *
+             *     - `checkout_not_complete`: The Checkout Session is still open or expired: there is no subscription to mirror yet.
+             */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2889,7 +3839,37 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe refused the request */
+            /**
+             * @description The body is too large. `error.code` is one of:
+             *
+             *     - `payload_too_large`: The body is larger than BODY_LIMIT (1 MB by default); the connection is closed.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The body is not JSON. `error.code` is one of:
+             *
+             *     - `unsupported_media_type`: A body that is not UTF-8 JSON (`application/json` or `application/*+json`).
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Stripe refused the request. `error.code` is one of:
+             *
+             *     - `stripe_invalid_request`: Stripe refused the request (a parameter or state Stripe does not accept); `details` carries Stripe's code and parameter when it gives them.
+             */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2898,7 +3878,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe unreachable or failing */
+            /**
+             * @description Stripe failed. `error.code` is one of:
+             *
+             *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
+             *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
+             *     - `stripe_error`: Stripe answered with an error the service does not expect.
+             */
             502: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -2909,7 +3895,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe rate-limited us; or database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `stripe_timeout`: Stripe did not answer within STRIPE_REQUEST_DEADLINE_MS: retry (a mutation with the same Idempotency-Key changes Stripe once).
+             *     - `stripe_rate_limited`: Stripe is rate-limiting the service; Retry-After carries Stripe's own figure.
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -2930,6 +3922,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description The account (for the freee app store, the company_id): must be the token's `acc` claim */
                 account_id: unknown;
             };
             cookie?: never;
@@ -2941,10 +3934,57 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "created": 0,
+                     *       "updated": 1,
+                     *       "deleted": 0,
+                     *       "unchanged": 0,
+                     *       "missing": 0,
+                     *       "data": [
+                     *         {
+                     *           "id": "sub_1QyT0wLkdIwHu7ixa1b2c3d4",
+                     *           "status": "active",
+                     *           "application_id": "inbox-manager",
+                     *           "merchant_id": "platform",
+                     *           "customer_id": "cus_QyT0vKp2mLq8Rz",
+                     *           "cancel_at_period_end": false,
+                     *           "cancel_at": null,
+                     *           "canceled_at": null,
+                     *           "ended_at": null,
+                     *           "current_period_start": "2026-11-20T01:23:45.000Z",
+                     *           "current_period_end": "2026-12-20T01:23:45.000Z",
+                     *           "trial_end": null,
+                     *           "latest_invoice_id": "in_1QyT0xLkdIwHu7ixPaid0001",
+                     *           "latest_invoice_status": "paid",
+                     *           "access_until": "2026-12-20T01:23:45.000Z",
+                     *           "has_access": true,
+                     *           "contracted": true,
+                     *           "items": [
+                     *             {
+                     *               "id": "si_QyT0wKx9Lm2Np4",
+                     *               "price_id": "price_1QyT0tLkdIwHu7ixfixed001",
+                     *               "product_id": "prod_QyT0sInboxManager",
+                     *               "quantity": 1,
+                     *               "usage_type": "licensed"
+                     *             }
+                     *           ],
+                     *           "created": "2026-11-20T01:23:45.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["SyncResponse"];
                 };
             };
-            /** @description validation_failed (allow_deletes must be true or false) */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `validation_failed`: A field of the body or query is missing, of the wrong type, out of range or unknown; `details.fields` names each field with its problems.
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             *     - `malformed_json`: The body is not valid JSON.
+             *     - `body_too_deep`: The body nests arrays and objects deeper than BODY_MAX_DEPTH (64) levels.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2953,7 +3993,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No or invalid account token */
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_token`: The account token is malformed, badly signed, or has a claim that is not accepted.
+             *     - `token_expired`: The account token has expired: get a fresh one.
+             *     - `missing_account_claim`: The account token has no claim naming the account (`acc` by default).
+             *     - `invalid_account_claim`: The token's account claim is not text of at most 255 storable characters.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2962,7 +4010,14 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Another account, or not the owner on a mutation */
+            /**
+             * @description Not allowed. `error.code` is one of:
+             *
+             *     - `application_mismatch`: X-Application-Id names another application than the token's `app` claim.
+             *     - `origin_not_allowed`: A browser request from an origin that is not one of the application's allowed origins.
+             *     - `account_mismatch`: The token is for another account than the `account_id` of the path.
+             *     - `owner_role_required`: A change of billing by a token without the owner role.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2971,7 +4026,50 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe refused the request */
+            /**
+             * @description Not found (or not yours). `error.code` is one of:
+             *
+             *     - `application_not_found`: No application has this id (the path's, the token's `app` claim, X-Application-Id or DEFAULT_APPLICATION_ID).
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The body is too large. `error.code` is one of:
+             *
+             *     - `payload_too_large`: The body is larger than BODY_LIMIT (1 MB by default); the connection is closed.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The body is not JSON. `error.code` is one of:
+             *
+             *     - `unsupported_media_type`: A body that is not UTF-8 JSON (`application/json` or `application/*+json`).
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Stripe refused the request. `error.code` is one of:
+             *
+             *     - `stripe_invalid_request`: Stripe refused the request (a parameter or state Stripe does not accept); `details` carries Stripe's code and parameter when it gives them.
+             */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2980,7 +4078,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe unreachable or failing */
+            /**
+             * @description Stripe failed. `error.code` is one of:
+             *
+             *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
+             *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
+             *     - `stripe_error`: Stripe answered with an error the service does not expect.
+             */
             502: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -2991,7 +4095,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe rate-limited us; or database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `stripe_timeout`: Stripe did not answer within STRIPE_REQUEST_DEADLINE_MS: retry (a mutation with the same Idempotency-Key changes Stripe once).
+             *     - `stripe_rate_limited`: Stripe is rate-limiting the service; Retry-After carries Stripe's own figure.
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -3008,10 +4118,11 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retries with the same key change Stripe once */
+                /** @description Any 1 to 255 printable characters, new for each intended change: a retry with the same key (after a timeout, a 503) changes Stripe once and answers as the first did */
                 "idempotency-key"?: string;
             };
             path: {
+                /** @description The account (for the freee app store, the company_id): must be the token's `acc` claim */
                 account_id: unknown;
             };
             cookie?: never;
@@ -3022,15 +4133,61 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The subscription as changed */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "sub_1QyT0wLkdIwHu7ixa1b2c3d4",
+                     *       "status": "active",
+                     *       "application_id": "inbox-manager",
+                     *       "merchant_id": "platform",
+                     *       "customer_id": "cus_QyT0vKp2mLq8Rz",
+                     *       "cancel_at_period_end": false,
+                     *       "cancel_at": null,
+                     *       "canceled_at": null,
+                     *       "ended_at": null,
+                     *       "current_period_start": "2026-11-25T09:00:00.000Z",
+                     *       "current_period_end": "2027-11-25T09:00:00.000Z",
+                     *       "trial_end": null,
+                     *       "latest_invoice_id": "in_1QyT1bLkdIwHu7ixYear0001",
+                     *       "latest_invoice_status": "paid",
+                     *       "access_until": "2027-11-25T09:00:00.000Z",
+                     *       "has_access": true,
+                     *       "contracted": true,
+                     *       "items": [
+                     *         {
+                     *           "id": "si_QyT0wKx9Lm2Np4",
+                     *           "price_id": "price_1QyT0tLkdIwHu7ixyearly01",
+                     *           "product_id": "prod_QyT0sInboxManager",
+                     *           "quantity": 1,
+                     *           "usage_type": "licensed"
+                     *         }
+                     *       ],
+                     *       "created": "2026-11-20T01:23:45.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["SubscriptionView"];
                 };
             };
-            /** @description price_not_in_catalog, price_not_found, price_inactive, no_price_for_interval, nothing_to_change, conflicting_change, validation_failed */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `price_not_in_catalog`: The price is not in the application's catalog.
+             *     - `price_not_found`: Stripe has no such price (on the merchant's Stripe account).
+             *     - `price_inactive`: The price is archived in Stripe and can no longer be bought.
+             *     - `no_price_for_interval`: The catalog has no active price of the subscription's product with the interval asked for.
+             *     - `conflicting_change`: A change names both price_id and interval.
+             *     - `nothing_to_change`: A change names none of price_id, interval and quantity.
+             *     - `validation_failed`: A field of the body or query is missing, of the wrong type, out of range or unknown; `details.fields` names each field with its problems.
+             *     - `invalid_idempotency_key`: The Idempotency-Key header is longer than 255 characters or not printable ASCII.
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             *     - `malformed_json`: The body is not valid JSON.
+             *     - `body_too_deep`: The body nests arrays and objects deeper than BODY_MAX_DEPTH (64) levels.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3039,7 +4196,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No or invalid account token */
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_token`: The account token is malformed, badly signed, or has a claim that is not accepted.
+             *     - `token_expired`: The account token has expired: get a fresh one.
+             *     - `missing_account_claim`: The account token has no claim naming the account (`acc` by default).
+             *     - `invalid_account_claim`: The token's account claim is not text of at most 255 storable characters.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3048,7 +4213,14 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Another account, or not the owner on a mutation */
+            /**
+             * @description Not allowed. `error.code` is one of:
+             *
+             *     - `application_mismatch`: X-Application-Id names another application than the token's `app` claim.
+             *     - `origin_not_allowed`: A browser request from an origin that is not one of the application's allowed origins.
+             *     - `account_mismatch`: The token is for another account than the `account_id` of the path.
+             *     - `owner_role_required`: A change of billing by a token without the owner role.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3057,7 +4229,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description subscription_not_found */
+            /**
+             * @description Not found (or not yours). `error.code` is one of:
+             *
+             *     - `application_not_found`: No application has this id (the path's, the token's `app` claim, X-Application-Id or DEFAULT_APPLICATION_ID).
+             *     - `subscription_not_found`: The account has no such subscription to the application (another account's is not found either).
+             *     - `stripe_resource_missing`: Stripe no longer has an object the service holds (deleted in Stripe, its webhook not yet applied).
+             */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3066,7 +4244,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description subscription_ended */
+            /**
+             * @description The current state does not allow it. `error.code` is one of:
+             *
+             *     - `idempotency_conflict`: The Idempotency-Key was already used for a request with other parameters.
+             *     - `subscription_ended`: The subscription has ended (canceled or incomplete_expired) and can no longer change.
+             *     - `no_licensed_item`: The subscription has only metered items: no plan or quantity to change.
+             */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3075,7 +4259,37 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe refused the request */
+            /**
+             * @description The body is too large. `error.code` is one of:
+             *
+             *     - `payload_too_large`: The body is larger than BODY_LIMIT (1 MB by default); the connection is closed.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The body is not JSON. `error.code` is one of:
+             *
+             *     - `unsupported_media_type`: A body that is not UTF-8 JSON (`application/json` or `application/*+json`).
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Stripe refused the request. `error.code` is one of:
+             *
+             *     - `stripe_invalid_request`: Stripe refused the request (a parameter or state Stripe does not accept); `details` carries Stripe's code and parameter when it gives them.
+             */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3084,7 +4298,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe unreachable or failing */
+            /**
+             * @description Stripe failed. `error.code` is one of:
+             *
+             *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
+             *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
+             *     - `stripe_error`: Stripe answered with an error the service does not expect.
+             */
             502: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -3095,7 +4315,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe rate-limited us; or database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `stripe_timeout`: Stripe did not answer within STRIPE_REQUEST_DEADLINE_MS: retry (a mutation with the same Idempotency-Key changes Stripe once).
+             *     - `stripe_rate_limited`: Stripe is rate-limiting the service; Retry-After carries Stripe's own figure.
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -3112,10 +4338,11 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retries with the same key change Stripe once */
+                /** @description Any 1 to 255 printable characters, new for each intended change: a retry with the same key (after a timeout, a 503) changes Stripe once and answers as the first did */
                 "idempotency-key"?: string;
             };
             path: {
+                /** @description The account (for the freee app store, the company_id): must be the token's `acc` claim */
                 account_id: unknown;
             };
             cookie?: never;
@@ -3126,6 +4353,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The subscription as canceled */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3134,7 +4362,15 @@ export interface operations {
                     "application/json": components["schemas"]["SubscriptionView"];
                 };
             };
-            /** @description validation_failed (timing must be period_end or immediately) */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `validation_failed`: A field of the body or query is missing, of the wrong type, out of range or unknown; `details.fields` names each field with its problems.
+             *     - `invalid_idempotency_key`: The Idempotency-Key header is longer than 255 characters or not printable ASCII.
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             *     - `malformed_json`: The body is not valid JSON.
+             *     - `body_too_deep`: The body nests arrays and objects deeper than BODY_MAX_DEPTH (64) levels.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3143,7 +4379,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No or invalid account token */
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_token`: The account token is malformed, badly signed, or has a claim that is not accepted.
+             *     - `token_expired`: The account token has expired: get a fresh one.
+             *     - `missing_account_claim`: The account token has no claim naming the account (`acc` by default).
+             *     - `invalid_account_claim`: The token's account claim is not text of at most 255 storable characters.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3152,7 +4396,14 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Another account, or not the owner on a mutation */
+            /**
+             * @description Not allowed. `error.code` is one of:
+             *
+             *     - `application_mismatch`: X-Application-Id names another application than the token's `app` claim.
+             *     - `origin_not_allowed`: A browser request from an origin that is not one of the application's allowed origins.
+             *     - `account_mismatch`: The token is for another account than the `account_id` of the path.
+             *     - `owner_role_required`: A change of billing by a token without the owner role.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3161,7 +4412,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description subscription_not_found */
+            /**
+             * @description Not found (or not yours). `error.code` is one of:
+             *
+             *     - `application_not_found`: No application has this id (the path's, the token's `app` claim, X-Application-Id or DEFAULT_APPLICATION_ID).
+             *     - `subscription_not_found`: The account has no such subscription to the application (another account's is not found either).
+             *     - `stripe_resource_missing`: Stripe no longer has an object the service holds (deleted in Stripe, its webhook not yet applied).
+             */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3170,7 +4427,12 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description subscription_ended */
+            /**
+             * @description The current state does not allow it. `error.code` is one of:
+             *
+             *     - `idempotency_conflict`: The Idempotency-Key was already used for a request with other parameters.
+             *     - `subscription_ended`: The subscription has ended (canceled or incomplete_expired) and can no longer change.
+             */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3179,7 +4441,37 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe refused the request */
+            /**
+             * @description The body is too large. `error.code` is one of:
+             *
+             *     - `payload_too_large`: The body is larger than BODY_LIMIT (1 MB by default); the connection is closed.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The body is not JSON. `error.code` is one of:
+             *
+             *     - `unsupported_media_type`: A body that is not UTF-8 JSON (`application/json` or `application/*+json`).
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Stripe refused the request. `error.code` is one of:
+             *
+             *     - `stripe_invalid_request`: Stripe refused the request (a parameter or state Stripe does not accept); `details` carries Stripe's code and parameter when it gives them.
+             */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3188,7 +4480,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe unreachable or failing */
+            /**
+             * @description Stripe failed. `error.code` is one of:
+             *
+             *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
+             *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
+             *     - `stripe_error`: Stripe answered with an error the service does not expect.
+             */
             502: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -3199,7 +4497,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe rate-limited us; or database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `stripe_timeout`: Stripe did not answer within STRIPE_REQUEST_DEADLINE_MS: retry (a mutation with the same Idempotency-Key changes Stripe once).
+             *     - `stripe_rate_limited`: Stripe is rate-limiting the service; Retry-After carries Stripe's own figure.
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -3216,10 +4520,11 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retries with the same key change Stripe once */
+                /** @description Any 1 to 255 printable characters, new for each intended change: a retry with the same key (after a timeout, a 503) changes Stripe once and answers as the first did */
                 "idempotency-key"?: string;
             };
             path: {
+                /** @description The account (for the freee app store, the company_id): must be the token's `acc` claim */
                 account_id: unknown;
             };
             cookie?: never;
@@ -3230,15 +4535,55 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The subscription, no longer set to cancel */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "sub_1QyT0wLkdIwHu7ixa1b2c3d4",
+                     *       "status": "active",
+                     *       "application_id": "inbox-manager",
+                     *       "merchant_id": "platform",
+                     *       "customer_id": "cus_QyT0vKp2mLq8Rz",
+                     *       "cancel_at_period_end": false,
+                     *       "cancel_at": null,
+                     *       "canceled_at": null,
+                     *       "ended_at": null,
+                     *       "current_period_start": "2026-11-25T09:00:00.000Z",
+                     *       "current_period_end": "2027-11-25T09:00:00.000Z",
+                     *       "trial_end": null,
+                     *       "latest_invoice_id": "in_1QyT1bLkdIwHu7ixYear0001",
+                     *       "latest_invoice_status": "paid",
+                     *       "access_until": "2027-11-25T09:00:00.000Z",
+                     *       "has_access": true,
+                     *       "contracted": true,
+                     *       "items": [
+                     *         {
+                     *           "id": "si_QyT0wKx9Lm2Np4",
+                     *           "price_id": "price_1QyT0tLkdIwHu7ixyearly01",
+                     *           "product_id": "prod_QyT0sInboxManager",
+                     *           "quantity": 1,
+                     *           "usage_type": "licensed"
+                     *         }
+                     *       ],
+                     *       "created": "2026-11-20T01:23:45.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["SubscriptionView"];
                 };
             };
-            /** @description validation_failed */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `invalid_idempotency_key`: The Idempotency-Key header is longer than 255 characters or not printable ASCII.
+             *     - `validation_failed`: A field of the body or query is missing, of the wrong type, out of range or unknown; `details.fields` names each field with its problems.
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             *     - `malformed_json`: The body is not valid JSON.
+             *     - `body_too_deep`: The body nests arrays and objects deeper than BODY_MAX_DEPTH (64) levels.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3247,7 +4592,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No or invalid account token */
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_token`: The account token is malformed, badly signed, or has a claim that is not accepted.
+             *     - `token_expired`: The account token has expired: get a fresh one.
+             *     - `missing_account_claim`: The account token has no claim naming the account (`acc` by default).
+             *     - `invalid_account_claim`: The token's account claim is not text of at most 255 storable characters.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3256,7 +4609,14 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Another account, or not the owner on a mutation */
+            /**
+             * @description Not allowed. `error.code` is one of:
+             *
+             *     - `application_mismatch`: X-Application-Id names another application than the token's `app` claim.
+             *     - `origin_not_allowed`: A browser request from an origin that is not one of the application's allowed origins.
+             *     - `account_mismatch`: The token is for another account than the `account_id` of the path.
+             *     - `owner_role_required`: A change of billing by a token without the owner role.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3265,7 +4625,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description subscription_not_found */
+            /**
+             * @description Not found (or not yours). `error.code` is one of:
+             *
+             *     - `application_not_found`: No application has this id (the path's, the token's `app` claim, X-Application-Id or DEFAULT_APPLICATION_ID).
+             *     - `subscription_not_found`: The account has no such subscription to the application (another account's is not found either).
+             *     - `stripe_resource_missing`: Stripe no longer has an object the service holds (deleted in Stripe, its webhook not yet applied).
+             */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3274,7 +4640,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description not_scheduled_to_cancel, subscription_ended */
+            /**
+             * @description The current state does not allow it. `error.code` is one of:
+             *
+             *     - `idempotency_conflict`: The Idempotency-Key was already used for a request with other parameters.
+             *     - `not_scheduled_to_cancel`: Resume of a subscription that is neither set to cancel at the period end nor paused.
+             *     - `subscription_ended`: The subscription has ended (canceled or incomplete_expired) and can no longer change.
+             */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3283,7 +4655,37 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe refused the request */
+            /**
+             * @description The body is too large. `error.code` is one of:
+             *
+             *     - `payload_too_large`: The body is larger than BODY_LIMIT (1 MB by default); the connection is closed.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The body is not JSON. `error.code` is one of:
+             *
+             *     - `unsupported_media_type`: A body that is not UTF-8 JSON (`application/json` or `application/*+json`).
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Stripe refused the request. `error.code` is one of:
+             *
+             *     - `stripe_invalid_request`: Stripe refused the request (a parameter or state Stripe does not accept); `details` carries Stripe's code and parameter when it gives them.
+             */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3292,7 +4694,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe unreachable or failing */
+            /**
+             * @description Stripe failed. `error.code` is one of:
+             *
+             *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
+             *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
+             *     - `stripe_error`: Stripe answered with an error the service does not expect.
+             */
             502: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -3303,7 +4711,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe rate-limited us; or database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `stripe_timeout`: Stripe did not answer within STRIPE_REQUEST_DEADLINE_MS: retry (a mutation with the same Idempotency-Key changes Stripe once).
+             *     - `stripe_rate_limited`: Stripe is rate-limiting the service; Retry-After carries Stripe's own figure.
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -3325,15 +4739,72 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The subscriptions (possibly none) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "sub_1QyT0wLkdIwHu7ixa1b2c3d4",
+                     *           "status": "active",
+                     *           "application_id": "inbox-manager",
+                     *           "merchant_id": "platform",
+                     *           "customer_id": "cus_QyT0vKp2mLq8Rz",
+                     *           "cancel_at_period_end": false,
+                     *           "cancel_at": null,
+                     *           "canceled_at": null,
+                     *           "ended_at": null,
+                     *           "current_period_start": "2026-11-20T01:23:45.000Z",
+                     *           "current_period_end": "2026-12-20T01:23:45.000Z",
+                     *           "trial_end": null,
+                     *           "latest_invoice_id": "in_1QyT0xLkdIwHu7ixPaid0001",
+                     *           "latest_invoice_status": "paid",
+                     *           "access_until": "2026-12-20T01:23:45.000Z",
+                     *           "has_access": true,
+                     *           "contracted": true,
+                     *           "items": [
+                     *             {
+                     *               "id": "si_QyT0wKx9Lm2Np4",
+                     *               "price_id": "price_1QyT0tLkdIwHu7ixfixed001",
+                     *               "product_id": "prod_QyT0sInboxManager",
+                     *               "quantity": 1,
+                     *               "usage_type": "licensed"
+                     *             }
+                     *           ],
+                     *           "created": "2026-11-20T01:23:45.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["SubscriptionListResponse"];
                 };
             };
-            /** @description No or invalid account token */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_token`: The account token is malformed, badly signed, or has a claim that is not accepted.
+             *     - `token_expired`: The account token has expired: get a fresh one.
+             *     - `missing_account_claim`: The account token has no claim naming the account (`acc` by default).
+             *     - `invalid_account_claim`: The token's account claim is not text of at most 255 storable characters.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3342,7 +4813,12 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Another account, or not the owner on a mutation */
+            /**
+             * @description Not allowed. `error.code` is one of:
+             *
+             *     - `application_mismatch`: X-Application-Id names another application than the token's `app` claim.
+             *     - `origin_not_allowed`: A browser request from an origin that is not one of the application's allowed origins.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3351,7 +4827,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description Not found (or not yours). `error.code` is one of:
+             *
+             *     - `application_not_found`: No application has this id (the path's, the token's `app` claim, X-Application-Id or DEFAULT_APPLICATION_ID).
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -3359,14 +4852,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: {
-                            /** @example database_unavailable */
-                            code: string;
-                            message: string;
-                            request_id?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -3380,15 +4866,57 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The features granted now (none: an empty list) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "lookup_key": "inbox.shared_inbox",
+                     *           "name": "共有受信箱 (shared inbox)",
+                     *           "subscription_id": "sub_1QyT0wLkdIwHu7ixa1b2c3d4",
+                     *           "trial": false,
+                     *           "access_until": "2026-12-20T01:23:45.000Z"
+                     *         },
+                     *         {
+                     *           "lookup_key": "inbox.auto_assign",
+                     *           "name": "自動割り当て (auto-assign)",
+                     *           "subscription_id": "sub_1QyT0wLkdIwHu7ixa1b2c3d4",
+                     *           "trial": false,
+                     *           "access_until": "2026-12-20T01:23:45.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["FeatureListResponse"];
                 };
             };
-            /** @description No or invalid account token */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_token`: The account token is malformed, badly signed, or has a claim that is not accepted.
+             *     - `token_expired`: The account token has expired: get a fresh one.
+             *     - `missing_account_claim`: The account token has no claim naming the account (`acc` by default).
+             *     - `invalid_account_claim`: The token's account claim is not text of at most 255 storable characters.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3397,7 +4925,12 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Another account, or not the owner on a mutation */
+            /**
+             * @description Not allowed. `error.code` is one of:
+             *
+             *     - `application_mismatch`: X-Application-Id names another application than the token's `app` claim.
+             *     - `origin_not_allowed`: A browser request from an origin that is not one of the application's allowed origins.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3406,7 +4939,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description Not found (or not yours). `error.code` is one of:
+             *
+             *     - `application_not_found`: No application has this id (the path's, the token's `app` claim, X-Application-Id or DEFAULT_APPLICATION_ID).
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -3414,14 +4964,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: {
-                            /** @example database_unavailable */
-                            code: string;
-                            message: string;
-                            request_id?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -3440,10 +4983,40 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "account_id": "3001002",
+                     *       "stripe_customer_id": "cus_QyT0vKp2mLq8Rz",
+                     *       "stripe_account": null,
+                     *       "email": "keiri@sakura-shoji.example.jp",
+                     *       "name": "株式会社さくら商事"
+                     *     }
+                     */
                     "application/json": components["schemas"]["IdentityView"];
                 };
             };
-            /** @description No or invalid account token */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_token`: The account token is malformed, badly signed, or has a claim that is not accepted.
+             *     - `token_expired`: The account token has expired: get a fresh one.
+             *     - `missing_account_claim`: The account token has no claim naming the account (`acc` by default).
+             *     - `invalid_account_claim`: The token's account claim is not text of at most 255 storable characters.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3452,7 +5025,12 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Another account, or not the owner on a mutation */
+            /**
+             * @description Not allowed. `error.code` is one of:
+             *
+             *     - `application_mismatch`: X-Application-Id names another application than the token's `app` claim.
+             *     - `origin_not_allowed`: A browser request from an origin that is not one of the application's allowed origins.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3461,7 +5039,12 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No customer yet */
+            /**
+             * @description Not found (or not yours). `error.code` is one of:
+             *
+             *     - `application_not_found`: No application has this id (the path's, the token's `app` claim, X-Application-Id or DEFAULT_APPLICATION_ID).
+             *     - `identity_not_found`: The account has no Stripe customer at the application's merchant yet (it gets one at its first checkout or trial).
+             */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3470,7 +5053,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -3478,14 +5065,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: {
-                            /** @example database_unavailable */
-                            code: string;
-                            message: string;
-                            request_id?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -3504,10 +5084,46 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "platform",
+                     *           "display_name": "Platform",
+                     *           "country": "JP",
+                     *           "currency": "jpy",
+                     *           "charge_model": "platform",
+                     *           "status": "active",
+                     *           "has_identity": true
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["MerchantListResponse"];
                 };
             };
-            /** @description No or invalid account token */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_token`: The account token is malformed, badly signed, or has a claim that is not accepted.
+             *     - `token_expired`: The account token has expired: get a fresh one.
+             *     - `missing_account_claim`: The account token has no claim naming the account (`acc` by default).
+             *     - `invalid_account_claim`: The token's account claim is not text of at most 255 storable characters.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3516,7 +5132,12 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Another account, or not the owner on a mutation */
+            /**
+             * @description Not allowed. `error.code` is one of:
+             *
+             *     - `application_mismatch`: X-Application-Id names another application than the token's `app` claim.
+             *     - `origin_not_allowed`: A browser request from an origin that is not one of the application's allowed origins.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3525,7 +5146,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description Not found (or not yours). `error.code` is one of:
+             *
+             *     - `application_not_found`: No application has this id (the path's, the token's `app` claim, X-Application-Id or DEFAULT_APPLICATION_ID).
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -3533,14 +5171,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: {
-                            /** @example database_unavailable */
-                            code: string;
-                            message: string;
-                            request_id?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -3559,10 +5190,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "application_id": "inbox-manager",
+                     *       "price_id": "price_1QyT0tLkdIwHu7ixfixed001",
+                     *       "product_id": "prod_QyT0sInboxManager",
+                     *       "trial_quantity": 3,
+                     *       "trial_start": "2026-11-10T00:00:00.000Z",
+                     *       "trial_end": "2026-11-24T00:00:00.000Z",
+                     *       "stripe_customer_id": "cus_QyT0vKp2mLq8Rz",
+                     *       "active": true
+                     *     }
+                     */
                     "application/json": components["schemas"]["TrialView"];
                 };
             };
-            /** @description No or invalid account token */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_token`: The account token is malformed, badly signed, or has a claim that is not accepted.
+             *     - `token_expired`: The account token has expired: get a fresh one.
+             *     - `missing_account_claim`: The account token has no claim naming the account (`acc` by default).
+             *     - `invalid_account_claim`: The token's account claim is not text of at most 255 storable characters.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3571,7 +5235,12 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Another account, or not the owner on a mutation */
+            /**
+             * @description Not allowed. `error.code` is one of:
+             *
+             *     - `application_mismatch`: X-Application-Id names another application than the token's `app` claim.
+             *     - `origin_not_allowed`: A browser request from an origin that is not one of the application's allowed origins.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3580,7 +5249,12 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description trial_not_found */
+            /**
+             * @description Not found (or not yours). `error.code` is one of:
+             *
+             *     - `application_not_found`: No application has this id (the path's, the token's `app` claim, X-Application-Id or DEFAULT_APPLICATION_ID).
+             *     - `trial_not_found`: The account has had no platform trial of the application.
+             */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3589,7 +5263,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -3597,14 +5275,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: {
-                            /** @example database_unavailable */
-                            code: string;
-                            message: string;
-                            request_id?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -3627,10 +5298,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "application_id": "inbox-manager",
+                     *       "price_id": "price_1QyT0tLkdIwHu7ixfixed001",
+                     *       "product_id": "prod_QyT0sInboxManager",
+                     *       "trial_quantity": 3,
+                     *       "trial_start": "2026-11-10T00:00:00.000Z",
+                     *       "trial_end": "2026-11-24T00:00:00.000Z",
+                     *       "stripe_customer_id": "cus_QyT0vKp2mLq8Rz",
+                     *       "active": true
+                     *     }
+                     */
                     "application/json": components["schemas"]["TrialView"];
                 };
             };
-            /** @description price_not_in_catalog, price_not_found, price_inactive, validation_failed */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `price_not_in_catalog`: The price is not in the application's catalog.
+             *     - `price_not_found`: Stripe has no such price (on the merchant's Stripe account).
+             *     - `price_inactive`: The price is archived in Stripe and can no longer be bought.
+             *     - `validation_failed`: A field of the body or query is missing, of the wrong type, out of range or unknown; `details.fields` names each field with its problems.
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             *     - `malformed_json`: The body is not valid JSON.
+             *     - `body_too_deep`: The body nests arrays and objects deeper than BODY_MAX_DEPTH (64) levels.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3639,7 +5332,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No or invalid account token */
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_token`: The account token is malformed, badly signed, or has a claim that is not accepted.
+             *     - `token_expired`: The account token has expired: get a fresh one.
+             *     - `missing_account_claim`: The account token has no claim naming the account (`acc` by default).
+             *     - `invalid_account_claim`: The token's account claim is not text of at most 255 storable characters.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3648,7 +5349,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Another account, or not the owner on a mutation */
+            /**
+             * @description Not allowed. `error.code` is one of:
+             *
+             *     - `application_mismatch`: X-Application-Id names another application than the token's `app` claim.
+             *     - `origin_not_allowed`: A browser request from an origin that is not one of the application's allowed origins.
+             *     - `owner_role_required`: A change of billing by a token without the owner role.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3657,7 +5364,25 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description trial_already_used */
+            /**
+             * @description Not found (or not yours). `error.code` is one of:
+             *
+             *     - `application_not_found`: No application has this id (the path's, the token's `app` claim, X-Application-Id or DEFAULT_APPLICATION_ID).
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The current state does not allow it. `error.code` is one of:
+             *
+             *     - `idempotency_conflict`: The Idempotency-Key was already used for a request with other parameters.
+             *     - `trial_already_used`: The account has already had its trial of the application (one per account and application).
+             */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3666,7 +5391,37 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe refused the request */
+            /**
+             * @description The body is too large. `error.code` is one of:
+             *
+             *     - `payload_too_large`: The body is larger than BODY_LIMIT (1 MB by default); the connection is closed.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The body is not JSON. `error.code` is one of:
+             *
+             *     - `unsupported_media_type`: A body that is not UTF-8 JSON (`application/json` or `application/*+json`).
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Stripe refused the request. `error.code` is one of:
+             *
+             *     - `stripe_invalid_request`: Stripe refused the request (a parameter or state Stripe does not accept); `details` carries Stripe's code and parameter when it gives them.
+             */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3675,7 +5430,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe unreachable or failing */
+            /**
+             * @description Stripe failed. `error.code` is one of:
+             *
+             *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
+             *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
+             *     - `stripe_error`: Stripe answered with an error the service does not expect.
+             */
             502: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -3686,7 +5447,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe rate-limited us; or database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `stripe_timeout`: Stripe did not answer within STRIPE_REQUEST_DEADLINE_MS: retry (a mutation with the same Idempotency-Key changes Stripe once).
+             *     - `stripe_rate_limited`: Stripe is rate-limiting the service; Retry-After carries Stripe's own figure.
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -3703,7 +5470,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retries with the same key change Stripe once */
+                /** @description Any 1 to 255 printable characters, new for each intended change: a retry with the same key (after a timeout, a 503) changes Stripe once and answers as the first did */
                 "idempotency-key"?: string;
             };
             path?: never;
@@ -3715,15 +5482,34 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Redirect the browser to `url` */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "cs_test_a1B2c3D4e5F6g7H8i9J0kLmN",
+                     *       "url": "https://checkout.stripe.com/c/pay/cs_test_a1B2c3D4e5F6g7H8i9J0kLmN"
+                     *     }
+                     */
                     "application/json": components["schemas"]["CheckoutSessionResponse"];
                 };
             };
-            /** @description price_not_in_catalog, price_not_found, price_inactive, redirect_not_allowed, validation_failed */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `price_not_in_catalog`: The price is not in the application's catalog.
+             *     - `price_not_found`: Stripe has no such price (on the merchant's Stripe account).
+             *     - `price_inactive`: The price is archived in Stripe and can no longer be bought.
+             *     - `redirect_not_allowed`: A success, cancel or return URL is not a URL or points outside the application's allowed origins (no open redirects).
+             *     - `validation_failed`: A field of the body or query is missing, of the wrong type, out of range or unknown; `details.fields` names each field with its problems.
+             *     - `invalid_idempotency_key`: The Idempotency-Key header is longer than 255 characters or not printable ASCII.
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             *     - `malformed_json`: The body is not valid JSON.
+             *     - `body_too_deep`: The body nests arrays and objects deeper than BODY_MAX_DEPTH (64) levels.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3732,7 +5518,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No or invalid account token */
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_token`: The account token is malformed, badly signed, or has a claim that is not accepted.
+             *     - `token_expired`: The account token has expired: get a fresh one.
+             *     - `missing_account_claim`: The account token has no claim naming the account (`acc` by default).
+             *     - `invalid_account_claim`: The token's account claim is not text of at most 255 storable characters.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3741,7 +5535,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Another account, or not the owner on a mutation */
+            /**
+             * @description Not allowed. `error.code` is one of:
+             *
+             *     - `application_mismatch`: X-Application-Id names another application than the token's `app` claim.
+             *     - `origin_not_allowed`: A browser request from an origin that is not one of the application's allowed origins.
+             *     - `owner_role_required`: A change of billing by a token without the owner role.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3750,7 +5550,26 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description already_subscribed */
+            /**
+             * @description Not found (or not yours). `error.code` is one of:
+             *
+             *     - `application_not_found`: No application has this id (the path's, the token's `app` claim, X-Application-Id or DEFAULT_APPLICATION_ID).
+             *     - `stripe_resource_missing`: Stripe no longer has an object the service holds (deleted in Stripe, its webhook not yet applied).
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The current state does not allow it. `error.code` is one of:
+             *
+             *     - `idempotency_conflict`: The Idempotency-Key was already used for a request with other parameters.
+             *     - `already_subscribed`: The account already has a live subscription to the product and the application allows one per product.
+             */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3759,7 +5578,37 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe refused the request */
+            /**
+             * @description The body is too large. `error.code` is one of:
+             *
+             *     - `payload_too_large`: The body is larger than BODY_LIMIT (1 MB by default); the connection is closed.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The body is not JSON. `error.code` is one of:
+             *
+             *     - `unsupported_media_type`: A body that is not UTF-8 JSON (`application/json` or `application/*+json`).
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Stripe refused the request. `error.code` is one of:
+             *
+             *     - `stripe_invalid_request`: Stripe refused the request (a parameter or state Stripe does not accept); `details` carries Stripe's code and parameter when it gives them.
+             */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3768,7 +5617,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe unreachable or failing */
+            /**
+             * @description Stripe failed. `error.code` is one of:
+             *
+             *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
+             *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
+             *     - `stripe_error`: Stripe answered with an error the service does not expect.
+             */
             502: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -3779,7 +5634,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe rate-limited us; or database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `stripe_timeout`: Stripe did not answer within STRIPE_REQUEST_DEADLINE_MS: retry (a mutation with the same Idempotency-Key changes Stripe once).
+             *     - `stripe_rate_limited`: Stripe is rate-limiting the service; Retry-After carries Stripe's own figure.
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -3805,15 +5666,29 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Redirect the browser to `url` */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "url": "https://billing.stripe.com/p/session/test_YWNjdF8xUXlUMGFQbGF0Zm9ybQ"
+                     *     }
+                     */
                     "application/json": components["schemas"]["PortalSessionResponse"];
                 };
             };
-            /** @description redirect_not_allowed */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `redirect_not_allowed`: A success, cancel or return URL is not a URL or points outside the application's allowed origins (no open redirects).
+             *     - `validation_failed`: A field of the body or query is missing, of the wrong type, out of range or unknown; `details.fields` names each field with its problems.
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             *     - `malformed_json`: The body is not valid JSON.
+             *     - `body_too_deep`: The body nests arrays and objects deeper than BODY_MAX_DEPTH (64) levels.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3822,7 +5697,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No or invalid account token */
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_token`: The account token is malformed, badly signed, or has a claim that is not accepted.
+             *     - `token_expired`: The account token has expired: get a fresh one.
+             *     - `missing_account_claim`: The account token has no claim naming the account (`acc` by default).
+             *     - `invalid_account_claim`: The token's account claim is not text of at most 255 storable characters.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3831,7 +5714,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Another account, or not the owner on a mutation */
+            /**
+             * @description Not allowed. `error.code` is one of:
+             *
+             *     - `application_mismatch`: X-Application-Id names another application than the token's `app` claim.
+             *     - `origin_not_allowed`: A browser request from an origin that is not one of the application's allowed origins.
+             *     - `owner_role_required`: A change of billing by a token without the owner role.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3840,7 +5729,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description identity_not_found */
+            /**
+             * @description Not found (or not yours). `error.code` is one of:
+             *
+             *     - `application_not_found`: No application has this id (the path's, the token's `app` claim, X-Application-Id or DEFAULT_APPLICATION_ID).
+             *     - `identity_not_found`: The account has no Stripe customer at the application's merchant yet (it gets one at its first checkout or trial).
+             *     - `stripe_resource_missing`: Stripe no longer has an object the service holds (deleted in Stripe, its webhook not yet applied).
+             */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3849,7 +5744,37 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe refused the request */
+            /**
+             * @description The body is too large. `error.code` is one of:
+             *
+             *     - `payload_too_large`: The body is larger than BODY_LIMIT (1 MB by default); the connection is closed.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The body is not JSON. `error.code` is one of:
+             *
+             *     - `unsupported_media_type`: A body that is not UTF-8 JSON (`application/json` or `application/*+json`).
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Stripe refused the request. `error.code` is one of:
+             *
+             *     - `stripe_invalid_request`: Stripe refused the request (a parameter or state Stripe does not accept); `details` carries Stripe's code and parameter when it gives them.
+             */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3858,7 +5783,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe unreachable or failing */
+            /**
+             * @description Stripe failed. `error.code` is one of:
+             *
+             *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
+             *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
+             *     - `stripe_error`: Stripe answered with an error the service does not expect.
+             */
             502: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -3869,7 +5800,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe rate-limited us; or database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `stripe_timeout`: Stripe did not answer within STRIPE_REQUEST_DEADLINE_MS: retry (a mutation with the same Idempotency-Key changes Stripe once).
+             *     - `stripe_rate_limited`: Stripe is rate-limiting the service; Retry-After carries Stripe's own figure.
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -3895,15 +5832,71 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The subscription the checkout created */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "sub_1QyT0wLkdIwHu7ixa1b2c3d4",
+                     *       "status": "active",
+                     *       "application_id": "inbox-manager",
+                     *       "merchant_id": "platform",
+                     *       "customer_id": "cus_QyT0vKp2mLq8Rz",
+                     *       "cancel_at_period_end": false,
+                     *       "cancel_at": null,
+                     *       "canceled_at": null,
+                     *       "ended_at": null,
+                     *       "current_period_start": "2026-11-20T01:23:45.000Z",
+                     *       "current_period_end": "2026-12-20T01:23:45.000Z",
+                     *       "trial_end": null,
+                     *       "latest_invoice_id": "in_1QyT0xLkdIwHu7ixPaid0001",
+                     *       "latest_invoice_status": "paid",
+                     *       "access_until": "2026-12-20T01:23:45.000Z",
+                     *       "has_access": true,
+                     *       "contracted": true,
+                     *       "items": [
+                     *         {
+                     *           "id": "si_QyT0wKx9Lm2Np4",
+                     *           "price_id": "price_1QyT0tLkdIwHu7ixfixed001",
+                     *           "product_id": "prod_QyT0sInboxManager",
+                     *           "quantity": 1,
+                     *           "usage_type": "licensed"
+                     *         }
+                     *       ],
+                     *       "created": "2026-11-20T01:23:45.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["SubscriptionView"];
                 };
             };
-            /** @description No or invalid account token */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `validation_failed`: A field of the body or query is missing, of the wrong type, out of range or unknown; `details.fields` names each field with its problems.
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             *     - `malformed_json`: The body is not valid JSON.
+             *     - `body_too_deep`: The body nests arrays and objects deeper than BODY_MAX_DEPTH (64) levels.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_token`: The account token is malformed, badly signed, or has a claim that is not accepted.
+             *     - `token_expired`: The account token has expired: get a fresh one.
+             *     - `missing_account_claim`: The account token has no claim naming the account (`acc` by default).
+             *     - `invalid_account_claim`: The token's account claim is not text of at most 255 storable characters.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3912,7 +5905,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Another account, or not the owner on a mutation */
+            /**
+             * @description Not allowed. `error.code` is one of:
+             *
+             *     - `application_mismatch`: X-Application-Id names another application than the token's `app` claim.
+             *     - `origin_not_allowed`: A browser request from an origin that is not one of the application's allowed origins.
+             *     - `owner_role_required`: A change of billing by a token without the owner role.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3921,7 +5920,12 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description checkout_session_not_found (unknown, or of another account) */
+            /**
+             * @description Not found (or not yours). `error.code` is one of:
+             *
+             *     - `application_not_found`: No application has this id (the path's, the token's `app` claim, X-Application-Id or DEFAULT_APPLICATION_ID).
+             *     - `checkout_session_not_found`: Stripe has no such Checkout Session, or it was made for another account or application.
+             */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3930,7 +5934,11 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description checkout_not_complete */
+            /**
+             * @description The current state does not allow it. `error.code` is one of:
+             *
+             *     - `checkout_not_complete`: The Checkout Session is still open or expired: there is no subscription to mirror yet.
+             */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3939,7 +5947,37 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe refused the request */
+            /**
+             * @description The body is too large. `error.code` is one of:
+             *
+             *     - `payload_too_large`: The body is larger than BODY_LIMIT (1 MB by default); the connection is closed.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The body is not JSON. `error.code` is one of:
+             *
+             *     - `unsupported_media_type`: A body that is not UTF-8 JSON (`application/json` or `application/*+json`).
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Stripe refused the request. `error.code` is one of:
+             *
+             *     - `stripe_invalid_request`: Stripe refused the request (a parameter or state Stripe does not accept); `details` carries Stripe's code and parameter when it gives them.
+             */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3948,7 +5986,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe unreachable or failing */
+            /**
+             * @description Stripe failed. `error.code` is one of:
+             *
+             *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
+             *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
+             *     - `stripe_error`: Stripe answered with an error the service does not expect.
+             */
             502: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -3959,7 +6003,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe rate-limited us; or database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `stripe_timeout`: Stripe did not answer within STRIPE_REQUEST_DEADLINE_MS: retry (a mutation with the same Idempotency-Key changes Stripe once).
+             *     - `stripe_rate_limited`: Stripe is rate-limiting the service; Retry-After carries Stripe's own figure.
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -3989,10 +6039,57 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "created": 0,
+                     *       "updated": 1,
+                     *       "deleted": 0,
+                     *       "unchanged": 0,
+                     *       "missing": 0,
+                     *       "data": [
+                     *         {
+                     *           "id": "sub_1QyT0wLkdIwHu7ixa1b2c3d4",
+                     *           "status": "active",
+                     *           "application_id": "inbox-manager",
+                     *           "merchant_id": "platform",
+                     *           "customer_id": "cus_QyT0vKp2mLq8Rz",
+                     *           "cancel_at_period_end": false,
+                     *           "cancel_at": null,
+                     *           "canceled_at": null,
+                     *           "ended_at": null,
+                     *           "current_period_start": "2026-11-20T01:23:45.000Z",
+                     *           "current_period_end": "2026-12-20T01:23:45.000Z",
+                     *           "trial_end": null,
+                     *           "latest_invoice_id": "in_1QyT0xLkdIwHu7ixPaid0001",
+                     *           "latest_invoice_status": "paid",
+                     *           "access_until": "2026-12-20T01:23:45.000Z",
+                     *           "has_access": true,
+                     *           "contracted": true,
+                     *           "items": [
+                     *             {
+                     *               "id": "si_QyT0wKx9Lm2Np4",
+                     *               "price_id": "price_1QyT0tLkdIwHu7ixfixed001",
+                     *               "product_id": "prod_QyT0sInboxManager",
+                     *               "quantity": 1,
+                     *               "usage_type": "licensed"
+                     *             }
+                     *           ],
+                     *           "created": "2026-11-20T01:23:45.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["SyncResponse"];
                 };
             };
-            /** @description validation_failed (allow_deletes must be true or false) */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `validation_failed`: A field of the body or query is missing, of the wrong type, out of range or unknown; `details.fields` names each field with its problems.
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             *     - `malformed_json`: The body is not valid JSON.
+             *     - `body_too_deep`: The body nests arrays and objects deeper than BODY_MAX_DEPTH (64) levels.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4001,7 +6098,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No or invalid account token */
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_token`: The account token is malformed, badly signed, or has a claim that is not accepted.
+             *     - `token_expired`: The account token has expired: get a fresh one.
+             *     - `missing_account_claim`: The account token has no claim naming the account (`acc` by default).
+             *     - `invalid_account_claim`: The token's account claim is not text of at most 255 storable characters.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4010,7 +6115,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Another account, or not the owner on a mutation */
+            /**
+             * @description Not allowed. `error.code` is one of:
+             *
+             *     - `application_mismatch`: X-Application-Id names another application than the token's `app` claim.
+             *     - `origin_not_allowed`: A browser request from an origin that is not one of the application's allowed origins.
+             *     - `owner_role_required`: A change of billing by a token without the owner role.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4019,7 +6130,50 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe refused the request */
+            /**
+             * @description Not found (or not yours). `error.code` is one of:
+             *
+             *     - `application_not_found`: No application has this id (the path's, the token's `app` claim, X-Application-Id or DEFAULT_APPLICATION_ID).
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The body is too large. `error.code` is one of:
+             *
+             *     - `payload_too_large`: The body is larger than BODY_LIMIT (1 MB by default); the connection is closed.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The body is not JSON. `error.code` is one of:
+             *
+             *     - `unsupported_media_type`: A body that is not UTF-8 JSON (`application/json` or `application/*+json`).
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Stripe refused the request. `error.code` is one of:
+             *
+             *     - `stripe_invalid_request`: Stripe refused the request (a parameter or state Stripe does not accept); `details` carries Stripe's code and parameter when it gives them.
+             */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4028,7 +6182,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe unreachable or failing */
+            /**
+             * @description Stripe failed. `error.code` is one of:
+             *
+             *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
+             *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
+             *     - `stripe_error`: Stripe answered with an error the service does not expect.
+             */
             502: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -4039,7 +6199,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe rate-limited us; or database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `stripe_timeout`: Stripe did not answer within STRIPE_REQUEST_DEADLINE_MS: retry (a mutation with the same Idempotency-Key changes Stripe once).
+             *     - `stripe_rate_limited`: Stripe is rate-limiting the service; Retry-After carries Stripe's own figure.
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -4056,10 +6222,11 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retries with the same key change Stripe once */
+                /** @description Any 1 to 255 printable characters, new for each intended change: a retry with the same key (after a timeout, a 503) changes Stripe once and answers as the first did */
                 "idempotency-key"?: string;
             };
             path: {
+                /** @description One of the account's subscriptions */
                 subscription_id: string;
             };
             cookie?: never;
@@ -4070,15 +6237,61 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The subscription as changed */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "sub_1QyT0wLkdIwHu7ixa1b2c3d4",
+                     *       "status": "active",
+                     *       "application_id": "inbox-manager",
+                     *       "merchant_id": "platform",
+                     *       "customer_id": "cus_QyT0vKp2mLq8Rz",
+                     *       "cancel_at_period_end": false,
+                     *       "cancel_at": null,
+                     *       "canceled_at": null,
+                     *       "ended_at": null,
+                     *       "current_period_start": "2026-11-25T09:00:00.000Z",
+                     *       "current_period_end": "2027-11-25T09:00:00.000Z",
+                     *       "trial_end": null,
+                     *       "latest_invoice_id": "in_1QyT1bLkdIwHu7ixYear0001",
+                     *       "latest_invoice_status": "paid",
+                     *       "access_until": "2027-11-25T09:00:00.000Z",
+                     *       "has_access": true,
+                     *       "contracted": true,
+                     *       "items": [
+                     *         {
+                     *           "id": "si_QyT0wKx9Lm2Np4",
+                     *           "price_id": "price_1QyT0tLkdIwHu7ixyearly01",
+                     *           "product_id": "prod_QyT0sInboxManager",
+                     *           "quantity": 1,
+                     *           "usage_type": "licensed"
+                     *         }
+                     *       ],
+                     *       "created": "2026-11-20T01:23:45.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["SubscriptionView"];
                 };
             };
-            /** @description price_not_in_catalog, price_not_found, price_inactive, no_price_for_interval, nothing_to_change, conflicting_change, validation_failed */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `price_not_in_catalog`: The price is not in the application's catalog.
+             *     - `price_not_found`: Stripe has no such price (on the merchant's Stripe account).
+             *     - `price_inactive`: The price is archived in Stripe and can no longer be bought.
+             *     - `no_price_for_interval`: The catalog has no active price of the subscription's product with the interval asked for.
+             *     - `conflicting_change`: A change names both price_id and interval.
+             *     - `nothing_to_change`: A change names none of price_id, interval and quantity.
+             *     - `validation_failed`: A field of the body or query is missing, of the wrong type, out of range or unknown; `details.fields` names each field with its problems.
+             *     - `invalid_idempotency_key`: The Idempotency-Key header is longer than 255 characters or not printable ASCII.
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             *     - `malformed_json`: The body is not valid JSON.
+             *     - `body_too_deep`: The body nests arrays and objects deeper than BODY_MAX_DEPTH (64) levels.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4087,7 +6300,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No or invalid account token */
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_token`: The account token is malformed, badly signed, or has a claim that is not accepted.
+             *     - `token_expired`: The account token has expired: get a fresh one.
+             *     - `missing_account_claim`: The account token has no claim naming the account (`acc` by default).
+             *     - `invalid_account_claim`: The token's account claim is not text of at most 255 storable characters.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4096,7 +6317,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Another account, or not the owner on a mutation */
+            /**
+             * @description Not allowed. `error.code` is one of:
+             *
+             *     - `application_mismatch`: X-Application-Id names another application than the token's `app` claim.
+             *     - `origin_not_allowed`: A browser request from an origin that is not one of the application's allowed origins.
+             *     - `owner_role_required`: A change of billing by a token without the owner role.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4105,7 +6332,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description subscription_not_found */
+            /**
+             * @description Not found (or not yours). `error.code` is one of:
+             *
+             *     - `application_not_found`: No application has this id (the path's, the token's `app` claim, X-Application-Id or DEFAULT_APPLICATION_ID).
+             *     - `subscription_not_found`: The account has no such subscription to the application (another account's is not found either).
+             *     - `stripe_resource_missing`: Stripe no longer has an object the service holds (deleted in Stripe, its webhook not yet applied).
+             */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4114,7 +6347,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description subscription_ended */
+            /**
+             * @description The current state does not allow it. `error.code` is one of:
+             *
+             *     - `idempotency_conflict`: The Idempotency-Key was already used for a request with other parameters.
+             *     - `subscription_ended`: The subscription has ended (canceled or incomplete_expired) and can no longer change.
+             *     - `no_licensed_item`: The subscription has only metered items: no plan or quantity to change.
+             */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4123,7 +6362,37 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe refused the request */
+            /**
+             * @description The body is too large. `error.code` is one of:
+             *
+             *     - `payload_too_large`: The body is larger than BODY_LIMIT (1 MB by default); the connection is closed.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The body is not JSON. `error.code` is one of:
+             *
+             *     - `unsupported_media_type`: A body that is not UTF-8 JSON (`application/json` or `application/*+json`).
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Stripe refused the request. `error.code` is one of:
+             *
+             *     - `stripe_invalid_request`: Stripe refused the request (a parameter or state Stripe does not accept); `details` carries Stripe's code and parameter when it gives them.
+             */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4132,7 +6401,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe unreachable or failing */
+            /**
+             * @description Stripe failed. `error.code` is one of:
+             *
+             *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
+             *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
+             *     - `stripe_error`: Stripe answered with an error the service does not expect.
+             */
             502: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -4143,7 +6418,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe rate-limited us; or database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `stripe_timeout`: Stripe did not answer within STRIPE_REQUEST_DEADLINE_MS: retry (a mutation with the same Idempotency-Key changes Stripe once).
+             *     - `stripe_rate_limited`: Stripe is rate-limiting the service; Retry-After carries Stripe's own figure.
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -4160,10 +6441,11 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retries with the same key change Stripe once */
+                /** @description Any 1 to 255 printable characters, new for each intended change: a retry with the same key (after a timeout, a 503) changes Stripe once and answers as the first did */
                 "idempotency-key"?: string;
             };
             path: {
+                /** @description One of the account's subscriptions */
                 subscription_id: string;
             };
             cookie?: never;
@@ -4174,6 +6456,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The subscription as canceled */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4182,7 +6465,15 @@ export interface operations {
                     "application/json": components["schemas"]["SubscriptionView"];
                 };
             };
-            /** @description validation_failed (timing must be period_end or immediately) */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `validation_failed`: A field of the body or query is missing, of the wrong type, out of range or unknown; `details.fields` names each field with its problems.
+             *     - `invalid_idempotency_key`: The Idempotency-Key header is longer than 255 characters or not printable ASCII.
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             *     - `malformed_json`: The body is not valid JSON.
+             *     - `body_too_deep`: The body nests arrays and objects deeper than BODY_MAX_DEPTH (64) levels.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4191,7 +6482,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No or invalid account token */
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_token`: The account token is malformed, badly signed, or has a claim that is not accepted.
+             *     - `token_expired`: The account token has expired: get a fresh one.
+             *     - `missing_account_claim`: The account token has no claim naming the account (`acc` by default).
+             *     - `invalid_account_claim`: The token's account claim is not text of at most 255 storable characters.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4200,7 +6499,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Another account, or not the owner on a mutation */
+            /**
+             * @description Not allowed. `error.code` is one of:
+             *
+             *     - `application_mismatch`: X-Application-Id names another application than the token's `app` claim.
+             *     - `origin_not_allowed`: A browser request from an origin that is not one of the application's allowed origins.
+             *     - `owner_role_required`: A change of billing by a token without the owner role.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4209,7 +6514,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description subscription_not_found */
+            /**
+             * @description Not found (or not yours). `error.code` is one of:
+             *
+             *     - `application_not_found`: No application has this id (the path's, the token's `app` claim, X-Application-Id or DEFAULT_APPLICATION_ID).
+             *     - `subscription_not_found`: The account has no such subscription to the application (another account's is not found either).
+             *     - `stripe_resource_missing`: Stripe no longer has an object the service holds (deleted in Stripe, its webhook not yet applied).
+             */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4218,7 +6529,12 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description subscription_ended */
+            /**
+             * @description The current state does not allow it. `error.code` is one of:
+             *
+             *     - `idempotency_conflict`: The Idempotency-Key was already used for a request with other parameters.
+             *     - `subscription_ended`: The subscription has ended (canceled or incomplete_expired) and can no longer change.
+             */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4227,7 +6543,37 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe refused the request */
+            /**
+             * @description The body is too large. `error.code` is one of:
+             *
+             *     - `payload_too_large`: The body is larger than BODY_LIMIT (1 MB by default); the connection is closed.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The body is not JSON. `error.code` is one of:
+             *
+             *     - `unsupported_media_type`: A body that is not UTF-8 JSON (`application/json` or `application/*+json`).
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Stripe refused the request. `error.code` is one of:
+             *
+             *     - `stripe_invalid_request`: Stripe refused the request (a parameter or state Stripe does not accept); `details` carries Stripe's code and parameter when it gives them.
+             */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4236,7 +6582,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe unreachable or failing */
+            /**
+             * @description Stripe failed. `error.code` is one of:
+             *
+             *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
+             *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
+             *     - `stripe_error`: Stripe answered with an error the service does not expect.
+             */
             502: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -4247,7 +6599,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe rate-limited us; or database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `stripe_timeout`: Stripe did not answer within STRIPE_REQUEST_DEADLINE_MS: retry (a mutation with the same Idempotency-Key changes Stripe once).
+             *     - `stripe_rate_limited`: Stripe is rate-limiting the service; Retry-After carries Stripe's own figure.
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -4264,25 +6622,65 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Retries with the same key change Stripe once */
+                /** @description Any 1 to 255 printable characters, new for each intended change: a retry with the same key (after a timeout, a 503) changes Stripe once and answers as the first did */
                 "idempotency-key"?: string;
             };
             path: {
+                /** @description One of the account's subscriptions */
                 subscription_id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description The subscription, no longer set to cancel */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "sub_1QyT0wLkdIwHu7ixa1b2c3d4",
+                     *       "status": "active",
+                     *       "application_id": "inbox-manager",
+                     *       "merchant_id": "platform",
+                     *       "customer_id": "cus_QyT0vKp2mLq8Rz",
+                     *       "cancel_at_period_end": false,
+                     *       "cancel_at": null,
+                     *       "canceled_at": null,
+                     *       "ended_at": null,
+                     *       "current_period_start": "2026-11-25T09:00:00.000Z",
+                     *       "current_period_end": "2027-11-25T09:00:00.000Z",
+                     *       "trial_end": null,
+                     *       "latest_invoice_id": "in_1QyT1bLkdIwHu7ixYear0001",
+                     *       "latest_invoice_status": "paid",
+                     *       "access_until": "2027-11-25T09:00:00.000Z",
+                     *       "has_access": true,
+                     *       "contracted": true,
+                     *       "items": [
+                     *         {
+                     *           "id": "si_QyT0wKx9Lm2Np4",
+                     *           "price_id": "price_1QyT0tLkdIwHu7ixyearly01",
+                     *           "product_id": "prod_QyT0sInboxManager",
+                     *           "quantity": 1,
+                     *           "usage_type": "licensed"
+                     *         }
+                     *       ],
+                     *       "created": "2026-11-20T01:23:45.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["SubscriptionView"];
                 };
             };
-            /** @description validation_failed */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `invalid_idempotency_key`: The Idempotency-Key header is longer than 255 characters or not printable ASCII.
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             *     - `malformed_json`: The body is not valid JSON.
+             *     - `body_too_deep`: The body nests arrays and objects deeper than BODY_MAX_DEPTH (64) levels.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4291,7 +6689,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description No or invalid account token */
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_token`: The account token is malformed, badly signed, or has a claim that is not accepted.
+             *     - `token_expired`: The account token has expired: get a fresh one.
+             *     - `missing_account_claim`: The account token has no claim naming the account (`acc` by default).
+             *     - `invalid_account_claim`: The token's account claim is not text of at most 255 storable characters.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4300,7 +6706,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Another account, or not the owner on a mutation */
+            /**
+             * @description Not allowed. `error.code` is one of:
+             *
+             *     - `application_mismatch`: X-Application-Id names another application than the token's `app` claim.
+             *     - `origin_not_allowed`: A browser request from an origin that is not one of the application's allowed origins.
+             *     - `owner_role_required`: A change of billing by a token without the owner role.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4309,7 +6721,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description subscription_not_found */
+            /**
+             * @description Not found (or not yours). `error.code` is one of:
+             *
+             *     - `application_not_found`: No application has this id (the path's, the token's `app` claim, X-Application-Id or DEFAULT_APPLICATION_ID).
+             *     - `subscription_not_found`: The account has no such subscription to the application (another account's is not found either).
+             *     - `stripe_resource_missing`: Stripe no longer has an object the service holds (deleted in Stripe, its webhook not yet applied).
+             */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4318,7 +6736,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description not_scheduled_to_cancel, subscription_ended */
+            /**
+             * @description The current state does not allow it. `error.code` is one of:
+             *
+             *     - `idempotency_conflict`: The Idempotency-Key was already used for a request with other parameters.
+             *     - `not_scheduled_to_cancel`: Resume of a subscription that is neither set to cancel at the period end nor paused.
+             *     - `subscription_ended`: The subscription has ended (canceled or incomplete_expired) and can no longer change.
+             */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4327,7 +6751,37 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe refused the request */
+            /**
+             * @description The body is too large. `error.code` is one of:
+             *
+             *     - `payload_too_large`: The body is larger than BODY_LIMIT (1 MB by default); the connection is closed.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The body is not JSON. `error.code` is one of:
+             *
+             *     - `unsupported_media_type`: A body that is not UTF-8 JSON (`application/json` or `application/*+json`).
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Stripe refused the request. `error.code` is one of:
+             *
+             *     - `stripe_invalid_request`: Stripe refused the request (a parameter or state Stripe does not accept); `details` carries Stripe's code and parameter when it gives them.
+             */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4336,7 +6790,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe unreachable or failing */
+            /**
+             * @description Stripe failed. `error.code` is one of:
+             *
+             *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
+             *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
+             *     - `stripe_error`: Stripe answered with an error the service does not expect.
+             */
             502: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -4347,7 +6807,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe rate-limited us; or database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `stripe_timeout`: Stripe did not answer within STRIPE_REQUEST_DEADLINE_MS: retry (a mutation with the same Idempotency-Key changes Stripe once).
+             *     - `stripe_rate_limited`: Stripe is rate-limiting the service; Retry-After carries Stripe's own figure.
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -4365,44 +6831,116 @@ export interface operations {
             query?: never;
             header: {
                 "stripe-signature": string;
-                /** @description t=<unix>,v1=<hmac> */
+                /** @description t=<unix seconds>,v1=<HMAC-SHA256 of "t.body" with the signing secret> */
                 "Stripe-Signature": string;
             };
             path: {
+                /** @description The application whose endpoint this is */
                 application_id: string;
             };
             cookie?: never;
         };
-        /** @description A Stripe event */
+        /** @description A Stripe event, as Stripe sends it (the exact bytes are what is signed) */
         requestBody: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": {
+                    id: string;
+                    /** @enum {string} */
+                    object: "event";
+                    type: string;
+                    /** @description Unix seconds */
+                    created: number;
+                    /** @description The connected account of a Connect event */
+                    account?: string;
+                    livemode?: boolean;
+                    api_version?: string | null;
+                    data: {
+                        object: {
+                            [key: string]: unknown;
+                        };
+                    } & {
+                        [key: string]: unknown;
+                    };
+                } & {
+                    [key: string]: unknown;
+                };
             };
         };
         responses: {
+            /** @description Stored (or already stored): Stripe stops retrying */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["WebhookReceivedResponse"];
                 };
             };
-            /** @description Missing, malformed, stale or invalid signature; not a Stripe event */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `missing_signature`: A webhook arrived without a Stripe-Signature header.
+             *     - `malformed_signature`: The Stripe-Signature header has no timestamp or no v1 signature.
+             *     - `invalid_signature`: No signature of the header matches a current webhook secret of the application.
+             *     - `stale_signature`: The signature's timestamp is further from now than WEBHOOK_TOLERANCE_SECONDS.
+             *     - `invalid_payload`: A webhook arrived with an empty body.
+             *     - `invalid_event`: A correctly signed body is not a Stripe event.
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             *     - `malformed_json`: The body is not valid JSON.
+             *     - `body_too_deep`: The body nests arrays and objects deeper than BODY_MAX_DEPTH (64) levels.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
-            /** @description Unknown application */
+            /**
+             * @description Not found (or not yours). `error.code` is one of:
+             *
+             *     - `application_not_found`: No application has this id (the path's, the token's `app` claim, X-Application-Id or DEFAULT_APPLICATION_ID).
+             */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
-            /** @description database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description The body is too large. `error.code` is one of:
+             *
+             *     - `payload_too_large`: The body is larger than BODY_LIMIT (1 MB by default); the connection is closed.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The body is not JSON. `error.code` is one of:
+             *
+             *     - `unsupported_media_type`: A body that is not UTF-8 JSON (`application/json` or `application/*+json`).
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -4410,14 +6948,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: {
-                            /** @example database_unavailable */
-                            code: string;
-                            message: string;
-                            request_id?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -4446,7 +6977,24 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEventResponse"][];
                 };
             };
-            /** @description database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -4454,14 +7002,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: {
-                            /** @example database_unavailable */
-                            code: string;
-                            message: string;
-                            request_id?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -4483,7 +7024,24 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -4491,14 +7049,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: {
-                            /** @example database_unavailable */
-                            code: string;
-                            message: string;
-                            request_id?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -4522,7 +7073,24 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookEventDetailResponse"];
                 };
             };
-            /** @description database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -4530,14 +7098,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: {
-                            /** @example database_unavailable */
-                            code: string;
-                            message: string;
-                            request_id?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -4559,7 +7120,52 @@ export interface operations {
                     "application/json": components["schemas"]["ReplayResponse"];
                 };
             };
-            /** @description database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             *     - `malformed_json`: The body is not valid JSON.
+             *     - `body_too_deep`: The body nests arrays and objects deeper than BODY_MAX_DEPTH (64) levels.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The body is too large. `error.code` is one of:
+             *
+             *     - `payload_too_large`: The body is larger than BODY_LIMIT (1 MB by default); the connection is closed.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The body is not JSON. `error.code` is one of:
+             *
+             *     - `unsupported_media_type`: A body that is not UTF-8 JSON (`application/json` or `application/*+json`).
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -4567,14 +7173,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: {
-                            /** @example database_unavailable */
-                            code: string;
-                            message: string;
-                            request_id?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -4598,7 +7197,52 @@ export interface operations {
                     "application/json": components["schemas"]["ReplayResponse"];
                 };
             };
-            /** @description database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             *     - `malformed_json`: The body is not valid JSON.
+             *     - `body_too_deep`: The body nests arrays and objects deeper than BODY_MAX_DEPTH (64) levels.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The body is too large. `error.code` is one of:
+             *
+             *     - `payload_too_large`: The body is larger than BODY_LIMIT (1 MB by default); the connection is closed.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The body is not JSON. `error.code` is one of:
+             *
+             *     - `unsupported_media_type`: A body that is not UTF-8 JSON (`application/json` or `application/*+json`).
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -4606,14 +7250,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: {
-                            /** @example database_unavailable */
-                            code: string;
-                            message: string;
-                            request_id?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -4626,6 +7263,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description The application the API key was issued for */
                 application_id: string;
             };
             cookie?: never;
@@ -4637,31 +7275,101 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "app_payment_customers": [
+                     *         {
+                     *           "company_id": "3001002",
+                     *           "stripe_customer_id": "cus_QyT0vKp2mLq8Rz",
+                     *           "stripe_price_id": "price_1QyT0tLkdIwHu7ixfixed001",
+                     *           "stripe_subscription_ids": [
+                     *             "sub_1QyT0wLkdIwHu7ixa1b2c3d4"
+                     *           ],
+                     *           "quantity": 1,
+                     *           "trial_quantity": null,
+                     *           "trial_end": null,
+                     *           "status": "active",
+                     *           "contracted": true,
+                     *           "items": [
+                     *             {
+                     *               "price_id": "price_1QyT0tLkdIwHu7ixfixed001",
+                     *               "quantity": 1,
+                     *               "usage_type": "licensed"
+                     *             },
+                     *             {
+                     *               "price_id": "price_1QyT0tLkdIwHu7ixmeter01",
+                     *               "quantity": null,
+                     *               "usage_type": "metered"
+                     *             }
+                     *           ],
+                     *           "merchant_status": "active"
+                     *         },
+                     *         {
+                     *           "company_id": "3001001",
+                     *           "stripe_customer_id": "cus_QyT0uSjQ5sYx3A",
+                     *           "stripe_price_id": "price_1QyT0tLkdIwHu7ixfixed001",
+                     *           "stripe_subscription_ids": [],
+                     *           "quantity": null,
+                     *           "trial_quantity": 3,
+                     *           "trial_end": "2026-12-04T00:00:00.000Z",
+                     *           "status": "trialing",
+                     *           "contracted": false,
+                     *           "items": [],
+                     *           "merchant_status": "active"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["AppPaymentCustomersResponse"];
                 };
             };
-            /** @description Missing or malformed company_id, more than 1,000 */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `validation_failed`: A field of the body or query is missing, of the wrong type, out of range or unknown; `details.fields` names each field with its problems.
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
-            /** @description No, unknown or revoked API key */
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_api_key`: No partner API key was sent (`Authorization: Bearer psk_...` or `X-Api-Key`).
+             *     - `invalid_api_key`: The partner API key is unknown.
+             *     - `api_key_revoked`: The partner API key has been revoked.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
-            /** @description The API key belongs to another application */
+            /**
+             * @description Not allowed. `error.code` is one of:
+             *
+             *     - `api_key_wrong_application`: The partner API key belongs to another application than the one in the path.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
-            /** @description database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -4669,14 +7377,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: {
-                            /** @example database_unavailable */
-                            code: string;
-                            message: string;
-                            request_id?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -4686,6 +7387,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The application the API key was issued for */
                 application_id: string;
             };
             cookie?: never;
@@ -4701,31 +7403,129 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "app_payment_customers": [
+                     *         {
+                     *           "company_id": "3001002",
+                     *           "stripe_customer_id": "cus_QyT0vKp2mLq8Rz",
+                     *           "stripe_price_id": "price_1QyT0tLkdIwHu7ixfixed001",
+                     *           "stripe_subscription_ids": [
+                     *             "sub_1QyT0wLkdIwHu7ixa1b2c3d4"
+                     *           ],
+                     *           "quantity": 1,
+                     *           "trial_quantity": null,
+                     *           "trial_end": null,
+                     *           "status": "active",
+                     *           "contracted": true,
+                     *           "items": [
+                     *             {
+                     *               "price_id": "price_1QyT0tLkdIwHu7ixfixed001",
+                     *               "quantity": 1,
+                     *               "usage_type": "licensed"
+                     *             },
+                     *             {
+                     *               "price_id": "price_1QyT0tLkdIwHu7ixmeter01",
+                     *               "quantity": null,
+                     *               "usage_type": "metered"
+                     *             }
+                     *           ],
+                     *           "merchant_status": "active"
+                     *         },
+                     *         {
+                     *           "company_id": "3001001",
+                     *           "stripe_customer_id": "cus_QyT0uSjQ5sYx3A",
+                     *           "stripe_price_id": "price_1QyT0tLkdIwHu7ixfixed001",
+                     *           "stripe_subscription_ids": [],
+                     *           "quantity": null,
+                     *           "trial_quantity": 3,
+                     *           "trial_end": "2026-12-04T00:00:00.000Z",
+                     *           "status": "trialing",
+                     *           "contracted": false,
+                     *           "items": [],
+                     *           "merchant_status": "active"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["AppPaymentCustomersResponse"];
                 };
             };
-            /** @description Missing or malformed company_id, more than 1,000 */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `validation_failed`: A field of the body or query is missing, of the wrong type, out of range or unknown; `details.fields` names each field with its problems.
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             *     - `malformed_json`: The body is not valid JSON.
+             *     - `body_too_deep`: The body nests arrays and objects deeper than BODY_MAX_DEPTH (64) levels.
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
-            /** @description No, unknown or revoked API key */
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_api_key`: No partner API key was sent (`Authorization: Bearer psk_...` or `X-Api-Key`).
+             *     - `invalid_api_key`: The partner API key is unknown.
+             *     - `api_key_revoked`: The partner API key has been revoked.
+             */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
-            /** @description The API key belongs to another application */
+            /**
+             * @description Not allowed. `error.code` is one of:
+             *
+             *     - `api_key_wrong_application`: The partner API key belongs to another application than the one in the path.
+             */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
-            /** @description database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description The body is too large. `error.code` is one of:
+             *
+             *     - `payload_too_large`: The body is larger than BODY_LIMIT (1 MB by default); the connection is closed.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The body is not JSON. `error.code` is one of:
+             *
+             *     - `unsupported_media_type`: A body that is not UTF-8 JSON (`application/json` or `application/*+json`).
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -4733,14 +7533,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: {
-                            /** @example database_unavailable */
-                            code: string;
-                            message: string;
-                            request_id?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -4764,7 +7557,24 @@ export interface operations {
                     "application/json": components["schemas"]["ReconcileRunView"][];
                 };
             };
-            /** @description database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -4772,14 +7582,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: {
-                            /** @example database_unavailable */
-                            code: string;
-                            message: string;
-                            request_id?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -4806,6 +7609,21 @@ export interface operations {
                     "application/json": components["schemas"]["ReconcileRunView"];
                 };
             };
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             *     - `malformed_json`: The body is not valid JSON.
+             *     - `body_too_deep`: The body nests arrays and objects deeper than BODY_MAX_DEPTH (64) levels.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
             /** @description reconcile_running: a run of that Stripe account is under way */
             409: {
                 headers: {
@@ -4813,7 +7631,37 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description The body is too large. `error.code` is one of:
+             *
+             *     - `payload_too_large`: The body is larger than BODY_LIMIT (1 MB by default); the connection is closed.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The body is not JSON. `error.code` is one of:
+             *
+             *     - `unsupported_media_type`: A body that is not UTF-8 JSON (`application/json` or `application/*+json`).
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -4821,14 +7669,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: {
-                            /** @example database_unavailable */
-                            code: string;
-                            message: string;
-                            request_id?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -4852,7 +7693,24 @@ export interface operations {
                     "application/json": components["schemas"]["ReconcileRunView"];
                 };
             };
-            /** @description database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -4860,14 +7718,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: {
-                            /** @example database_unavailable */
-                            code: string;
-                            message: string;
-                            request_id?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -4893,7 +7744,52 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description database_unavailable: the database could not be reached (a lost or refused connection) */
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             *     - `malformed_json`: The body is not valid JSON.
+             *     - `body_too_deep`: The body nests arrays and objects deeper than BODY_MAX_DEPTH (64) levels.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The body is too large. `error.code` is one of:
+             *
+             *     - `payload_too_large`: The body is larger than BODY_LIMIT (1 MB by default); the connection is closed.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The body is not JSON. `error.code` is one of:
+             *
+             *     - `unsupported_media_type`: A body that is not UTF-8 JSON (`application/json` or `application/*+json`).
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
@@ -4901,14 +7797,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: {
-                            /** @example database_unavailable */
-                            code: string;
-                            message: string;
-                            request_id?: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };

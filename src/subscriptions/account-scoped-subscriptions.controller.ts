@@ -24,7 +24,7 @@ import { SubscriptionsService } from './subscriptions.service.js';
 import { TrialsService } from './trials.service.js';
 
 class ResumeWithIdDto {
-  @ApiProperty({ example: 'sub_1MowQVLkdIwHu7ixeRlqHVzs' })
+  @ApiProperty({ example: 'sub_1QyT0wLkdIwHu7ixa1b2c3d4' })
   @IsString() @Matches(/^sub_\w{1,250}$/, { message: '$property must be a subscription id (sub_...)' })
   subscription_id!: string;
 }
@@ -38,7 +38,7 @@ const docs = SubscriptionsDocs('accountSubscriptions');
  */
 @ApiTags('subscriptions (account-scoped)')
 @ApiBearerAuth(AUTH_SCHEMES.account)
-@ApiParam({ name: 'account_id', example: 'ACME' })
+@ApiParam({ name: 'account_id', description: "The account (for the freee app store, the company_id): must be the token's `acc` claim", example: '3001002' })
 @UseGuards(AccountGuard)
 @Controller('api/accounts/:account_id/subscriptions')
 export class AccountScopedSubscriptionsController {
@@ -110,7 +110,7 @@ export class AccountScopedSubscriptionsController {
     return this.changes.cancel(ctx, dto.subscription_id, dto.timing, key);
   }
 
-  @Post('resume') @HttpCode(200) @OwnerOnly() @docs.resume()
+  @Post('resume') @HttpCode(200) @OwnerOnly() @docs.resume(ResumeWithIdDto)
   resume(@CurrentAccount() ctx: AccountContext, @Body() dto: ResumeWithIdDto, @IdempotencyKey() key?: string) {
     return this.changes.resume(ctx, dto.subscription_id, key);
   }

@@ -23,7 +23,7 @@ import { SubscriptionsService } from './subscriptions.service.js';
 import { TrialsService } from './trials.service.js';
 
 const docs = SubscriptionsDocs('subscriptions');
-const SUBSCRIPTION_ID = ApiParam({ name: 'subscription_id', example: 'sub_1MowQVLkdIwHu7ixeRlqHVzs' });
+const SUBSCRIPTION_ID = ApiParam({ name: 'subscription_id', description: "One of the account's subscriptions", example: 'sub_1QyT0wLkdIwHu7ixa1b2c3d4' });
 
 /**
  * The account-less routes of client apps (seed 001's `api.subscriptions.*`): the account is the

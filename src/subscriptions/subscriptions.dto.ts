@@ -217,14 +217,5 @@ export class FeatureListResponse {
   @ApiProperty({ type: FeatureView, isArray: true }) data!: FeatureView[];
 }
 
-export class ErrorDetail {
-  @ApiProperty({ example: 'price_not_in_catalog', description: 'Stable machine-readable code' }) code!: string;
-  @ApiProperty({ example: 'The price price_123 is not sold by this application.' }) message!: string;
-  @ApiPropertyOptional({ example: 'req_8f2c1a' }) request_id?: string;
-  @ApiPropertyOptional({ example: { fields: { quantity: ['quantity must not be less than 1'] } }, type: Object }) details?: Record<string, unknown>;
-}
-
-/** The error format of every route: `{ "error": { "code", "message" } }`. */
-export class ErrorResponse {
-  @ApiProperty({ type: ErrorDetail }) error!: ErrorDetail;
-}
+/** The error format, defined with the error documentation helper (src/infra/http/errors.api-docs.ts); re-exported for the controllers that name it. */
+export { ErrorDetail, ErrorResponse } from '../infra/http/errors.api-docs.js';

@@ -56,3 +56,23 @@ export class WebhookEventDetailResponse extends WebhookEventResponse {
 export class ReplayResponse {
   @ApiProperty({ example: 3, description: 'Events put back in the queue' }) requeued!: number;
 }
+
+/** What the list route answers: `{ "data": [...] }`. */
+export class WebhookEventListResponse {
+  @ApiProperty({ type: WebhookEventResponse, isArray: true }) data!: WebhookEventResponse[];
+}
+
+/** How many stored events are in each state; a state no event is in is left out. */
+export class WebhookEventStatsResponse {
+  @ApiPropertyOptional({ example: 0, description: 'Stored, not yet applied' }) received?: number;
+  @ApiPropertyOptional({ example: 0, description: 'Being applied by a worker' }) processing?: number;
+  @ApiPropertyOptional({ example: 1280, description: 'Applied' }) processed?: number;
+  @ApiPropertyOptional({ example: 2, description: 'Failed, to be retried with backoff' }) failed?: number;
+  @ApiPropertyOptional({ example: 0, description: 'Failed WEBHOOK_MAX_ATTEMPTS times: replay them after fixing the cause' }) dead?: number;
+}
+
+/** The webhook intake's answer to Stripe. */
+export class WebhookReceivedResponse {
+  @ApiProperty({ example: true, enum: [true] }) received!: true;
+  @ApiProperty({ example: false, description: 'The event was already stored (a Stripe retry or a duplicate): nothing more was done' }) duplicate!: boolean;
+}
