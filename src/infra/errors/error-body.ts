@@ -1,4 +1,5 @@
 import type { FastifyReply } from 'fastify';
+import { japaneseMessage, prefersJapanese } from './messages.ja.js';
 
 export interface ErrorBody {
   error: { code: string; message: string; request_id?: string; details?: Record<string, unknown> };
@@ -10,12 +11,19 @@ export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 502, 503]);
 export const DEFAULT_RETRY_AFTER_SECONDS = 5;
 
 /**
- * Writes the service's error format (the exception filter's only way out). A 429, 502 or 503
+ * Writes the service's error format (the exception filter's only way out), its message in Japanese
+ * for a request whose Accept-Language puts Japanese first. A 429, 502 or 503
  * gets `Retry-After` here, the one place that sets it: the cause's own figure when it has one
  * (Stripe's Retry-After), one already set on the reply (a rate limiter's), else the default.
  */
 export function sendError(reply: FastifyReply, status: number, code: string, message: string, details?: Record<string, unknown>, retryAfterSeconds?: number): void {
   const requestId = reply.getHeader('x-request-id');
+  // The message in Japanese when the request asks for it (codes and details stay as they are).
+  const japanese = prefersJapanese(reply.request?.headers['accept-language']) ? japaneseMessage(code, details) : undefined;
+  if (japanese) {
+    message = japanese;
+    reply.header('content-language', 'ja');
+  }
   const body: ErrorBody = { error: { code, message, ...(details ? { details } : {}), ...(typeof requestId === 'string' ? { request_id: requestId } : {}) } };
   // A body refused for its size may still be on its way: the connection is not reused for the next request.
   if (status === 413) reply.header('connection', 'close');

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppConfig } from '../config/config.js';
+import { sendError } from '../errors/error-body.js';
 import { requestIdOf } from '../logging/logging.module.js';
 import { StripeBudget, withStripeBudget } from '../stripe/stripe.gateway.js';
 
@@ -39,11 +40,11 @@ export function createHttpAdapter(config: AppConfig): FastifyAdapter {
     // Errors Fastify raises before a route is found answer in the service's error format too; a path
     // whose percent-encoding is not UTF-8 (`%ED%A0%80`, an unpaired surrogate) is one.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-      const badPath = error.code === 'FST_ERR_BAD_URL';
-      const status = badPath ? 400 : (error.statusCode ?? 400);
-      const code = badPath ? 'invalid_characters' : 'bad_request';
-      const message = badPath ? 'The path holds percent-encoded bytes that are not UTF-8 text.' : error.message;
-      void reply.status(status).send({ error: { code, message, ...(badPath ? { details: { field: 'path', in: 'path' } } : {}), request_id: request.id } });
+      void reply.header('x-request-id', request.id);
+      if (error.code === 'FST_ERR_BAD_URL') {
+        return sendError(reply, 400, 'invalid_characters', 'The path holds percent-encoded bytes that are not UTF-8 text.', { field: 'path', in: 'path' });
+      }
+      sendError(reply, error.statusCode ?? 400, 'bad_request', error.message);
     },
   });
 }
