@@ -31,10 +31,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List merchants */
+        /**
+         * List merchants
+         * @description Every merchant, oldest first, including those whose connected account left the platform (`status: deauthorized`: none of their companies is contracted any more).
+         */
         get: operations["admin.merchants.list"];
         put?: never;
-        /** Create a merchant (the platform or a connected account) */
+        /**
+         * Create a merchant (the platform or a connected account)
+         * @description A merchant is a Stripe account that sells: `platform` (the platform account; no connected account, no fee), `direct` (objects on the connected account, `Stripe-Account`) or `destination` (objects on the platform, money transferred to the connected account). direct and destination need `stripe_account_id`; the charge model and account cannot change afterwards. `id` defaults to a slug of `display_name`.
+         */
         post: operations["admin.merchants.create"];
         delete?: never;
         options?: never;
@@ -49,14 +55,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Show a merchant */
+        /**
+         * Show a merchant
+         * @description One merchant by id: its charge model, connected account, fee, and whether it is still active (a deauthorized merchant sells nothing; its subscriptions grant no access).
+         */
         get: operations["admin.merchants.get"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Change a merchant */
+        /**
+         * Change a merchant
+         * @description Changes the fields given (display name, fee, country, currency), keeps the others; applies at once on every instance. The charge model and connected account cannot change; a platform merchant takes no fee.
+         */
         patch: operations["admin.merchants.update"];
         trace?: never;
     };
@@ -67,10 +79,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List applications */
+        /**
+         * List applications
+         * @description Every application, oldest first, with its catalog, allowed origins and policies, and how many webhook secrets it accepts (never the secrets themselves).
+         */
         get: operations["admin.applications.list"];
         put?: never;
-        /** Create an application sold through a merchant */
+        /**
+         * Create an application sold through a merchant
+         * @description An application is what is sold, through one merchant: its catalog (`price_ids`: the only prices that may be bought through it), the origins its success, cancel and return URLs may point at, and its policies. Every price is checked first (the mirror, else Stripe on the merchant's account): one Stripe does not have, or archived, is a 400 and nothing is written. The answer carries the webhook signing secret once when the service generated it: set it on the application's Stripe webhook endpoint (`/api/applications/{application_id}/subscriptions/stripe/webhook`).
+         */
         post: operations["admin.applications.create"];
         delete?: never;
         options?: never;
@@ -85,14 +103,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Show an application */
+        /**
+         * Show an application
+         * @description One application by id, with its catalog, allowed origins and policies, and how many webhook secrets it accepts now (never the secrets themselves).
+         */
         get: operations["admin.applications.get"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Change an application; price_ids replaces the catalog */
+        /**
+         * Change an application; price_ids replaces the catalog
+         * @description Changes the fields given and keeps the others. `price_ids` replaces the whole catalog; prices not yet in it are checked as at creation (a listed price archived since stays listable: checkout refuses to sell it). Applies at once on every instance.
+         */
         patch: operations["admin.applications.update"];
         trace?: never;
     };
@@ -105,7 +129,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Add a new webhook signing secret; the previous ones stay valid for the overlap */
+        /**
+         * Add a new webhook signing secret; the previous ones stay valid for the overlap
+         * @description After rolling the endpoint's secret in Stripe, store the new one here (or let the service generate one): webhooks signed with either verify until `previous_expires_at` (`overlap_hours`, default WEBHOOK_SECRET_OVERLAP_HOURS; 0 ends the old ones now, on every instance at once).
+         */
         post: operations["admin.applications.rotateWebhookSecret"];
         delete?: never;
         options?: never;
@@ -120,10 +147,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List an application's API keys (never the keys themselves) */
+        /**
+         * List an application's API keys (never the keys themselves)
+         * @description Every key of the application, revoked ones included, with its prefix (to tell keys apart) and when it was last used (to the minute): a key unused for long is a candidate for revocation.
+         */
         get: operations["admin.applications.listApiKeys"];
         put?: never;
-        /** Issue a partner API key (the key is shown once) */
+        /**
+         * Issue a partner API key (the key is shown once)
+         * @description A key for a partner (a freee-style app store) to call the application's contract lookup: `Authorization: Bearer psk_...` or `X-Api-Key`. The key is in this answer only; the service keeps a hash.
+         */
         post: operations["admin.applications.issueApiKey"];
         delete?: never;
         options?: never;
@@ -141,7 +174,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Revoke a partner API key */
+        /**
+         * Revoke a partner API key
+         * @description The key stops working at once on every instance (401 `api_key_revoked`). Revoking a revoked key changes nothing.
+         */
         delete: operations["admin.applications.revokeApiKey"];
         options?: never;
         head?: never;
@@ -663,7 +699,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List stored webhook events, newest first, by state, type, application or flag */
+        /**
+         * List stored webhook events, newest first, by state, type, application or flag
+         * @description The inbox: every Stripe event received, newest first, at most `limit` (50, up to 500). Filter by `state` (`dead` ones need attention), `type`, `application_id` or `flag` (`unknown_account`: a Connect event of an account no merchant has). The payload is left out: read one event for it.
+         */
         get: operations["admin.webhookEvents.list"];
         put?: never;
         post?: never;
@@ -680,7 +719,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** How many events are in each state */
+        /**
+         * How many events are in each state
+         * @description Counts of stored events by state, for monitoring: a growing `dead` or `failed` needs attention. States with no event are left out.
+         */
         get: operations["admin.webhookEvents.stats"];
         put?: never;
         post?: never;
@@ -697,7 +739,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Show one event with its payload and last error */
+        /**
+         * Show one event with its payload and last error
+         * @description One stored event with the Stripe event as received (`payload`), its attempts and, when it failed, its last error: what to read before replaying it.
+         */
         get: operations["admin.webhookEvents.get"];
         put?: never;
         post?: never;
@@ -716,7 +761,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Put every dead event back in the queue */
+        /**
+         * Put every dead event back in the queue
+         * @description After fixing what made events fail (Stripe down, a bug), requeue every dead event; workers apply them again at once. Applying an event twice is harmless: older state never wins.
+         */
         post: operations["admin.webhookEvents.replayDead"];
         delete?: never;
         options?: never;
@@ -733,7 +781,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Put one event back in the queue (applying it again is harmless: older state never wins) */
+        /**
+         * Put one event back in the queue (applying it again is harmless: older state never wins)
+         * @description Requeues one event, whatever its state, for the workers to apply again at once (its attempts start over). Use it after fixing what made it fail, or to apply a processed one again.
+         */
         post: operations["admin.webhookEvents.replay"];
         delete?: never;
         options?: never;
@@ -788,10 +839,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Reconcile runs, newest first */
+        /**
+         * Reconcile runs, newest first
+         * @description The latest runs (`limit`, 50 by default), nightly (`schedule`), admin and command-line ones, with their counts and errors.
+         */
         get: operations["admin.reconcile.list"];
         put?: never;
-        /** Re-sync from Stripe now (platform, one merchant or one account); answers at once unless wait is true */
+        /**
+         * Re-sync from Stripe now (platform, one merchant or one account); answers at once unless wait is true
+         * @description Lists every subscription of the scope in Stripe (100 a page, customer and latest invoice expanded, within RECONCILER_MAX_REQUESTS_PER_SECOND) and mirrors it under the ordering rule; subscriptions Stripe no longer has are flagged, or removed with `allow_deletes`. `scope` defaults from the fields given (account_id: account; merchant_id: merchant; else platform). Answers 202 with the run started, or with `wait: true` 200 with the run finished (a Stripe failure during the run is its `error`, status `failed`). One run per Stripe account at a time, across instances (409).
+         */
         post: operations["admin.reconcile.start"];
         delete?: never;
         options?: never;
@@ -806,7 +863,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One reconcile run */
+        /**
+         * One reconcile run
+         * @description One run with its counts: poll it after admin.reconcile.start until `status` is no longer `running` (`succeeded`, or `failed` with its `error`).
+         */
         get: operations["admin.reconcile.get"];
         put?: never;
         post?: never;
@@ -825,7 +885,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Copy products, prices, features and product features from Stripe into the mirror */
+        /**
+         * Copy products, prices, features and product features from Stripe into the mirror
+         * @description Reads the whole catalog of each Stripe account that sells (once for the platform, once per direct merchant's connected account; 100 a page) into the mirror that checkout, features and the lookups read. Webhooks keep it current afterwards; run it after connecting a merchant or when the mirror is in doubt. Answers what was copied, per Stripe account.
+         */
         post: operations["admin.catalog.sync"];
         delete?: never;
         options?: never;
@@ -950,6 +1013,9 @@ export interface components {
             /** @example 2026-11-20T00:00:00.000Z */
             created_at: string;
         };
+        AdminMerchantListResponse: {
+            data: components["schemas"]["MerchantResponse"][];
+        };
         UpdateMerchantDto: {
             /**
              * @description Platform fee in percent (0 to 100), for direct and destination charges
@@ -1008,7 +1074,7 @@ export interface components {
             merchant_id: string;
             /**
              * @description The signing secret of the application's Stripe webhook endpoint; generated when omitted (and returned once)
-             * @example whsec_...
+             * @example whsec_9vQ2mK7xT4bL1nR8pS0wY3zC6dF5gH2j
              */
             webhook_secret?: string;
         };
@@ -1050,9 +1116,12 @@ export interface components {
             created_at: string;
             /**
              * @description Only when the service generated the secret: shown this once
-             * @example whsec_...
+             * @example whsec_9vQ2mK7xT4bL1nR8pS0wY3zC6dF5gH2j
              */
             webhook_secret?: string;
+        };
+        ApplicationListResponse: {
+            data: components["schemas"]["ApplicationResponse"][];
         };
         UpdateApplicationDto: {
             /**
@@ -1097,7 +1166,7 @@ export interface components {
         RotateWebhookSecretDto: {
             /**
              * @description The new secret from Stripe (after rolling the endpoint secret); generated when omitted
-             * @example whsec_...
+             * @example whsec_4kP8sN2vB6xM9qT1wR5yL3hJ7dG0fC8a
              */
             secret?: string;
             /**
@@ -1109,7 +1178,7 @@ export interface components {
         RotateWebhookSecretResponse: {
             /**
              * @description The new secret: shown once
-             * @example whsec_...
+             * @example whsec_4kP8sN2vB6xM9qT1wR5yL3hJ7dG0fC8a
              */
             secret: string;
             /**
@@ -1140,7 +1209,7 @@ export interface components {
             revoked_at: string | null;
             /**
              * @description The key itself: shown this once, stored only as a hash
-             * @example psk_Xk2v9aQ1...
+             * @example psk_Xk2v9aQ1Lm3Np5Rt7Vx9Zb2Dc4Fe6Gh8Jk0Mn2Pq4S
              */
             key: string;
         };
@@ -1160,6 +1229,9 @@ export interface components {
             last_used_at: string | null;
             /** @example null */
             revoked_at: string | null;
+        };
+        ApiKeyListResponse: {
+            data: components["schemas"]["ApiKeyResponse"][];
         };
         SubscriptionItemView: {
             /** @example si_NcLYdDxLHxlFo7 */
@@ -1500,6 +1572,36 @@ export interface components {
             /** @example 2026-11-20T00:00:01.000Z */
             processed_at: string | null;
         };
+        WebhookEventListResponse: {
+            data: components["schemas"]["WebhookEventResponse"][];
+        };
+        WebhookEventStatsResponse: {
+            /**
+             * @description Stored, not yet applied
+             * @example 0
+             */
+            received?: number;
+            /**
+             * @description Being applied by a worker
+             * @example 0
+             */
+            processing?: number;
+            /**
+             * @description Applied
+             * @example 1280
+             */
+            processed?: number;
+            /**
+             * @description Failed, to be retried with backoff
+             * @example 2
+             */
+            failed?: number;
+            /**
+             * @description Failed WEBHOOK_MAX_ATTEMPTS times: replay them after fixing the cause
+             * @example 0
+             */
+            dead?: number;
+        };
         WebhookEventDetailResponse: {
             /** @example evt_1NG8Du2eZvKYlo2CUI79vXWy */
             id: string;
@@ -1626,6 +1728,7 @@ export interface components {
             /**
              * @description platform: every merchant; merchant: one; account: one account
              * @default platform
+             * @example account
              * @enum {string}
              */
             scope?: "platform" | "merchant" | "account";
@@ -1687,12 +1790,40 @@ export interface components {
             /** @example null */
             error: string | null;
         };
+        ReconcileRunListResponse: {
+            data: components["schemas"]["ReconcileRunView"][];
+        };
         CatalogSyncDto: {
             /**
              * @description Only this merchant; every active merchant when omitted
              * @example platform
              */
             merchant_id?: string;
+        };
+        CatalogSyncResultView: {
+            /**
+             * @description `platform`, or the connected account (`acct_...`) of a direct merchant
+             * @example platform
+             */
+            stripe_account: string;
+            /**
+             * @description The merchants that sell from this account
+             * @example [
+             *       "platform"
+             *     ]
+             */
+            merchant_ids: string[];
+            /** @example 2 */
+            products: number;
+            /** @example 4 */
+            prices: number;
+            /** @example 2 */
+            features: number;
+            /** @example 3 */
+            product_features: number;
+        };
+        CatalogSyncResponse: {
+            data: components["schemas"]["CatalogSyncResultView"][];
         };
     };
     responses: never;
@@ -1781,7 +1912,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["MerchantResponse"][];
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "platform",
+                     *           "display_name": "Platform",
+                     *           "charge_model": "platform",
+                     *           "stripe_account_id": null,
+                     *           "application_fee_percent": null,
+                     *           "country": "JP",
+                     *           "default_currency": "jpy",
+                     *           "status": "active",
+                     *           "created_at": "2026-11-01T00:00:00.000Z"
+                     *         },
+                     *         {
+                     *           "id": "sakura-apps",
+                     *           "display_name": "さくらアプリ株式会社",
+                     *           "charge_model": "direct",
+                     *           "stripe_account_id": "acct_1QyT0aSakuraApps1",
+                     *           "application_fee_percent": 10,
+                     *           "country": "JP",
+                     *           "default_currency": "jpy",
+                     *           "status": "active",
+                     *           "created_at": "2026-11-10T00:00:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AdminMerchantListResponse"];
                 };
             };
             /**
@@ -1790,6 +1949,20 @@ export interface operations {
              *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
              */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_admin_token`: The bearer token is not the admin token.
+             */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1827,22 +2000,67 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The merchant as created */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "sakura-apps",
+                     *       "display_name": "さくらアプリ株式会社",
+                     *       "charge_model": "direct",
+                     *       "stripe_account_id": "acct_1QyT0aSakuraApps1",
+                     *       "application_fee_percent": 10,
+                     *       "country": "JP",
+                     *       "default_currency": "jpy",
+                     *       "status": "active",
+                     *       "created_at": "2026-11-10T00:00:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["MerchantResponse"];
                 };
             };
             /**
              * @description The request is not valid. `error.code` is one of:
              *
+             *     - `validation_failed`: A field of the body or query is missing, of the wrong type, out of range or unknown; `details.fields` names each field with its problems.
+             *     - `stripe_account_required`: A direct or destination merchant is created without stripe_account_id.
+             *     - `stripe_account_not_allowed`: A platform merchant is given a stripe_account_id.
+             *     - `application_fee_not_allowed`: A platform merchant is given an application fee.
              *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
              *     - `malformed_json`: The body is not valid JSON.
              *     - `body_too_deep`: The body nests arrays and objects deeper than BODY_MAX_DEPTH (64) levels.
              */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_admin_token`: The bearer token is not the admin token.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The current state does not allow it. `error.code` is one of:
+             *
+             *     - `merchant_exists`: A merchant with this id or connected account exists.
+             */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1898,6 +2116,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Our id of the merchant */
                 merchant_id: string;
             };
             cookie?: never;
@@ -1909,6 +2128,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "sakura-apps",
+                     *       "display_name": "さくらアプリ株式会社",
+                     *       "charge_model": "direct",
+                     *       "stripe_account_id": "acct_1QyT0aSakuraApps1",
+                     *       "application_fee_percent": 10,
+                     *       "country": "JP",
+                     *       "default_currency": "jpy",
+                     *       "status": "active",
+                     *       "created_at": "2026-11-10T00:00:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["MerchantResponse"];
                 };
             };
@@ -1918,6 +2150,33 @@ export interface operations {
              *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
              */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_admin_token`: The bearer token is not the admin token.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Not found (or not yours). `error.code` is one of:
+             *
+             *     - `merchant_not_found`: No merchant has this id (a 400 when the merchant is named in the body of an application to create).
+             */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1947,6 +2206,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Our id of the merchant */
                 merchant_id: string;
             };
             cookie?: never;
@@ -1957,22 +2217,65 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The merchant as changed */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "sakura-apps",
+                     *       "display_name": "さくらアプリ株式会社",
+                     *       "charge_model": "direct",
+                     *       "stripe_account_id": "acct_1QyT0aSakuraApps1",
+                     *       "application_fee_percent": 12.5,
+                     *       "country": "JP",
+                     *       "default_currency": "jpy",
+                     *       "status": "active",
+                     *       "created_at": "2026-11-10T00:00:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["MerchantResponse"];
                 };
             };
             /**
              * @description The request is not valid. `error.code` is one of:
              *
+             *     - `validation_failed`: A field of the body or query is missing, of the wrong type, out of range or unknown; `details.fields` names each field with its problems.
+             *     - `application_fee_not_allowed`: A platform merchant is given an application fee.
              *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
              *     - `malformed_json`: The body is not valid JSON.
              *     - `body_too_deep`: The body nests arrays and objects deeper than BODY_MAX_DEPTH (64) levels.
              */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_admin_token`: The bearer token is not the admin token.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Not found (or not yours). `error.code` is one of:
+             *
+             *     - `merchant_not_found`: No merchant has this id (a 400 when the merchant is named in the body of an application to create).
+             */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2037,7 +2340,32 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ApplicationResponse"][];
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "inbox-manager",
+                     *           "name": "Inbox Manager",
+                     *           "merchant_id": "platform",
+                     *           "allowed_origins": [
+                     *             "https://app.inbox-manager.com"
+                     *           ],
+                     *           "price_ids": [
+                     *             "price_1QyT0tLkdIwHu7ixfixed001",
+                     *             "price_1QyT0tLkdIwHu7ixyearly01"
+                     *           ],
+                     *           "allow_multiple_subscriptions_per_product": false,
+                     *           "past_due_grace_days": 7,
+                     *           "trial_days": 14,
+                     *           "cancel_invoice_now": false,
+                     *           "cancel_prorate": false,
+                     *           "webhook_secrets_active": 1,
+                     *           "created_at": "2026-11-01T00:00:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApplicationListResponse"];
                 };
             };
             /**
@@ -2046,6 +2374,20 @@ export interface operations {
              *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
              */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_admin_token`: The bearer token is not the admin token.
+             */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2083,22 +2425,76 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The application; `webhook_secret` only when generated */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "inbox-manager",
+                     *       "name": "Inbox Manager",
+                     *       "merchant_id": "platform",
+                     *       "allowed_origins": [
+                     *         "https://app.inbox-manager.com"
+                     *       ],
+                     *       "price_ids": [
+                     *         "price_1QyT0tLkdIwHu7ixfixed001",
+                     *         "price_1QyT0tLkdIwHu7ixyearly01"
+                     *       ],
+                     *       "allow_multiple_subscriptions_per_product": false,
+                     *       "past_due_grace_days": 7,
+                     *       "trial_days": 14,
+                     *       "cancel_invoice_now": false,
+                     *       "cancel_prorate": false,
+                     *       "webhook_secrets_active": 1,
+                     *       "created_at": "2026-11-01T00:00:00.000Z",
+                     *       "webhook_secret": "whsec_9vQ2mK7xT4bL1nR8pS0wY3zC6dF5gH2j"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApplicationResponse"];
                 };
             };
             /**
              * @description The request is not valid. `error.code` is one of:
              *
+             *     - `validation_failed`: A field of the body or query is missing, of the wrong type, out of range or unknown; `details.fields` names each field with its problems.
+             *     - `merchant_not_found`: No merchant has this id (a 400 when the merchant is named in the body of an application to create).
+             *     - `price_not_found`: Stripe has no such price (on the merchant's Stripe account).
+             *     - `price_inactive`: The price is archived in Stripe and can no longer be bought.
              *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
              *     - `malformed_json`: The body is not valid JSON.
              *     - `body_too_deep`: The body nests arrays and objects deeper than BODY_MAX_DEPTH (64) levels.
              */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_admin_token`: The bearer token is not the admin token.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The current state does not allow it. `error.code` is one of:
+             *
+             *     - `application_exists`: An application with this id exists.
+             */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2132,18 +2528,41 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe unreachable or failing (checking a price the mirror does not hold) */
+            /**
+             * @description Stripe refused the request. `error.code` is one of:
+             *
+             *     - `stripe_invalid_request`: Stripe refused the request (a parameter or state Stripe does not accept); `details` carries Stripe's code and parameter when it gives them.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Stripe failed. `error.code` is one of:
+             *
+             *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
+             *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
+             *     - `stripe_error`: Stripe answered with an error the service does not expect.
+             */
             502: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
             /**
              * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
              *
+             *     - `stripe_timeout`: Stripe did not answer within STRIPE_REQUEST_DEADLINE_MS: retry (a mutation with the same Idempotency-Key changes Stripe once).
+             *     - `stripe_rate_limited`: Stripe is rate-limiting the service; Retry-After carries Stripe's own figure.
              *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
              */
             503: {
@@ -2163,6 +2582,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Our id of the application */
                 application_id: string;
             };
             cookie?: never;
@@ -2174,6 +2594,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "inbox-manager",
+                     *       "name": "Inbox Manager",
+                     *       "merchant_id": "platform",
+                     *       "allowed_origins": [
+                     *         "https://app.inbox-manager.com"
+                     *       ],
+                     *       "price_ids": [
+                     *         "price_1QyT0tLkdIwHu7ixfixed001",
+                     *         "price_1QyT0tLkdIwHu7ixyearly01"
+                     *       ],
+                     *       "allow_multiple_subscriptions_per_product": false,
+                     *       "past_due_grace_days": 7,
+                     *       "trial_days": 14,
+                     *       "cancel_invoice_now": false,
+                     *       "cancel_prorate": false,
+                     *       "webhook_secrets_active": 1,
+                     *       "created_at": "2026-11-01T00:00:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApplicationResponse"];
                 };
             };
@@ -2183,6 +2624,33 @@ export interface operations {
              *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
              */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_admin_token`: The bearer token is not the admin token.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Not found (or not yours). `error.code` is one of:
+             *
+             *     - `application_not_found`: No application has this id (the path's, the token's `app` claim, X-Application-Id or DEFAULT_APPLICATION_ID).
+             */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2212,6 +2680,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Our id of the application */
                 application_id: string;
             };
             cookie?: never;
@@ -2222,22 +2691,75 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The application as changed */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "inbox-manager",
+                     *       "name": "Inbox Manager",
+                     *       "merchant_id": "platform",
+                     *       "allowed_origins": [
+                     *         "https://app.inbox-manager.com"
+                     *       ],
+                     *       "price_ids": [
+                     *         "price_1QyT0tLkdIwHu7ixfixed001",
+                     *         "price_1QyT0tLkdIwHu7ixyearly01",
+                     *         "price_1QyT0tLkdIwHu7ixmeter01"
+                     *       ],
+                     *       "allow_multiple_subscriptions_per_product": false,
+                     *       "past_due_grace_days": 7,
+                     *       "trial_days": 14,
+                     *       "cancel_invoice_now": false,
+                     *       "cancel_prorate": false,
+                     *       "webhook_secrets_active": 1,
+                     *       "created_at": "2026-11-01T00:00:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApplicationResponse"];
                 };
             };
             /**
              * @description The request is not valid. `error.code` is one of:
              *
+             *     - `validation_failed`: A field of the body or query is missing, of the wrong type, out of range or unknown; `details.fields` names each field with its problems.
+             *     - `price_not_found`: Stripe has no such price (on the merchant's Stripe account).
+             *     - `price_inactive`: The price is archived in Stripe and can no longer be bought.
              *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
              *     - `malformed_json`: The body is not valid JSON.
              *     - `body_too_deep`: The body nests arrays and objects deeper than BODY_MAX_DEPTH (64) levels.
              */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_admin_token`: The bearer token is not the admin token.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Not found (or not yours). `error.code` is one of:
+             *
+             *     - `application_not_found`: No application has this id (the path's, the token's `app` claim, X-Application-Id or DEFAULT_APPLICATION_ID).
+             */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2271,18 +2793,41 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description Stripe unreachable or failing (checking a price the mirror does not hold) */
+            /**
+             * @description Stripe refused the request. `error.code` is one of:
+             *
+             *     - `stripe_invalid_request`: Stripe refused the request (a parameter or state Stripe does not accept); `details` carries Stripe's code and parameter when it gives them.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Stripe failed. `error.code` is one of:
+             *
+             *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
+             *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
+             *     - `stripe_error`: Stripe answered with an error the service does not expect.
+             */
             502: {
                 headers: {
                     /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
             /**
              * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
              *
+             *     - `stripe_timeout`: Stripe did not answer within STRIPE_REQUEST_DEADLINE_MS: retry (a mutation with the same Idempotency-Key changes Stripe once).
+             *     - `stripe_rate_limited`: Stripe is rate-limiting the service; Retry-After carries Stripe's own figure.
              *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
              */
             503: {
@@ -2302,6 +2847,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Our id of the application */
                 application_id: string;
             };
             cookie?: never;
@@ -2317,17 +2863,51 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "secret": "whsec_4kP8sN2vB6xM9qT1wR5yL3hJ7dG0fC8a",
+                     *       "previous_expires_at": "2026-11-21T09:00:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["RotateWebhookSecretResponse"];
                 };
             };
             /**
              * @description The request is not valid. `error.code` is one of:
              *
+             *     - `validation_failed`: A field of the body or query is missing, of the wrong type, out of range or unknown; `details.fields` names each field with its problems.
              *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
              *     - `malformed_json`: The body is not valid JSON.
              *     - `body_too_deep`: The body nests arrays and objects deeper than BODY_MAX_DEPTH (64) levels.
              */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_admin_token`: The bearer token is not the admin token.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Not found (or not yours). `error.code` is one of:
+             *
+             *     - `application_not_found`: No application has this id (the path's, the token's `app` claim, X-Application-Id or DEFAULT_APPLICATION_ID).
+             */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2383,6 +2963,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Our id of the application */
                 application_id: string;
             };
             cookie?: never;
@@ -2394,7 +2975,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ApiKeyResponse"][];
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "2f1c7d4e-8a0b-4c39-9d0e-5b7f3f1e2a61",
+                     *           "name": "freee production",
+                     *           "prefix": "psk_Xk2v9aQ1",
+                     *           "created_at": "2026-11-15T00:00:00.000Z",
+                     *           "last_used_at": "2026-11-20T08:30:00.000Z",
+                     *           "revoked_at": null
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiKeyListResponse"];
                 };
             };
             /**
@@ -2403,6 +2998,33 @@ export interface operations {
              *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
              */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_admin_token`: The bearer token is not the admin token.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Not found (or not yours). `error.code` is one of:
+             *
+             *     - `application_not_found`: No application has this id (the path's, the token's `app` claim, X-Application-Id or DEFAULT_APPLICATION_ID).
+             */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2432,6 +3054,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Our id of the application */
                 application_id: string;
             };
             cookie?: never;
@@ -2442,22 +3065,62 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Store `key` now: it is not shown again */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "2f1c7d4e-8a0b-4c39-9d0e-5b7f3f1e2a61",
+                     *       "name": "freee production",
+                     *       "prefix": "psk_Xk2v9aQ1",
+                     *       "created_at": "2026-11-15T00:00:00.000Z",
+                     *       "last_used_at": null,
+                     *       "revoked_at": null,
+                     *       "key": "psk_Xk2v9aQ1Lm3Np5Rt7Vx9Zb2Dc4Fe6Gh8Jk0Mn2Pq4S"
+                     *     }
+                     */
                     "application/json": components["schemas"]["IssuedApiKeyResponse"];
                 };
             };
             /**
              * @description The request is not valid. `error.code` is one of:
              *
+             *     - `validation_failed`: A field of the body or query is missing, of the wrong type, out of range or unknown; `details.fields` names each field with its problems.
              *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
              *     - `malformed_json`: The body is not valid JSON.
              *     - `body_too_deep`: The body nests arrays and objects deeper than BODY_MAX_DEPTH (64) levels.
              */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_admin_token`: The bearer token is not the admin token.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Not found (or not yours). `error.code` is one of:
+             *
+             *     - `application_not_found`: No application has this id (the path's, the token's `app` claim, X-Application-Id or DEFAULT_APPLICATION_ID).
+             */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2513,18 +3176,31 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description Our id of the application */
                 application_id: string;
+                /** @description The id of the API key (not the key) */
                 key_id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description The key as revoked */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "2f1c7d4e-8a0b-4c39-9d0e-5b7f3f1e2a61",
+                     *       "name": "freee production",
+                     *       "prefix": "psk_Xk2v9aQ1",
+                     *       "created_at": "2026-11-15T00:00:00.000Z",
+                     *       "last_used_at": "2026-11-20T08:30:00.000Z",
+                     *       "revoked_at": "2026-11-21T00:00:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ApiKeyResponse"];
                 };
             };
@@ -2536,6 +3212,33 @@ export interface operations {
              *     - `body_too_deep`: The body nests arrays and objects deeper than BODY_MAX_DEPTH (64) levels.
              */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_admin_token`: The bearer token is not the admin token.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Not found (or not yours). `error.code` is one of:
+             *
+             *     - `api_key_not_found`: The application has no API key with this id.
+             */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6974,15 +7677,66 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["WebhookEventResponse"][];
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "evt_1QyT2cLkdIwHu7ixSubUpd02",
+                     *           "application_id": "inbox-manager",
+                     *           "stripe_account": "platform",
+                     *           "type": "customer.subscription.updated",
+                     *           "stripe_created": 1795137826,
+                     *           "state": "dead",
+                     *           "attempts": 8,
+                     *           "next_attempt_at": "2026-11-20T01:23:46.000Z",
+                     *           "last_error": "stripe_unavailable: Stripe could not be reached or failed; try again.",
+                     *           "flag": null,
+                     *           "payload_note": null,
+                     *           "received_at": "2026-11-20T01:23:46.000Z",
+                     *           "processed_at": null
+                     *         },
+                     *         {
+                     *           "id": "evt_1QyT1aLkdIwHu7ixInvPaid1",
+                     *           "application_id": "inbox-manager",
+                     *           "stripe_account": "platform",
+                     *           "type": "invoice.paid",
+                     *           "stripe_created": 1795137826,
+                     *           "state": "processed",
+                     *           "attempts": 1,
+                     *           "next_attempt_at": "2026-11-20T01:23:46.000Z",
+                     *           "last_error": null,
+                     *           "flag": null,
+                     *           "payload_note": null,
+                     *           "received_at": "2026-11-20T01:23:46.000Z",
+                     *           "processed_at": "2026-11-20T01:23:46.120Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookEventListResponse"];
                 };
             };
             /**
              * @description The request is not valid. `error.code` is one of:
              *
+             *     - `validation_failed`: A field of the body or query is missing, of the wrong type, out of range or unknown; `details.fields` names each field with its problems.
              *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
              */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_admin_token`: The bearer token is not the admin token.
+             */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7021,7 +7775,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "processed": 1280,
+                     *       "failed": 2,
+                     *       "dead": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookEventStatsResponse"];
                 };
             };
             /**
@@ -7030,6 +7791,20 @@ export interface operations {
              *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
              */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_admin_token`: The bearer token is not the admin token.
+             */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7059,6 +7834,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The Stripe event id */
                 event_id: string;
             };
             cookie?: never;
@@ -7070,6 +7846,41 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "evt_1QyT1aLkdIwHu7ixInvPaid1",
+                     *       "application_id": "inbox-manager",
+                     *       "stripe_account": "platform",
+                     *       "type": "invoice.paid",
+                     *       "stripe_created": 1795137826,
+                     *       "state": "processed",
+                     *       "attempts": 1,
+                     *       "next_attempt_at": "2026-11-20T01:23:46.000Z",
+                     *       "last_error": null,
+                     *       "flag": null,
+                     *       "payload_note": null,
+                     *       "received_at": "2026-11-20T01:23:46.000Z",
+                     *       "processed_at": "2026-11-20T01:23:46.120Z",
+                     *       "payload": {
+                     *         "id": "evt_1QyT1aLkdIwHu7ixInvPaid1",
+                     *         "object": "event",
+                     *         "type": "invoice.paid",
+                     *         "created": 1795137826,
+                     *         "livemode": false,
+                     *         "api_version": "2026-10-28.endive",
+                     *         "data": {
+                     *           "object": {
+                     *             "id": "in_1QyT0xLkdIwHu7ixPaid0001",
+                     *             "object": "invoice",
+                     *             "customer": "cus_QyT0vKp2mLq8Rz",
+                     *             "currency": "jpy",
+                     *             "amount_paid": 3300,
+                     *             "status": "paid"
+                     *           }
+                     *         }
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookEventDetailResponse"];
                 };
             };
@@ -7079,6 +7890,33 @@ export interface operations {
              *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
              */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_admin_token`: The bearer token is not the admin token.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Not found (or not yours). `error.code` is one of:
+             *
+             *     - `webhook_event_not_found`: No stored webhook event has this id.
+             */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7112,11 +7950,17 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description How many were requeued */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "requeued": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["ReplayResponse"];
                 };
             };
@@ -7128,6 +7972,20 @@ export interface operations {
              *     - `body_too_deep`: The body nests arrays and objects deeper than BODY_MAX_DEPTH (64) levels.
              */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_admin_token`: The bearer token is not the admin token.
+             */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7183,6 +8041,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The Stripe event id */
                 event_id: string;
             };
             cookie?: never;
@@ -7194,6 +8053,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "requeued": 1
+                     *     }
+                     */
                     "application/json": components["schemas"]["ReplayResponse"];
                 };
             };
@@ -7205,6 +8069,33 @@ export interface operations {
              *     - `body_too_deep`: The body nests arrays and objects deeper than BODY_MAX_DEPTH (64) levels.
              */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_admin_token`: The bearer token is not the admin token.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Not found (or not yours). `error.code` is one of:
+             *
+             *     - `webhook_event_not_found`: No stored webhook event has this id.
+             */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7554,15 +8445,72 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ReconcileRunView"][];
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "6f1c7d4e-8a0b-4c39-9d0e-5b7f3f1e2a61",
+                     *           "scope": "account",
+                     *           "merchant_id": null,
+                     *           "account_id": "3001002",
+                     *           "trigger": "admin",
+                     *           "allow_deletes": false,
+                     *           "status": "succeeded",
+                     *           "started_at": "2026-11-21T03:00:00.000Z",
+                     *           "finished_at": "2026-11-21T03:00:02.000Z",
+                     *           "created": 0,
+                     *           "updated": 1,
+                     *           "deleted": 0,
+                     *           "unchanged": 0,
+                     *           "flagged": 0,
+                     *           "stripe_calls": 3,
+                     *           "error": null
+                     *         },
+                     *         {
+                     *           "id": "0b7e2d9a-3c41-4f6e-8a15-92d4c6b1e3f7",
+                     *           "scope": "platform",
+                     *           "merchant_id": null,
+                     *           "account_id": null,
+                     *           "trigger": "schedule",
+                     *           "allow_deletes": false,
+                     *           "status": "succeeded",
+                     *           "started_at": "2026-11-21T00:00:00.000Z",
+                     *           "finished_at": "2026-11-21T00:00:21.000Z",
+                     *           "created": 12,
+                     *           "updated": 3,
+                     *           "deleted": 0,
+                     *           "unchanged": 99985,
+                     *           "flagged": 0,
+                     *           "stripe_calls": 1003,
+                     *           "error": null
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReconcileRunListResponse"];
                 };
             };
             /**
              * @description The request is not valid. `error.code` is one of:
              *
+             *     - `validation_failed`: A field of the body or query is missing, of the wrong type, out of range or unknown; `details.fields` names each field with its problems.
              *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
              */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_admin_token`: The bearer token is not the admin token.
+             */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7600,18 +8548,70 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Started (202), or finished when wait is true (200) */
+            /** @description Finished (`wait: true`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "6f1c7d4e-8a0b-4c39-9d0e-5b7f3f1e2a61",
+                     *       "scope": "account",
+                     *       "merchant_id": null,
+                     *       "account_id": "3001002",
+                     *       "trigger": "admin",
+                     *       "allow_deletes": false,
+                     *       "status": "succeeded",
+                     *       "started_at": "2026-11-21T03:00:00.000Z",
+                     *       "finished_at": "2026-11-21T03:00:02.000Z",
+                     *       "created": 0,
+                     *       "updated": 1,
+                     *       "deleted": 0,
+                     *       "unchanged": 0,
+                     *       "flagged": 0,
+                     *       "stripe_calls": 3,
+                     *       "error": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReconcileRunView"];
+                };
+            };
+            /** @description Started: follow it with admin.reconcile.get */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "6f1c7d4e-8a0b-4c39-9d0e-5b7f3f1e2a61",
+                     *       "scope": "account",
+                     *       "merchant_id": null,
+                     *       "account_id": "3001002",
+                     *       "trigger": "admin",
+                     *       "allow_deletes": false,
+                     *       "status": "running",
+                     *       "started_at": "2026-11-21T03:00:00.000Z",
+                     *       "finished_at": null,
+                     *       "created": 0,
+                     *       "updated": 0,
+                     *       "deleted": 0,
+                     *       "unchanged": 0,
+                     *       "flagged": 0,
+                     *       "stripe_calls": 0,
+                     *       "error": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["ReconcileRunView"];
                 };
             };
             /**
              * @description The request is not valid. `error.code` is one of:
              *
+             *     - `validation_failed`: A field of the body or query is missing, of the wrong type, out of range or unknown; `details.fields` names each field with its problems.
+             *     - `merchant_required`: A reconcile of scope merchant names no merchant_id.
+             *     - `account_required`: A reconcile of scope account names no account_id.
              *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
              *     - `malformed_json`: The body is not valid JSON.
              *     - `body_too_deep`: The body nests arrays and objects deeper than BODY_MAX_DEPTH (64) levels.
@@ -7624,12 +8624,45 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
-            /** @description reconcile_running: a run of that Stripe account is under way */
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_admin_token`: The bearer token is not the admin token.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Not found (or not yours). `error.code` is one of:
+             *
+             *     - `merchant_not_found`: No merchant has this id (a 400 when the merchant is named in the body of an application to create).
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The current state does not allow it. `error.code` is one of:
+             *
+             *     - `reconcile_running`: A reconcile of the same Stripe account is under way (on any instance).
+             */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
             };
             /**
              * @description The body is too large. `error.code` is one of:
@@ -7679,6 +8712,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The id admin.reconcile.start answered */
                 run_id: string;
             };
             cookie?: never;
@@ -7690,6 +8724,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "6f1c7d4e-8a0b-4c39-9d0e-5b7f3f1e2a61",
+                     *       "scope": "account",
+                     *       "merchant_id": null,
+                     *       "account_id": "3001002",
+                     *       "trigger": "admin",
+                     *       "allow_deletes": false,
+                     *       "status": "succeeded",
+                     *       "started_at": "2026-11-21T03:00:00.000Z",
+                     *       "finished_at": "2026-11-21T03:00:02.000Z",
+                     *       "created": 0,
+                     *       "updated": 1,
+                     *       "deleted": 0,
+                     *       "unchanged": 0,
+                     *       "flagged": 0,
+                     *       "stripe_calls": 3,
+                     *       "error": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["ReconcileRunView"];
                 };
             };
@@ -7699,6 +8753,33 @@ export interface operations {
              *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
              */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_admin_token`: The bearer token is not the admin token.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Not found (or not yours). `error.code` is one of:
+             *
+             *     - `reconcile_run_not_found`: No reconcile run has this id.
+             */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7741,17 +8822,71 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "stripe_account": "platform",
+                     *           "merchant_ids": [
+                     *             "platform"
+                     *           ],
+                     *           "products": 1,
+                     *           "prices": 3,
+                     *           "features": 2,
+                     *           "product_features": 2
+                     *         },
+                     *         {
+                     *           "stripe_account": "acct_1QyT0aSakuraApps1",
+                     *           "merchant_ids": [
+                     *             "sakura-apps"
+                     *           ],
+                     *           "products": 2,
+                     *           "prices": 4,
+                     *           "features": 2,
+                     *           "product_features": 3
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CatalogSyncResponse"];
                 };
             };
             /**
              * @description The request is not valid. `error.code` is one of:
              *
+             *     - `validation_failed`: A field of the body or query is missing, of the wrong type, out of range or unknown; `details.fields` names each field with its problems.
              *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
              *     - `malformed_json`: The body is not valid JSON.
              *     - `body_too_deep`: The body nests arrays and objects deeper than BODY_MAX_DEPTH (64) levels.
              */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_admin_token`: The bearer token is not the admin token.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Not found (or not yours). `error.code` is one of:
+             *
+             *     - `merchant_not_found`: No merchant has this id (a 400 when the merchant is named in the body of an application to create).
+             */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7786,8 +8921,40 @@ export interface operations {
                 };
             };
             /**
+             * @description Stripe refused the request. `error.code` is one of:
+             *
+             *     - `stripe_invalid_request`: Stripe refused the request (a parameter or state Stripe does not accept); `details` carries Stripe's code and parameter when it gives them.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Stripe failed. `error.code` is one of:
+             *
+             *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
+             *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
+             *     - `stripe_error`: Stripe answered with an error the service does not expect.
+             */
+            502: {
+                headers: {
+                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
              *
+             *     - `stripe_timeout`: Stripe did not answer within STRIPE_REQUEST_DEADLINE_MS: retry (a mutation with the same Idempotency-Key changes Stripe once).
+             *     - `stripe_rate_limited`: Stripe is rate-limiting the service; Retry-After carries Stripe's own figure.
              *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
              */
             503: {

@@ -1,8 +1,9 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsString, Matches } from 'class-validator';
 import { AdminGuard } from '../infra/auth/admin.guard.js';
 import { AUTH_SCHEMES } from '../infra/http/swagger.js';
+import { AdminCatalogDocs } from './admin-catalog.api-docs.js';
 import { CatalogSyncService } from './catalog-sync.service.js';
 import { ID_PATTERN } from '../infra/ids.js';
 import { OptionalNotNull } from '../infra/errors/validation.js';
@@ -22,8 +23,7 @@ export class AdminCatalogController {
 
   @Post()
   @HttpCode(200)
-  @ApiOperation({ operationId: 'admin.catalog.sync', summary: 'Copy products, prices, features and product features from Stripe into the mirror' })
-  @ApiOkResponse({ schema: { example: { data: [{ stripe_account: 'platform', merchant_ids: ['platform'], products: 2, prices: 4, features: 2, product_features: 3 }] } } })
+  @AdminCatalogDocs.sync(CatalogSyncDto)
   async sync(@Body() dto: CatalogSyncDto) {
     return { data: await this.catalogSync.sync(dto.merchant_id) };
   }

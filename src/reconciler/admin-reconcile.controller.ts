@@ -1,9 +1,10 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiConflictResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AdminGuard } from '../infra/auth/admin.guard.js';
 import { AUTH_SCHEMES } from '../infra/http/swagger.js';
-import { ListRunsQuery, ReconcileRunView, StartReconcileDto, toRunView } from './reconcile.dto.js';
+import { AdminReconcileDocs } from './admin-reconcile.api-docs.js';
+import { ListRunsQuery, StartReconcileDto, toRunView } from './reconcile.dto.js';
 import { ReconcileRunsRepository } from './reconcile-runs.repository.js';
 import { ReconcilerService } from './reconciler.service.js';
 
@@ -19,9 +20,7 @@ export class AdminReconcileController {
 
   @Post()
   @HttpCode(202)
-  @ApiOperation({ operationId: 'admin.reconcile.start', summary: 'Re-sync from Stripe now (platform, one merchant or one account); answers at once unless wait is true' })
-  @ApiAcceptedResponse({ type: ReconcileRunView, description: 'Started (202), or finished when wait is true (200)' })
-  @ApiConflictResponse({ description: 'reconcile_running: a run of that Stripe account is under way' })
+  @AdminReconcileDocs.start()
   async start(@Body() dto: StartReconcileDto, @Res({ passthrough: true }) res: FastifyReply) {
     const { run, done } = await this.reconciler.start({
       scope: dto.scope ?? (dto.account_id ? 'account' : dto.merchant_id ? 'merchant' : 'platform'),
@@ -39,15 +38,13 @@ export class AdminReconcileController {
   }
 
   @Get()
-  @ApiOperation({ operationId: 'admin.reconcile.list', summary: 'Reconcile runs, newest first' })
-  @ApiOkResponse({ type: ReconcileRunView, isArray: true })
+  @AdminReconcileDocs.list()
   async list(@Query() query: ListRunsQuery) {
     return { data: (await this.runs.list(query.limit ?? 50)).map(toRunView) };
   }
 
   @Get(':run_id')
-  @ApiOperation({ operationId: 'admin.reconcile.get', summary: 'One reconcile run' })
-  @ApiOkResponse({ type: ReconcileRunView })
+  @AdminReconcileDocs.get()
   async get(@Param('run_id') id: string) {
     return toRunView(await this.runs.get(id));
   }

@@ -6,7 +6,7 @@ import { ID_PATTERN } from '../infra/ids.js';
 import { OptionalNotNull } from '../infra/errors/validation.js';
 
 export class StartReconcileDto {
-  @ApiPropertyOptional({ enum: ['platform', 'merchant', 'account'], default: 'platform', description: 'platform: every merchant; merchant: one; account: one account' })
+  @ApiPropertyOptional({ enum: ['platform', 'merchant', 'account'], default: 'platform', example: 'account', description: 'platform: every merchant; merchant: one; account: one account' })
   @OptionalNotNull() @IsIn(['platform', 'merchant', 'account'])
   scope?: 'platform' | 'merchant' | 'account';
 
@@ -71,4 +71,9 @@ export function toRunView(run: ReconcileRun): ReconcileRunView {
     stripe_calls: run.stripeCalls,
     error: run.error ?? null,
   };
+}
+
+/** What the list route answers: `{ "data": [...] }`, newest first. */
+export class ReconcileRunListResponse {
+  @ApiProperty({ type: ReconcileRunView, isArray: true }) data!: ReconcileRunView[];
 }

@@ -111,7 +111,7 @@ export class CreateApplicationDto extends ApplicationSettingsDto {
   @IsString() @Matches(ID_PATTERN, { message: ID_MESSAGE })
   merchant_id!: string;
 
-  @ApiPropertyOptional({ example: 'whsec_...', description: "The signing secret of the application's Stripe webhook endpoint; generated when omitted (and returned once)" })
+  @ApiPropertyOptional({ example: 'whsec_9vQ2mK7xT4bL1nR8pS0wY3zC6dF5gH2j', description: "The signing secret of the application's Stripe webhook endpoint; generated when omitted (and returned once)" })
   @OptionalNotNull() @IsString() @Matches(/^whsec_\S{8,200}$/, { message: '$property must be a Stripe signing secret (whsec_...)' })
   webhook_secret?: string;
 }
@@ -135,11 +135,11 @@ export class ApplicationResponse {
   @ApiProperty({ example: false }) cancel_prorate!: boolean;
   @ApiProperty({ example: 1, description: 'Webhook signing secrets currently accepted' }) webhook_secrets_active!: number;
   @ApiProperty({ example: '2026-11-20T00:00:00.000Z' }) created_at!: string;
-  @ApiPropertyOptional({ example: 'whsec_...', description: 'Only when the service generated the secret: shown this once' }) webhook_secret?: string;
+  @ApiPropertyOptional({ example: 'whsec_9vQ2mK7xT4bL1nR8pS0wY3zC6dF5gH2j', description: 'Only when the service generated the secret: shown this once' }) webhook_secret?: string;
 }
 
 export class RotateWebhookSecretDto {
-  @ApiPropertyOptional({ example: 'whsec_...', description: 'The new secret from Stripe (after rolling the endpoint secret); generated when omitted' })
+  @ApiPropertyOptional({ example: 'whsec_4kP8sN2vB6xM9qT1wR5yL3hJ7dG0fC8a', description: 'The new secret from Stripe (after rolling the endpoint secret); generated when omitted' })
   @OptionalNotNull() @IsString() @Matches(/^whsec_\S{8,200}$/, { message: '$property must be a Stripe signing secret (whsec_...)' })
   secret?: string;
 
@@ -149,7 +149,7 @@ export class RotateWebhookSecretDto {
 }
 
 export class RotateWebhookSecretResponse {
-  @ApiProperty({ example: 'whsec_...', description: 'The new secret: shown once' }) secret!: string;
+  @ApiProperty({ example: 'whsec_4kP8sN2vB6xM9qT1wR5yL3hJ7dG0fC8a', description: 'The new secret: shown once' }) secret!: string;
   @ApiProperty({ example: '2026-11-21T00:00:00.000Z', nullable: true, type: String, description: 'Until when the previous secrets are still accepted' }) previous_expires_at!: string | null;
 }
 
@@ -169,5 +169,18 @@ export class ApiKeyResponse {
 }
 
 export class IssuedApiKeyResponse extends ApiKeyResponse {
-  @ApiProperty({ example: 'psk_Xk2v9aQ1...', description: 'The key itself: shown this once, stored only as a hash' }) key!: string;
+  @ApiProperty({ example: 'psk_Xk2v9aQ1Lm3Np5Rt7Vx9Zb2Dc4Fe6Gh8Jk0Mn2Pq4S', description: 'The key itself: shown this once, stored only as a hash' }) key!: string;
+}
+
+/** What the list routes answer: `{ "data": [...] }`, never a bare array. */
+export class AdminMerchantListResponse {
+  @ApiProperty({ type: MerchantResponse, isArray: true }) data!: MerchantResponse[];
+}
+
+export class ApplicationListResponse {
+  @ApiProperty({ type: ApplicationResponse, isArray: true }) data!: ApplicationResponse[];
+}
+
+export class ApiKeyListResponse {
+  @ApiProperty({ type: ApiKeyResponse, isArray: true }) data!: ApiKeyResponse[];
 }
