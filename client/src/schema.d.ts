@@ -876,6 +876,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/subscriptions/catalog": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The prices the application sells, with product names, amounts and intervals
+         * @description The application's catalog as a billing page shows it before a purchase or a switch: each price with its product's name, amount (smallest currency unit), interval and usage type, from the catalog mirror (no Stripe call), monthly before yearly. Any role may read it. Prices the mirror does not hold yet (created a moment ago, their webhook on its way), archived prices and archived products are left out.
+         */
+        get: operations["subscriptions.catalog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/subscriptions/invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The invoices of the account's subscriptions
+         * @description The invoices of the account's subscriptions to the application, newest first (at most 100), as mirrored from Stripe's invoice events and listings (no Stripe call): status, amounts in the smallest currency unit, the billed period and Stripe's hosted page of each. Any role may read them.
+         */
+        get: operations["subscriptions.invoices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/subscriptions/account": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who the token is for, and whether it may change billing
+         * @description The account and application the token resolves to, its roles, and `is_owner`: whether it may check out, open the portal, sync, change, cancel and resume (the owner role). A billing page reads it to show a member the billing read-only instead of buttons that would answer 403 owner_role_required.
+         */
+        get: operations["subscriptions.account"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/catalog-sync": {
         parameters: {
             query?: never;
@@ -1792,6 +1852,110 @@ export interface components {
         };
         ReconcileRunListResponse: {
             data: components["schemas"]["ReconcileRunView"][];
+        };
+        CatalogPriceView: {
+            /** @example price_1MowQULkdIwHu7ixraBm864M */
+            price_id: string;
+            /** @example prod_NWjs8kKbJWmuuc */
+            product_id: string;
+            /** @example Standard */
+            product_name: string;
+            /** @example Everything a small team needs */
+            product_description: string | null;
+            /**
+             * @description The price's nickname in Stripe
+             * @example null
+             */
+            nickname: string | null;
+            /**
+             * @description ISO currency code, lower case
+             * @example jpy
+             */
+            currency: string;
+            /**
+             * @description In the smallest unit of the currency (yen; cents for USD); null for tiered prices
+             * @example 1000
+             */
+            unit_amount: number | null;
+            /**
+             * @example month
+             * @enum {string|null}
+             */
+            interval: "day" | "week" | "month" | "year" | null;
+            /** @example 1 */
+            interval_count: number | null;
+            /**
+             * @description licensed: per seat (a quantity); metered: by reported usage
+             * @example licensed
+             * @enum {string|null}
+             */
+            usage_type: "licensed" | "metered" | null;
+            /** @example standard_monthly */
+            lookup_key: string | null;
+        };
+        CatalogResponse: {
+            data: components["schemas"]["CatalogPriceView"][];
+        };
+        InvoiceView: {
+            /** @example in_1MowQWLkdIwHu7ixuzkSPfKd */
+            id: string;
+            /** @example sub_1MowQVLkdIwHu7ixeRlqHVzs */
+            subscription_id: string;
+            /**
+             * @example paid
+             * @enum {string|null}
+             */
+            status: "draft" | "open" | "paid" | "uncollectible" | "void" | null;
+            /**
+             * @description Stripe's billing_reason: subscription_create, subscription_cycle, subscription_update...
+             * @example subscription_create
+             */
+            billing_reason: string | null;
+            /** @example jpy */
+            currency: string;
+            /**
+             * @description Smallest currency unit
+             * @example 1000
+             */
+            total: number;
+            /** @example 1000 */
+            amount_due: number;
+            /** @example 1000 */
+            amount_paid: number;
+            /** @example 0 */
+            amount_remaining: number;
+            /**
+             * @description Stripe's page of the invoice (view, pay, download)
+             * @example https://invoice.stripe.com/i/acct_1/test_YWNj
+             */
+            hosted_invoice_url: string | null;
+            /** @example 2026-11-01T00:00:00.000Z */
+            period_start: string | null;
+            /** @example 2026-12-01T00:00:00.000Z */
+            period_end: string | null;
+            /** @example 2026-11-01T00:00:00.000Z */
+            created: string;
+        };
+        InvoiceListResponse: {
+            data: components["schemas"]["InvoiceView"][];
+        };
+        AccountView: {
+            /** @example ACME */
+            account_id: string;
+            /** @example default */
+            application_id: string;
+            /**
+             * @description The token's roles
+             * @example [
+             *       "owner"
+             *     ]
+             */
+            roles: string[];
+            /**
+             * @description Whether the token may change billing (checkout, portal, sync, change, cancel, resume)
+             * @example true
+             */
+            is_owner: boolean;
         };
         CatalogSyncDto: {
             /**
@@ -8778,6 +8942,360 @@ export interface operations {
              * @description Not found (or not yours). `error.code` is one of:
              *
              *     - `reconcile_run_not_found`: No reconcile run has this id.
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    "subscriptions.catalog": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The prices (possibly none) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "price_id": "price_1QyT0tLkdIwHu7ixfixed001",
+                     *           "product_id": "prod_QyT0sInboxManager",
+                     *           "product_name": "Inbox Manager",
+                     *           "product_description": null,
+                     *           "nickname": null,
+                     *           "currency": "jpy",
+                     *           "unit_amount": 3000,
+                     *           "interval": "month",
+                     *           "interval_count": 1,
+                     *           "usage_type": "licensed",
+                     *           "lookup_key": "inbox_manager_monthly"
+                     *         },
+                     *         {
+                     *           "price_id": "price_1QyT0tLkdIwHu7ixyearly01",
+                     *           "product_id": "prod_QyT0sInboxManager",
+                     *           "product_name": "Inbox Manager",
+                     *           "product_description": null,
+                     *           "nickname": null,
+                     *           "currency": "jpy",
+                     *           "unit_amount": 30000,
+                     *           "interval": "year",
+                     *           "interval_count": 1,
+                     *           "usage_type": "licensed",
+                     *           "lookup_key": "inbox_manager_yearly"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CatalogResponse"];
+                };
+            };
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_token`: The account token is malformed, badly signed, or has a claim that is not accepted.
+             *     - `token_expired`: The account token has expired: get a fresh one.
+             *     - `missing_account_claim`: The account token has no claim naming the account (`acc` by default).
+             *     - `invalid_account_claim`: The token's account claim is not text of at most 255 storable characters.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Not allowed. `error.code` is one of:
+             *
+             *     - `application_mismatch`: X-Application-Id names another application than the token's `app` claim.
+             *     - `origin_not_allowed`: A browser request from an origin that is not one of the application's allowed origins.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Not found (or not yours). `error.code` is one of:
+             *
+             *     - `application_not_found`: No application has this id (the path's, the token's `app` claim, X-Application-Id or DEFAULT_APPLICATION_ID).
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    "subscriptions.invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The invoices (possibly none) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "in_1QyT1bLkdIwHu7ixYear0001",
+                     *           "subscription_id": "sub_1QyT0wLkdIwHu7ixa1b2c3d4",
+                     *           "status": "paid",
+                     *           "billing_reason": "subscription_update",
+                     *           "currency": "jpy",
+                     *           "total": 27500,
+                     *           "amount_due": 27500,
+                     *           "amount_paid": 27500,
+                     *           "amount_remaining": 0,
+                     *           "hosted_invoice_url": "https://invoice.stripe.com/i/acct_1QyT0a/test_YWNjdF8xUXlUMGE",
+                     *           "period_start": "2026-11-25T09:00:00.000Z",
+                     *           "period_end": "2027-11-25T09:00:00.000Z",
+                     *           "created": "2026-11-25T09:00:00.000Z"
+                     *         },
+                     *         {
+                     *           "id": "in_1QyT0xLkdIwHu7ixPaid0001",
+                     *           "subscription_id": "sub_1QyT0wLkdIwHu7ixa1b2c3d4",
+                     *           "status": "paid",
+                     *           "billing_reason": "subscription_create",
+                     *           "currency": "jpy",
+                     *           "total": 3000,
+                     *           "amount_due": 3000,
+                     *           "amount_paid": 3000,
+                     *           "amount_remaining": 0,
+                     *           "hosted_invoice_url": "https://invoice.stripe.com/i/acct_1QyT0a/test_YWNjdF8xUXlUMGF",
+                     *           "period_start": "2026-11-20T01:23:45.000Z",
+                     *           "period_end": "2026-12-20T01:23:45.000Z",
+                     *           "created": "2026-11-20T01:23:45.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["InvoiceListResponse"];
+                };
+            };
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_token`: The account token is malformed, badly signed, or has a claim that is not accepted.
+             *     - `token_expired`: The account token has expired: get a fresh one.
+             *     - `missing_account_claim`: The account token has no claim naming the account (`acc` by default).
+             *     - `invalid_account_claim`: The token's account claim is not text of at most 255 storable characters.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Not allowed. `error.code` is one of:
+             *
+             *     - `application_mismatch`: X-Application-Id names another application than the token's `app` claim.
+             *     - `origin_not_allowed`: A browser request from an origin that is not one of the application's allowed origins.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Not found (or not yours). `error.code` is one of:
+             *
+             *     - `application_not_found`: No application has this id (the path's, the token's `app` claim, X-Application-Id or DEFAULT_APPLICATION_ID).
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    "subscriptions.account": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The token’s account and role */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "account_id": "3001002",
+                     *       "application_id": "inbox-manager",
+                     *       "roles": [
+                     *         "owner"
+                     *       ],
+                     *       "is_owner": true
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AccountView"];
+                };
+            };
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_token`: The account token is malformed, badly signed, or has a claim that is not accepted.
+             *     - `token_expired`: The account token has expired: get a fresh one.
+             *     - `missing_account_claim`: The account token has no claim naming the account (`acc` by default).
+             *     - `invalid_account_claim`: The token's account claim is not text of at most 255 storable characters.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Not allowed. `error.code` is one of:
+             *
+             *     - `application_mismatch`: X-Application-Id names another application than the token's `app` claim.
+             *     - `origin_not_allowed`: A browser request from an origin that is not one of the application's allowed origins.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Not found (or not yours). `error.code` is one of:
+             *
+             *     - `application_not_found`: No application has this id (the path's, the token's `app` claim, X-Application-Id or DEFAULT_APPLICATION_ID).
              */
             404: {
                 headers: {
