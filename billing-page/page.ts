@@ -193,7 +193,21 @@ export class BillingPage {
   }
 
   private renderAlert(...content: Child[]): void {
-    const dismiss = h('button', { type: 'button', class: 'link-button', on: { click: () => this.clearAlert() } }, this.tr.t('dismiss'));
+    const dismiss = h(
+      'button',
+      {
+        type: 'button',
+        class: 'link-button',
+        on: {
+          click: () => {
+            this.clearAlert();
+            // The button is gone with the alert: focus goes back to the top of the page.
+            this.header.querySelector('h1')?.focus();
+          },
+        },
+      },
+      this.tr.t('dismiss'),
+    );
     this.alert.replaceChildren(h('div', { class: 'alert' }, h('p', { class: 'alert-title' }, h('strong', {}, this.tr.t('errorTitle'))), ...(typeof content[0] === 'string' ? [h('p', {}, content[0])] : content), dismiss));
   }
 
@@ -509,6 +523,8 @@ export class BillingPage {
     if (this.busy) return;
     this.busy = true;
     this.clearAlert();
+    // The last action's result no longer describes the page.
+    this.status.replaceChildren();
     this.render();
     try {
       const message = await run();
@@ -698,7 +714,8 @@ export class BillingPage {
           replaceChildren(previewArea, renderPreview(preview, tr, { renewsAt: s.current_period_end, recurring: (priceId, quantity) => this.recurringLabel(priceId, quantity) }));
           reviewed = params;
           confirm.disabled = false;
-          confirm.focus();
+          // After "Review the cost", the next step is to confirm; a switch keeps focus on the safe choice.
+          if (initial === undefined) confirm.focus();
         } catch (error) {
           if (mine !== generation || !dialog.element.open) return;
           const reason = error instanceof BillingApiError ? tr.error(error.code, error.status) : tr.error('internal_error', 500);
