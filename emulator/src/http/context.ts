@@ -27,6 +27,8 @@ export interface PlainContext {
   json: Record<string, unknown>;
   /** The client asked for JSON (`Accept: application/json`) rather than an HTML page. */
   wantsJson: boolean;
+  /** The browser's Accept-Language, for the language of the hosted pages. */
+  acceptLanguage?: string;
 }
 
 /** A non-JSON or non-200 answer. */

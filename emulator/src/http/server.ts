@@ -171,7 +171,8 @@ export class EmulatorHttpServer {
     const query = parseForm(url.search.slice(1));
     const accept = req.headers.accept ?? '';
     const wantsJson = control || accept.includes('application/json') || !accept.includes('text/html');
-    const result = await match.handler({ emu: this.emu, params: match.params, p: new Params({ ...query, ...form }), json, wantsJson });
+    const acceptLanguage = req.headers['accept-language'];
+    const result = await match.handler({ emu: this.emu, params: match.params, p: new Params({ ...query, ...form }), json, wantsJson, acceptLanguage });
     return result instanceof HttpResponse ? result : HttpResponse.json(200, result);
   }
 

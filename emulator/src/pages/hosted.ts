@@ -11,7 +11,7 @@ import { authenticateCheckoutSession, expireCheckoutSession, payCheckoutSession,
 import { updateWithEvent } from '../resources/common.js';
 import { paymentMethodForCard } from '../resources/payment-methods.js';
 import type { Scope } from '../store/scope.js';
-import { cardSelect, esc, formatAmount, page } from './layout.js';
+import { cardSelect, esc, formatAmount, formatDate, page, pickLang, TEXT, type Lang } from './layout.js';
 
 function scopeOf(emu: Emulator, id: string, kind: string): Scope {
   const scope = emu.pageIndex.get(id);
@@ -34,60 +34,96 @@ function action(ctx: PlainContext, run: () => object, redirect: (result: object)
   }
 }
 
-function checkoutPage(emu: Emulator, id: string, error?: string): string {
+/** `?lang=xx` to carry the page's language through its forms and redirects. */
+function withLang(path: string, lang: Lang): string {
+  return `${path}${path.includes('?') ? '&' : '?'}lang=${lang}`;
+}
+
+/** "Demo Plan", or the price's nickname or id when its product is unknown. */
+function productName(scope: Scope, price: Stripe.Price): string {
+  const product = typeof price.product === 'string' ? scope.products.get(price.product) : price.product;
+  return (product && 'name' in product ? product.name : null) ?? price.nickname ?? price.id;
+}
+
+/** "¥1,000 per month" */
+function priceLine(price: Stripe.Price, amount: number | null, lang: Lang): string {
+  const money = formatAmount(amount, price.currency, lang);
+  return price.recurring ? `${money} ${TEXT[lang].perInterval(price.recurring.interval, price.recurring.interval_count)}` : money;
+}
+
+function checkoutPage(emu: Emulator, id: string, lang: Lang, error?: string): string {
+  const t = TEXT[lang];
   const scope = scopeOf(emu, id, 'checkout.session');
   const s = scope.checkoutSessions.require(id);
   const items = scope.checkoutLineItems.get(id) ?? [];
-  const lines = items.map((li) => `<li>${esc(li.description)} × ${esc(li.quantity)}: ${esc(formatAmount(li.amount_total, li.currency))}</li>`).join('');
-  let body = `<p>Session <code>${esc(s.id)}</code> — status <b>${esc(s.status)}</b></p><ul>${lines}</ul>`;
+  const lines = items
+    .map((li) => {
+      const name = li.description ?? (li.price ? productName(scope, li.price) : '');
+      const quantity = li.quantity && li.quantity > 1 ? ` × ${esc(li.quantity)}` : '';
+      const amount = li.price ? priceLine(li.price, li.amount_total, lang) : formatAmount(li.amount_total, li.currency, lang);
+      return `<li><b>${esc(name)}</b>${quantity}<br><span class="amount">${esc(amount)}</span></li>`;
+    })
+    .join('');
+  let body = `<ul class="items">${lines}</ul>`;
   if (error) body += `<p class="error">${esc(error)}</p>`;
   if (s.status === 'open' && s.subscription) {
-    body += `<form method="post" action="/checkout/${esc(id)}/authenticate"><p>Your bank asks you to confirm this payment (3D Secure).</p>
-<button name="result" value="success">Complete authentication</button><button name="result" value="fail">Fail authentication</button></form>`;
+    body += `<form method="post" action="${esc(withLang(`/checkout/${id}/authenticate`, lang))}"><p>${esc(t.authenticate)}</p>
+<button name="result" value="success">${esc(t.authenticateOk)}</button><button name="result" value="fail">${esc(t.authenticateFail)}</button></form>`;
   } else if (s.status === 'open') {
-    body += `<form method="post" action="/checkout/${esc(id)}/pay">
-${s.customer || s.customer_email ? '' : '<label>Email <input name="email" type="email"></label><br>'}${cardSelect()}<br><button type="submit">Subscribe</button></form>
-<form method="post" action="/checkout/${esc(id)}/expire"><button type="submit">Expire this session</button></form>
-${s.cancel_url ? `<p><a href="${esc(s.cancel_url)}">Cancel and go back</a></p>` : ''}`;
+    body += `<form method="post" action="${esc(withLang(`/checkout/${id}/pay`, lang))}">
+${s.customer || s.customer_email ? '' : `<label>${esc(t.email)} <input name="email" type="email"></label><br>`}${cardSelect(lang)}<br><button type="submit">${esc(t.subscribe)}</button></form>
+<form method="post" action="${esc(withLang(`/checkout/${id}/expire`, lang))}"><button type="submit">${esc(t.expire)}</button></form>
+${s.cancel_url ? `<p><a href="${esc(s.cancel_url)}">${esc(t.cancelAndReturn)}</a></p>` : ''}`;
   } else if (s.status === 'complete') {
     const url = successUrl(s);
-    body += `<p>Thank you! Subscription <code>${esc(s.subscription)}</code>.</p>${url ? `<p><a href="${esc(url)}">Continue</a></p>` : ''}`;
+    body += `<p>${esc(t.thanks)}</p>${url ? `<p><a href="${esc(url)}">${esc(t.continue)}</a></p>` : ''}`;
+  } else {
+    body += `<p>${esc(t.expired)}</p>${s.cancel_url ? `<p><a href="${esc(s.cancel_url)}">${esc(t.back)}</a></p>` : ''}`;
   }
-  return page('Checkout', body);
+  body += `<p class="muted">${esc(t.reference)}: ${esc(s.id)} (${esc(t.status[s.status ?? ''] ?? s.status)})</p>`;
+  return page(lang, t.checkout, body);
 }
 
-function portalPage(emu: Emulator, id: string, error?: string): string {
+function portalPage(emu: Emulator, id: string, lang: Lang, error?: string): string {
+  const t = TEXT[lang];
   const scope = scopeOf(emu, id, 'billing portal session');
   const session = scope.portalSessions.require(id);
   const subs = [...scope.subscriptions.values()].filter((s) => s.customer === session.customer && s.status !== 'canceled' && s.status !== 'incomplete_expired');
   const prices = [...scope.prices.values()].filter((p) => p.active && p.type === 'recurring');
-  let body = `<p>Customer <code>${esc(session.customer)}</code></p>`;
+  const customer = scope.customers.get(String(session.customer));
+  let body = `<p>${esc(t.customer)}: ${esc(customer?.name || customer?.email || session.customer)}</p>`;
   if (error) body += `<p class="error">${esc(error)}</p>`;
+  if (subs.length === 0) body += `<p>${esc(t.noSubscriptions)}</p>`;
   for (const s of subs) {
     const item = s.items.data[0];
-    body += `<section><h2>${esc(s.id)} — ${esc(s.status)}${s.cancel_at_period_end ? ' (cancels at period end)' : ''}</h2>
-<p>Price <code>${esc(item.price.id)}</code> × ${esc(item.quantity)}; period ends ${esc(new Date(item.current_period_end * 1000).toISOString())}</p>
-<form method="post" action="/portal/${esc(id)}/update"><input type="hidden" name="subscription" value="${esc(s.id)}">
-<label>New price <select name="price">${prices.map((p) => `<option value="${esc(p.id)}">${esc(p.lookup_key ?? p.id)} ${esc(formatAmount(p.unit_amount, p.currency))}/${esc(p.recurring?.interval)}</option>`).join('')}</select></label>
-<label>Quantity <input name="quantity" type="number" min="1" value="${esc(item.quantity)}"></label><button>Update plan</button></form>
+    const status = `${t.status[s.status] ?? s.status}${s.cancel_at_period_end ? ` (${t.cancelsAtPeriodEnd})` : ''}`;
+    body += `<section><h2>${esc(productName(scope, item.price))} — ${esc(status)}</h2>
+<p><span class="amount">${esc(priceLine(item.price, (item.price.unit_amount ?? 0) * (item.quantity ?? 1), lang))}</span>${(item.quantity ?? 1) > 1 ? ` (${esc(t.quantity)} ${esc(item.quantity)})` : ''}<br>${esc(t.renews(formatDate(item.current_period_end, lang)))}</p>
+<form method="post" action="${esc(withLang(`/portal/${id}/update`, lang))}"><input type="hidden" name="subscription" value="${esc(s.id)}">
+<label>${esc(t.newPlan)} <select name="price">${prices
+      .map((p) => `<option value="${esc(p.id)}"${p.id === item.price.id ? ' selected' : ''}>${esc(productName(scope, p))} — ${esc(priceLine(p, p.unit_amount, lang))}</option>`)
+      .join('')}</select></label>
+<label>${esc(t.quantity)} <input name="quantity" type="number" min="1" value="${esc(item.quantity)}"></label><button>${esc(t.updatePlan)}</button></form>
 ${
   s.cancel_at_period_end
-    ? `<form method="post" action="/portal/${esc(id)}/resume"><input type="hidden" name="subscription" value="${esc(s.id)}"><button>Renew subscription</button></form>`
-    : `<form method="post" action="/portal/${esc(id)}/cancel"><input type="hidden" name="subscription" value="${esc(s.id)}"><button>Cancel at period end</button></form>`
-}</section>`;
+    ? `<form method="post" action="${esc(withLang(`/portal/${id}/resume`, lang))}"><input type="hidden" name="subscription" value="${esc(s.id)}"><button>${esc(t.resume)}</button></form>`
+    : `<form method="post" action="${esc(withLang(`/portal/${id}/cancel`, lang))}"><input type="hidden" name="subscription" value="${esc(s.id)}"><button>${esc(t.cancel)}</button></form>`
+}<p class="muted">${esc(t.reference)}: ${esc(s.id)}</p></section>`;
   }
-  body += `<form method="post" action="/portal/${esc(id)}/payment_method">${cardSelect()}<button>Update payment method</button></form>`;
-  if (session.return_url) body += `<p><a href="${esc(session.return_url)}">Return</a></p>`;
-  return page('Billing portal', body);
+  body += `<form method="post" action="${esc(withLang(`/portal/${id}/payment_method`, lang))}">${cardSelect(lang)}<button>${esc(t.updateCard)}</button></form>`;
+  if (session.return_url) body += `<p><a href="${esc(session.return_url)}">${esc(t.back)}</a></p>`;
+  return page(lang, t.portal, body);
 }
 
-function invoicePage(emu: Emulator, id: string, error?: string): string {
+function invoicePage(emu: Emulator, id: string, lang: Lang, error?: string): string {
+  const t = TEXT[lang];
   const scope = scopeOf(emu, id, 'invoice');
   const inv = scope.invoices.require(id);
-  let body = `<p>Invoice <code>${esc(inv.number ?? inv.id)}</code> — <b>${esc(inv.status)}</b>, amount due ${esc(formatAmount(inv.amount_due, inv.currency))}</p>`;
+  let body = `<p>${esc(t.invoice)} ${esc(inv.number ?? inv.id)} — <b>${esc(t.status[inv.status ?? ''] ?? inv.status)}</b></p>
+<p>${esc(t.amountDue)}: <span class="amount">${esc(formatAmount(inv.amount_due, inv.currency, lang))}</span></p>`;
   if (error) body += `<p class="error">${esc(error)}</p>`;
-  if (inv.status === 'open') body += `<form method="post" action="/invoice/${esc(id)}/pay">${cardSelect()}<button>Pay</button></form>`;
-  return page('Invoice', body);
+  if (inv.status === 'open') body += `<form method="post" action="${esc(withLang(`/invoice/${id}/pay`, lang))}">${cardSelect(lang)}<button>${esc(t.pay)}</button></form>`;
+  return page(lang, t.invoice, body);
 }
 
 function portalSub(scope: Scope, session: Stripe.BillingPortal.Session, subscriptionId: string): Stripe.Subscription {
@@ -101,44 +137,53 @@ function checkoutResult(r: CheckoutResult): object {
 }
 
 export function pageRoutes(emu: Emulator, r: PlainRouter): void {
-  r.add('GET', '/checkout/:id', ({ params }) => HttpResponse.html(checkoutPage(emu, params.id)));
+  /** The page's language: `?lang=`, else the session's locale, else the browser's. */
+  const langOf = (ctx: PlainContext, locale?: string | null) => pickLang(ctx.p.str('lang'), locale, ctx.acceptLanguage);
+  const checkoutLocale = (id: string) => emu.pageIndex.get(id)?.checkoutSessions.get(id)?.locale;
+  const portalLocale = (id: string) => emu.pageIndex.get(id)?.portalSessions.get(id)?.locale;
+
+  r.add('GET', '/checkout/:id', (ctx) => HttpResponse.html(checkoutPage(emu, ctx.params.id, langOf(ctx, checkoutLocale(ctx.params.id)))));
   r.add('POST', '/checkout/:id/pay', (ctx) => {
     const scope = scopeOf(emu, ctx.params.id, 'checkout.session');
     const session = scope.checkoutSessions.require(ctx.params.id);
+    const lang = langOf(ctx, session.locale);
     return action(
       ctx,
       () => checkoutResult(payCheckoutSession(emu, scope, session, ctx.p.reqStr('card'), { email: ctx.p.str('email'), name: ctx.p.str('name') })),
-      () => (session.status === 'complete' ? (successUrl(session) ?? `/checkout/${session.id}`) : `/checkout/${session.id}`),
-      (error) => checkoutPage(emu, session.id, error),
+      () => (session.status === 'complete' ? (successUrl(session) ?? withLang(`/checkout/${session.id}`, lang)) : withLang(`/checkout/${session.id}`, lang)),
+      (error) => checkoutPage(emu, session.id, lang, error),
     );
   });
   r.add('POST', '/checkout/:id/authenticate', (ctx) => {
     const scope = scopeOf(emu, ctx.params.id, 'checkout.session');
     const session = scope.checkoutSessions.require(ctx.params.id);
+    const lang = langOf(ctx, session.locale);
     return action(
       ctx,
       () => checkoutResult(authenticateCheckoutSession(emu, scope, session, (ctx.p.str('result') ?? 'success') === 'success')),
-      () => successUrl(session) ?? `/checkout/${session.id}`,
-      (error) => checkoutPage(emu, session.id, error),
+      () => successUrl(session) ?? withLang(`/checkout/${session.id}`, lang),
+      (error) => checkoutPage(emu, session.id, lang, error),
     );
   });
   r.add('POST', '/checkout/:id/expire', (ctx) => {
     const scope = scopeOf(emu, ctx.params.id, 'checkout.session');
     const session = scope.checkoutSessions.require(ctx.params.id);
+    const lang = langOf(ctx, session.locale);
     return action(
       ctx,
       () => expireCheckoutSession(emu, scope, session),
-      () => session.cancel_url ?? `/checkout/${session.id}`,
-      (error) => checkoutPage(emu, session.id, error),
+      () => session.cancel_url ?? withLang(`/checkout/${session.id}`, lang),
+      (error) => checkoutPage(emu, session.id, lang, error),
     );
   });
 
-  r.add('GET', '/portal/:id', ({ params }) => HttpResponse.html(portalPage(emu, params.id)));
+  r.add('GET', '/portal/:id', (ctx) => HttpResponse.html(portalPage(emu, ctx.params.id, langOf(ctx, portalLocale(ctx.params.id)))));
   const portalAction = (path: string, run: (scope: Scope, session: Stripe.BillingPortal.Session, ctx: PlainContext) => object) =>
     r.add('POST', `/portal/:id/${path}`, (ctx) => {
       const scope = scopeOf(emu, ctx.params.id, 'billing portal session');
       const session = scope.portalSessions.require(ctx.params.id);
-      return action(ctx, () => run(scope, session, ctx), () => `/portal/${session.id}`, (error) => portalPage(emu, session.id, error));
+      const lang = langOf(ctx, session.locale);
+      return action(ctx, () => run(scope, session, ctx), () => withLang(`/portal/${session.id}`, lang), (error) => portalPage(emu, session.id, lang, error));
     });
   portalAction('cancel', (scope, session, { p }) => {
     const sub = portalSub(scope, session, p.reqStr('subscription'));
@@ -172,10 +217,11 @@ export function pageRoutes(emu: Emulator, r: PlainRouter): void {
     return customer;
   });
 
-  r.add('GET', '/invoice/:id', ({ params }) => HttpResponse.html(invoicePage(emu, params.id)));
+  r.add('GET', '/invoice/:id', (ctx) => HttpResponse.html(invoicePage(emu, ctx.params.id, langOf(ctx))));
   r.add('POST', '/invoice/:id/pay', (ctx) => {
     const scope = scopeOf(emu, ctx.params.id, 'invoice');
     const invoice = scope.invoices.require(ctx.params.id);
+    const lang = langOf(ctx);
     return action(
       ctx,
       () => {
@@ -185,8 +231,8 @@ export function pageRoutes(emu: Emulator, r: PlainRouter): void {
         if (outcome.kind === 'requires_action') throw errors.card('authentication_required', 'This payment requires authentication.');
         return invoice;
       },
-      () => `/invoice/${invoice.id}`,
-      (error) => invoicePage(emu, invoice.id, error),
+      () => withLang(`/invoice/${invoice.id}`, lang),
+      (error) => invoicePage(emu, invoice.id, lang, error),
     );
   });
 }
