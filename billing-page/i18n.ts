@@ -423,6 +423,13 @@ export function chooseLanguage(param: string | null, preferences: readonly strin
   return 'en';
 }
 
+// Stripe's amounts are in a currency's smallest unit as Stripe counts it
+// (https://docs.stripe.com/currencies#zero-decimal): whole units for these, thousandths for the
+// next, hundredths for every other one. Not always ISO's count (Stripe counts ISK in hundredths).
+const ZERO_DECIMAL = new Set(['BIF', 'CLP', 'DJF', 'GNF', 'JPY', 'KMF', 'KRW', 'MGA', 'PYG', 'RWF', 'UGX', 'VND', 'VUV', 'XAF', 'XOF', 'XPF']);
+const THREE_DECIMAL = new Set(['BHD', 'JOD', 'KWD', 'OMR', 'TND']);
+const stripeDecimals = (code: string) => (ZERO_DECIMAL.has(code) ? 0 : THREE_DECIMAL.has(code) ? 3 : 2);
+
 export interface Translator {
   lang: Lang;
   /** The locale Intl formats with. */
@@ -453,9 +460,7 @@ export function translator(lang: Lang): Translator {
       format = new Intl.NumberFormat(locale, { style: 'currency', currency: code });
       moneyFormats.set(code, format);
     }
-    // Stripe's amounts are in the currency's smallest unit: yen are whole, dollars are cents.
-    const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
-    return format.format(amount / 10 ** digits);
+    return format.format(amount / 10 ** stripeDecimals(code));
   };
   const intervalName = (interval: string) => (['day', 'week', 'month', 'year'].includes(interval) ? t(`interval_${interval}` as MessageKey) : interval);
   return {
