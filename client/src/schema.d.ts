@@ -672,6 +672,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/accounts/{account_id}/subscriptions/change/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What a change of plan, interval or quantity would cost
+         * @description Takes the body of `accountSubscriptions.change` and answers what that change would bill, as Stripe computes it (its invoice preview with the same items and proration behaviour, prorated to the second as of `proration_date`: now), changing nothing in Stripe or in the service: show it, then call `change` when the owner confirms. The same refusals as `change`, with the same codes. `create_prorations` (the usual default): nothing is charged now; `next_invoice` is the renewal at the end of the current period, which carries the credit for the unused time of the old price or quantity and the charge for the rest of the period on the new one (`proration_lines`). `always_invoice`: the prorations are invoiced and charged when the change is made (`next_invoice.billed` is `now`, `amount_due_now` its amount). `none`: no prorations; `next_invoice` is the renewal at the new price. An interval change (`{"interval": "year"}`) starts a new period at once whatever the behaviour: the unused time is credited and the new period billed now. `next_invoice` is null when the subscription ends at the period end. Any role of the account may preview (it changes nothing); `change` itself is owner only.
+         */
+        post: operations["accountSubscriptions.previewChange"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/subscriptions/{subscription_id}/change/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What a change of plan, interval or quantity would cost
+         * @description Takes the body of `subscriptions.change` and answers what that change would bill, as Stripe computes it (its invoice preview with the same items and proration behaviour, prorated to the second as of `proration_date`: now), changing nothing in Stripe or in the service: show it, then call `change` when the owner confirms. The same refusals as `change`, with the same codes. `create_prorations` (the usual default): nothing is charged now; `next_invoice` is the renewal at the end of the current period, which carries the credit for the unused time of the old price or quantity and the charge for the rest of the period on the new one (`proration_lines`). `always_invoice`: the prorations are invoiced and charged when the change is made (`next_invoice.billed` is `now`, `amount_due_now` its amount). `none`: no prorations; `next_invoice` is the renewal at the new price. An interval change (`{"interval": "year"}`) starts a new period at once whatever the behaviour: the unused time is credited and the new period billed now. `next_invoice` is null when the subscription ends at the period end. Any role of the account may preview (it changes nothing); `change` itself is owner only.
+         */
+        post: operations["subscriptions.previewChange"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/applications/{application_id}/subscriptions/stripe/webhook": {
         parameters: {
             query?: never;
@@ -1582,6 +1622,98 @@ export interface components {
              * @enum {string}
              */
             timing: "period_end" | "immediately";
+        };
+        PreviewInvoiceView: {
+            /**
+             * @description now: created and charged when the change is made (always_invoice, or an interval change, which starts a new period); period_end: the renewal at the end of the current period, which carries the prorations
+             * @example period_end
+             * @enum {string}
+             */
+            billed: "now" | "period_end";
+            /**
+             * @description What the customer pays (never negative: a larger credit stays with Stripe as the customer balance)
+             * @example 11928
+             */
+            amount_due: number;
+            /**
+             * @description Sum of the lines, before tax
+             * @example 11928
+             */
+            subtotal: number;
+            /**
+             * @description Subtotal plus exclusive tax; negative when credits exceed the charges
+             * @example 11928
+             */
+            total: number;
+            /**
+             * @description The invoice's period as Stripe gives it
+             * @example 2026-12-20T01:23:45.000Z
+             */
+            period_start: string;
+            /** @example 2027-01-20T01:23:45.000Z */
+            period_end: string;
+        };
+        ProrationLineView: {
+            /**
+             * @description Stripe's description of the line
+             * @example Unused time on 1 × Inbox Manager after 2026-12-05
+             */
+            description: string;
+            /**
+             * @description In the smallest unit of the currency (yen); negative for a credit of unused time
+             * @example -1464
+             */
+            amount: number;
+            /** @example price_1QyT0tLkdIwHu7ixfixed001 */
+            price_id: string | null;
+            /** @example 1 */
+            quantity: number | null;
+            /**
+             * @description From the proration date (this change) or the date of an earlier change of the period
+             * @example 2026-12-05T10:00:00.000Z
+             */
+            period_start: string;
+            /**
+             * @description The end of the current period
+             * @example 2026-12-20T01:23:45.000Z
+             */
+            period_end: string;
+        };
+        ChangePreviewView: {
+            /** @example sub_1QyT0wLkdIwHu7ixa1b2c3d4 */
+            subscription_id: string;
+            /** @example jpy */
+            currency: string;
+            /**
+             * @description The price after the change
+             * @example price_1QyT0tLkdIwHu7ixfixed001
+             */
+            price_id: string;
+            /**
+             * @description The quantity after the change
+             * @example 3
+             */
+            quantity: number;
+            /**
+             * @description The one the change would use (the request's, else DEFAULT_PRORATION_BEHAVIOR)
+             * @example create_prorations
+             * @enum {string}
+             */
+            proration_behavior: "create_prorations" | "always_invoice" | "none";
+            /**
+             * @description The instant the prorations are computed for (Stripe prorates to the second); null with proration_behavior none
+             * @example 2026-12-05T10:00:00.000Z
+             */
+            proration_date: string | null;
+            /**
+             * @description Charged when the change is made: next_invoice.amount_due when it is billed now, else 0 (the prorations wait for the renewal)
+             * @example 0
+             */
+            amount_due_now: number;
+            /** @description The next invoice once the change is made; null when there will be none (the subscription ends at the period end) */
+            next_invoice: components["schemas"]["PreviewInvoiceView"] | null;
+            /** @description The proration lines of next_invoice, Stripe's computation: a credit for the unused time of the old price or quantity, a charge for the rest of the period on the new one (none with proration_behavior none; an interval change has the credit only, as it bills the new period whole); earlier changes of the period add theirs */
+            proration_lines: components["schemas"]["ProrationLineView"][];
         };
         WebhookReceivedResponse: {
             /**
@@ -7609,6 +7741,371 @@ export interface operations {
              *     - `idempotency_conflict`: The Idempotency-Key was already used for a request with other parameters.
              *     - `not_scheduled_to_cancel`: Resume of a subscription that is neither set to cancel at the period end nor paused.
              *     - `subscription_ended`: The subscription has ended (canceled or incomplete_expired) and can no longer change.
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The body is too large. `error.code` is one of:
+             *
+             *     - `payload_too_large`: The body is larger than BODY_LIMIT (1 MB by default); the connection is closed.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The body is not JSON. `error.code` is one of:
+             *
+             *     - `unsupported_media_type`: A body that is not UTF-8 JSON (`application/json` or `application/*+json`).
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Stripe refused the request. `error.code` is one of:
+             *
+             *     - `stripe_invalid_request`: Stripe refused the request (a parameter or state Stripe does not accept); `details` carries Stripe's code and parameter when it gives them.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Stripe failed. `error.code` is one of:
+             *
+             *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
+             *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
+             *     - `stripe_error`: Stripe answered with an error the service does not expect.
+             */
+            502: {
+                headers: {
+                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `stripe_timeout`: Stripe did not answer within STRIPE_REQUEST_DEADLINE_MS: retry (a mutation with the same Idempotency-Key changes Stripe once).
+             *     - `stripe_rate_limited`: Stripe is rate-limiting the service; Retry-After carries Stripe's own figure.
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    "accountSubscriptions.previewChange": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The account (for the freee app store, the company_id): must be the token's `acc` claim */
+                account_id: unknown;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangeSubscriptionWithIdDto"];
+            };
+        };
+        responses: {
+            /** @description What the change would bill; nothing has changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangePreviewView"];
+                };
+            };
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `price_not_in_catalog`: The price is not in the application's catalog.
+             *     - `price_not_found`: Stripe has no such price (on the merchant's Stripe account).
+             *     - `price_inactive`: The price is archived in Stripe and can no longer be bought.
+             *     - `no_price_for_interval`: The catalog has no active price of the subscription's product with the interval asked for.
+             *     - `conflicting_change`: A change names both price_id and interval.
+             *     - `nothing_to_change`: A change names none of price_id, interval and quantity.
+             *     - `validation_failed`: A field of the body or query is missing, of the wrong type, out of range or unknown; `details.fields` names each field with its problems.
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             *     - `malformed_json`: The body is not valid JSON.
+             *     - `body_too_deep`: The body nests arrays and objects deeper than BODY_MAX_DEPTH (64) levels.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_token`: The account token is malformed, badly signed, or has a claim that is not accepted.
+             *     - `token_expired`: The account token has expired: get a fresh one.
+             *     - `missing_account_claim`: The account token has no claim naming the account (`acc` by default).
+             *     - `invalid_account_claim`: The token's account claim is not text of at most 255 storable characters.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Not allowed. `error.code` is one of:
+             *
+             *     - `application_mismatch`: X-Application-Id names another application than the token's `app` claim.
+             *     - `origin_not_allowed`: A browser request from an origin that is not one of the application's allowed origins.
+             *     - `account_mismatch`: The token is for another account than the `account_id` of the path.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Not found (or not yours). `error.code` is one of:
+             *
+             *     - `application_not_found`: No application has this id (the path's, the token's `app` claim, X-Application-Id or DEFAULT_APPLICATION_ID).
+             *     - `subscription_not_found`: The account has no such subscription to the application (another account's is not found either).
+             *     - `stripe_resource_missing`: Stripe no longer has an object the service holds (deleted in Stripe, its webhook not yet applied).
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The current state does not allow it. `error.code` is one of:
+             *
+             *     - `subscription_ended`: The subscription has ended (canceled or incomplete_expired) and can no longer change.
+             *     - `no_licensed_item`: The subscription has only metered items: no plan or quantity to change.
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The body is too large. `error.code` is one of:
+             *
+             *     - `payload_too_large`: The body is larger than BODY_LIMIT (1 MB by default); the connection is closed.
+             */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The body is not JSON. `error.code` is one of:
+             *
+             *     - `unsupported_media_type`: A body that is not UTF-8 JSON (`application/json` or `application/*+json`).
+             */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Stripe refused the request. `error.code` is one of:
+             *
+             *     - `stripe_invalid_request`: Stripe refused the request (a parameter or state Stripe does not accept); `details` carries Stripe's code and parameter when it gives them.
+             */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Stripe failed. `error.code` is one of:
+             *
+             *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
+             *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
+             *     - `stripe_error`: Stripe answered with an error the service does not expect.
+             */
+            502: {
+                headers: {
+                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `stripe_timeout`: Stripe did not answer within STRIPE_REQUEST_DEADLINE_MS: retry (a mutation with the same Idempotency-Key changes Stripe once).
+             *     - `stripe_rate_limited`: Stripe is rate-limiting the service; Retry-After carries Stripe's own figure.
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    "subscriptions.previewChange": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description One of the account's subscriptions */
+                subscription_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangeSubscriptionDto"];
+            };
+        };
+        responses: {
+            /** @description What the change would bill; nothing has changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangePreviewView"];
+                };
+            };
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `price_not_in_catalog`: The price is not in the application's catalog.
+             *     - `price_not_found`: Stripe has no such price (on the merchant's Stripe account).
+             *     - `price_inactive`: The price is archived in Stripe and can no longer be bought.
+             *     - `no_price_for_interval`: The catalog has no active price of the subscription's product with the interval asked for.
+             *     - `conflicting_change`: A change names both price_id and interval.
+             *     - `nothing_to_change`: A change names none of price_id, interval and quantity.
+             *     - `validation_failed`: A field of the body or query is missing, of the wrong type, out of range or unknown; `details.fields` names each field with its problems.
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             *     - `malformed_json`: The body is not valid JSON.
+             *     - `body_too_deep`: The body nests arrays and objects deeper than BODY_MAX_DEPTH (64) levels.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_token`: The account token is malformed, badly signed, or has a claim that is not accepted.
+             *     - `token_expired`: The account token has expired: get a fresh one.
+             *     - `missing_account_claim`: The account token has no claim naming the account (`acc` by default).
+             *     - `invalid_account_claim`: The token's account claim is not text of at most 255 storable characters.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Not allowed. `error.code` is one of:
+             *
+             *     - `application_mismatch`: X-Application-Id names another application than the token's `app` claim.
+             *     - `origin_not_allowed`: A browser request from an origin that is not one of the application's allowed origins.
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Not found (or not yours). `error.code` is one of:
+             *
+             *     - `application_not_found`: No application has this id (the path's, the token's `app` claim, X-Application-Id or DEFAULT_APPLICATION_ID).
+             *     - `subscription_not_found`: The account has no such subscription to the application (another account's is not found either).
+             *     - `stripe_resource_missing`: Stripe no longer has an object the service holds (deleted in Stripe, its webhook not yet applied).
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description The current state does not allow it. `error.code` is one of:
+             *
+             *     - `subscription_ended`: The subscription has ended (canceled or incomplete_expired) and can no longer change.
+             *     - `no_licensed_item`: The subscription has only metered items: no plan or quantity to change.
              */
             409: {
                 headers: {

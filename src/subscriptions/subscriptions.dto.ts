@@ -219,3 +219,39 @@ export class FeatureListResponse {
 
 /** The error format, defined with the error documentation helper (src/infra/http/errors.api-docs.ts); re-exported for the controllers that name it. */
 export { ErrorDetail, ErrorResponse } from '../infra/http/errors.api-docs.js';
+
+// ---- the preview of a change (POST .../change/preview): what it would cost, nothing changed ----
+
+export class ProrationLineView {
+  @ApiProperty({ example: 'Unused time on 1 × Inbox Manager after 2026-12-05', description: "Stripe's description of the line" }) description!: string;
+  @ApiProperty({ example: -1464, description: 'In the smallest unit of the currency (yen); negative for a credit of unused time' }) amount!: number;
+  @ApiProperty({ example: 'price_1QyT0tLkdIwHu7ixfixed001', nullable: true, type: String }) price_id!: string | null;
+  @ApiProperty({ example: 1, nullable: true, type: Number }) quantity!: number | null;
+  @ApiProperty({ example: '2026-12-05T10:00:00.000Z', description: 'From the proration date (this change) or the date of an earlier change of the period' }) period_start!: string;
+  @ApiProperty({ example: '2026-12-20T01:23:45.000Z', description: 'The end of the current period' }) period_end!: string;
+}
+
+export class PreviewInvoiceView {
+  @ApiProperty({ enum: ['now', 'period_end'], example: 'period_end', description: 'now: created and charged when the change is made (always_invoice, or an interval change, which starts a new period); period_end: the renewal at the end of the current period, which carries the prorations' })
+  billed!: 'now' | 'period_end';
+  @ApiProperty({ example: 11928, description: 'What the customer pays (never negative: a larger credit stays with Stripe as the customer balance)' }) amount_due!: number;
+  @ApiProperty({ example: 11928, description: 'Sum of the lines, before tax' }) subtotal!: number;
+  @ApiProperty({ example: 11928, description: 'Subtotal plus exclusive tax; negative when credits exceed the charges' }) total!: number;
+  @ApiProperty({ example: '2026-12-20T01:23:45.000Z', description: "The invoice's period as Stripe gives it" }) period_start!: string;
+  @ApiProperty({ example: '2027-01-20T01:23:45.000Z' }) period_end!: string;
+}
+
+export class ChangePreviewView {
+  @ApiProperty({ example: 'sub_1QyT0wLkdIwHu7ixa1b2c3d4' }) subscription_id!: string;
+  @ApiProperty({ example: 'jpy' }) currency!: string;
+  @ApiProperty({ example: 'price_1QyT0tLkdIwHu7ixfixed001', description: 'The price after the change' }) price_id!: string;
+  @ApiProperty({ example: 3, description: 'The quantity after the change' }) quantity!: number;
+  @ApiProperty({ enum: PRORATION_BEHAVIORS, example: 'create_prorations', description: "The one the change would use (the request's, else DEFAULT_PRORATION_BEHAVIOR)" }) proration_behavior!: ProrationBehavior;
+  @ApiProperty({ example: '2026-12-05T10:00:00.000Z', nullable: true, type: String, description: 'The instant the prorations are computed for (Stripe prorates to the second); null with proration_behavior none' })
+  proration_date!: string | null;
+  @ApiProperty({ example: 0, description: 'Charged when the change is made: next_invoice.amount_due when it is billed now, else 0 (the prorations wait for the renewal)' }) amount_due_now!: number;
+  @ApiProperty({ type: PreviewInvoiceView, nullable: true, description: 'The next invoice once the change is made; null when there will be none (the subscription ends at the period end)' })
+  next_invoice!: PreviewInvoiceView | null;
+  @ApiProperty({ type: ProrationLineView, isArray: true, description: "The proration lines of next_invoice, Stripe's computation: a credit for the unused time of the old price or quantity, a charge for the rest of the period on the new one (none with proration_behavior none; an interval change has the credit only, as it bills the new period whole); earlier changes of the period add theirs" })
+  proration_lines!: ProrationLineView[];
+}

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { EntitlementsModule } from '../entitlements/entitlements.module.js';
 import { IdentityModule } from '../identity/identity.module.js';
 import { AccountScopedSubscriptionsController } from './account-scoped-subscriptions.controller.js';
+import { AccountSubscriptionChangePreviewController, SubscriptionChangePreviewController } from './change-preview.controller.js';
 import { CheckoutService } from './checkout.service.js';
 import { PurchaseRules } from './purchase-rules.js';
 import { StripeCustomersService } from './stripe-customers.service.js';
@@ -15,7 +16,7 @@ import { TrialsService } from './trials.service.js';
 
 @Module({
   imports: [IdentityModule, EntitlementsModule],
-  controllers: [AccountScopedSubscriptionsController, SubscriptionsController],
+  controllers: [AccountScopedSubscriptionsController, SubscriptionsController, AccountSubscriptionChangePreviewController, SubscriptionChangePreviewController],
   providers: [
     CheckoutService,
     PurchaseRules,
