@@ -2,6 +2,7 @@ import createClient from 'openapi-fetch';
 import { BillingApiError } from './errors.js';
 import type { paths } from './schema.js';
 import type {
+  AccountInfo,
   AccountMerchant,
   ApiKey,
   AppPaymentCustomer,
@@ -9,6 +10,8 @@ import type {
   CancelSubscriptionParams,
   CatalogSyncParams,
   CatalogSyncEntry,
+  CatalogPrice,
+  ChangePreview,
   ChangeSubscriptionParams,
   CheckoutSession,
   CreateApplicationParams,
@@ -20,6 +23,7 @@ import type {
   Identity,
   IssueApiKeyParams,
   IssuedApiKey,
+  Invoice,
   Merchant,
   PortalSession,
   ReconcileRun,
@@ -97,6 +101,14 @@ export interface SubscriptionsApi {
   syncCheckoutSession(sessionId: string, options?: CallOptions): Promise<Subscription>;
   /** Reads the account's subscriptions from Stripe into the mirror; `allowDeletes` removes those Stripe no longer has. Owner only. */
   sync(params?: { allowDeletes?: boolean }, options?: CallOptions): Promise<SyncResult>;
+  /** The prices of the application's catalog (product name, amount, interval): what may be bought. Any role. */
+  catalog(options?: CallOptions): Promise<CatalogPrice[]>;
+  /** The account's invoices for the application, newest first (at most 100). Any role. */
+  invoices(options?: CallOptions): Promise<Invoice[]>;
+  /** Who the token is for: account, application, roles and whether it may change billing. */
+  account(options?: CallOptions): Promise<AccountInfo>;
+  /** What `change` with the same params would bill now and at the next invoice, changing nothing. Any role. */
+  previewChange(subscriptionId: string, params: ChangeSubscriptionParams, options?: CallOptions): Promise<ChangePreview>;
   /** Changes price (`price_id`), interval (`interval`) or seats (`quantity`). Owner only. */
   change(subscriptionId: string, params: ChangeSubscriptionParams, options?: MutationOptions): Promise<Subscription>;
   /** Cancels at the period's end (`timing: 'period_end'`, resumable) or now (`'immediately'`). Owner only. */
@@ -264,6 +276,18 @@ export function createBillingClient(options: BillingClientOptions): BillingClien
         o,
       );
     },
+    // The catalog, invoices and account reads exist on the account-less routes only (the account is the token's).
+    catalog: async (o) => listOf<CatalogPrice>(await run(async (init) => await http.GET('/api/subscriptions/catalog', init), o)),
+    invoices: async (o) => listOf<Invoice>(await run(async (init) => await http.GET('/api/subscriptions/invoices', init), o)),
+    account: (o) => run(async (init) => await http.GET('/api/subscriptions/account', init), o),
+    previewChange: (subscriptionId, body, o) =>
+      run(
+        async (init) =>
+          accountPath
+            ? await http.POST('/api/accounts/{account_id}/subscriptions/change/preview', { ...init, params: { path: accountPath }, body: { ...body, subscription_id: subscriptionId } })
+            : await http.POST('/api/subscriptions/{subscription_id}/change/preview', { ...init, params: { path: { subscription_id: subscriptionId } }, body }),
+        o,
+      ),
     change: (subscriptionId, body, o) =>
       run(
         async (init) =>

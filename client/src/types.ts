@@ -49,6 +49,15 @@ export type PortalSession = ResponseBody<'/api/subscriptions/stripe/portal-sessi
 /** What a sync from Stripe did, and the account's subscriptions after it. */
 export type SyncResult = ResponseBody<'/api/subscriptions/sync', 'post'>;
 
+/** A price of the application's catalog, with its product's name, as the billing page offers it. */
+export type CatalogPrice = ListItem<ResponseBody<'/api/subscriptions/catalog', 'get'>>;
+/** An invoice of the account for the application, newest first. */
+export type Invoice = ListItem<ResponseBody<'/api/subscriptions/invoices', 'get'>>;
+/** Who the token is for: account, application, roles and whether it may change billing. */
+export type AccountInfo = ResponseBody<'/api/subscriptions/account', 'get'>;
+/** What a change would bill, now and at the next invoice, without making it. */
+export type ChangePreview = ResponseBody<'/api/subscriptions/{subscription_id}/change/preview', 'post'>;
+
 export type CreateCheckoutSessionParams = RequestBody<'/api/subscriptions/stripe/checkout-session', 'post'>;
 export type CreatePortalSessionParams = RequestBody<'/api/subscriptions/stripe/portal-session', 'post'>;
 export type StartTrialParams = RequestBody<'/api/subscriptions/trial', 'post'>;

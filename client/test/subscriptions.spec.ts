@@ -174,6 +174,33 @@ describe('@billing/client: subscriptions', () => {
     expect(paths).toEqual(expect.arrayContaining(['POST /api/accounts/ACME/subscriptions/change', 'POST /api/accounts/ACME/subscriptions/cancel', 'POST /api/accounts/ACME/subscriptions/resume', 'POST /api/accounts/ACME/subscriptions/sync?allow_deletes=true', 'GET /api/accounts/ACME/subscriptions/trial']));
   });
 
+  it("the billing page's reads: catalog, invoices, account, and a change's preview on both route sets, changing nothing", async () => {
+    const owner = await ownerToken('CLIENT-READS');
+    const { api } = clientFor({ token: owner });
+    // The catalog is read from the mirror: the prices' webhooks are applied first.
+    await s.settle();
+    const catalog = await api.subscriptions.catalog();
+    expect(catalog.map((p) => p.price_id).sort()).toEqual([tier.monthly.id, tier.yearly.id, trialTier.monthly.id].sort());
+    expect(await api.subscriptions.account()).toMatchObject({ account_id: 'CLIENT-READS', application_id: 'default', is_owner: true });
+    expect(await api.subscriptions.invoices()).toEqual([]);
+
+    const session = await api.subscriptions.createCheckoutSession({ price_id: tier.monthly.id, ...urls });
+    await s.payCheckout(session.id);
+    const sub = await api.subscriptions.syncCheckoutSession(session.id);
+    const invoices = await api.subscriptions.invoices();
+    expect(invoices).toEqual([expect.objectContaining({ status: 'paid', subscription_id: sub.id })]);
+
+    const preview = await api.subscriptions.previewChange(sub.id, { quantity: 3 });
+    expect(preview).toMatchObject({ subscription_id: sub.id, quantity: 3, currency: tier.monthly.currency });
+    const scoped = await clientFor({ token: owner, accountId: 'CLIENT-READS' }).api.subscriptions.previewChange(sub.id, { interval: 'year' });
+    expect(scoped).toMatchObject({ subscription_id: sub.id, price_id: tier.yearly.id });
+    expect((await s.stripe.subscriptions.retrieve(sub.id)).items.data[0]).toMatchObject({ quantity: 1, price: expect.objectContaining({ id: tier.monthly.id }) });
+
+    const member = clientFor({ token: await memberToken('CLIENT-READS') }).api;
+    expect(await member.subscriptions.account()).toMatchObject({ is_owner: false });
+    expect((await member.subscriptions.previewChange(sub.id, { quantity: 2 })).quantity).toBe(2);
+  });
+
   it('a platform trial through the account-less routes', async () => {
     const { api } = clientFor({ token: await ownerToken('TRIALCO') });
     expect(await failure(api.subscriptions.trial())).toMatchObject({ status: 404, code: 'trial_not_found' });
