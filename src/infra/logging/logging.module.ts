@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RequestMethod } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import type { LogFn, Logger } from 'pino';
 import type { AppConfig } from '../config/config.js';
 
 /** Request ids from a caller are kept only when they look like ids, so logs cannot be forged through them. */
@@ -49,12 +50,47 @@ export function loggedRequestHeaders(headers: Record<string, unknown>): Record<s
 /** Response headers are ours; only a cookie could carry a secret there. */
 export const REDACTED_PATHS = ['res.headers["set-cookie"]'];
 
+/**
+ * Nest's start-up chatter: one line per module and per route (some 90 lines before the start-up
+ * banner). Logged at debug, so that `LOG_LEVEL=debug` still shows which routes were mapped.
+ */
+export const START_UP_CHATTER: ReadonlySet<string> = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer']);
+
+// Colour codes (CSI … m) that libraries write for terminals (MikroORM's "[migrator]" prefix).
+// eslint-disable-next-line no-control-regex
+const ANSI_CODES = /\u001b\[[0-9;]*m/g;
+
+/** A log line's text without terminal colour codes: in a JSON line they are only noise ("\u001b[90m"). */
+export function withoutAnsi(text: string): string {
+  return text.replace(ANSI_CODES, '');
+}
+
+/**
+ * pino's logMethod hook: strips colour codes from the message (and from a `msg` field), and logs
+ * Nest's start-up chatter (START_UP_CHATTER, which Nest logs at `log`, i.e. info) at debug.
+ */
+export function logMethodHook(this: Logger, args: Parameters<LogFn>, method: LogFn, level: number): void {
+  const cleaned = (args as unknown[]).map((arg) => {
+    if (typeof arg === 'string') return withoutAnsi(arg);
+    if (arg && typeof arg === 'object' && typeof (arg as { msg?: unknown }).msg === 'string') return { ...arg, msg: withoutAnsi((arg as { msg: string }).msg) };
+    return arg;
+  }) as Parameters<LogFn>;
+  const context = cleaned[0] && typeof cleaned[0] === 'object' ? (cleaned[0] as { context?: unknown }).context : undefined;
+  // 30 is pino's info: only that level is lowered (the debug call below comes back here at 20).
+  if (level === 30 && typeof context === 'string' && START_UP_CHATTER.has(context)) {
+    if (this.isLevelEnabled('debug')) this.debug(...cleaned);
+    return;
+  }
+  method.apply(this, cleaned);
+}
+
 export function loggingModule(config: AppConfig) {
   return LoggerModule.forRoot({
     // Every route. nestjs-pino's default path (`{/*splat}`) is not matched by Fastify's middleware adapter.
     forRoutes: [{ path: '{*all}', method: RequestMethod.ALL }],
     pinoHttp: {
       level: config.LOG_LEVEL,
+      hooks: { logMethod: logMethodHook },
       redact: { paths: REDACTED_PATHS, censor: REDACTED },
       // Fastify gives every request its id (requestIdOf, see http-adapter.ts) and pino-http logs it.
       // Query strings can hold ids but never secrets in this API; bodies are not logged at all;
