@@ -16,6 +16,7 @@ import { SubscriptionSyncService } from './subscription-sync.service.js';
 import type { CancelTiming, ChangePreviewView, ChangeSubscriptionDto, SubscriptionView } from './subscriptions.dto.js';
 import { type AccountContext } from '../auth/account-context.js';
 import { ENDED_STATUSES } from './access-policy.js';
+import { idOf } from '../infra/stripe/accounts.js';
 
 
 interface PriceFacts {
@@ -28,7 +29,6 @@ interface PriceFacts {
 }
 
 const iso = (unix: number) => new Date(unix * 1000).toISOString();
-const idOf = (ref: string | { id: string } | null | undefined) => (ref === null || ref === undefined ? null : typeof ref === 'string' ? ref : ref.id);
 
 /**
  * Plan changes, cancellations and resumption of an account's own subscriptions. Each change is made
@@ -49,14 +49,7 @@ export class SubscriptionChangesService {
   ) {}
 
   async change(ctx: AccountContext, subscriptionId: string, dto: ChangeSubscriptionDto, idempotencyKey?: string): Promise<SubscriptionView> {
-    if (dto.price_id && dto.interval) throw AppError.badRequest('conflicting_change', 'Give price_id or interval, not both.');
-    if (!dto.price_id && !dto.interval && dto.quantity === undefined) {
-      throw AppError.badRequest('nothing_to_change', 'Give price_id, interval or quantity.');
-    }
-    const em = this.em.fork();
-    const sub = await this.live(em, ctx, subscriptionId);
-    const item = sub.licensedItem;
-    if (!item) throw AppError.conflict('no_licensed_item', 'The subscription has no licensed item whose plan or quantity could change.');
+    const { em, sub, item } = await this.changeable(ctx, subscriptionId, dto);
     const price = dto.price_id
       ? await this.rules.purchasablePrice(em, ctx, dto.price_id)
       : dto.interval
@@ -77,14 +70,7 @@ export class SubscriptionChangesService {
    * without mirroring it, see previewPrice). The same refusals as `change`, with the same codes.
    */
   async preview(ctx: AccountContext, subscriptionId: string, dto: ChangeSubscriptionDto): Promise<ChangePreviewView> {
-    if (dto.price_id && dto.interval) throw AppError.badRequest('conflicting_change', 'Give price_id or interval, not both.');
-    if (!dto.price_id && !dto.interval && dto.quantity === undefined) {
-      throw AppError.badRequest('nothing_to_change', 'Give price_id, interval or quantity.');
-    }
-    const em = this.em.fork();
-    const sub = await this.live(em, ctx, subscriptionId);
-    const item = sub.licensedItem;
-    if (!item) throw AppError.conflict('no_licensed_item', 'The subscription has no licensed item whose plan or quantity could change.');
+    const { em, sub, item } = await this.changeable(ctx, subscriptionId, dto);
     const { current, target } = await this.previewPrices(em, ctx, item, dto);
     const behavior = dto.proration_behavior ?? this.config.DEFAULT_PRORATION_BEHAVIOR;
     // Stripe takes no proration date where it makes no prorations.
@@ -229,6 +215,19 @@ export class SubscriptionChangesService {
       }
     }
     return facts;
+  }
+
+  /** What a change (or its preview) acts on, after the refusals both share: the live subscription and its licensed item. */
+  private async changeable(ctx: AccountContext, subscriptionId: string, dto: ChangeSubscriptionDto) {
+    if (dto.price_id && dto.interval) throw AppError.badRequest('conflicting_change', 'Give price_id or interval, not both.');
+    if (!dto.price_id && !dto.interval && dto.quantity === undefined) {
+      throw AppError.badRequest('nothing_to_change', 'Give price_id, interval or quantity.');
+    }
+    const em = this.em.fork();
+    const sub = await this.live(em, ctx, subscriptionId);
+    const item = sub.licensedItem;
+    if (!item) throw AppError.conflict('no_licensed_item', 'The subscription has no licensed item whose plan or quantity could change.');
+    return { em, sub, item };
   }
 
   /** The account's own subscription that has not ended; another account's is a 404, an ended one a 409. */
