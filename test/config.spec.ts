@@ -44,6 +44,9 @@ describe('configuration at start-up', () => {
     ['JWT_JWKS_URL', 'not a url'],
     ['DEFAULT_APPLICATION_ID', 'Not An Id'],
     ['NODE_ENV', 'staging'],
+    ['EMULATOR_PORT', '99999'],
+    ['LOCAL_DEMO_CATALOG', 'maybe'],
+    ['SERVICE_URL', 'ftp://billing.internal'],
   ])('stops with one line naming %s when it is malformed (%s)', async (key, value) => {
     const result = await start({ ...PRODUCTION, [key]: value });
     expect(result.code).toBe(1);
@@ -65,6 +68,8 @@ describe('configuration at start-up', () => {
   it('runs with no configuration at all on development defaults', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({ PORT: 3000, NODE_ENV: 'development', DATABASE_URL: '', DEFAULT_APPLICATION_ID: 'default', BODY_LIMIT: 1024 * 1024 });
+    // Local mode: the emulator on a port known in advance, a demo catalog, the CLIs calling this service.
+    expect(config).toMatchObject({ EMULATOR_PORT: 12111, LOCAL_DEMO_CATALOG: true, SERVICE_URL: '' });
     expect(config.JWT_SECRET.length).toBeGreaterThanOrEqual(32);
   });
 

@@ -39,20 +39,34 @@ export class ApplicationsService {
     private readonly gateway: StripeGateway,
   ) {}
 
-  /** A fresh start gets the platform merchant and the default application, so that the product is usable at once. */
-  async ensureDefaults(defaultApplicationId: string): Promise<void> {
+  /**
+   * A fresh start gets the platform merchant and the default application, so that the product is
+   * usable at once. `localOrigins` are the service's own addresses (outside production: its billing
+   * page, `/billing`, started from there sends Stripe back there): they are added to the default
+   * application's allowed origins when missing, on later starts too, since a restart on another
+   * port (DATA_DIR keeps the application) would otherwise refuse the page's success and cancel URLs.
+   */
+  async ensureDefaults(defaultApplicationId: string, options: { localOrigins?: string[] } = {}): Promise<void> {
     const em = this.em.fork();
     if (!(await em.findOne(Merchant, PLATFORM_MERCHANT_ID))) {
       em.create(Merchant, { id: PLATFORM_MERCHANT_ID, displayName: 'Platform', chargeModel: 'platform', stripeAccountId: null });
     }
-    if (!(await em.findOne(Application, defaultApplicationId))) {
+    const existing = await em.findOne(Application, defaultApplicationId);
+    if (!existing) {
       const app = em.create(Application, {
         id: defaultApplicationId,
         name: 'Default application',
         merchant: em.getReference(Merchant, PLATFORM_MERCHANT_ID),
-        allowedOrigins: [`http://localhost:${this.config.PORT}`, `http://127.0.0.1:${this.config.PORT}`],
+        allowedOrigins: unique(options.localOrigins ?? [`http://localhost:${this.config.PORT}`, `http://127.0.0.1:${this.config.PORT}`]),
       });
       em.create(WebhookSecret, { application: app, secret: generateWebhookSecret() });
+    }
+    const missing = existing ? (options.localOrigins ?? []).filter((origin) => !existing.allowedOrigins.includes(origin)) : [];
+    if (existing && missing.length > 0) {
+      existing.allowedOrigins = unique([...existing.allowedOrigins, ...missing]);
+      // Announced like any edit of an application: other instances cache its origins (redirects, CORS).
+      await this.cache.commit(em, { application: defaultApplicationId });
+      return;
     }
     await em.flush().catch((error) => {
       // Two instances starting together: the other one created them first.
