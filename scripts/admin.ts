@@ -1,11 +1,13 @@
 /**
- * `npm run admin -- <command>`: the shell twin of the admin API (/admin/*). Same service, same
- * validation, same JSON; run `npm run admin -- help` for the commands.
+ * `npm run admin -- <command> [--direct]`: the admin API (/admin/*) from a shell. Each command
+ * calls the running service's admin route (SERVICE_URL, default http://localhost:PORT, with
+ * ADMIN_TOKEN), so what it changes is what the service sees; `--direct` acts on the configured
+ * database in this process instead. Same validation, same JSON; `npm run admin -- help` lists them.
  */
-import { loadConfig } from '../src/infra/config/config.js';
-import { helpText, parseCommand } from '../src/cli/admin-commands.js';
+import { directTransport, httpTransport } from '../src/cli/admin-client.js';
+import { helpText, parseCommand, runCommand } from '../src/cli/admin-commands.js';
 import { runCli } from '../src/cli/cli-kit.js';
-import { openCliContext, usesThrowAwayDatabase } from '../src/cli/cli-context.js';
+import { loadConfig } from '../src/infra/config/config.js';
 
 async function main(argv: string[]): Promise<number> {
   const parsed = await parseCommand(argv);
@@ -14,18 +16,16 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const config = loadConfig();
-  if (usesThrowAwayDatabase(config)) {
-    process.stderr.write('warning: neither DATA_DIR nor DATABASE_URL is set: this runs on a throw-away in-memory database and nothing is kept. Set DATA_DIR (the folder of the embedded database) or DATABASE_URL.\n');
-  }
-  const context = await openCliContext(config);
+  const transport = parsed.direct ? await directTransport(config) : httpTransport(config);
   try {
-    const result = await parsed.command.run(context.app, parsed.args, parsed.input);
+    const result = await runCommand(transport, parsed);
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return 0;
   } finally {
-    await context.close();
+    await transport.close();
   }
 }
 
-// Usage errors already name the expected command line. exitWhenDone: a command must end even if a module left a timer behind.
+// Usage errors already name the expected command line. exitWhenDone: with --direct the application
+// runs in this process, and one of its modules may leave a timer behind.
 runCli(main, { exitWhenDone: true });

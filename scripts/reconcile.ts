@@ -1,56 +1,90 @@
 /**
- * `npm run reconcile [-- --merchant ID | --account ID] [--allow-deletes]`: re-syncs the mirror from
- * Stripe now, with a progress line (subscriptions listed, rate, Stripe calls), and prints the
- * recorded run as JSON. Exit 1 when the run failed or could not start (e.g. one is running).
+ * `npm run reconcile [-- --merchant ID | --account ID] [--allow-deletes] [--direct]`: re-syncs the
+ * mirror from Stripe now. Starts a run through the running service's admin API (SERVICE_URL,
+ * default http://localhost:PORT, with ADMIN_TOKEN: the service's own Stripe, emulator included,
+ * and its own database), follows it with a progress line on stderr, and prints the recorded run as
+ * JSON. `--direct` runs it in this process on the configured database instead. Exit 1 when the run
+ * failed or could not start (e.g. one is running).
  */
-import { openCliContext, usesThrowAwayDatabase } from '../src/cli/cli-context.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { directTransport, httpTransport, type AdminTransport } from '../src/cli/admin-client.js';
 import { parseCliArgs, runCli } from '../src/cli/cli-kit.js';
 import { loadConfig } from '../src/infra/config/config.js';
-import { toRunView } from '../src/reconciler/reconcile.dto.js';
-import { ReconcilerService, type ReconcileProgress } from '../src/reconciler/reconciler.service.js';
+
+const USAGE = 'npm run reconcile -- [--merchant MERCHANT_ID | --account ACCOUNT_ID] [--allow-deletes] [--direct]';
+/** How often the run is looked at while it runs. */
+const POLL_MS = 250;
+
+interface RunView {
+  id: string;
+  scope: string;
+  merchant_id: string | null;
+  account_id: string | null;
+  status: 'running' | 'succeeded' | 'failed' | 'skipped';
+  started_at: string;
+  finished_at: string | null;
+  created: number;
+  updated: number;
+  deleted: number;
+  unchanged: number;
+  flagged: number;
+  stripe_calls: number;
+  error: string | null;
+}
 
 async function main(argv: string[]): Promise<number> {
   const { values } = parseCliArgs({
     args: argv,
-    options: { merchant: { type: 'string' }, account: { type: 'string' }, 'allow-deletes': { type: 'boolean' }, help: { type: 'boolean' } },
+    options: { merchant: { type: 'string' }, account: { type: 'string' }, 'allow-deletes': { type: 'boolean' }, direct: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     strict: true,
   });
   if (values.help) {
-    process.stdout.write('npm run reconcile -- [--merchant MERCHANT_ID] [--account ACCOUNT_ID] [--allow-deletes]\n');
+    process.stdout.write(`${USAGE}\n\nStarts a re-sync through the running service (SERVICE_URL, default http://localhost:PORT, with ADMIN_TOKEN)\nand follows it; --direct runs it in this process on the configured database (DATABASE_URL or DATA_DIR).\n`);
     return 0;
   }
   const config = loadConfig();
-  if (usesThrowAwayDatabase(config)) process.stderr.write('warning: neither DATA_DIR nor DATABASE_URL is set: this reconciles a throw-away in-memory database.\n');
-  const context = await openCliContext(config);
+  const transport = values.direct ? await directTransport(config) : httpTransport(config);
   try {
-    const reconciler = context.app.get(ReconcilerService);
-    const { done } = await reconciler.start(
-      {
-        scope: values.account ? 'account' : values.merchant ? 'merchant' : 'platform',
-        ...(values.merchant ? { merchantId: values.merchant } : {}),
-        ...(values.account ? { accountId: values.account } : {}),
-        allowDeletes: values['allow-deletes'] ?? false,
-        trigger: 'cli',
-      },
-      showProgress,
-    );
-    const run = await done;
-    process.stderr.write('\n');
-    process.stdout.write(`${JSON.stringify(toRunView(run), null, 2)}\n`);
+    const started = (await transport.request('POST', '/admin/reconcile-runs', {
+      ...(values.merchant ? { merchant_id: values.merchant } : {}),
+      ...(values.account ? { account_id: values.account } : {}),
+      allow_deletes: values['allow-deletes'] ?? false,
+    })) as RunView;
+    const run = await follow(transport, started);
+    process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
     return run.status === 'succeeded' ? 0 : 1;
   } finally {
-    await context.close();
+    await transport.close();
   }
 }
 
-/** One line, rewritten in place on a terminal: what was listed, how fast, how many Stripe calls. */
-function showProgress(p: ReconcileProgress): void {
-  const rate = p.elapsedMs > 0 ? Math.round((p.subscriptions / p.elapsedMs) * 1000) : 0;
-  const total = Math.max(p.expected, p.subscriptions, 1);
-  const bar = '█'.repeat(Math.round((p.subscriptions / total) * 30)).padEnd(30, '·');
-  const line = `reconcile ${p.stripeAccount} [${bar}] ${p.subscriptions.toLocaleString('en')}/${total.toLocaleString('en')} subscriptions · ${rate.toLocaleString('en')}/s · ${p.stripeCalls} Stripe calls`;
-  process.stderr.write(process.stderr.isTTY ? `\r${line}` : `${line}\n`);
+/** Looks at the run until it has finished, rewriting one progress line on a terminal. */
+async function follow(transport: AdminTransport, started: RunView): Promise<RunView> {
+  const what = `reconcile ${started.account_id ?? started.merchant_id ?? started.scope}`;
+  const since = Date.now();
+  const seconds = () => ((Date.now() - since) / 1000).toFixed(1);
+  let run = started;
+  let shown = 0;
+  while (run.status === 'running') {
+    // Rewritten in place on a terminal; into a file or a pipe, a line every few seconds is enough.
+    if (process.stderr.isTTY || Date.now() - shown >= 5000) {
+      show(`${what} · running · ${seconds()} s`);
+      shown = Date.now();
+    }
+    await sleep(POLL_MS);
+    run = (await transport.request('GET', `/admin/reconcile-runs/${encodeURIComponent(started.id)}`)) as RunView;
+  }
+  const listed = run.created + run.updated + run.unchanged;
+  show(
+    `${what} · ${run.status} in ${seconds()} s · ${listed.toLocaleString('en')} subscriptions listed: ${run.created} created, ${run.updated} updated, ${run.unchanged} unchanged, ${run.deleted} deleted, ${run.flagged} flagged · ${run.stripe_calls} Stripe calls`,
+  );
+  if (process.stderr.isTTY) process.stderr.write('\n');
+  return run;
 }
 
-// exitWhenDone: the command must end even if a module of the application left a timer behind.
+function show(line: string): void {
+  process.stderr.write(process.stderr.isTTY ? `\r\u001b[2K${line}` : `${line}\n`);
+}
+
+// exitWhenDone: with --direct the application runs in this process and may leave a timer behind.
 runCli(main, { usageHint: 'see --help', exitWhenDone: true });

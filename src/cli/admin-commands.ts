@@ -1,6 +1,5 @@
-import type { INestApplicationContext } from '@nestjs/common';
 import { CatalogSyncDto } from '../entitlements/admin-catalog.controller.js';
-import { CatalogSyncService } from '../entitlements/catalog-sync.service.js';
+import { ListRunsQuery, StartReconcileDto } from '../reconciler/reconcile.dto.js';
 import {
   CreateApplicationDto,
   CreateMerchantDto,
@@ -9,9 +8,8 @@ import {
   UpdateApplicationDto,
   UpdateMerchantDto,
 } from '../tenancy/tenancy.dto.js';
-import { ApplicationsService } from '../tenancy/applications.service.js';
-import { MerchantsService } from '../tenancy/merchants.service.js';
-import { PartnerKeysService } from '../tenancy/partner-keys.service.js';
+import { ListWebhookEventsQuery } from '../webhooks/webhook-events.dto.js';
+import type { AdminTransport } from './admin-client.js';
 import { parseCliArgs, UsageError } from './cli-kit.js';
 import { validateDto } from './validate-dto.js';
 
@@ -28,18 +26,17 @@ interface FlagSpec {
   required?: boolean;
 }
 
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
 interface Command {
+  /** The admin route it calls, e.g. `PATCH /admin/applications/:application_id`; the `:params` take `args` in order. */
+  route: `${Method} /admin${string}`;
   args: string[];
   flags: Record<string, FlagSpec>;
+  /** Checks the flags before anything is sent, with the API's own rules, so that messages name the flags. */
   dto?: new () => object;
   summary: string;
-  /** `app` gives each command its service (merchants, applications, partner keys, catalog sync). */
-  run(app: INestApplicationContext, args: string[], input: any): Promise<unknown>;
 }
-
-const merchants = (app: INestApplicationContext) => app.get(MerchantsService);
-const applications = (app: INestApplicationContext) => app.get(ApplicationsService);
-const keys = (app: INestApplicationContext) => app.get(PartnerKeysService);
 
 const MERCHANT_SETTINGS: Record<string, FlagSpec> = {
   fee: { field: 'application_fee_percent', kind: 'number', help: 'PERCENT' },
@@ -58,9 +55,10 @@ const APPLICATION_SETTINGS: Record<string, FlagSpec> = {
 };
 
 export const COMMANDS: Record<string, Command> = {
-  'merchants list': { args: [], flags: {}, summary: 'List merchants', run: async (app) => ({ data: await merchants(app).listMerchants() }) },
-  'merchants show': { args: ['MERCHANT_ID'], flags: {}, summary: 'Show a merchant', run: (app, [id]) => merchants(app).getMerchant(id!) },
+  'merchants list': { route: 'GET /admin/merchants', args: [], flags: {}, summary: 'List merchants' },
+  'merchants show': { route: 'GET /admin/merchants/:merchant_id', args: ['MERCHANT_ID'], flags: {}, summary: 'Show a merchant' },
   'merchants create': {
+    route: 'POST /admin/merchants',
     args: [],
     flags: {
       'display-name': { field: 'display_name', kind: 'string', help: 'NAME', required: true },
@@ -71,18 +69,18 @@ export const COMMANDS: Record<string, Command> = {
     },
     dto: CreateMerchantDto,
     summary: 'Create a merchant (the platform or a connected account)',
-    run: (app, _args, dto: CreateMerchantDto) => merchants(app).createMerchant(dto),
   },
   'merchants update': {
+    route: 'PATCH /admin/merchants/:merchant_id',
     args: ['MERCHANT_ID'],
     flags: { 'display-name': { field: 'display_name', kind: 'string', help: 'NAME' }, ...MERCHANT_SETTINGS },
     dto: UpdateMerchantDto,
     summary: 'Change a merchant',
-    run: (app, [id], dto: UpdateMerchantDto) => merchants(app).updateMerchant(id!, dto),
   },
-  'applications list': { args: [], flags: {}, summary: 'List applications', run: async (app) => ({ data: await applications(app).listApplications() }) },
-  'applications show': { args: ['APPLICATION_ID'], flags: {}, summary: 'Show an application', run: (app, [id]) => applications(app).describe(id!) },
+  'applications list': { route: 'GET /admin/applications', args: [], flags: {}, summary: 'List applications' },
+  'applications show': { route: 'GET /admin/applications/:application_id', args: ['APPLICATION_ID'], flags: {}, summary: 'Show an application' },
   'applications create': {
+    route: 'POST /admin/applications',
     args: [],
     flags: {
       id: { field: 'id', kind: 'string', help: 'ID', required: true },
@@ -93,9 +91,9 @@ export const COMMANDS: Record<string, Command> = {
     },
     dto: CreateApplicationDto,
     summary: 'Create an application sold through a merchant',
-    run: (app, _args, dto: CreateApplicationDto) => applications(app).createApplication(dto),
   },
   'applications update': {
+    route: 'PATCH /admin/applications/:application_id',
     args: ['APPLICATION_ID'],
     flags: {
       name: { field: 'name', kind: 'string', help: 'NAME' },
@@ -105,9 +103,9 @@ export const COMMANDS: Record<string, Command> = {
     },
     dto: UpdateApplicationDto,
     summary: 'Change an application; --price replaces the whole catalog',
-    run: (app, [id], dto: UpdateApplicationDto) => applications(app).updateApplication(id!, dto),
   },
   'applications rotate-secret': {
+    route: 'POST /admin/applications/:application_id/webhook-secret/rotate',
     args: ['APPLICATION_ID'],
     flags: {
       secret: { field: 'secret', kind: 'string', help: 'whsec_... (generated when omitted)' },
@@ -115,25 +113,61 @@ export const COMMANDS: Record<string, Command> = {
     },
     dto: RotateWebhookSecretDto,
     summary: 'Add a new webhook signing secret; the previous ones stay valid for the overlap',
-    run: (app, [id], dto: RotateWebhookSecretDto) =>
-      applications(app).rotateWebhookSecret(id!, { ...(dto.secret ? { secret: dto.secret } : {}), ...(dto.overlap_hours !== undefined ? { overlapHours: dto.overlap_hours } : {}) }),
   },
   'keys issue': {
+    route: 'POST /admin/applications/:application_id/api-keys',
     args: ['APPLICATION_ID'],
     flags: { name: { field: 'name', kind: 'string', help: 'NAME', required: true } },
     dto: IssueApiKeyDto,
     summary: 'Issue a partner API key (the key is printed once)',
-    run: (app, [id], dto: IssueApiKeyDto) => keys(app).issueApiKey(id!, dto.name),
   },
-  'keys list': { args: ['APPLICATION_ID'], flags: {}, summary: "List an application's API keys (never the keys themselves)", run: async (app, [id]) => ({ data: await keys(app).listApiKeys(id!) }) },
+  'keys list': { route: 'GET /admin/applications/:application_id/api-keys', args: ['APPLICATION_ID'], flags: {}, summary: "List an application's API keys (never the keys themselves)" },
+  'keys revoke': { route: 'DELETE /admin/applications/:application_id/api-keys/:key_id', args: ['APPLICATION_ID', 'KEY_ID'], flags: {}, summary: 'Revoke a partner API key' },
+  'webhook-events list': {
+    route: 'GET /admin/webhook-events',
+    args: [],
+    flags: {
+      state: { field: 'state', kind: 'string', help: 'received|processed|failed|dead' },
+      type: { field: 'type', kind: 'string', help: 'invoice.paid' },
+      application: { field: 'application_id', kind: 'string', help: 'APPLICATION_ID' },
+      flag: { field: 'flag', kind: 'string', help: 'unknown_account' },
+      limit: { field: 'limit', kind: 'number', help: 'N (default 50)' },
+    },
+    dto: ListWebhookEventsQuery,
+    summary: 'List stored webhook events, newest first',
+  },
+  'webhook-events stats': { route: 'GET /admin/webhook-events/stats', args: [], flags: {}, summary: 'How many events are in each state' },
+  'webhook-events show': { route: 'GET /admin/webhook-events/:event_id', args: ['EVENT_ID'], flags: {}, summary: 'Show one event with its payload and last error' },
+  'webhook-events replay': { route: 'POST /admin/webhook-events/:event_id/replay', args: ['EVENT_ID'], flags: {}, summary: 'Put one event back in the queue' },
+  'webhook-events replay-dead': { route: 'POST /admin/webhook-events/replay-dead', args: [], flags: {}, summary: 'Put every dead event back in the queue' },
+  'reconcile-runs list': {
+    route: 'GET /admin/reconcile-runs',
+    args: [],
+    flags: { limit: { field: 'limit', kind: 'number', help: 'N (default 50)' } },
+    dto: ListRunsQuery,
+    summary: 'Reconcile runs, newest first',
+  },
+  'reconcile-runs show': { route: 'GET /admin/reconcile-runs/:run_id', args: ['RUN_ID'], flags: {}, summary: 'One reconcile run' },
+  'reconcile-runs start': {
+    route: 'POST /admin/reconcile-runs',
+    args: [],
+    flags: {
+      scope: { field: 'scope', kind: 'string', help: 'platform|merchant|account' },
+      merchant: { field: 'merchant_id', kind: 'string', help: 'MERCHANT_ID' },
+      account: { field: 'account_id', kind: 'string', help: 'ACCOUNT_ID' },
+      'allow-deletes': { field: 'allow_deletes', kind: 'boolean', help: 'true|false' },
+      wait: { field: 'wait', kind: 'boolean', help: 'true|false (answer when it has finished)' },
+    },
+    dto: StartReconcileDto,
+    summary: 'Start a re-sync from Stripe (npm run reconcile does it and follows it to the end)',
+  },
   'catalog-sync': {
+    route: 'POST /admin/catalog-sync',
     args: [],
     flags: { merchant: { field: 'merchant_id', kind: 'string', help: 'MERCHANT_ID (default: every active merchant)' } },
     dto: CatalogSyncDto,
     summary: 'Copy products, prices, features and product features from Stripe into the mirror',
-    run: async (app, _args, dto: CatalogSyncDto) => ({ data: await app.get(CatalogSyncService).sync(dto.merchant_id) }),
   },
-  'keys revoke': { args: ['APPLICATION_ID', 'KEY_ID'], flags: {}, summary: 'Revoke a partner API key', run: (app, [id, key]) => keys(app).revokeApiKey(id!, key!) },
 };
 
 export interface ParsedCommand {
@@ -142,10 +176,15 @@ export interface ParsedCommand {
   args: string[];
   /** The validated DTO, for commands that take one. */
   input?: object;
+  /** `--direct`: on the configured database in this process instead of through the running service. */
+  direct: boolean;
 }
 
 /** Reads argv into a command and its validated input. Throws UsageError or AppError('validation_failed'). */
-export async function parseCommand(argv: string[]): Promise<ParsedCommand | 'help'> {
+export async function parseCommand(argvWithGlobalFlags: string[]): Promise<ParsedCommand | 'help'> {
+  // --direct may stand anywhere: it says where the command goes, not what it does.
+  const direct = argvWithGlobalFlags.includes('--direct');
+  const argv = argvWithGlobalFlags.filter((arg) => arg !== '--direct');
   if (argv.length === 0 || argv[0] === 'help' || argv.includes('--help') || argv.includes('-h')) return 'help';
   // Commands are one word (catalog-sync) or two (merchants create).
   const single = COMMANDS[argv[0]!] ? argv[0]! : undefined;
@@ -168,7 +207,7 @@ export async function parseCommand(argv: string[]): Promise<ParsedCommand | 'hel
   if (parsed.positionals.length !== command.args.length) {
     throw new UsageError(`wrong arguments; expected: ${usageLine(name, command)}`);
   }
-  if (!command.dto) return { name, command, args: parsed.positionals };
+  if (!command.dto) return { name, command, args: parsed.positionals, direct };
   const plain: Record<string, unknown> = {};
   for (const [flag, value] of Object.entries(parsed.values)) {
     const spec = command.flags[flag]!;
@@ -181,7 +220,27 @@ export async function parseCommand(argv: string[]): Promise<ParsedCommand | 'hel
     plain[spec.field] = [];
   }
   const input = await validateDto(command.dto, plain, (field) => `--${flagOf(command, field) ?? field}`);
-  return { name, command, args: parsed.positionals, input };
+  return { name, command, args: parsed.positionals, input, direct };
+}
+
+/** The request a parsed command makes: its route with the arguments in the path, its input as the query (GET) or the JSON body. */
+export function requestOf(parsed: ParsedCommand): { method: Method; path: string; body?: object } {
+  const [method, template] = parsed.command.route.split(' ') as [Method, string];
+  let next = 0;
+  let path = template.replace(/:[a-z_]+/g, () => encodeURIComponent(parsed.args[next++]!));
+  if (method === 'GET' || method === 'DELETE') {
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(parsed.input ?? {})) if (value !== undefined) query.set(key, String(value));
+    if (query.size > 0) path += `?${query}`;
+    return { method, path };
+  }
+  return { method, path, ...(parsed.input ? { body: { ...parsed.input } } : {}) };
+}
+
+/** Runs a parsed command through the transport; answers what the service answered. */
+export function runCommand(transport: AdminTransport, parsed: ParsedCommand): Promise<unknown> {
+  const { method, path, body } = requestOf(parsed);
+  return transport.request(method, path, body);
 }
 
 function convert(kind: FlagKind, value: string | string[]): unknown {
@@ -202,13 +261,21 @@ function usageLine(name: string, command: Command): string {
 }
 
 export function helpText(): string {
-  const lines = ['Administers merchants, applications, webhook secrets and partner API keys (the shell twin of /admin/*).', ''];
-  for (const [name, command] of Object.entries(COMMANDS)) lines.push(`  ${usageLine(name, command)}`, `      ${command.summary}`);
+  const lines = [
+    'The admin API (/admin/*) from a shell: merchants, applications, webhook secrets, partner API keys,',
+    'webhook events, reconcile runs and the catalog sync. Each command calls one admin route.',
+    '',
+  ];
+  for (const [name, command] of Object.entries(COMMANDS)) lines.push(`  ${usageLine(name, command)}`, `      ${command.summary} (${command.route})`);
   lines.push(
+    '',
+    'Commands go to the running service: SERVICE_URL (default http://localhost:PORT) with ADMIN_TOKEN,',
+    'so what they change is what the service sees. With --direct they act on the service\'s database',
+    'in this process instead (DATABASE_URL, or embedded PGlite in DATA_DIR with the service stopped);',
+    'refused when neither is set, since that database would be thrown away.',
     '',
     'Results are printed as JSON on stdout. Errors are one line on stderr, "error: <code>: <message>";',
     'exit code 1 for refused input or a failed operation, 2 for a wrong command line.',
-    'The database is the one the service uses: DATABASE_URL, or embedded PGlite in DATA_DIR.',
   );
   return lines.join('\n');
 }

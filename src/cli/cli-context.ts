@@ -29,8 +29,3 @@ export async function openCliContext(config: AppConfig): Promise<CliContext> {
     throw error;
   }
 }
-
-/** The embedded default without DATA_DIR keeps nothing: a command run against it changes nothing that lasts. */
-export function usesThrowAwayDatabase(config: Pick<AppConfig, 'DATABASE_URL' | 'DATA_DIR'>): boolean {
-  return !config.DATABASE_URL && !config.DATA_DIR;
-}

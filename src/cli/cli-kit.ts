@@ -15,6 +15,17 @@ export class UsageError extends Error {}
 /** The command will not do this here (a live key, production, a service that says no): exit 1, code `refused`. */
 export class Refusal extends Error {}
 
+/** The service (or the database through it) answered with an error: its own code and message, exit 1. */
+export class RemoteError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
 export interface CliFailure {
   code: string;
   message: string;
@@ -25,6 +36,7 @@ export interface CliFailure {
 export function describeFailure(error: unknown, usageHint?: string): CliFailure {
   if (error instanceof UsageError) return { code: 'usage', message: usageHint ? `${error.message} (${usageHint})` : error.message, exitCode: 2 };
   if (error instanceof Refusal) return { code: 'refused', message: error.message, exitCode: 1 };
+  if (error instanceof RemoteError) return { code: error.code, message: error.message, exitCode: 1 };
   if (error instanceof AppError) return { code: error.code, message: error.message, exitCode: 1 };
   if (error instanceof ConfigError) return { code: 'invalid_config', message: error.message, exitCode: 1 };
   if (error instanceof Stripe.errors.StripeError) return { code: 'stripe_error', message: `${error.type}: ${error.message}`, exitCode: 1 };
