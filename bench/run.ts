@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- NAME ...]`: runs the benchmarks (all, or the named ones) against real
- * PostgreSQL on loopback, prints a table and merges the figures into bench/results.json, one key
- * per benchmark.
+ * PostgreSQL on loopback (startup: embedded PGlite, as `npm start` with no configuration), prints
+ * a table and merges the figures into bench/results.json, one key per benchmark.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -10,9 +10,10 @@ import type { Benchmark, BenchResult } from './support.js';
 import { emulatorListingBenchmark } from './emulator-listing.bench.js';
 import { lookupBenchmark } from './lookup.bench.js';
 import { reconcileBenchmark } from './reconcile.bench.js';
+import { startupBenchmark } from './startup.bench.js';
 import { webhooksBenchmark } from './webhooks.bench.js';
 
-const BENCHMARKS: Benchmark[] = [webhooksBenchmark, lookupBenchmark, reconcileBenchmark, emulatorListingBenchmark];
+const BENCHMARKS: Benchmark[] = [webhooksBenchmark, lookupBenchmark, reconcileBenchmark, emulatorListingBenchmark, startupBenchmark];
 const RESULTS = fileURLToPath(new URL('../../bench/results.json', import.meta.url));
 
 async function main(): Promise<void> {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { accessSync, constants, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -163,7 +163,7 @@ function describeDemo(prices: Stripe.Price[]): DemoCatalogView {
 // ---------------------------------------------------------------------------------------------
 // Embedded PGlite from a template
 
-/** Temporary databases of this process: `billing-pglite-<pid>-…` in the system's temporary folder. */
+/** Temporary databases: `billing-pglite-<pid>-…` in temporaryRoot(). */
 const TEMPORARY_PREFIX = 'billing-pglite-';
 
 export interface EmbeddedDatabase {
@@ -177,7 +177,7 @@ export interface EmbeddedDatabase {
  * Makes embedded PGlite start in well under a second instead of running initdb (seconds of WASM on
  * every start without DATA_DIR, and on the first with one): a new database is a copy of a template
  * cluster, made once and kept in node_modules/.cache, that already holds the migrations. Without
- * DATA_DIR the copy goes to a temporary folder removed at exit (data is lost at exit, as before);
+ * DATA_DIR the copy goes to a temporary folder (in memory where the system has /dev/shm) removed at exit (data is lost at exit, as before);
  * an empty or missing DATA_DIR receives the copy; an existing database is opened as it is. When
  * anything here fails the service starts the usual way (PGlite runs initdb), only slower.
  */
@@ -193,7 +193,7 @@ export async function prepareEmbeddedDatabase(config: AppConfig): Promise<Embedd
     return { config };
   }
   if (!target) {
-    const dir = mkdtempSync(join(tmpdir(), `${TEMPORARY_PREFIX}${process.pid}-`));
+    const dir = mkdtempSync(join(temporaryRoot(), `${TEMPORARY_PREFIX}${process.pid}-`));
     try {
       cpSync(template, dir, { recursive: true });
     } catch {
@@ -215,11 +215,28 @@ export async function prepareEmbeddedDatabase(config: AppConfig): Promise<Embedd
   return { config };
 }
 
+/**
+ * Where the temporary database goes: shared memory (/dev/shm) where the system has it, since it is
+ * lost at exit anyway and a 40 MB copy to a slow disk costs most of a second; the system's
+ * temporary folder otherwise.
+ */
+export function temporaryRoot(): string {
+  const shm = '/dev/shm';
+  try {
+    accessSync(shm, constants.W_OK);
+    return shm;
+  } catch {
+    return tmpdir();
+  }
+}
+
 /** Temporary copies whose process is gone (killed without its exit handler): removed at the next start. */
 function removeAbandonedCopies(): void {
-  for (const name of safeList(tmpdir())) {
-    const pid = Number(new RegExp(`^${TEMPORARY_PREFIX}(\\d+)-`).exec(name)?.[1]);
-    if (pid && pid !== process.pid && !isAlive(pid)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+  for (const root of new Set([temporaryRoot(), tmpdir()])) {
+    for (const name of safeList(root)) {
+      const pid = Number(new RegExp(`^${TEMPORARY_PREFIX}(\\d+)-`).exec(name)?.[1]);
+      if (pid && pid !== process.pid && !isAlive(pid)) rmSync(join(root, name), { recursive: true, force: true });
+    }
   }
 }
 
