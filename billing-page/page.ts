@@ -1,7 +1,7 @@
 // The billing page: loads the account's billing, shows it, and runs the owner's actions. Nothing
 // changes billing except a click of the owner's: checkout and the portal open in a new tab, and a
 // plan, interval or seat change is shown with its cost (the proration preview) and confirmed first.
-import { BillingApiError, type CatalogPrice, type ChangeParams, type Feature, type Invoice, type PageApi, type Subscription, type AccountMerchant, type Viewer } from './api.js';
+import { BillingApiError, type AccountInfo, type AccountMerchant, type CatalogPrice, type ChangeParams, type Feature, type Invoice, type Subscription, type SubscriptionsApi } from './api.js';
 import { openDialog, type DialogHandle } from './dialog.js';
 import { h, replaceChildren, type Child } from './dom.js';
 import { translator, type Lang, type Translator } from './i18n.js';
@@ -17,7 +17,7 @@ interface Identity {
 }
 
 interface Loaded {
-  viewer: Viewer;
+  viewer: AccountInfo;
   subscriptions: Subscription[];
   features: Feature[];
   merchants: AccountMerchant[];
@@ -31,7 +31,7 @@ type Pending = { kind: 'checkout'; sessionId: string; url: string; blocked: bool
 export interface PageOptions {
   root: HTMLElement;
   lang: Lang;
-  api: PageApi;
+  api: SubscriptionsApi;
   /** Embedded in a host's iframe: an expired token is renewed by the host rather than by reopening the page. */
   embedded: boolean;
   /** Tells the host the token expired (embedded only). */
@@ -82,13 +82,13 @@ export class BillingPage {
     try {
       const api = this.options.api;
       const [viewer, subscriptions, features, merchants, catalog, invoices, identity] = await Promise.all([
-        api.viewer(),
-        api.subscriptions.list(),
-        api.subscriptions.features(),
-        api.subscriptions.merchants(),
+        api.account(),
+        api.list(),
+        api.features(),
+        api.merchants(),
         api.catalog(),
         api.invoices(),
-        api.subscriptions.identity().catch((error: unknown) => {
+        api.identity().catch((error: unknown) => {
           // No Stripe customer before the first purchase: nothing to show, not an error.
           if (error instanceof BillingApiError && error.code === 'identity_not_found') return null;
           throw error;
@@ -114,7 +114,7 @@ export class BillingPage {
   /** Back from checkout with a session id in the URL and a token in hand: the subscription is mirrored now. */
   async completeCheckout(sessionId: string, announceNotYet = true): Promise<void> {
     try {
-      const subscription = await this.options.api.subscriptions.syncCheckoutSession(sessionId);
+      const subscription = await this.options.api.syncCheckoutSession(sessionId);
       this.pending = undefined;
       await this.load(true);
       this.announce(this.tr.t('checkoutDone', { plan: this.planName(subscription), status: this.tr.status(subscription.status) }));
@@ -562,7 +562,7 @@ export class BillingPage {
     const tab = window.open('', '_blank');
     await this.act(async () => {
       try {
-        const session = await this.options.api.subscriptions.createCheckoutSession(
+        const session = await this.options.api.createCheckoutSession(
           {
             price_id: priceId,
             success_url: this.returnUrl({ session_id: '{CHECKOUT_SESSION_ID}' }),
@@ -587,7 +587,7 @@ export class BillingPage {
     const tab = window.open('', '_blank');
     await this.act(async () => {
       try {
-        const session = await this.options.api.subscriptions.createPortalSession({ return_url: this.returnUrl({ portal: 'returned' }) });
+        const session = await this.options.api.createPortalSession({ return_url: this.returnUrl({ portal: 'returned' }) });
         this.pending = { kind: 'portal', url: session.url, blocked: !tab };
         if (tab) tab.location.href = session.url;
       } catch (error) {
@@ -600,21 +600,21 @@ export class BillingPage {
 
   private async sync(): Promise<void> {
     await this.act(async () => {
-      const result = await this.options.api.subscriptions.sync({ allowDeletes: false });
+      const result = await this.options.api.sync({ allowDeletes: false });
       return this.tr.t('synced', { created: result.created, updated: result.updated, unchanged: result.unchanged });
     }, 'sync');
   }
 
   private async resume(s: Subscription): Promise<void> {
     await this.act(async () => {
-      await this.options.api.subscriptions.resume(s.id, { idempotencyKey: idempotencyKey() });
+      await this.options.api.resume(s.id, { idempotencyKey: idempotencyKey() });
       return this.tr.t('resumed', { plan: this.planName(s) });
     }, `cancel-period-end-${s.id}`);
   }
 
   private async cancelAtPeriodEnd(s: Subscription): Promise<void> {
     await this.act(async () => {
-      const after = await this.options.api.subscriptions.cancel(s.id, { timing: 'period_end' }, { idempotencyKey: idempotencyKey() });
+      const after = await this.options.api.cancel(s.id, { timing: 'period_end' }, { idempotencyKey: idempotencyKey() });
       const at = after.cancel_at ?? after.current_period_end;
       return this.tr.t('cancelScheduled', { plan: this.planName(s), date: at ? this.tr.date(at) : '' });
     }, `resume-${s.id}`);
@@ -636,7 +636,7 @@ export class BillingPage {
     confirm.addEventListener('click', () => {
       dialog.close();
       void this.act(async () => {
-        await this.options.api.subscriptions.cancel(s.id, { timing: 'immediately' }, { idempotencyKey: idempotencyKey() });
+        await this.options.api.cancel(s.id, { timing: 'immediately' }, { idempotencyKey: idempotencyKey() });
         return tr.t('canceledNow', { plan });
       }, `heading-${s.id}`);
     });
@@ -697,7 +697,7 @@ export class BillingPage {
       if (!params) return;
       dialog.close();
       void this.act(async () => {
-        await this.options.api.subscriptions.change(s.id, params, { idempotencyKey: idempotencyKey() });
+        await this.options.api.change(s.id, params, { idempotencyKey: idempotencyKey() });
         return done(params);
       }, `heading-${s.id}`);
     });

@@ -1,23 +1,8 @@
 // The proration preview of a change, in words: what is charged now, and what the next renewal
 // will be, from `POST /api/subscriptions/{id}/change/preview`.
+import type { ChangePreview } from './api.js';
 import { h, type Child } from './dom.js';
 import type { Translator } from './i18n.js';
-
-/** The preview's answer, as far as the page reads it. */
-export interface ChangePreview {
-  currency: string;
-  price_id: string;
-  amount_due_now: number;
-  quantity?: number | null;
-  next_invoice: {
-    billed: 'now' | 'period_end';
-    amount_due: number;
-    total?: number;
-    period_start: string | null;
-    period_end: string | null;
-  } | null;
-  proration_lines?: { description: string; amount: number; period_start?: string | null; period_end?: string | null }[];
-}
 
 /**
  * `recurring` describes the plan after the change ("¥30,000 / year" for 3 seats), from the catalog:
@@ -25,11 +10,10 @@ export interface ChangePreview {
  * preview's invoice is the one charged now and the renewal after it is the plan's own price.
  */
 export function renderPreview(
-  value: unknown,
+  preview: ChangePreview,
   tr: Translator,
   context: { renewsAt: string | null; recurring: (priceId: string, quantity: number | null | undefined) => string | undefined },
 ): HTMLElement {
-  const preview = value as ChangePreview;
   const rows: Child[] = [];
   const row = (term: string, amount: string, className = '') => h('div', { class: className }, h('dt', {}, term), h('dd', { class: 'amount' }, amount));
   if (preview.amount_due_now > 0) rows.push(row(tr.t('previewDueNow'), tr.money(preview.amount_due_now, preview.currency), 'due-now'));
