@@ -20,13 +20,17 @@ import type { UpdateApplicationDto } from './tenancy/tenancy.dto.js';
 /**
  * Points a Stripe account's webhooks at an application of this service: creates the webhook
  * endpoint through the Stripe API and stores the signing secret Stripe returns as the
- * application's only secret. Local mode does this for the default application against the bundled
- * emulator so that checkout → webhook → features works with no set-up; the same call works against
- * a Stripe test account.
+ * application's only secret. An endpoint of the same URL made by an earlier start is replaced, so
+ * that restarts against an emulator that outlives them (STRIPE_API_BASE) do not pile up endpoints
+ * whose old secrets fail every delivery. Local mode does this for the default application so that
+ * checkout → webhook → features works with no set-up; the same call works against a Stripe test
+ * account.
  */
 export async function connectWebhookEndpoint(app: INestApplication, baseUrl: string, applicationId: string): Promise<string> {
   const gateway = app.get(StripeGateway);
   const url = `${baseUrl}/api/applications/${applicationId}/subscriptions/stripe/webhook`;
+  const earlier = await gateway.call('webhookEndpoints.list', (s) => s.webhookEndpoints.list({ limit: 100 }).autoPagingToArray({ limit: 1000 }));
+  for (const old of earlier.filter((e) => e.url === url)) await gateway.call('webhookEndpoints.del', (s) => s.webhookEndpoints.del(old.id));
   const endpoint = await gateway.call('webhookEndpoints.create', (s) =>
     s.webhookEndpoints.create({ url, enabled_events: ['*'], connect: true, description: `billing-service ${applicationId}` }),
   );

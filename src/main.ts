@@ -51,7 +51,7 @@ async function main(): Promise<void> {
     const port = (app.getHttpServer().address() as { port: number }).port;
     const base = `http://localhost:${port}`;
     const applicationId = config.DEFAULT_APPLICATION_ID;
-    if (local?.embedded) {
+    if (local) {
       const reachable = (await app.getUrl()).replace('[::1]', '127.0.0.1').replace('0.0.0.0', '127.0.0.1').replace('localhost', '127.0.0.1');
       await localMode.connectWebhookEndpoint(app, reachable, applicationId);
     }
