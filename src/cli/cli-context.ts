@@ -12,8 +12,10 @@ export interface CliContext {
 }
 
 /**
- * The service without its HTTP server, for command-line tools: the same modules and services,
- * with the same start-up work as `createApp` (pending migrations, default merchant and application).
+ * The service without its HTTP server, for code that calls its services directly (the reconcile
+ * benchmark): the same modules and services, with the same start-up work as `createApp` (pending
+ * migrations, default merchant and application). The admin and reconcile commands go through the
+ * admin API instead (admin-client.ts).
  */
 export async function openCliContext(config: AppConfig): Promise<CliContext> {
   // A command is short-lived and runs next to the service: it must not apply webhook events
