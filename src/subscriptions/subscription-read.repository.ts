@@ -39,25 +39,30 @@ export interface OwnedSubscription {
 
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
 
+/** The columns the views read: named, so that the compressed Stripe object (`raw`) is never read along. */
+const VIEW_COLUMNS = `id, status, application_id, merchant_id, customer_id, stripe_account, account_id, cancel_at_period_end, cancel_at,
+  canceled_at, ended_at, current_period_start, current_period_end, trial_end, latest_invoice_id, latest_invoice_status, access_until,
+  stripe_created, stripe_version`;
+
 /** Reads of the subscription mirror for the account routes: a fixed number of queries whatever the account holds. */
 @Injectable()
 export class SubscriptionReadRepository {
   async listForAccount(em: EntityManager, accountId: string, applicationId: string, now: Date): Promise<SubscriptionView[]> {
     const rows = await sql(em).execute<SubscriptionDbRow[]>(
-      'select * from subscriptions where account_id = ? and application_id = ? order by stripe_created desc, id',
+      `select ${VIEW_COLUMNS} from subscriptions where account_id = ? and application_id = ? order by stripe_created desc, id`,
       [accountId, applicationId],
     );
     return this.withItems(em, rows, now);
   }
 
   async view(em: EntityManager, subscriptionId: string, now: Date): Promise<SubscriptionView | undefined> {
-    const rows = await sql(em).execute<SubscriptionDbRow[]>('select * from subscriptions where id = ?', [subscriptionId]);
+    const rows = await sql(em).execute<SubscriptionDbRow[]>(`select ${VIEW_COLUMNS} from subscriptions where id = ?`, [subscriptionId]);
     return (await this.withItems(em, rows, now))[0];
   }
 
   /** A subscription of this account and application; undefined for anyone else's (the caller answers 404, not 403). */
   async findOwned(em: EntityManager, subscriptionId: string, accountId: string, applicationId: string): Promise<OwnedSubscription | undefined> {
-    const rows = await sql(em).execute<SubscriptionDbRow[]>('select * from subscriptions where id = ? and account_id = ? and application_id = ?', [subscriptionId, accountId, applicationId]);
+    const rows = await sql(em).execute<SubscriptionDbRow[]>(`select ${VIEW_COLUMNS} from subscriptions where id = ? and account_id = ? and application_id = ?`, [subscriptionId, accountId, applicationId]);
     const row = rows[0];
     if (!row) return undefined;
     const items = await sql(em).execute<{ id: string; price_id: string; product_id: string; quantity: number | null; usage_type: string }[]>(

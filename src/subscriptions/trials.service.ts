@@ -104,7 +104,7 @@ export class TrialsService implements OnApplicationBootstrap {
   }
 
   private async find(em: EntityManager, ctx: AccountContext): Promise<TrialRow | undefined> {
-    const rows = await sql(em).execute<TrialRow[]>('select * from trials where account_id = ? and application_id = ?', [ctx.accountId, ctx.application.id]);
+    const rows = await sql(em).execute<TrialRow[]>('select application_id, price_id, product_id, quantity, starts_at, ends_at, ended_at, stripe_customer_id from trials where account_id = ? and application_id = ?', [ctx.accountId, ctx.application.id]);
     return rows[0];
   }
 }
