@@ -6,15 +6,8 @@ import { runBuilt } from '../../test/support/spawn.js';
 import { startStack, type Stack } from '../../test/support/stack.js';
 import { startStripeProxy, type StripeProxy } from '../../test/support/stripe-proxy.js';
 import { ownerToken, setCatalog, urls } from '../../test/subscriptions/helpers.js';
+import { failure } from './support.js';
 
-const failure = async (call: Promise<unknown>): Promise<BillingApiError> => {
-  const error = await call.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof BillingApiError)) throw new Error(`expected a BillingApiError, got ${String(error)}`);
-  return error;
-};
 
 /**
  * "Try again later" as the client reports it (`retryAfter` from the service's Retry-After, on Stripe

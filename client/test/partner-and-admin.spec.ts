@@ -1,7 +1,8 @@
-import { BillingApiError, createBillingClient, type BillingClient } from '@billing/client';
+import { createBillingClient, type BillingClient } from '@billing/client';
 import { createTier, type Tier } from '../../test/support/catalog.js';
 import { startStack, type Stack } from '../../test/support/stack.js';
 import { ORIGIN, ownerToken, urls } from '../../test/subscriptions/helpers.js';
+import { failure } from './support.js';
 
 /**
  * The partner and admin sides of the client against the running service: an operator sets up a
@@ -21,14 +22,6 @@ describe('@billing/client: partner lookup and admin API', () => {
   });
   afterAll(() => s.close());
 
-  const failure = async (call: Promise<unknown>): Promise<BillingApiError> => {
-    const error = await call.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    if (!(error instanceof BillingApiError)) throw new Error(`expected a BillingApiError, got ${String(error)}`);
-    return error;
-  };
 
   /** An account that buys the tier through the client and pays; the webhooks are then applied. */
   const buy = async (account: string, quantity = 1) => {

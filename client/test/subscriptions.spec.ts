@@ -1,7 +1,8 @@
-import { BillingApiError, createBillingClient, type BillingClient, type BillingClientOptions, type Subscription } from '@billing/client';
+import { createBillingClient, type BillingClient, type BillingClientOptions, type Subscription } from '@billing/client';
 import { createTier, type Tier } from '../../test/support/catalog.js';
 import { startStack, type Stack } from '../../test/support/stack.js';
 import { memberToken, ownerToken, setCatalog, urls } from '../../test/subscriptions/helpers.js';
+import { failure } from './support.js';
 
 /** The requests a client sent, as the service received them (method, path with query, headers). */
 interface Sent {
@@ -46,15 +47,6 @@ describe('@billing/client: subscriptions', () => {
     return { api, sent };
   };
   const featureKeys = (t: Tier) => t.features.map((f) => f.lookup_key).sort();
-  /** The rejection of a call, which must be a BillingApiError. */
-  const failure = async (call: Promise<unknown>): Promise<BillingApiError> => {
-    const error = await call.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    if (!(error instanceof BillingApiError)) throw new Error(`expected a BillingApiError, got ${String(error)}`);
-    return error;
-  };
 
   it("seed 001's flow, account-less: list, features, merchants, identity, checkout, pay, sync the session, change to yearly, cancel at period end, resume, seats, price, sync, portal, cancel now", async () => {
     // The token as the billing page gets it: from its host app, before each request.
