@@ -204,7 +204,7 @@ describe('the committed OpenAPI document, as a product', () => {
         expectCodes(route, op, '403', ['api_key_wrong_application']);
       }
       if (security.has('admin-token')) expectCodes(route, op, '401', ['missing_token', 'invalid_admin_token']);
-      if (security.size === 0) expect({ route, unauthenticated: ['health.check', 'webhooks.receive'].includes(op.operationId!) }).toEqual({ route, unauthenticated: true });
+      if (security.size === 0) expect({ route, unauthenticated: ['health.check', 'health.live', 'health.ready', 'webhooks.receive'].includes(op.operationId!) }).toEqual({ route, unauthenticated: true });
       // Answered by every route: characters PostgreSQL cannot store (body-parsing.ts), a database down.
       expectCodes(route, op, '400', ['invalid_characters']);
       expect({ route, unavailable: codesOf(op.responses['503']).some((code) => ['database_unavailable', 'service_unavailable'].includes(code)) }).toEqual({ route, unavailable: true });

@@ -24,6 +24,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/health/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Liveness: the process answers
+         * @description For a liveness probe: 200 whenever the process serves HTTP; it checks nothing else, so a database outage does not get the process restarted. No credentials; never cached.
+         */
+        get: operations["health.live"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readiness: database reachable, migrations applied, worker running
+         * @description For a readiness probe (and the image's HEALTHCHECK): 200 when PostgreSQL answers, no migration is pending and, where WEBHOOK_WORKER_ENABLED, the webhook worker runs; otherwise 503 `not_ready` with each check in `details.checks` and Retry-After. No credentials; never cached.
+         */
+        get: operations["health.ready"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/merchants": {
         parameters: {
             query?: never;
@@ -1057,6 +1097,52 @@ export interface components {
         };
         ErrorResponse: {
             error: components["schemas"]["ErrorDetail"];
+        };
+        LivenessResponse: {
+            /**
+             * @example ok
+             * @enum {string}
+             */
+            status: "ok";
+            /**
+             * @description No indicator: the process answering is the whole check
+             * @example {}
+             */
+            info: {
+                [key: string]: unknown;
+            };
+            /** @example {} */
+            error: {
+                [key: string]: unknown;
+            };
+            /** @example {} */
+            details: {
+                [key: string]: unknown;
+            };
+        };
+        ReadinessIndicators: {
+            /** @description PostgreSQL answers `select 1` */
+            database: components["schemas"]["HealthIndicatorView"];
+            /** @description No migration is pending (MikroORM migrator) */
+            migrations: components["schemas"]["HealthIndicatorView"];
+            /** @description The webhook worker's loops run; present only where WEBHOOK_WORKER_ENABLED */
+            webhook_worker?: components["schemas"]["HealthIndicatorView"];
+        };
+        ReadinessResponse: {
+            /**
+             * @example ok
+             * @enum {string}
+             */
+            status: "ok";
+            info: components["schemas"]["ReadinessIndicators"];
+            /**
+             * @description Indicators that are down: none when ready
+             * @example {}
+             */
+            error: {
+                [key: string]: unknown;
+            };
+            details: components["schemas"]["ReadinessIndicators"];
         };
         CreateMerchantDto: {
             /**
@@ -2181,6 +2267,139 @@ export interface operations {
              * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
              *
              *     - `service_unavailable`: The health check failed: the database is unreachable (where the other routes answer database_unavailable).
+             */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    "health.live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Alive */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "ok",
+                     *       "info": {},
+                     *       "error": {},
+                     *       "details": {}
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LivenessResponse"];
+                };
+            };
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    "health.ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ready */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "ok",
+                     *       "info": {
+                     *         "database": {
+                     *           "status": "up"
+                     *         },
+                     *         "migrations": {
+                     *           "status": "up"
+                     *         },
+                     *         "webhook_worker": {
+                     *           "status": "up"
+                     *         }
+                     *       },
+                     *       "error": {},
+                     *       "details": {
+                     *         "database": {
+                     *           "status": "up"
+                     *         },
+                     *         "migrations": {
+                     *           "status": "up"
+                     *         },
+                     *         "webhook_worker": {
+                     *           "status": "up"
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReadinessResponse"];
+                };
+            };
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `not_ready`: The readiness probe (/health/ready) failed: the database is unreachable, a migration is pending, or the enabled webhook worker is not running; `details.checks` says which.
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
              */
             503: {
                 headers: {

@@ -23,7 +23,7 @@ describe('the client and the committed OpenAPI document', () => {
     const document = JSON.parse(await readFile(DOCUMENT_URL, 'utf8')) as { paths: Record<string, Record<string, { operationId?: string }>> };
     const source = await readFile(new URL('../src/client.ts', import.meta.url), 'utf8');
     // Not for client code: Stripe calls the webhook intake, load balancers the health check.
-    const notForClients = new Set(['POST /api/applications/{application_id}/subscriptions/stripe/webhook', 'GET /health']);
+    const notForClients = new Set(['POST /api/applications/{application_id}/subscriptions/stripe/webhook', 'GET /health', 'GET /health/live', 'GET /health/ready']);
     const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
       Object.keys(methods)
         .filter((method) => ['get', 'post', 'put', 'patch', 'delete'].includes(method))

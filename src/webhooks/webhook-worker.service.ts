@@ -55,6 +55,14 @@ export class WebhookWorker implements OnApplicationBootstrap, OnApplicationShutd
     await Promise.all(this.loops);
   }
 
+  /**
+   * Whether the slots are applying events: true from start-up until shutdown begins, when the
+   * worker is enabled. The readiness probe (/health/ready) reports an enabled worker not running.
+   */
+  isRunning(): boolean {
+    return this.running && this.loops.length > 0;
+  }
+
   /** New events were stored: idle slots look at once instead of at their next poll. */
   notify(): void {
     const waiting = this.wakeUp;

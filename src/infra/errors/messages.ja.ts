@@ -87,6 +87,7 @@ export const JA_MESSAGES: Record<ErrorCode, string> = {
   stripe_rate_limited: 'Stripe へのリクエストが制限されています。少し待ってからもう一度お試しください。',
   database_unavailable: 'データベースに接続できません。しばらくしてからもう一度お試しください。',
   service_unavailable: 'サービスが一時的に利用できません。',
+  not_ready: 'サービスはまだリクエストを受け付ける準備ができていません。',
 };
 
 /**
