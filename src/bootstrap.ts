@@ -8,6 +8,7 @@ import { enableAccountCors } from './auth/cors.js';
 import type { AppConfig } from './infra/config/config.js';
 import { createValidationPipe } from './infra/errors/validation.js';
 import { registerJsonBodyParser } from './infra/http/body-parsing.js';
+import { registerSecurityHeaders } from './infra/http/security-headers.js';
 import { boundStripeTimePerRequest, createHttpAdapter, exposeRequestIds } from './infra/http/http-adapter.js';
 import { setupSwagger } from './infra/http/swagger.js';
 import { ApplicationsService } from './tenancy/applications.service.js';
@@ -15,7 +16,7 @@ import { ApplicationsService } from './tenancy/applications.service.js';
 /**
  * Builds the whole HTTP application (used by `main.ts`, the tests and the benchmarks alike):
  * applies pending migrations, makes sure the default merchant and application exist, and wires
- * body parsing, validation, errors and the OpenAPI document.
+ * body parsing, security headers, validation, errors and the OpenAPI document.
  */
 export async function createApp(config: AppConfig, options: AppModuleOptions = {}): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), createHttpAdapter(config), { bodyParser: false, bufferLogs: true });
@@ -24,6 +25,7 @@ export async function createApp(config: AppConfig, options: AppModuleOptions = {
   exposeRequestIds(fastify);
   boundStripeTimePerRequest(fastify);
   registerJsonBodyParser(fastify, config.BODY_LIMIT, config.BODY_MAX_DEPTH);
+  await registerSecurityHeaders(fastify, config);
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
   setupSwagger(app);

@@ -76,6 +76,7 @@ export const CONFIG_SCHEMA = {
   HTTP_HEADERS_TIMEOUT_MS: { description: 'Time a client has to send the headers of a request; then 408 and the connection is closed', default: '10000', parse: integer(100, 600000) },
   HTTP_REQUEST_TIMEOUT_MS: { description: 'Time a client has to send a whole request, headers and body (at least HTTP_HEADERS_TIMEOUT_MS); then 408 and the connection is closed', default: '30000', parse: integer(100, 600000) },
   HTTP_IDLE_TIMEOUT_MS: { description: 'A connection quiet both ways for this long is closed (0: never). Longer than STRIPE_REQUEST_DEADLINE_MS and than any awaited admin run, which are quiet while they work', default: '120000', parse: integer(0, 3600000) },
+  HTTPS_ONLY: { description: 'Whether clients reach the service only over https (its own TLS or a TLS-terminating proxy): every answer then carries Strict-Transport-Security, and browsers refuse plain http to its host for a year', default: 'false', parse: bool },
   BODY_MAX_DEPTH: { description: 'Deepest nesting of arrays and objects accepted in a JSON body (deeper: 400 body_too_deep)', default: '64', parse: integer(2, 1000) },
   DATABASE_URL: { description: 'PostgreSQL URL (postgres://user:pass@host:5432/db). Empty: embedded PGlite', default: '', parse: optional(url(['postgres:', 'postgresql:'])), secret: true },
   DATABASE_POOL_MAX: { description: 'Largest number of PostgreSQL connections per instance', default: '10', parse: integer(1, 500) },

@@ -1,0 +1,66 @@
+import fastifyHelmet from '@fastify/helmet';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AppConfig } from '../config/config.js';
+
+type HelmetOptions = Parameters<FastifyReply['helmet']>[0];
+
+/** API answers are JSON: nothing in them may load, run or be framed. */
+const API_CSP = { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] } };
+
+/**
+ * Swagger UI (/docs): its own scripts and stylesheets, the inline <style> blocks of its page, its
+ * data: icons, and fetches of the document from this origin. No upgrade-insecure-requests, which
+ * would break the page on a plain http deployment.
+ */
+const DOCS_CSP = {
+  useDefaults: false,
+  directives: {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'", "'unsafe-inline'"],
+    imgSrc: ["'self'", 'data:'],
+    fontSrc: ["'self'", 'data:'],
+    connectSrc: ["'self'"],
+    objectSrc: ["'none'"],
+    baseUri: ["'none'"],
+    frameAncestors: ["'none'"],
+  },
+};
+
+/**
+ * Security headers on every answer, with @fastify/helmet: X-Content-Type-Options nosniff,
+ * Referrer-Policy no-referrer, Cross-Origin-Opener/Resource-Policy, a Content-Security-Policy, and
+ * Strict-Transport-Security only with HTTPS_ONLY (sent over plain http it would be ignored, and
+ * sent from a host also reached over http it would lock those clients out).
+ *
+ * The policy depends on the path: API answers get `default-src 'none'`; Swagger UI its own; the
+ * billing page (/billing) sets its own strict CSP and frame-ancestors in its controller (it is
+ * embedded by the applications' origins), so helmet leaves the CSP and X-Frame-Options to it.
+ * X-Frame-Options is off everywhere else too: `frame-ancestors` says the same, and wins in browsers.
+ */
+export async function registerSecurityHeaders(fastify: FastifyInstance, config: AppConfig): Promise<void> {
+  // global: false, and the options chosen per request below (one registration, three policies).
+  await fastify.register(fastifyHelmet, { global: false });
+  const common: HelmetOptions = {
+    xFrameOptions: false,
+    referrerPolicy: { policy: 'no-referrer' },
+    strictTransportSecurity: config.HTTPS_ONLY ? { maxAge: 31536000, includeSubDomains: false } : false,
+    // The billing page and API answers are fetched cross-origin by the applications (CORS): same-site would refuse them to no-cors embeds only, cross-origin keeps both working.
+    crossOriginResourcePolicy: { policy: 'cross-origin' },
+  };
+  const policies = {
+    api: { ...common, contentSecurityPolicy: API_CSP },
+    docs: { ...common, contentSecurityPolicy: DOCS_CSP },
+    billing: { ...common, contentSecurityPolicy: false },
+  } satisfies Record<string, HelmetOptions>;
+  fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    await reply.helmet(policies[policyOf(request.url)]);
+  });
+}
+
+function policyOf(url: string): 'api' | 'docs' | 'billing' {
+  const path = url.split('?', 1)[0]!;
+  if (path === '/docs' || path.startsWith('/docs/')) return 'docs';
+  if (path === '/billing' || path.startsWith('/billing/')) return 'billing';
+  return 'api';
+}
