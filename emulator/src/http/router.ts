@@ -4,6 +4,7 @@
 export type RouteParams = Record<string, string>;
 
 interface Route<H> {
+  pattern: string;
   segments: string[];
   handler: H;
 }
@@ -15,16 +16,23 @@ export class Router<H> {
     const segments = pattern.split('/').filter(Boolean);
     const key = `${method} ${segments.length}`;
     const list = this.routes.get(key) ?? [];
-    list.push({ segments, handler });
+    list.push({ pattern, segments, handler });
     this.routes.set(key, list);
     return this;
   }
 
-  match(method: string, path: string): { handler: H; params: RouteParams } | undefined {
+  /** Every route as `METHOD /pattern`, in the order added (tests enumerate the API with it). */
+  list(): string[] {
+    const out: string[] = [];
+    for (const [key, routes] of this.routes) for (const r of routes) out.push(`${key.split(' ')[0]} ${r.pattern}`);
+    return out;
+  }
+
+  match(method: string, path: string): { handler: H; params: RouteParams; pattern: string } | undefined {
     const parts = path.split('/').filter(Boolean);
     const candidates = this.routes.get(`${method} ${parts.length}`) ?? [];
     // Literal routes win over parameter routes (`/v1/subscriptions/search` before `/:id`).
-    let best: { handler: H; params: RouteParams; literals: number } | undefined;
+    let best: { handler: H; params: RouteParams; pattern: string; literals: number } | undefined;
     for (const route of candidates) {
       const params: RouteParams = {};
       let literals = 0;
@@ -38,9 +46,9 @@ export class Router<H> {
           break;
         }
       }
-      if (ok && (!best || literals > best.literals)) best = { handler: route.handler, params, literals };
+      if (ok && (!best || literals > best.literals)) best = { handler: route.handler, params, pattern: route.pattern, literals };
     }
-    return best && { handler: best.handler, params: best.params };
+    return best && { handler: best.handler, params: best.params, pattern: best.pattern };
   }
 
   /** True when the path exists for some other method (Stripe still answers 404 then). */

@@ -10,6 +10,7 @@ import { errors, StripeApiError } from './errors.js';
 import { expand } from './expand.js';
 import { parseForm, type FormObject } from './form.js';
 import { Params } from './params.js';
+import { checkKnownParams } from './strict-params.js';
 import type { PlainRouter, RouteTables } from './routes.js';
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -134,6 +135,8 @@ export class EmulatorHttpServer {
       // Due renewals, expiries and retries happen before the call sees the state, as in Stripe.
       this.emu.clock.runDue();
       const form = method === 'POST' ? parseForm(raw) : parseForm(url.search.slice(1));
+      // Before the handler, as Stripe: an unknown parameter is refused whatever else is wrong.
+      checkKnownParams(method, match.pattern, form);
       const p = new Params(form);
       const ctx: ApiContext = { emu: this.emu, scope, account, method, path, params: match.params, p };
       this.emu.currentRequest = { id: requestId, idempotency_key: idempotencyKey ?? null };
