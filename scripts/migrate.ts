@@ -7,6 +7,7 @@ import { parseCliArgs, runCli } from '../src/cli/cli-kit.js';
 import { loadConfig } from '../src/infra/config/config.js';
 import { databaseKind, ormOptions } from '../src/infra/database/orm-options.js';
 import { DATABASE_SCHEMA } from '../src/database-schema.js';
+import { applyMigrations } from '../src/infra/database/migrations.js';
 
 async function main(argv: string[]): Promise<number> {
   // Strict: a mistyped --check must not apply the migrations instead of reporting them.
@@ -26,7 +27,8 @@ async function main(argv: string[]): Promise<number> {
     if (databaseKind(config) === 'pglite' && !config.DATA_DIR) {
       console.error('warning: no DATABASE_URL or DATA_DIR: migrating a throw-away in-memory database');
     }
-    const applied = await orm.migrator.up();
+    // Under the same lock as a start-up's migrations, so that it can run while instances start.
+    const applied = await applyMigrations(orm, config.DATABASE_URL);
     console.log(applied.length ? `applied: ${applied.map((m) => m.name).join(', ')}` : 'up to date');
     return 0;
   } finally {

@@ -6,6 +6,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule, type AppModuleOptions } from './app.module.js';
 import { enableAccountCors } from './auth/cors.js';
 import type { AppConfig } from './infra/config/config.js';
+import { applyMigrations } from './infra/database/migrations.js';
 import { createValidationPipe } from './infra/errors/validation.js';
 import { registerJsonBodyParser } from './infra/http/body-parsing.js';
 import { registerSecurityHeaders } from './infra/http/security-headers.js';
@@ -31,7 +32,7 @@ export async function createApp(config: AppConfig, options: AppModuleOptions = {
   setupSwagger(app);
   await enableAccountCors(app);
 
-  await app.get(MikroORM).migrator.up();
+  await applyMigrations(app.get(MikroORM), config.DATABASE_URL);
   await app.get(ApplicationsService).ensureDefaults(config.DEFAULT_APPLICATION_ID);
   return app;
 }

@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../app.module.js';
 import type { AppConfig } from '../infra/config/config.js';
 import { ApplicationsService } from '../tenancy/applications.service.js';
+import { applyMigrations } from '../infra/database/migrations.js';
 
 export interface CliContext {
   app: INestApplicationContext;
@@ -23,7 +24,7 @@ export async function openCliContext(config: AppConfig): Promise<CliContext> {
   const cliConfig: AppConfig = { ...config, WEBHOOK_WORKER_ENABLED: false, RECONCILER_ENABLED: false };
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(cliConfig), { logger: false });
   try {
-    await app.get(MikroORM).migrator.up();
+    await applyMigrations(app.get(MikroORM), cliConfig.DATABASE_URL);
     await app.get(ApplicationsService).ensureDefaults(cliConfig.DEFAULT_APPLICATION_ID);
     return { app, close: () => app.close() };
   } catch (error) {
