@@ -29,6 +29,9 @@ describe(`security headers, on ${usingPostgres() ? 'PostgreSQL' : 'embedded PGli
     expect(csp).toMatch(/^default-src 'none'; script-src 'self' 'sha256-[A-Za-z0-9+/=]+'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'/);
     expect(res.headers['x-frame-options']).toBeUndefined();
     expect(res.headers['x-content-type-options']).toBe('nosniff');
+    // The checkout and portal tabs report back to the page through window.opener, which a
+    // same-origin Cross-Origin-Opener-Policy would cut (the browser suite hung on it).
+    expect(res.headers['cross-origin-opener-policy']).toBeUndefined();
   });
 
   it('serves Swagger UI with a CSP that lets its own scripts and styles load, and they load', async () => {

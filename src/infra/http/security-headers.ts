@@ -51,7 +51,10 @@ export async function registerSecurityHeaders(fastify: FastifyInstance, config: 
   const policies = {
     api: { ...common, contentSecurityPolicy: API_CSP },
     docs: { ...common, contentSecurityPolicy: DOCS_CSP },
-    billing: { ...common, contentSecurityPolicy: false },
+    // No Cross-Origin-Opener-Policy on the page: checkout and the portal open in a tab that goes to
+    // Stripe and comes back to /billing to tell its opener (window.opener); same-origin COOP
+    // would cut that link at the first cross-origin navigation and the page would wait forever.
+    billing: { ...common, contentSecurityPolicy: false, crossOriginOpenerPolicy: false },
   } satisfies Record<string, HelmetOptions>;
   fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     await reply.helmet(policies[policyOf(request.url)]);
