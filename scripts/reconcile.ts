@@ -10,27 +10,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { directTransport, httpTransport, type AdminTransport } from '../src/cli/admin-client.js';
 import { parseCliArgs, runCli } from '../src/cli/cli-kit.js';
 import { loadConfig } from '../src/infra/config/config.js';
+import type { ReconcileRunView as RunView } from '../src/reconciler/reconcile.dto.js';
 
 const USAGE = 'npm run reconcile -- [--merchant MERCHANT_ID | --account ACCOUNT_ID] [--allow-deletes] [--direct]';
 /** How often the run is looked at while it runs. */
 const POLL_MS = 250;
 
-interface RunView {
-  id: string;
-  scope: string;
-  merchant_id: string | null;
-  account_id: string | null;
-  status: 'running' | 'succeeded' | 'failed' | 'skipped';
-  started_at: string;
-  finished_at: string | null;
-  created: number;
-  updated: number;
-  deleted: number;
-  unchanged: number;
-  flagged: number;
-  stripe_calls: number;
-  error: string | null;
-}
 
 async function main(argv: string[]): Promise<number> {
   const { values } = parseCliArgs({
