@@ -7,6 +7,7 @@ import Stripe from 'stripe';
 import { ACCEPTED, type Accepted } from './shapes.accepted.js';
 import { checkShapes, type Finding, type Sample } from './shape-check.js';
 import { catalog, control, DAY, harness, HOUR, type Harness } from './helpers.js';
+import { discountSamples } from './shapes.discounts.js';
 
 /** `customer.subscription.updated` → `Stripe.CustomerSubscriptionUpdatedEvent`, the SDK's type of that event. */
 function eventTypeName(type: string): string {
@@ -206,6 +207,8 @@ describe('answers match the SDK types of the pinned API version', () => {
     const active = (await stripe.entitlements.activeEntitlements.list({ customer: customer.id })).data[0];
     add('GET /v1/entitlements/active_entitlements/:id', 'Stripe.Entitlements.ActiveEntitlement', await stripe.entitlements.activeEntitlements.retrieve(active.id));
 
+    await discountSamples(stripe, emu, add, errorOf);
+
     // Webhook endpoints and test clocks.
     const endpoint = await stripe.webhookEndpoints.create({ url: 'https://x.example/hook', enabled_events: ['invoice.paid'], description: 'shape' });
     add('POST /v1/webhook_endpoints', 'Stripe.WebhookEndpoint', endpoint);
@@ -264,8 +267,13 @@ describe('answers match the SDK types of the pinned API version', () => {
         'account.application.deauthorized',
         'checkout.session.completed',
         'checkout.session.expired',
+        'coupon.created',
+        'coupon.deleted',
+        'coupon.updated',
         'customer.created',
         'customer.deleted',
+        'customer.discount.created',
+        'customer.discount.deleted',
         'customer.subscription.created',
         'customer.subscription.deleted',
         'customer.subscription.paused',
@@ -288,6 +296,8 @@ describe('answers match the SDK types of the pinned API version', () => {
         'product.created',
         'product.deleted',
         'product.updated',
+        'promotion_code.created',
+        'promotion_code.updated',
         'tax_rate.created',
         'tax_rate.updated',
       ],

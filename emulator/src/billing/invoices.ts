@@ -8,6 +8,7 @@ import { newId } from '../store/ids.js';
 import type { Scope } from '../store/scope.js';
 import { decimal } from '../resources/catalog.js';
 import { chargeOutcome, type ChargeOutcome } from './cards.js';
+import { applyDiscounts, discountedAmount, discountsFor, expireDiscounts, spendDiscounts } from './discounts.js';
 
 export interface LineInput {
   item: Stripe.SubscriptionItem;
@@ -76,11 +77,13 @@ export function buildLine(sub: Stripe.Subscription, input: LineInput): Stripe.In
 
 function totals(lines: Stripe.InvoiceLineItem[]) {
   let subtotal = 0;
+  let discount = 0;
   let exclusive = 0;
   let inclusive = 0;
   const byRate = new Map<string, Stripe.Invoice.TotalTax>();
   for (const line of lines) {
     subtotal += line.amount;
+    discount += line.amount - discountedAmount(line);
     for (const tax of line.taxes ?? []) {
       if (tax.tax_behavior === 'inclusive') inclusive += tax.amount;
       else exclusive += tax.amount;
@@ -92,8 +95,8 @@ function totals(lines: Stripe.InvoiceLineItem[]) {
       } else byRate.set(rate, { ...tax, tax_rate_details: tax.tax_rate_details ? { ...tax.tax_rate_details } : null });
     }
   }
-  const total = subtotal + exclusive;
-  return { subtotal, exclusive, inclusive, total, totalTaxes: [...byRate.values()] };
+  const total = subtotal - discount + exclusive;
+  return { subtotal, discount, exclusive, inclusive, total, totalTaxes: [...byRate.values()] };
 }
 
 /**
@@ -111,7 +114,12 @@ export function buildInvoice(
 ): Stripe.Invoice {
   const customer = scope.customers.get(sub.customer as string);
   const now = emu.clock.now();
-  const t = totals(lines);
+  const own = lines.map((l) => ({ ...l, invoice: id }));
+  const discounts = discountsFor(scope, sub, Math.max(now, period.start));
+  const discountTotals = applyDiscounts(discounts, own);
+  // Taxes are on what the discounts leave.
+  for (const l of own) if (discountedAmount(l) !== l.amount) l.taxes = lineTaxes(discountedAmount(l), (l.taxes ?? []).map((x) => scope.taxRates.get(x.tax_rate_details!.tax_rate)!));
+  const t = totals(own);
   return {
     id: id as string, // null only for the preview, which drops it
     object: 'invoice',
@@ -147,7 +155,7 @@ export function buildInvoice(
     default_source: null,
     default_tax_rates: sub.default_tax_rates ?? [],
     description: sub.description,
-    discounts: [],
+    discounts: discounts.map((d) => d.id),
     due_date: null,
     effective_at: null,
     ending_balance: null,
@@ -159,7 +167,7 @@ export function buildInvoice(
     last_finalization_error: null,
     latest_revision: null,
     lines: listOf(
-      lines.map((l) => ({ ...l, invoice: id })),
+      own,
       id ? `/v1/invoices/${id}/lines` : `/v1/invoices/upcoming/lines?subscription=${sub.id}`,
     ),
     livemode: false,
@@ -189,8 +197,8 @@ export function buildInvoice(
     subtotal_excluding_tax: t.subtotal - t.inclusive,
     test_clock: null,
     total: t.total,
-    total_discount_amounts: [],
-    total_excluding_tax: t.subtotal - t.inclusive,
+    total_discount_amounts: discountTotals,
+    total_excluding_tax: t.subtotal - t.discount - t.inclusive,
     total_pretax_credit_amounts: [],
     total_taxes: t.totalTaxes,
     webhooks_delivered_at: id ? now : null,
@@ -206,7 +214,9 @@ export function createInvoice(
   period: { start: number; end: number },
 ): Stripe.Invoice {
   const id = newId('in');
+  expireDiscounts(emu, scope, sub);
   const invoice = buildInvoice(emu, scope, sub, billingReason, lines, period, id);
+  spendDiscounts(scope, invoice);
   scope.invoices.add(invoice);
   emu.pageIndex.set(id, scope);
   emu.events.publish(scope, 'invoice.created', invoice);

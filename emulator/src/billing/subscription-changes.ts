@@ -6,6 +6,7 @@ import type { Emulator } from '../emulator.js';
 import { errors } from '../http/errors.js';
 import type { Scope } from '../store/scope.js';
 import { snapshot } from './diff.js';
+import { attachDiscounts, replaceDiscounts, type DiscountSpec } from './discounts.js';
 import { refreshEntitlements } from './entitlements.js';
 import { buildLine, chargeInvoice, createInvoice, finalizeInvoice } from './invoices.js';
 import { nextBoundary } from './periods.js';
@@ -92,6 +93,8 @@ export interface UpdateInput {
   trialEndNow?: boolean;
   applicationFeePercent?: number | null;
   cancellationDetails?: { comment?: string | null; feedback?: Stripe.Subscription.CancellationDetails.Feedback | null };
+  /** `discounts[]`: the subscription's new list (an empty list removes them all). */
+  discounts?: DiscountSpec[];
 }
 
 /** What a change of items does to the subscription's money: proration lines, and whether a new period starts. */
@@ -223,6 +226,11 @@ export function updateSubscription(emu: Emulator, scope: Scope, sub: Stripe.Subs
   if (input.defaultTaxRates) sub.default_tax_rates = input.defaultTaxRates;
   if (input.applicationFeePercent !== undefined) sub.application_fee_percent = input.applicationFeePercent;
   if (input.pauseCollection !== undefined) sub.pause_collection = input.pauseCollection;
+  if (input.discounts) {
+    const ids = attachDiscounts(emu, scope, input.discounts, { customer: sub.customer as string, subscription: sub.id });
+    replaceDiscounts(emu, scope, sub.discounts, ids);
+    sub.discounts = ids;
+  }
   if (input.cancellationDetails) {
     sub.cancellation_details = details(sub, input.cancellationDetails);
   }

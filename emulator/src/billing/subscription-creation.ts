@@ -8,6 +8,7 @@ import { newId } from '../store/ids.js';
 import type { Scope } from '../store/scope.js';
 import { chargeOutcome, type ChargeOutcome } from './cards.js';
 import { snapshot } from './diff.js';
+import { attachDiscounts, type DiscountSpec } from './discounts.js';
 import { refreshEntitlements } from './entitlements.js';
 import { chargeInvoice, createInvoice, finalizeInvoice } from './invoices.js';
 import { nextBoundary } from './periods.js';
@@ -31,6 +32,9 @@ export interface SubscriptionInput {
   announceBeforePayment: boolean;
   /** Bulk seeding: active and paid at once, no invoice, no events. */
   seeded?: boolean;
+  /** `discounts[]`, checked (billing/discounts.ts); the checkout session they came from. */
+  discounts?: DiscountSpec[];
+  checkoutSession?: string;
 }
 
 const sub0 = (): Pick<Stripe.Subscription, 'cancellation_details'> => ({ cancellation_details: null });
@@ -126,6 +130,9 @@ export function createSubscription(emu: Emulator, scope: Scope, input: Subscript
     `/v1/subscription_items?subscription=${sub.id}`,
   );
   scope.subscriptions.add(sub);
+  if (input.discounts?.length) {
+    sub.discounts = attachDiscounts(emu, scope, input.discounts, { customer: input.customer.id, subscription: sub.id, checkout_session: input.checkoutSession });
+  }
   if (input.seeded) {
     sub.status = 'active';
     scheduleRenewal(emu, scope, sub);

@@ -46,6 +46,9 @@ function walk(node: unknown, segments: string[], scope: Scope, path: string): vo
   } else if (typeof value === 'string') {
     const found = scope.lookup(value);
     if (found) value = obj[field] = structuredClone(found);
+  } else if (Array.isArray(value)) {
+    // Lists of ids (`discounts`): each id by its object.
+    value = obj[field] = value.map((v) => (typeof v === 'string' ? (structuredClone(scope.lookup(v)) ?? v) : v));
   }
   walk(value, rest, scope, path);
 }

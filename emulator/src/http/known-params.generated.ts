@@ -6,7 +6,9 @@ export type ParamTree = 1 | { [key: string]: ParamTree };
 
 export const KNOWN_PARAMS: Record<string, ParamTree> = {
  "DELETE /v1/accounts/:id": {},
+ "DELETE /v1/coupons/:id": {},
  "DELETE /v1/customers/:id": {},
+ "DELETE /v1/customers/:id/discount": {},
  "DELETE /v1/products/:id": {},
  "DELETE /v1/products/:id/features/:fid": {},
  "DELETE /v1/subscriptions/:id": {
@@ -19,6 +21,7 @@ export const KNOWN_PARAMS: Record<string, ParamTree> = {
   "invoice_now": 1,
   "prorate": 1
  },
+ "DELETE /v1/subscriptions/:id/discount": {},
  "DELETE /v1/test_helpers/test_clocks/:id": {},
  "DELETE /v1/webhook_endpoints/:id": {},
  "GET /v1/account": {
@@ -68,6 +71,21 @@ export const KNOWN_PARAMS: Record<string, ParamTree> = {
   "expand": 1,
   "limit": 1,
   "starting_after": 1
+ },
+ "GET /v1/coupons": {
+  "created": {
+   "gt": 1,
+   "gte": 1,
+   "lt": 1,
+   "lte": 1
+  },
+  "ending_before": 1,
+  "expand": 1,
+  "limit": 1,
+  "starting_after": 1
+ },
+ "GET /v1/coupons/:id": {
+  "expand": 1
  },
  "GET /v1/customers": {
   "created": {
@@ -209,6 +227,26 @@ export const KNOWN_PARAMS: Record<string, ParamTree> = {
   "starting_after": 1
  },
  "GET /v1/products/:id/features/:fid": {
+  "expand": 1
+ },
+ "GET /v1/promotion_codes": {
+  "active": 1,
+  "code": 1,
+  "coupon": 1,
+  "created": {
+   "gt": 1,
+   "gte": 1,
+   "lt": 1,
+   "lte": 1
+  },
+  "customer": 1,
+  "customer_account": 1,
+  "ending_before": 1,
+  "expand": 1,
+  "limit": 1,
+  "starting_after": 1
+ },
+ "GET /v1/promotion_codes/:id": {
   "expand": 1
  },
  "GET /v1/subscription_items": {
@@ -1521,6 +1559,41 @@ export const KNOWN_PARAMS: Record<string, ParamTree> = {
  "POST /v1/checkout/sessions/:id/expire": {
   "expand": 1
  },
+ "POST /v1/coupons": {
+  "amount_off": 1,
+  "applies_to": {
+   "products": 1
+  },
+  "currency": 1,
+  "currency_options": {
+   "*": {
+    "amount_off": 1
+   }
+  },
+  "duration": 1,
+  "duration_in_months": 1,
+  "expand": 1,
+  "id": 1,
+  "max_redemptions": 1,
+  "metadata": {
+   "*": 1
+  },
+  "name": 1,
+  "percent_off": 1,
+  "redeem_by": 1
+ },
+ "POST /v1/coupons/:id": {
+  "currency_options": {
+   "*": {
+    "amount_off": 1
+   }
+  },
+  "expand": 1,
+  "metadata": {
+   "*": 1
+  },
+  "name": 1
+ },
  "POST /v1/customers": {
   "address": {
    "city": 1,
@@ -2221,6 +2294,46 @@ export const KNOWN_PARAMS: Record<string, ParamTree> = {
  "POST /v1/products/:id/features": {
   "entitlement_feature": 1,
   "expand": 1
+ },
+ "POST /v1/promotion_codes": {
+  "active": 1,
+  "code": 1,
+  "customer": 1,
+  "customer_account": 1,
+  "expand": 1,
+  "expires_at": 1,
+  "max_redemptions": 1,
+  "metadata": {
+   "*": 1
+  },
+  "promotion": {
+   "coupon": 1,
+   "type": 1
+  },
+  "restrictions": {
+   "currency_options": {
+    "*": {
+     "minimum_amount": 1
+    }
+   },
+   "first_time_transaction": 1,
+   "minimum_amount": 1,
+   "minimum_amount_currency": 1
+  }
+ },
+ "POST /v1/promotion_codes/:id": {
+  "active": 1,
+  "expand": 1,
+  "metadata": {
+   "*": 1
+  },
+  "restrictions": {
+   "currency_options": {
+    "*": {
+     "minimum_amount": 1
+    }
+   }
+  }
  },
  "POST /v1/subscriptions": {
   "add_invoice_items": {

@@ -3,6 +3,7 @@
 // needed, the subscription and its first invoice, and completes the session.
 import type Stripe from 'stripe';
 import { chargeOutcome } from '../billing/cards.js';
+import { amountsOff, parseDiscounts, type DiscountSpec } from '../billing/discounts.js';
 import { createSubscription, payInvoice } from '../billing/subscriptions.js';
 import type { Emulator } from '../emulator.js';
 import { errors } from '../http/errors.js';
@@ -24,6 +25,7 @@ interface PendingSubscription {
   trialPeriodDays: number | null;
   defaultTaxRates: Stripe.TaxRate[];
   description: string | null;
+  discounts: DiscountSpec[];
 }
 
 const pending = new WeakMap<Stripe.Checkout.Session, PendingSubscription>();
@@ -59,6 +61,18 @@ function lineItems(scope: Scope, p: Params): Stripe.LineItem[] {
   });
 }
 
+/** The session's discounts on its line items (`amount_discount`, `amount_total`), as its first invoice will take them off. */
+function applyToLineItems(items: Stripe.LineItem[], discounts: DiscountSpec[]): void {
+  const off = amountsOff(
+    discounts.map((d) => d.coupon),
+    items.map((li) => ({ amount: li.amount_subtotal, product: li.price!.product as string, discountable: true })),
+  );
+  items.forEach((li, i) => {
+    li.amount_discount = off.reduce((s, row) => s + row[i], 0);
+    li.amount_total = li.amount_subtotal - li.amount_discount;
+  });
+}
+
 export function createCheckoutSession(emu: Emulator, ctx: Parameters<typeof applicationFee>[0]): Stripe.Checkout.Session {
   const { scope, p } = ctx;
   const mode = p.oneOf('mode', ['payment', 'setup', 'subscription'] as const);
@@ -78,6 +92,12 @@ export function createCheckoutSession(emu: Emulator, ctx: Parameters<typeof appl
   const now = emu.clock.now();
   const expiresAt = p.int('expires_at') ?? now + emu.settings.checkoutExpirySeconds;
   const id = newId('cs_test', 58);
+  const discounts = parseDiscounts(emu, scope, p, 'discounts', { customer: customerId || null, currency: items[0].currency, amount: items.reduce((sum, i) => sum + i.amount_subtotal, 0) }) ?? [];
+  if (discounts.length > 0 && p.bool('allow_promotion_codes')) {
+    throw errors.invalid('You may only specify one of these parameters: allow_promotion_codes, discounts.', 'discounts');
+  }
+  applyToLineItems(items, discounts);
+  const subtotal = items.reduce((s, i) => s + i.amount_subtotal, 0);
   const amount = items.reduce((s, i) => s + i.amount_total, 0);
   const session: Stripe.Checkout.Session = {
     id,
@@ -86,7 +106,7 @@ export function createCheckoutSession(emu: Emulator, ctx: Parameters<typeof appl
     after_expiration: null,
     allow_promotion_codes: p.bool('allow_promotion_codes') ?? null,
     allowed_payment_method_types: null,
-    amount_subtotal: amount,
+    amount_subtotal: subtotal,
     amount_total: amount,
     automatic_tax: { enabled: false, liability: null, provider: null, status: null },
     billing_address_collection: null,
@@ -106,7 +126,7 @@ export function createCheckoutSession(emu: Emulator, ctx: Parameters<typeof appl
     customer_creation: customerId ? null : 'always',
     customer_details: customerEmail ? { address: null, email: customerEmail, name: null, phone: null, tax_exempt: 'none', tax_ids: null, business_name: null, individual_name: null } : null,
     customer_email: customerEmail,
-    discounts: [],
+    discounts: discounts.map((d) => ({ coupon: d.promotionCode ? null : d.coupon.id, promotion_code: d.promotionCode?.id ?? null })),
     expires_at: expiresAt,
     integration_identifier: null,
     invoice: null,
@@ -135,7 +155,7 @@ export function createCheckoutSession(emu: Emulator, ctx: Parameters<typeof appl
     submit_type: null,
     subscription: null,
     success_url: successUrl,
-    total_details: { amount_discount: 0, amount_shipping: 0, amount_tax: 0 },
+    total_details: { amount_discount: subtotal - amount, amount_shipping: 0, amount_tax: 0 },
     ui_mode: (uiMode as Stripe.Checkout.Session.UiMode | undefined) ?? 'hosted_page',
     url: `${emu.publicUrl}/checkout/${id}`,
     wallet_options: null,
@@ -147,6 +167,7 @@ export function createCheckoutSession(emu: Emulator, ctx: Parameters<typeof appl
     trialPeriodDays: sd?.int('trial_period_days') ?? null,
     defaultTaxRates: (sd?.strings('default_tax_rates') ?? []).map((t) => scope.taxRates.require(t, 'subscription_data[default_tax_rates]')),
     description: sd?.str('description') || null,
+    discounts,
   });
   scope.checkoutSessions.add(session);
   scope.checkoutLineItems.set(id, items);
@@ -222,6 +243,8 @@ export function payCheckoutSession(emu: Emulator, scope: Scope, session: Stripe.
     cancelAtPeriodEnd: false,
     missingPaymentMethod: 'create_invoice',
     announceBeforePayment: true,
+    discounts: settings.discounts,
+    checkoutSession: session.id,
   });
   if (sub.status === 'incomplete') {
     session.subscription = sub.id;

@@ -3,6 +3,7 @@ import type { Emulator } from '../emulator.js';
 import type { ApiRouter } from '../http/routes.js';
 import { catalogRoutes } from './catalog.js';
 import { checkoutRoutes } from './checkout.js';
+import { couponRoutes } from './coupons.js';
 import { customerRoutes } from './customers.js';
 import { entitlementRoutes } from './entitlements.js';
 import { invoicePreviewRoutes } from './invoice-preview.js';
@@ -17,4 +18,5 @@ export function registerApiRoutes(emu: Emulator, r: ApiRouter): void {
   subscriptionRoutes(emu, r);
   invoicePreviewRoutes(emu, r);
   platformRoutes(emu, r);
+  couponRoutes(emu, r);
 }

@@ -2,6 +2,7 @@
 // top of the engine in billing/subscriptions.ts.
 import type Stripe from 'stripe';
 import { payInvoice, cancelSubscription, createSubscription, pauseSubscription, resumeSubscription, updateSubscription, type ItemChange, type ItemInput } from '../billing/subscriptions.js';
+import { parseDiscounts } from '../billing/discounts.js';
 import { finalizeInvoice, markUncollectible, voidInvoice } from '../billing/invoices.js';
 import type { Emulator } from '../emulator.js';
 import type { ApiContext } from '../http/context.js';
@@ -100,6 +101,11 @@ export function subscriptionRoutes(emu: Emulator, r: ApiRouter): void {
       missingPaymentMethod:
         p.obj('trial_settings')?.obj('end_behavior')?.oneOf('missing_payment_method', ['cancel', 'create_invoice', 'pause'] as const) ?? 'create_invoice',
       announceBeforePayment: false,
+      discounts: parseDiscounts(emu, scope, p, 'discounts', {
+        customer: customer.id,
+        currency: items[0].price.currency,
+        amount: items.reduce((sum, i) => sum + (i.price.unit_amount ?? 0) * i.quantity, 0),
+      }),
     });
   });
   r.add('GET', '/v1/subscriptions/:id', ({ scope, params }) => scope.subscriptions.require(params.id));
@@ -140,6 +146,11 @@ export function subscriptionRoutes(emu: Emulator, r: ApiRouter): void {
       cancellationDetails: details
         ? { comment: details.str('comment') ?? null, feedback: (details.str('feedback') as Stripe.Subscription.CancellationDetails.Feedback | undefined) ?? null }
         : undefined,
+      discounts: parseDiscounts(emu, scope, p, 'discounts', {
+        customer: sub.customer as string,
+        currency: sub.currency,
+        current: sub.discounts.map((d) => (typeof d === 'string' ? d : d.id)),
+      }),
     });
     const resumesAt = updated.pause_collection?.resumes_at;
     if (resumesAt) {

@@ -27,6 +27,9 @@ export class Scope {
   readonly events = new Collection<EmulatorEvent>('event');
   readonly webhookEndpoints = new Collection<Stripe.WebhookEndpoint>('webhook endpoint');
   readonly testClocks = new Collection<Stripe.TestHelpers.TestClock>('test_clock');
+  readonly coupons = new Collection<Stripe.Coupon>('coupon');
+  readonly promotionCodes = new Collection<Stripe.PromotionCode>('promotion code');
+  readonly discounts = new Collection<Stripe.Discount>('discount');
 
   /** Payment methods by id (test cards). Only what charging needs is kept. */
   readonly cards = new Map<string, CardInfo>();
@@ -39,6 +42,8 @@ export class Scope {
   readonly entitlementSummaries = new Map<string, Stripe.Entitlements.ActiveEntitlementSummary>();
   /** Stable active entitlement ids by `customer feature`. */
   readonly entitlementIds = new Map<string, string>();
+  /** Discounts of `duration=once` coupons that an invoice has used. */
+  readonly usedDiscounts = new Set<string>();
 
   constructor(readonly account: string | null) {}
 
@@ -46,7 +51,8 @@ export class Scope {
   lookup(id: string): Identified | undefined {
     const prefix = id.slice(0, id.indexOf('_'));
     const collection = PREFIXES[prefix]?.(this);
-    return collection?.get(id);
+    // Coupon ids are chosen by the merchant (`SUMMER25`): no prefix names their collection.
+    return collection?.get(id) ?? this.coupons.get(id);
   }
 
   subState(subscriptionId: string): SubscriptionState {
@@ -73,4 +79,6 @@ const PREFIXES: Record<string, (s: Scope) => Collection<Identified>> = {
   evt: (s) => s.events,
   we: (s) => s.webhookEndpoints,
   clock: (s) => s.testClocks,
+  promo: (s) => s.promotionCodes,
+  di: (s) => s.discounts,
 };
