@@ -7,6 +7,7 @@ import { Clock, SystemClock } from './infra/clock/clock.js';
 import type { AppConfig } from './infra/config/config.js';
 import { ConfigModule } from './infra/config/config.module.js';
 import { databaseModule } from './infra/database/database.module.js';
+import { ReadYourWrites } from './infra/database/read-your-writes.js';
 import { AllExceptionsFilter } from './infra/errors/all-exceptions.filter.js';
 import { HealthModule } from './infra/health/health.module.js';
 import { loggingModule } from './infra/logging/logging.module.js';
@@ -37,8 +38,9 @@ export class AppModule {
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: Clock, useValue: options.clock ?? new SystemClock() },
+        ReadYourWrites,
       ],
-      exports: [Clock],
+      exports: [Clock, ReadYourWrites],
     };
   }
 }

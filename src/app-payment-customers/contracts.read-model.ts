@@ -61,5 +61,6 @@ export interface LookupRow {
 /** One row per company id (distinct ids), in their order; the single lookup and a batch use their own statement. */
 export function readContracts(em: EntityManager, companyIds: string[], stripeAccount: string, applicationId: string): Promise<LookupRow[]> {
   const ids = companyIds.length === 1 ? { statement: LOOKUP_ONE, param: companyIds[0] } : { statement: LOOKUP_MANY, param: companyIds };
-  return execPrepared<LookupRow>(em, ids.statement, [ids.param, stripeAccount, applicationId, applicationId, applicationId]);
+  // Partners only read: from a replica when there is one (it may trail the primary by its lag, as the mirror trails Stripe).
+  return execPrepared<LookupRow>(em, ids.statement, [ids.param, stripeAccount, applicationId, applicationId, applicationId], 'replica');
 }

@@ -1,13 +1,17 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import type { FastifyReply } from 'fastify';
 import { AccountTokenVerifier } from '../infra/auth/account-token.verifier.js';
 import { OWNER_ONLY } from '../infra/auth/owner-only.js';
 import { bearerToken } from '../infra/auth/principal.js';
 import type { AppConfig } from '../infra/config/config.js';
 import { APP_CONFIG } from '../infra/config/config.module.js';
+import { ReadYourWrites } from '../infra/database/read-your-writes.js';
 import { AppError } from '../infra/errors/app-error.js';
 import { ApplicationsService } from '../tenancy/applications.service.js';
 import type { AuthenticatedRequest } from './request.js';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * Account routes: a valid account JWT; on `/accounts/:account_id/...` its account must be that
@@ -22,6 +26,7 @@ export class AccountGuard implements CanActivate {
     private readonly applications: ApplicationsService,
     private readonly reflector: Reflector,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly readYourWrites: ReadYourWrites,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -54,6 +59,11 @@ export class AccountGuard implements CanActivate {
       throw AppError.forbidden('origin_not_allowed', `The origin ${origin.slice(0, 200)} is not one of the application's allowed origins.`);
     }
     req.accountContext = { accountId: account.accountId, roles: account.roles, isOwner: account.isOwner, application, merchant };
+    if (!SAFE_METHODS.has(req.method)) {
+      // Reads of this account go to the primary from now until a while after the answer (see ReadYourWrites).
+      this.readYourWrites.wrote(account.accountId);
+      context.switchToHttp().getResponse<FastifyReply>().raw.once('finish', () => this.readYourWrites.wrote(account.accountId));
+    }
     return true;
   }
 }

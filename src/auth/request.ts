@@ -5,6 +5,7 @@ import type { AccountContext } from './account-context.js';
 export interface AuthenticatedRequest {
   accountContext?: AccountContext;
   partner?: PartnerPrincipal;
+  method: string;
   params: Record<string, string>;
   headers: Record<string, string | string[] | undefined>;
 }

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { execPrepared, PreparedStatement } from '../infra/database/prepared.js';
+import type { ReadTarget } from '../infra/database/read-replicas.js';
 
 /**
  * Read model of `features`: the one place outside their owners' repositories that reads other
@@ -48,6 +49,6 @@ const FEATURES_STATEMENT = new PreparedStatement(
 );
 
 /** Every grant of the account's features at `now`, from subscriptions, entitlements and trials (a feature may come several times). */
-export function readFeatureGrants(em: EntityManager, accountId: string, applicationId: string, stripeAccount: string, now: Date): Promise<GrantRow[]> {
-  return execPrepared<GrantRow>(em, FEATURES_STATEMENT, [accountId, applicationId, now, accountId, stripeAccount, accountId, applicationId, now]);
+export function readFeatureGrants(em: EntityManager, accountId: string, applicationId: string, stripeAccount: string, now: Date, target: ReadTarget): Promise<GrantRow[]> {
+  return execPrepared<GrantRow>(em, FEATURES_STATEMENT, [accountId, applicationId, now, accountId, stripeAccount, accountId, applicationId, now], target);
 }

@@ -4,6 +4,7 @@ import { Clock } from '../infra/clock/clock.js';
 import type { AccountContext } from '../auth/account-context.js';
 import { stripeAccountOf } from '../infra/stripe/accounts.js';
 import { readFeatureGrants, type GrantRow } from './features.read-model.js';
+import { ReadYourWrites } from '../infra/database/read-your-writes.js';
 
 export interface FeatureGrant {
   lookup_key: string;
@@ -30,15 +31,13 @@ export class FeaturesService {
   constructor(
     private readonly em: EntityManager,
     private readonly clock: Clock,
+    private readonly readYourWrites: ReadYourWrites,
   ) {}
 
-  /** The features of the account a request is for, at its application's merchant. */
-  ofAccount(ctx: AccountContext): Promise<FeatureGrant[]> {
-    return this.featuresOf(ctx.accountId, ctx.application.id, stripeAccountOf(ctx.merchant));
-  }
-
-  async featuresOf(accountId: string, applicationId: string, stripeAccount: string): Promise<FeatureGrant[]> {
-    return mergeByFeature(await readFeatureGrants(this.em, accountId, applicationId, stripeAccount, this.clock.now()));
+  /** The features of the account a request is for, at its application's merchant (from a replica when there is one). */
+  async ofAccount(ctx: AccountContext): Promise<FeatureGrant[]> {
+    const target = this.readYourWrites.targetFor(ctx.accountId);
+    return mergeByFeature(await readFeatureGrants(this.em, ctx.accountId, ctx.application.id, stripeAccountOf(ctx.merchant), this.clock.now(), target));
   }
 }
 

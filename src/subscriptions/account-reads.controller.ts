@@ -4,6 +4,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { AccountContext } from '../auth/account-context.js';
 import { AccountGuard } from '../auth/account.guard.js';
 import { CurrentAccount } from '../auth/decorators.js';
+import { ReadYourWrites } from '../infra/database/read-your-writes.js';
 import { AUTH_SCHEMES } from '../infra/http/swagger.js';
 import { stripeAccountOf } from '../infra/stripe/accounts.js';
 import { ApplicationsService } from '../tenancy/applications.service.js';
@@ -25,17 +26,18 @@ export class AccountReadsController {
     private readonly em: EntityManager,
     private readonly applications: ApplicationsService,
     private readonly reads: AccountReadsRepository,
+    private readonly readYourWrites: ReadYourWrites,
   ) {}
 
   @Get('catalog') @AccountReadsDocs.catalog()
   async catalog(@CurrentAccount() ctx: AccountContext): Promise<CatalogResponse> {
     const priceIds = await this.applications.catalogPriceIds(ctx.application.id);
-    return { data: await this.reads.catalog(this.em.fork(), priceIds, stripeAccountOf(ctx.merchant)) };
+    return { data: await this.reads.catalog(this.em.fork(), priceIds, stripeAccountOf(ctx.merchant), this.readYourWrites.targetFor(ctx.accountId)) };
   }
 
   @Get('invoices') @AccountReadsDocs.invoices()
   async invoices(@CurrentAccount() ctx: AccountContext): Promise<InvoiceListResponse> {
-    return { data: await this.reads.invoices(this.em.fork(), ctx.accountId, ctx.application.id) };
+    return { data: await this.reads.invoices(this.em.fork(), ctx.accountId, ctx.application.id, this.readYourWrites.targetFor(ctx.accountId)) };
   }
 
   @Get('account') @AccountReadsDocs.account()

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/core';
+import type { ReadTarget } from '../infra/database/read-replicas.js';
 import { exec } from '../infra/database/sql.js';
 import type { CatalogPriceView, InvoiceView } from './account-reads.dto.js';
 
@@ -36,7 +37,7 @@ export class AccountReadsRepository {
    * changes no owner's rows. Prices the mirror does not hold yet, archived or deleted ones, and
    * prices of another Stripe account than the merchant's are left out: they cannot be bought.
    */
-  async catalog(em: EntityManager, priceIds: string[], stripeAccount: string): Promise<CatalogPriceView[]> {
+  async catalog(em: EntityManager, priceIds: string[], stripeAccount: string, target: ReadTarget): Promise<CatalogPriceView[]> {
     if (priceIds.length === 0) return [];
     const rows = await exec<Omit<CatalogPriceView, 'unit_amount'> & { unit_amount: number | string | null }>(
       em,
@@ -48,12 +49,13 @@ export class AccountReadsRepository {
                 case p.interval when 'day' then 1 when 'week' then 2 when 'month' then 3 when 'year' then 4 else 5 end,
                 p.interval_count, p.unit_amount, p.id`,
       [priceIds, stripeAccount],
+      target,
     );
     return rows.map((r) => ({ ...r, unit_amount: r.unit_amount === null ? null : Number(r.unit_amount) }));
   }
 
   /** The newest invoices of the account's subscriptions to the application. */
-  async invoices(em: EntityManager, accountId: string, applicationId: string): Promise<InvoiceView[]> {
+  async invoices(em: EntityManager, accountId: string, applicationId: string, target: ReadTarget): Promise<InvoiceView[]> {
     const rows = await exec<InvoiceRow>(
       em,
       `select i.id, i.subscription_id, i.status, i.billing_reason, i.currency, i.total, i.amount_due, i.amount_paid, i.amount_remaining,
@@ -63,6 +65,7 @@ export class AccountReadsRepository {
        order by i.stripe_created desc, i.id desc
        limit ${INVOICE_LIST_LIMIT}`,
       [accountId, applicationId],
+      target,
     );
     return rows.map((r) => ({
       id: r.id,

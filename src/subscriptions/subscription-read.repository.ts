@@ -4,7 +4,8 @@ import { isContracted } from './access-policy.js';
 import type { SubscriptionItemView, SubscriptionView } from './subscriptions.dto.js';
 import type { SubscriptionStatus } from './subscription.entity.js';
 import { ENDED_STATUSES_SQL } from './access-policy.js';
-import { sql } from '../infra/database/sql.js';
+import type { ReadTarget } from '../infra/database/read-replicas.js';
+import { exec, sql } from '../infra/database/sql.js';
 
 interface SubscriptionDbRow {
   id: string;
@@ -47,12 +48,14 @@ const VIEW_COLUMNS = `id, status, application_id, merchant_id, customer_id, stri
 /** Reads of the subscription mirror for the account routes: a fixed number of queries whatever the account holds. */
 @Injectable()
 export class SubscriptionReadRepository {
-  async listForAccount(em: EntityManager, accountId: string, applicationId: string, now: Date): Promise<SubscriptionView[]> {
-    const rows = await sql(em).execute<SubscriptionDbRow[]>(
+  async listForAccount(em: EntityManager, accountId: string, applicationId: string, now: Date, target: ReadTarget = 'primary'): Promise<SubscriptionView[]> {
+    const rows = await exec<SubscriptionDbRow>(
+      em,
       `select ${VIEW_COLUMNS} from subscriptions where account_id = ? and application_id = ? order by stripe_created desc, id`,
       [accountId, applicationId],
+      target,
     );
-    return this.withItems(em, rows, now);
+    return this.withItems(em, rows, now, target);
   }
 
   async view(em: EntityManager, subscriptionId: string, now: Date): Promise<SubscriptionView | undefined> {
@@ -91,11 +94,14 @@ export class SubscriptionReadRepository {
     return rows[0]?.id;
   }
 
-  private async withItems(em: EntityManager, rows: SubscriptionDbRow[], now: Date): Promise<SubscriptionView[]> {
+  private async withItems(em: EntityManager, rows: SubscriptionDbRow[], now: Date, target: ReadTarget = 'primary'): Promise<SubscriptionView[]> {
     if (rows.length === 0) return [];
-    const items = await sql(em).execute<{ id: string; subscription_id: string; price_id: string; product_id: string; quantity: number | null; usage_type: string }[]>(
+    // From the same side as `rows`: a replica's items with the primary's subscriptions could disagree.
+    const items = await exec<{ id: string; subscription_id: string; price_id: string; product_id: string; quantity: number | null; usage_type: string }>(
+      em,
       `select id, subscription_id, price_id, product_id, quantity, usage_type from subscription_items where subscription_id in (${rows.map(() => '?').join(', ')}) order by id`,
       rows.map((r) => r.id),
+      target,
     );
     const bySubscription = new Map<string, SubscriptionItemView[]>();
     for (const i of items) {

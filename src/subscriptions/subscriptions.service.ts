@@ -9,6 +9,7 @@ import { StripeGateway } from '../infra/stripe/stripe.gateway.js';
 
 import { SubscriptionMirrorRepository } from './subscription-mirror.repository.js';
 import { SubscriptionReadRepository } from './subscription-read.repository.js';
+import { ReadYourWrites } from '../infra/database/read-your-writes.js';
 import { SubscriptionSyncService } from './subscription-sync.service.js';
 import type { IdentityView, MerchantView, SubscriptionView, SyncResponse } from './subscriptions.dto.js';
 import { PLATFORM_ACCOUNT, stripeAccountOf } from '../infra/stripe/accounts.js';
@@ -26,10 +27,11 @@ export class SubscriptionsService {
     private readonly sync: SubscriptionSyncService,
     private readonly gateway: StripeGateway,
     private readonly clock: Clock,
+    private readonly readYourWrites: ReadYourWrites,
   ) {}
 
   list(ctx: AccountContext): Promise<SubscriptionView[]> {
-    return this.reads.listForAccount(this.em.fork(), ctx.accountId, ctx.application.id, this.clock.now());
+    return this.reads.listForAccount(this.em.fork(), ctx.accountId, ctx.application.id, this.clock.now(), this.readYourWrites.targetFor(ctx.accountId));
   }
 
   async identity(ctx: AccountContext): Promise<IdentityView> {

@@ -56,6 +56,13 @@ const optional =
   (parse: (raw: string) => string) =>
   (raw: string): string =>
     raw === '' ? '' : parse(raw);
+/** Comma-separated URLs; empty: none. */
+const urlList = (protocols: string[]) => (raw: string) =>
+  raw
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '')
+    .map(url(protocols));
 const cron = (raw: string) => {
   if (!validateCronExpression(raw).valid) throw new Error('must be a cron expression such as "0 3 * * *"');
   return raw;
@@ -79,6 +86,8 @@ export const CONFIG_SCHEMA = {
   HTTPS_ONLY: { description: 'Whether clients reach the service only over https (its own TLS or a TLS-terminating proxy): every answer then carries Strict-Transport-Security, and browsers refuse plain http to its host for a year', default: 'false', parse: bool },
   BODY_MAX_DEPTH: { description: 'Deepest nesting of arrays and objects accepted in a JSON body (deeper: 400 body_too_deep)', default: '64', parse: integer(2, 1000) },
   DATABASE_URL: { description: 'PostgreSQL URL (postgres://user:pass@host:5432/db). Empty: embedded PGlite', default: '', parse: optional(url(['postgres:', 'postgresql:'])), secret: true },
+  DATABASE_REPLICA_URLS: { description: 'Read replicas of DATABASE_URL (comma-separated PostgreSQL URLs), serving features, the partner lookup and the account\'s lists; writes, transactions and an account\'s reads just after its own changes stay on the primary. Empty: every read on the primary', default: '', parse: urlList(['postgres:', 'postgresql:']), secret: true },
+  DATABASE_READ_YOUR_WRITES_MS: { description: 'With read replicas: for this long after an account changed something through this instance, its reads go to the primary (so it sees its change while a replica catches up)', default: '5000', parse: integer(0, 600000) },
   DATABASE_POOL_MAX: { description: 'Largest number of PostgreSQL connections per instance', default: '10', parse: integer(1, 500) },
   DATA_DIR: { description: 'Folder where embedded PGlite keeps its data. Empty: in memory (lost at exit)', default: '', parse: text },
   DEFAULT_APPLICATION_ID: { description: 'Application used when a request names none (JWT app claim, X-Application-Id)', default: 'default', parse: pattern(ID_PATTERN, 'must be lower-case letters, digits, - or _ (at most 63)') },

@@ -22,7 +22,10 @@ export function databaseKind(config: Pick<AppConfig, 'DATABASE_URL'>): DatabaseK
  * One set of entities and one set of migrations for both databases: real PostgreSQL when
  * DATABASE_URL is set, otherwise PGlite in-process (in memory, or persisted to DATA_DIR).
  */
-export function ormOptions(config: Pick<AppConfig, 'DATABASE_URL' | 'DATA_DIR' | 'DATABASE_POOL_MAX'>, schema: DatabaseSchema): Partial<Options> {
+export function ormOptions(
+  config: Pick<AppConfig, 'DATABASE_URL' | 'DATA_DIR' | 'DATABASE_POOL_MAX'> & Partial<Pick<AppConfig, 'DATABASE_REPLICA_URLS'>>,
+  schema: DatabaseSchema,
+): Partial<Options> {
   const common: Partial<Options> = {
     entities: schema.entities,
     extensions: [Migrator],
@@ -42,7 +45,17 @@ export function ormOptions(config: Pick<AppConfig, 'DATABASE_URL' | 'DATA_DIR' |
     debug: false,
   };
   if (config.DATABASE_URL) {
-    return { ...common, driver: PostgreSqlDriver, clientUrl: config.DATABASE_URL, pool: { min: 0, max: config.DATABASE_POOL_MAX } };
+    const pool = { min: 0, max: config.DATABASE_POOL_MAX };
+    return {
+      ...common,
+      driver: PostgreSqlDriver,
+      clientUrl: config.DATABASE_URL,
+      pool,
+      // Replicas serve only the reads that ask for them (read-replicas.ts): MikroORM would otherwise
+      // send every find outside a transaction there, including reads right after a write.
+      replicas: (config.DATABASE_REPLICA_URLS ?? []).map((clientUrl, i) => ({ name: `replica-${i + 1}`, clientUrl, pool })),
+      preferReadReplicas: false,
+    };
   }
   if (config.DATA_DIR) mkdirSync(config.DATA_DIR, { recursive: true });
   return { ...common, driver: PgliteDriver, dbName: config.DATA_DIR ? resolve(config.DATA_DIR) : 'memory://' };

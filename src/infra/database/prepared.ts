@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { PostgreSqlConnection } from '@mikro-orm/postgresql';
 import type pg from 'pg';
+import { onReadConnection, type ReadTarget } from './read-replicas.js';
 import { exec } from './sql.js';
 
 /**
@@ -26,18 +27,25 @@ export class PreparedStatement {
 }
 
 /**
- * Runs a prepared statement on PostgreSQL. Inside a transaction, or on the embedded PGlite (one
- * connection, no pool), it runs as an ordinary parameterised statement through `exec`. Errors are
- * converted to MikroORM's exceptions in both cases.
+ * Runs a prepared statement on PostgreSQL, on the primary or a read replica (`target`, see
+ * read-replicas.ts). Inside a transaction, or on the embedded PGlite (one connection, no pool), it
+ * runs as an ordinary parameterised statement through `exec`. Errors are converted to MikroORM's
+ * exceptions in both cases.
  */
-export async function execPrepared<T = Record<string, unknown>>(em: EntityManager, statement: PreparedStatement, params: readonly unknown[]): Promise<T[]> {
-  const connection = em.getConnection();
-  if (!(connection instanceof PostgreSqlConnection) || em.isInTransaction()) return exec<T>(em, statement.text, params);
-  try {
-    const pool = await connection.getNativeClient();
-    const result = await pool.query<T & pg.QueryResultRow>({ name: statement.name, text: statement.numbered, values: params as unknown[] });
-    return result.rows;
-  } catch (error) {
-    throw error instanceof Error ? em.getDriver().convertException(error) : error;
-  }
+export async function execPrepared<T = Record<string, unknown>>(
+  em: EntityManager,
+  statement: PreparedStatement,
+  params: readonly unknown[],
+  target: ReadTarget = 'primary',
+): Promise<T[]> {
+  if (!(em.getConnection() instanceof PostgreSqlConnection) || em.isInTransaction()) return exec<T>(em, statement.text, params);
+  return onReadConnection(em, target, async (type) => {
+    try {
+      const pool = await (em.getConnection(type) as PostgreSqlConnection).getNativeClient();
+      const result = await pool.query<T & pg.QueryResultRow>({ name: statement.name, text: statement.numbered, values: params as unknown[] });
+      return result.rows;
+    } catch (error) {
+      throw error instanceof Error ? em.getDriver().convertException(error) : error;
+    }
+  });
 }
