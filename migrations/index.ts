@@ -4,6 +4,7 @@ import { Migration20261121001005_webhooks } from './Migration20261121001005_webh
 import { Migration20261121024518_raw_hash } from './Migration20261121024518_raw_hash.js';
 import { Migration20261121030000_lz4_objects } from './Migration20261121030000_lz4_objects.js';
 import { Migration20261129000000_webhook_payload_note } from './Migration20261129000000_webhook_payload_note.js';
+import { Migration20261130000000_scheduled_runs } from './Migration20261130000000_scheduled_runs.js';
 
 /**
  * Every migration, in order. Listed explicitly (not found by globbing) so that the same list
@@ -16,4 +17,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261121024518_raw_hash', class: Migration20261121024518_raw_hash },
   { name: 'Migration20261121030000_lz4_objects', class: Migration20261121030000_lz4_objects },
   { name: 'Migration20261129000000_webhook_payload_note', class: Migration20261129000000_webhook_payload_note },
+  { name: 'Migration20261130000000_scheduled_runs', class: Migration20261130000000_scheduled_runs },
 ];

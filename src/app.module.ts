@@ -8,6 +8,7 @@ import type { AppConfig } from './infra/config/config.js';
 import { ConfigModule } from './infra/config/config.module.js';
 import { databaseModule } from './infra/database/database.module.js';
 import { ReadYourWrites } from './infra/database/read-your-writes.js';
+import { ScheduledRuns } from './infra/scheduling/scheduled-runs.js';
 import { AllExceptionsFilter } from './infra/errors/all-exceptions.filter.js';
 import { HealthModule } from './infra/health/health.module.js';
 import { loggingModule } from './infra/logging/logging.module.js';
@@ -39,8 +40,9 @@ export class AppModule {
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: Clock, useValue: options.clock ?? new SystemClock() },
         ReadYourWrites,
+        ScheduledRuns,
       ],
-      exports: [Clock, ReadYourWrites],
+      exports: [Clock, ReadYourWrites, ScheduledRuns],
     };
   }
 }

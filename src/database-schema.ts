@@ -2,6 +2,7 @@ import { MIGRATIONS } from '../migrations/index.js';
 import type { DatabaseSchema } from './infra/database/orm-options.js';
 import { ActiveEntitlementSchema, EntitlementSummarySchema, FeatureSchema, PriceSchema, ProductFeatureSchema, ProductSchema } from './entitlements/catalog.entity.js';
 import { IdentitySchema } from './identity/identity.entity.js';
+import { ScheduledRunSchema } from './infra/scheduling/scheduled-run.entity.js';
 import { ReconcileRunSchema } from './reconciler/reconcile-run.entity.js';
 import { InvoiceSchema, SubscriptionItemSchema, SubscriptionSchema, TrialSchema } from './subscriptions/subscription.entity.js';
 import { ApplicationPriceSchema, ApplicationSchema, PartnerApiKeySchema, WebhookSecretSchema } from './tenancy/application.entity.js';
@@ -31,6 +32,7 @@ export const ENTITIES = [
   EntitlementSummarySchema,
   WebhookEventSchema,
   ReconcileRunSchema,
+  ScheduledRunSchema,
 ];
 
 /** What `ormOptions` needs of the application: its entities and its migrations. */

@@ -60,6 +60,7 @@ const OWNER: Record<string, string> = {
   active_entitlements: 'entitlements',
   webhook_events: 'webhooks',
   reconcile_runs: 'reconciler',
+  scheduled_runs: 'infra/scheduling',
 };
 
 describe('the architecture of src/', () => {

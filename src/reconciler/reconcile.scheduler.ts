@@ -1,26 +1,27 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
-import { CronJob } from 'cron';
 import type { AppConfig } from '../infra/config/config.js';
 import { APP_CONFIG } from '../infra/config/config.module.js';
 import { AppError } from '../infra/errors/app-error.js';
+import { ScheduledRuns } from '../infra/scheduling/scheduled-runs.js';
 import { ReconcilerService } from './reconciler.service.js';
 
-/** The nightly re-sync (RECONCILER_CRON); an instance that finds another one already reconciling skips. */
+/**
+ * The nightly re-sync (RECONCILER_CRON): one instance claims each tick (ScheduledRuns); should a run
+ * still be going when the next tick comes, the claimant finds it reconciling and skips.
+ */
 @Injectable()
 export class ReconcileScheduler implements OnApplicationBootstrap {
   private readonly logger = new Logger(ReconcileScheduler.name);
 
   constructor(
     private readonly reconciler: ReconcilerService,
-    private readonly scheduler: SchedulerRegistry,
+    private readonly scheduled: ScheduledRuns,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   onApplicationBootstrap(): void {
     if (!this.config.RECONCILER_ENABLED) return;
-    const job = CronJob.from({ cronTime: this.config.RECONCILER_CRON, timeZone: this.config.RECONCILER_TIME_ZONE, onTick: () => void this.runScheduled(), start: true });
-    this.scheduler.addCronJob('reconcile', job);
+    this.scheduled.schedule('reconcile', this.config.RECONCILER_CRON, () => this.runScheduled(), this.config.RECONCILER_TIME_ZONE);
   }
 
   async runScheduled(): Promise<void> {

@@ -1,11 +1,10 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/core';
-import { SchedulerRegistry } from '@nestjs/schedule';
-import { CronJob } from 'cron';
 import { Clock } from '../infra/clock/clock.js';
 import type { AppConfig } from '../infra/config/config.js';
 import { APP_CONFIG } from '../infra/config/config.module.js';
 import { AppError } from '../infra/errors/app-error.js';
+import { ScheduledRuns } from '../infra/scheduling/scheduled-runs.js';
 
 import { PurchaseRules } from './purchase-rules.js';
 import { StripeCustomersService } from './stripe-customers.service.js';
@@ -41,13 +40,13 @@ export class TrialsService implements OnApplicationBootstrap {
     private readonly rules: PurchaseRules,
     private readonly customers: StripeCustomersService,
     private readonly clock: Clock,
-    private readonly scheduler: SchedulerRegistry,
+    private readonly scheduled: ScheduledRuns,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   onApplicationBootstrap(): void {
-    const job = CronJob.from({ cronTime: this.config.TRIAL_EXPIRY_CRON, onTick: () => void this.expireDue().catch((e: Error) => this.logger.error(e.message)), start: true });
-    this.scheduler.addCronJob('trial-expiry', job);
+    // Once per tick across instances (ScheduledRuns); expiring is idempotent anyway, the claim saves the others the statement.
+    this.scheduled.schedule('trial-expiry', this.config.TRIAL_EXPIRY_CRON, () => this.expireDue());
   }
 
   async start(ctx: AccountContext, dto: StartTrialDto): Promise<TrialView> {
