@@ -18,7 +18,8 @@ export interface Receiver {
   types(): string[];
 }
 
-export async function startReceiver(secret = WEBHOOK_SECRET): Promise<Receiver> {
+/** `secret` may be a function: an endpoint registered through the API learns its secret only after the receiver's URL is known. */
+export async function startReceiver(secret: string | (() => string) = WEBHOOK_SECRET): Promise<Receiver> {
   const events: Stripe.Event[] = [];
   const deliveries: { id: string; type: string }[] = [];
   let failures = 0;
@@ -34,7 +35,7 @@ export async function startReceiver(secret = WEBHOOK_SECRET): Promise<Receiver> 
         return;
       }
       try {
-        const event = verifier.webhooks.constructEvent(Buffer.concat(chunks), String(req.headers['stripe-signature']), secret);
+        const event = verifier.webhooks.constructEvent(Buffer.concat(chunks), String(req.headers['stripe-signature']), typeof secret === 'function' ? secret() : secret);
         deliveries.push({ id: event.id, type: event.type });
         if (!events.some((e) => e.id === event.id)) events.push(event);
         res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"received":true}');

@@ -71,6 +71,14 @@ describe('answers match the SDK types of the pinned API version', () => {
     add('GET /v1/prices/:id?expand[]=product', 'Stripe.Price', await stripe.prices.retrieve(price.id, { expand: ['product'] }));
     add('GET /v1/prices', 'Stripe.ApiList<Stripe.Price>', await stripe.prices.list({ limit: 3 }));
 
+    // Plans: the old API over recurring prices.
+    const plan = await stripe.plans.create({ currency: 'jpy', interval: 'month', amount: 1500, product: { name: 'Legacy plan' }, nickname: 'legacy' });
+    add('POST /v1/plans', 'Stripe.Plan', plan);
+    add('POST /v1/plans/:id', 'Stripe.Plan', await stripe.plans.update(plan.id, { metadata: { old: 'yes' }, trial_period_days: 7 }));
+    add('GET /v1/plans/:id?expand[]=product', 'Stripe.Plan', await stripe.plans.retrieve(plan.id, { expand: ['product'] }));
+    add('GET /v1/plans', 'Stripe.ApiList<Stripe.Plan>', await stripe.plans.list({ limit: 3 }));
+    add('DELETE /v1/plans/:id', 'Stripe.DeletedPlan', await stripe.plans.del(plan.id));
+
     const rate = await stripe.taxRates.create({ display_name: 'JCT', percentage: 10, inclusive: false, country: 'JP' });
     add('POST /v1/tax_rates', 'Stripe.TaxRate', rate);
     const inclusive = await stripe.taxRates.create({ display_name: 'JCT incl.', percentage: 10, inclusive: true });
@@ -203,6 +211,16 @@ describe('answers match the SDK types of the pinned API version', () => {
     add('POST /v1/checkout/sessions/:id/expire', 'Stripe.Checkout.Session', await stripe.checkout.sessions.expire(byEmail.id));
     add('GET /v1/checkout/sessions', 'Stripe.ApiList<Stripe.Checkout.Session>', await stripe.checkout.sessions.list({ limit: 3 }));
     add('POST /v1/billing_portal/sessions', 'Stripe.BillingPortal.Session', await stripe.billingPortal.sessions.create({ customer: customer.id, return_url: 'https://x.example' }));
+    const portalConfig = await stripe.billingPortal.configurations.create({
+      business_profile: { headline: 'Manage your plan', privacy_policy_url: 'https://x.example/privacy' },
+      features: { subscription_cancel: { enabled: true, mode: 'immediately', cancellation_reason: { enabled: true, options: ['too_expensive', 'other'] } }, customer_update: { enabled: true, allowed_updates: ['email'] } },
+      default_return_url: 'https://x.example/back',
+    });
+    add('POST /v1/billing_portal/configurations', 'Stripe.BillingPortal.Configuration', portalConfig);
+    add('POST /v1/billing_portal/configurations/:id', 'Stripe.BillingPortal.Configuration', await stripe.billingPortal.configurations.update(portalConfig.id, { metadata: { v: '2' }, features: { subscription_update: { enabled: false } } }));
+    add('GET /v1/billing_portal/configurations/:id', 'Stripe.BillingPortal.Configuration', await stripe.billingPortal.configurations.retrieve(portalConfig.id));
+    add('GET /v1/billing_portal/configurations', 'Stripe.ApiList<Stripe.BillingPortal.Configuration>', await stripe.billingPortal.configurations.list());
+    add('POST /v1/billing_portal/sessions (configuration)', 'Stripe.BillingPortal.Session', await stripe.billingPortal.sessions.create({ customer: customer.id, configuration: portalConfig.id }));
     add('GET /v1/entitlements/active_entitlements', 'Stripe.ApiList<Stripe.Entitlements.ActiveEntitlement>', await stripe.entitlements.activeEntitlements.list({ customer: customer.id }));
     const active = (await stripe.entitlements.activeEntitlements.list({ customer: customer.id })).data[0];
     add('GET /v1/entitlements/active_entitlements/:id', 'Stripe.Entitlements.ActiveEntitlement', await stripe.entitlements.activeEntitlements.retrieve(active.id));
@@ -265,6 +283,9 @@ describe('answers match the SDK types of the pinned API version', () => {
     expect([...new Set(h.receiver.events.map((e) => e.type))].sort()).toEqual(
       [
         'account.application.deauthorized',
+        'billing_portal.configuration.created',
+        'billing_portal.configuration.updated',
+        'billing_portal.session.created',
         'checkout.session.completed',
         'checkout.session.expired',
         'coupon.created',
@@ -291,7 +312,11 @@ describe('answers match the SDK types of the pinned API version', () => {
         'invoice.payment_succeeded',
         'invoice.upcoming',
         'invoice.voided',
+        'plan.created',
+        'plan.deleted',
+        'plan.updated',
         'price.created',
+        'price.deleted',
         'price.updated',
         'product.created',
         'product.deleted',

@@ -249,19 +249,29 @@ export function updateSubscription(emu: Emulator, scope: Scope, sub: Stripe.Subs
 
   let invoice: Stripe.Invoice | undefined;
   const endTrialNow = input.trialEndNow === true && sub.status === 'trialing';
-  const billing = billChange(scope, sub, state.pendingLines, { prorationLines, newPeriod: resetPeriod || endTrialNow }, input.prorationBehavior, now);
+  // A trial ended without a payment method pauses or cancels the subscription when its
+  // `trial_settings[end_behavior][missing_payment_method]` says so, as at the trial's own end.
+  const missingPm = sub.trial_settings?.end_behavior.missing_payment_method ?? 'create_invoice';
+  const trialStops = endTrialNow && missingPm !== 'create_invoice' && !paymentMethodOf(scope, sub) ? missingPm : undefined;
+  const startsPeriod = resetPeriod || (endTrialNow && !trialStops);
+  const billing = billChange(scope, sub, state.pendingLines, { prorationLines, newPeriod: startsPeriod }, input.prorationBehavior, now);
   if (endTrialNow) {
     sub.trial_end = now;
-    sub.status = 'active';
+    sub.status = trialStops === 'pause' ? 'paused' : 'active';
     emu.clock.cancel(key('trial_will_end', sub));
+    if (trialStops) for (const k of ['renew', 'upcoming']) emu.clock.cancel(key(k, sub));
   }
   state.pendingLines = billing.carried;
   if (billing.now) {
     invoice = createInvoice(emu, scope, sub, 'subscription_update', billing.now.lines, billing.now.period);
     sub.latest_invoice = invoice.id;
   }
-  if (resetPeriod || endTrialNow) scheduleRenewal(emu, scope, sub);
+  if (startsPeriod) scheduleRenewal(emu, scope, sub);
   changed(emu, scope, sub, before);
+  if (trialStops === 'cancel') {
+    endSubscription(emu, scope, sub, 'cancellation_requested');
+    return sub;
+  }
   if (invoice) collect(emu, scope, sub, invoice);
   refreshEntitlements(emu, scope, sub.customer as string);
   return sub;

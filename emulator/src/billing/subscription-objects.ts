@@ -33,7 +33,7 @@ export const NOTHING: never[] = Object.freeze([]) as unknown as never[];
 const plans = new WeakMap<Stripe.Price, { plan: Stripe.Plan; key: string }>();
 
 export function planOf(price: Stripe.Price): Stripe.Plan {
-  const key = `${price.active}|${price.nickname}|${JSON.stringify(price.metadata)}`;
+  const key = `${price.active}|${price.nickname}|${price.recurring?.trial_period_days}|${JSON.stringify(price.metadata)}`;
   const cached = plans.get(price);
   if (cached && cached.key === key) return cached.plan;
   const plan = buildPlan(price);

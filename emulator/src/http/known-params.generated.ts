@@ -9,6 +9,7 @@ export const KNOWN_PARAMS: Record<string, ParamTree> = {
  "DELETE /v1/coupons/:id": {},
  "DELETE /v1/customers/:id": {},
  "DELETE /v1/customers/:id/discount": {},
+ "DELETE /v1/plans/:id": {},
  "DELETE /v1/products/:id": {},
  "DELETE /v1/products/:id/features/:fid": {},
  "DELETE /v1/subscriptions/:id": {
@@ -40,6 +41,17 @@ export const KNOWN_PARAMS: Record<string, ParamTree> = {
   "starting_after": 1
  },
  "GET /v1/accounts/:id": {
+  "expand": 1
+ },
+ "GET /v1/billing_portal/configurations": {
+  "active": 1,
+  "ending_before": 1,
+  "expand": 1,
+  "is_default": 1,
+  "limit": 1,
+  "starting_after": 1
+ },
+ "GET /v1/billing_portal/configurations/:id": {
   "expand": 1
  },
  "GET /v1/checkout/sessions": {
@@ -174,6 +186,23 @@ export const KNOWN_PARAMS: Record<string, ParamTree> = {
   "expand": 1,
   "limit": 1,
   "starting_after": 1
+ },
+ "GET /v1/plans": {
+  "active": 1,
+  "created": {
+   "gt": 1,
+   "gte": 1,
+   "lt": 1,
+   "lte": 1
+  },
+  "ending_before": 1,
+  "expand": 1,
+  "limit": 1,
+  "product": 1,
+  "starting_after": 1
+ },
+ "GET /v1/plans/:id": {
+  "expand": 1
  },
  "GET /v1/prices": {
   "active": 1,
@@ -886,6 +915,147 @@ export const KNOWN_PARAMS: Record<string, ParamTree> = {
    "user_agent": 1
   },
   "type": 1
+ },
+ "POST /v1/billing_portal/configurations": {
+  "business_profile": {
+   "headline": 1,
+   "privacy_policy_url": 1,
+   "terms_of_service_url": 1
+  },
+  "default_return_url": 1,
+  "expand": 1,
+  "features": {
+   "customer_update": {
+    "allowed_updates": 1,
+    "enabled": 1
+   },
+   "invoice_history": {
+    "enabled": 1
+   },
+   "payment_method_update": {
+    "enabled": 1,
+    "payment_method_configuration": 1
+   },
+   "subscription_cancel": {
+    "cancellation_reason": {
+     "enabled": 1,
+     "feedback_options": 1,
+     "options": 1
+    },
+    "enabled": 1,
+    "mode": 1,
+    "proration_behavior": 1
+   },
+   "subscription_pause": {
+    "duration": {
+     "interval_options": {
+      "interval": 1,
+      "interval_count": 1
+     },
+     "type": 1
+    },
+    "enabled": 1
+   },
+   "subscription_update": {
+    "billing_cycle_anchor": 1,
+    "default_allowed_updates": 1,
+    "enabled": 1,
+    "products": {
+     "adjustable_quantity": {
+      "enabled": 1,
+      "maximum": 1,
+      "minimum": 1
+     },
+     "prices": 1,
+     "product": 1
+    },
+    "proration_behavior": 1,
+    "schedule_at_period_end": {
+     "conditions": {
+      "type": 1
+     }
+    },
+    "trial_update_behavior": 1
+   }
+  },
+  "login_page": {
+   "enabled": 1
+  },
+  "metadata": {
+   "*": 1
+  },
+  "name": 1
+ },
+ "POST /v1/billing_portal/configurations/:id": {
+  "active": 1,
+  "business_profile": {
+   "headline": 1,
+   "privacy_policy_url": 1,
+   "terms_of_service_url": 1
+  },
+  "default_return_url": 1,
+  "expand": 1,
+  "features": {
+   "customer_update": {
+    "allowed_updates": 1,
+    "enabled": 1
+   },
+   "invoice_history": {
+    "enabled": 1
+   },
+   "payment_method_update": {
+    "enabled": 1,
+    "payment_method_configuration": 1
+   },
+   "subscription_cancel": {
+    "cancellation_reason": {
+     "enabled": 1,
+     "feedback_options": 1,
+     "options": 1
+    },
+    "enabled": 1,
+    "mode": 1,
+    "proration_behavior": 1
+   },
+   "subscription_pause": {
+    "duration": {
+     "interval_options": {
+      "interval": 1,
+      "interval_count": 1
+     },
+     "type": 1
+    },
+    "enabled": 1
+   },
+   "subscription_update": {
+    "billing_cycle_anchor": 1,
+    "default_allowed_updates": 1,
+    "enabled": 1,
+    "products": {
+     "adjustable_quantity": {
+      "enabled": 1,
+      "maximum": 1,
+      "minimum": 1
+     },
+     "prices": 1,
+     "product": 1
+    },
+    "proration_behavior": 1,
+    "schedule_at_period_end": {
+     "conditions": {
+      "type": 1
+     }
+    },
+    "trial_update_behavior": 1
+   }
+  },
+  "login_page": {
+   "enabled": 1
+  },
+  "metadata": {
+   "*": 1
+  },
+  "name": 1
  },
  "POST /v1/billing_portal/sessions": {
   "after_expiration": {
@@ -2085,6 +2255,61 @@ export const KNOWN_PARAMS: Record<string, ParamTree> = {
    "start_date": 1,
    "trial_end": 1
   }
+ },
+ "POST /v1/plans": {
+  "active": 1,
+  "amount": 1,
+  "amount_decimal": 1,
+  "billing_scheme": 1,
+  "currency": 1,
+  "expand": 1,
+  "id": 1,
+  "interval": 1,
+  "interval_count": 1,
+  "metadata": {
+   "*": 1
+  },
+  "meter": 1,
+  "nickname": 1,
+  "product": {
+   "active": 1,
+   "id": 1,
+   "metadata": {
+    "*": 1
+   },
+   "name": 1,
+   "statement_descriptor": 1,
+   "tax_code": 1,
+   "tax_details": {
+    "performance_location": 1,
+    "tax_code": 1
+   },
+   "unit_label": 1
+  },
+  "tiers": {
+   "flat_amount": 1,
+   "flat_amount_decimal": 1,
+   "unit_amount": 1,
+   "unit_amount_decimal": 1,
+   "up_to": 1
+  },
+  "tiers_mode": 1,
+  "transform_usage": {
+   "divide_by": 1,
+   "round": 1
+  },
+  "trial_period_days": 1,
+  "usage_type": 1
+ },
+ "POST /v1/plans/:id": {
+  "active": 1,
+  "expand": 1,
+  "metadata": {
+   "*": 1
+  },
+  "nickname": 1,
+  "product": 1,
+  "trial_period_days": 1
  },
  "POST /v1/prices": {
   "active": 1,

@@ -1,22 +1,26 @@
 // Registers every Stripe API route.
 import type { Emulator } from '../emulator.js';
 import type { ApiRouter } from '../http/routes.js';
+import { billingPortalRoutes } from './billing-portal.js';
 import { catalogRoutes } from './catalog.js';
 import { checkoutRoutes } from './checkout.js';
 import { couponRoutes } from './coupons.js';
 import { customerRoutes } from './customers.js';
 import { entitlementRoutes } from './entitlements.js';
 import { invoicePreviewRoutes } from './invoice-preview.js';
+import { planRoutes } from './plans.js';
 import { platformRoutes } from './platform.js';
 import { subscriptionRoutes } from './subscriptions.js';
 
 export function registerApiRoutes(emu: Emulator, r: ApiRouter): void {
   customerRoutes(emu, r);
   catalogRoutes(emu, r);
+  planRoutes(emu, r);
   entitlementRoutes(emu, r);
   checkoutRoutes(emu, r);
   subscriptionRoutes(emu, r);
   invoicePreviewRoutes(emu, r);
   platformRoutes(emu, r);
   couponRoutes(emu, r);
+  billingPortalRoutes(emu, r);
 }

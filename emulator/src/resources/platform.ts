@@ -1,4 +1,4 @@
-// Events, webhook endpoints, Connect accounts, test clocks and billing portal sessions.
+// Events, webhook endpoints, Connect accounts and test clocks.
 import { randomBytes } from 'node:crypto';
 import type Stripe from 'stripe';
 import type { Emulator } from '../emulator.js';
@@ -136,27 +136,5 @@ export function platformRoutes(emu: Emulator, r: ApiRouter): void {
     scope.testClocks.require(params.id);
     scope.testClocks.remove(params.id);
     return deletedStub(params.id, 'test_helpers.test_clock');
-  });
-
-  r.add('POST', '/v1/billing_portal/sessions', ({ scope, p }) => {
-    const customer = scope.customers.require(p.reqStr('customer'), 'customer');
-    const id = newId('bps');
-    const session: Stripe.BillingPortal.Session = {
-      id,
-      object: 'billing_portal.session',
-      configuration: p.str('configuration') || 'bpc_emulator_default',
-      created: emu.clock.now(),
-      customer: customer.id,
-      customer_account: null,
-      flow: null,
-      livemode: false,
-      locale: (p.str('locale') as Stripe.BillingPortal.Session.Locale | undefined) ?? null,
-      on_behalf_of: p.str('on_behalf_of') || null,
-      return_url: p.str('return_url') || null,
-      url: `${emu.publicUrl}/portal/${id}`,
-    };
-    scope.portalSessions.add(session);
-    emu.pageIndex.set(id, scope);
-    return session;
   });
 }

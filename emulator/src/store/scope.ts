@@ -22,6 +22,7 @@ export class Scope {
   readonly productFeatures = new Collection<Stripe.ProductFeature & { product: string }>('product feature');
   readonly checkoutSessions = new Collection<Stripe.Checkout.Session>('checkout.session');
   readonly portalSessions = new Collection<Stripe.BillingPortal.Session>('billing portal session');
+  readonly portalConfigurations = new Collection<Stripe.BillingPortal.Configuration>('configuration');
   readonly subscriptions = new Collection<Stripe.Subscription>('subscription');
   readonly invoices = new Collection<Stripe.Invoice>('invoice');
   readonly events = new Collection<EmulatorEvent>('event');
@@ -74,6 +75,7 @@ const PREFIXES: Record<string, (s: Scope) => Collection<Identified>> = {
   prodft: (s) => s.productFeatures,
   cs: (s) => s.checkoutSessions,
   bps: (s) => s.portalSessions,
+  bpc: (s) => s.portalConfigurations,
   sub: (s) => s.subscriptions,
   in: (s) => s.invoices,
   evt: (s) => s.events,
