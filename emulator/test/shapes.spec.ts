@@ -176,9 +176,30 @@ describe('answers match the SDK types of the pinned API version', () => {
     add('GET /v1/invoices', 'Stripe.ApiList<Stripe.Invoice>', await stripe.invoices.list({ customer: customer.id, limit: 3 }));
     add('GET /v1/invoices/:id/lines', 'Stripe.ApiList<Stripe.InvoiceLineItem>', await stripe.invoices.listLineItems(invoice.id));
 
+    // Billing meters, meter events and a subscription of a fixed and a metered price (billed a month on, below).
+    const meter = await stripe.billing.meters.create({ display_name: 'API calls', event_name: 'shape_api_calls', default_aggregation: { formula: 'sum' }, value_settings: { event_payload_key: 'value' } });
+    add('POST /v1/billing/meters', 'Stripe.Billing.Meter', meter);
+    add('POST /v1/billing/meters/:id', 'Stripe.Billing.Meter', await stripe.billing.meters.update(meter.id, { display_name: 'Calls' }));
+    add('GET /v1/billing/meters/:id', 'Stripe.Billing.Meter', await stripe.billing.meters.retrieve(meter.id));
+    add('GET /v1/billing/meters', 'Stripe.ApiList<Stripe.Billing.Meter>', await stripe.billing.meters.list());
+    add('POST /v1/billing/meters/:id/deactivate', 'Stripe.Billing.Meter', await stripe.billing.meters.deactivate(meter.id));
+    add('POST /v1/billing/meters/:id/reactivate', 'Stripe.Billing.Meter', await stripe.billing.meters.reactivate(meter.id));
+    const meteredPrice = await stripe.prices.create({ product: product.id, currency: 'jpy', unit_amount: 10, recurring: { interval: 'month', usage_type: 'metered', meter: meter.id } });
+    add('POST /v1/prices (metered)', 'Stripe.Price', meteredPrice);
+    const meteredSub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }, { price: meteredPrice.id }] });
+    add('POST /v1/subscriptions (fixed + metered)', 'Stripe.Subscription', meteredSub);
+    add('POST /v1/billing/meter_events', 'Stripe.Billing.MeterEvent', await stripe.billing.meterEvents.create({ event_name: meter.event_name, payload: { stripe_customer_id: customer.id, value: '42' }, identifier: 'shape-usage-1' }));
+    const usageWindow = { customer: customer.id, start_time: Math.floor(emu.now() / HOUR) * HOUR, end_time: Math.floor(emu.now() / HOUR) * HOUR + 2 * HOUR };
+    add('GET /v1/billing/meters/:id/event_summaries', 'Stripe.ApiList<Stripe.Billing.MeterEventSummary>', await stripe.billing.meters.listEventSummaries(meter.id, usageWindow));
+    add('GET /v1/billing/meters/:id/event_summaries (hourly)', 'Stripe.ApiList<Stripe.Billing.MeterEventSummary>', await stripe.billing.meters.listEventSummaries(meter.id, { ...usageWindow, value_grouping_window: 'hour' }));
+    add('POST /v1/invoices/create_preview (usage so far)', 'Stripe.Invoice', await stripe.invoices.createPreview({ subscription: meteredSub.id }));
+
     // Incomplete subscriptions expire after 23 h; a month on, renewals (one kept as a draft), trial ends, retries.
     emu.advance(23 * HOUR + 1);
     emu.advance(35 * DAY);
+    const usageInvoice = await stripe.invoices.retrieve((await stripe.subscriptions.retrieve(meteredSub.id)).latest_invoice as string);
+    expect(usageInvoice.lines.data.map((l) => l.amount)).toContain(420);
+    add('GET /v1/invoices/:id (renewal with usage)', 'Stripe.Invoice', usageInvoice);
     const drafts = await stripe.invoices.list({ subscription: sub.id, status: 'draft' });
     add('GET /v1/invoices?status=draft', 'Stripe.ApiList<Stripe.Invoice>', drafts);
     // The renewal of the subscription whose collection is paused (keep_as_draft) waits as a draft.
@@ -283,6 +304,10 @@ describe('answers match the SDK types of the pinned API version', () => {
     expect([...new Set(h.receiver.events.map((e) => e.type))].sort()).toEqual(
       [
         'account.application.deauthorized',
+        'billing.meter.created',
+        'billing.meter.deactivated',
+        'billing.meter.reactivated',
+        'billing.meter.updated',
         'billing_portal.configuration.created',
         'billing_portal.configuration.updated',
         'billing_portal.session.created',

@@ -10,6 +10,7 @@ import { attachDiscounts, replaceDiscounts, type DiscountSpec } from './discount
 import { refreshEntitlements } from './entitlements.js';
 import { buildLine, chargeInvoice, createInvoice, finalizeInvoice } from './invoices.js';
 import { nextBoundary } from './periods.js';
+import { isMetered } from './usage.js';
 import { buildItem, changed, details, key, mutate, paymentMethodOf, period, periodLines, planOf, productName, recurringOf, setPeriod, taxRatesFor } from './subscription-objects.js';
 import { collect, endSubscription, renew, scheduleRenewal } from './subscription-renewal.js';
 
@@ -148,7 +149,8 @@ export function applyItemChanges(
       }
       existing.price = newPrice;
       existing.plan = planOf(newPrice);
-      existing.quantity = quantity;
+      if (isMetered(newPrice)) delete existing.quantity;
+      else existing.quantity = quantity;
       if (change.taxRates) existing.tax_rates = change.taxRates;
       if (change.metadata) existing.metadata = change.metadata;
     } else {
@@ -158,7 +160,13 @@ export function applyItemChanges(
     }
   }
   if (sub.items.data.length === 0) throw errors.invalid('A subscription must have at least one active plan.', 'items');
-  return { prorationLines, resetPeriod };
+  // Usage is billed in arrears, never prorated: Stripe makes no proration lines for metered prices.
+  const prorated = prorationLines.filter((l) => {
+    const price = l.pricing?.price_details?.price;
+    const found = typeof price === 'string' ? scope.prices.get(price) : undefined;
+    return !found || !isMetered(found);
+  });
+  return { prorationLines: prorated, resetPeriod };
 }
 
 /** What a change bills: an invoice at once, or lines carried to the next invoice. */
@@ -187,7 +195,8 @@ export function billChange(
     const next = { start: now, end: nextBoundary(now, recurringOf(sub), now) };
     sub.billing_cycle_anchor = now;
     setPeriod(sub, next.start, next.end);
-    return { now: { lines: [...pending, ...outcome.prorationLines, ...periodLines(scope, sub, next, false)], period: next }, carried: [] };
+    // Metered items bill the usage of the period cut short, up to now.
+    return { now: { lines: [...pending, ...outcome.prorationLines, ...periodLines(scope, sub, next, false, { start: p.start, end: now })], period: next }, carried: [] };
   }
   if (outcome.prorationLines.length > 0 && behavior === 'always_invoice') {
     return { now: { lines: [...pending, ...outcome.prorationLines], period: { start: now, end: p.end } }, carried: [] };

@@ -8,6 +8,7 @@ import type { Scope } from '../store/scope.js';
 import { previousAttributes, snapshot } from './diff.js';
 import { refreshEntitlements } from './entitlements.js';
 import { buildLine } from './invoices.js';
+import { isMetered, meteredQuantity } from './usage.js';
 
 export interface ItemInput {
   price: Stripe.Price;
@@ -79,7 +80,8 @@ export function buildItem(scope: Scope, sub: Stripe.Subscription, input: ItemInp
     metadata: input.metadata,
     plan: planOf(input.price),
     price: input.price,
-    quantity: input.quantity,
+    // Stripe shows no quantity on a metered item: what it bills is the usage its meter reports.
+    ...(isMetered(input.price) ? {} : { quantity: input.quantity }),
     subscription: sub.id,
     tax_rates: input.taxRates ?? NOTHING,
   };
@@ -120,17 +122,28 @@ export function productName(scope: Scope, price: Stripe.Price): string {
   return scope.products.get(id)?.name ?? id;
 }
 
-export function periodLines(scope: Scope, sub: Stripe.Subscription, p: { start: number; end: number }, trial: boolean): Stripe.InvoiceLineItem[] {
+/**
+ * The lines of an invoice for period `p`: licensed items in advance for `p`; metered items in arrears,
+ * for the usage their meter aggregated over `usage` (the period that ended; none on a first invoice).
+ */
+export function periodLines(
+  scope: Scope,
+  sub: Stripe.Subscription,
+  p: { start: number; end: number },
+  trial: boolean,
+  usage?: { start: number; end: number },
+): Stripe.InvoiceLineItem[] {
   return sub.items.data.map((item) => {
-    const metered = item.price.recurring?.usage_type === 'metered';
-    const amount = trial || metered ? 0 : (item.price.unit_amount ?? 0) * (item.quantity ?? 1);
+    const metered = isMetered(item.price);
+    const quantity = metered ? (usage ? meteredQuantity(scope, item.price, sub.customer as string, usage) : 0) : (item.quantity ?? 1);
+    const amount = trial ? 0 : Math.round((item.price.unit_amount ?? 0) * quantity);
     const name = productName(scope, item.price);
     return buildLine(sub, {
       item,
       amount,
-      quantity: item.quantity ?? 1,
-      description: trial ? `Trial period for ${name}` : `${item.quantity ?? 1} × ${name}`,
-      period: p,
+      quantity,
+      description: trial ? `Trial period for ${name}` : `${quantity} × ${name}`,
+      period: metered && usage ? usage : p,
       proration: false,
       taxRates: taxRatesFor(sub, item),
     });

@@ -42,8 +42,8 @@ function upcoming(emu: Emulator, scope: Scope, sub: Stripe.Subscription): void {
 
 /**
  * The invoice of the period after the current one, as the renewal at the period end bills it: the
- * lines waiting (prorations), then each item for the new period. `invoice.upcoming` and the invoice
- * preview show the same.
+ * lines waiting (prorations), then each item for the new period (metered ones for the usage of the
+ * period ending). `invoice.upcoming` and the invoice preview show the same (the usage so far).
  */
 export function nextPeriodInvoice(
   scope: Scope,
@@ -52,7 +52,7 @@ export function nextPeriodInvoice(
 ): { period: { start: number; end: number }; lines: Stripe.InvoiceLineItem[] } {
   const p = period(sub);
   const next = { start: p.end, end: nextBoundary(sub.billing_cycle_anchor, recurringOf(sub), p.end) };
-  return { period: next, lines: [...pending, ...periodLines(scope, sub, next, false)] };
+  return { period: next, lines: [...pending, ...periodLines(scope, sub, next, false, p)] };
 }
 
 /** The end of a billing period (or of a trial): cancel, pause, or invoice the next period. */

@@ -43,6 +43,26 @@ export const KNOWN_PARAMS: Record<string, ParamTree> = {
  "GET /v1/accounts/:id": {
   "expand": 1
  },
+ "GET /v1/billing/meters": {
+  "ending_before": 1,
+  "expand": 1,
+  "limit": 1,
+  "starting_after": 1,
+  "status": 1
+ },
+ "GET /v1/billing/meters/:id": {
+  "expand": 1
+ },
+ "GET /v1/billing/meters/:id/event_summaries": {
+  "customer": 1,
+  "end_time": 1,
+  "ending_before": 1,
+  "expand": 1,
+  "limit": 1,
+  "start_time": 1,
+  "starting_after": 1,
+  "value_grouping_window": 1
+ },
  "GET /v1/billing_portal/configurations": {
   "active": 1,
   "ending_before": 1,
@@ -915,6 +935,41 @@ export const KNOWN_PARAMS: Record<string, ParamTree> = {
    "user_agent": 1
   },
   "type": 1
+ },
+ "POST /v1/billing/meter_events": {
+  "event_name": 1,
+  "expand": 1,
+  "identifier": 1,
+  "payload": {
+   "*": 1
+  },
+  "timestamp": 1
+ },
+ "POST /v1/billing/meters": {
+  "customer_mapping": {
+   "event_payload_key": 1,
+   "type": 1
+  },
+  "default_aggregation": {
+   "formula": 1
+  },
+  "display_name": 1,
+  "event_name": 1,
+  "event_time_window": 1,
+  "expand": 1,
+  "value_settings": {
+   "event_payload_key": 1
+  }
+ },
+ "POST /v1/billing/meters/:id": {
+  "display_name": 1,
+  "expand": 1
+ },
+ "POST /v1/billing/meters/:id/deactivate": {
+  "expand": 1
+ },
+ "POST /v1/billing/meters/:id/reactivate": {
+  "expand": 1
  },
  "POST /v1/billing_portal/configurations": {
   "business_profile": {

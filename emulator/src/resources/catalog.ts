@@ -67,12 +67,13 @@ export function createPrice(emu: Emulator, scope: Scope, p: Params, productId?: 
   if (recurringParams) {
     const interval = recurringParams.oneOf('interval', ['day', 'week', 'month', 'year'] as const);
     if (!interval) throw errors.missing('recurring[interval]');
+    const usageType = recurringParams.oneOf('usage_type', ['licensed', 'metered'] as const) ?? 'licensed';
     recurring = {
       interval,
       interval_count: recurringParams.int('interval_count') ?? 1,
-      meter: recurringParams.str('meter') || null,
+      meter: meterOf(scope, usageType, recurringParams.str('meter') || null),
       trial_period_days: recurringParams.int('trial_period_days') ?? null,
-      usage_type: recurringParams.oneOf('usage_type', ['licensed', 'metered'] as const) ?? 'licensed',
+      usage_type: usageType,
     };
   }
   const lookupKey = p.str('lookup_key') || null;
@@ -101,6 +102,16 @@ export function createPrice(emu: Emulator, scope: Scope, p: Params, productId?: 
   scope.prices.add(price);
   emu.events.publish(scope, 'price.created', price);
   return price;
+}
+
+/** Since the basil API a metered price is billed from a billing meter, which must exist; a licensed one has none. */
+function meterOf(scope: Scope, usageType: 'licensed' | 'metered', meter: string | null): string | null {
+  if (usageType === 'licensed') {
+    if (meter) throw errors.invalid('`recurring[meter]` can only be set when `recurring[usage_type]` is `metered`.', 'recurring[meter]');
+    return null;
+  }
+  if (!meter) throw errors.invalid('Metered prices must be backed by a meter: pass `recurring[meter]`.', 'recurring[meter]');
+  return scope.meters.require(meter, 'recurring[meter]').id;
 }
 
 /** A lookup key names one price; `transfer_lookup_key=true` moves it from the price holding it. */

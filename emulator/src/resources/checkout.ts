@@ -5,6 +5,7 @@ import type Stripe from 'stripe';
 import { chargeOutcome } from '../billing/cards.js';
 import { amountsOff, parseDiscounts, type DiscountSpec } from '../billing/discounts.js';
 import { createSubscription, payInvoice } from '../billing/subscriptions.js';
+import { checkMeteredQuantity, isMetered } from '../billing/usage.js';
 import type { Emulator } from '../emulator.js';
 import { errors } from '../http/errors.js';
 import { registerExpandable } from '../http/expand.js';
@@ -42,8 +43,10 @@ function lineItems(scope: Scope, p: Params): Stripe.LineItem[] {
     if (price.type !== 'recurring') {
       throw errors.invalid('In `subscription` mode, there must be at least one recurring price in `line_items`.', `line_items[${i}][price]`);
     }
+    checkMeteredQuantity(price, it.int('quantity'), `line_items[${i}]`);
     const quantity = it.int('quantity') ?? 1;
-    const amount = (price.unit_amount ?? 0) * quantity;
+    // A metered price costs nothing at checkout: its usage is billed at the period end.
+    const amount = isMetered(price) ? 0 : (price.unit_amount ?? 0) * quantity;
     return {
       id: newId('li'),
       object: 'item',
@@ -56,7 +59,7 @@ function lineItems(scope: Scope, p: Params): Stripe.LineItem[] {
       description: scope.products.get(price.product as string)?.name ?? null,
       metadata: {},
       price,
-      quantity,
+      quantity: isMetered(price) ? null : quantity,
     };
   });
 }

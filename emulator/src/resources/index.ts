@@ -9,6 +9,7 @@ import { customerRoutes } from './customers.js';
 import { entitlementRoutes } from './entitlements.js';
 import { invoicePreviewRoutes } from './invoice-preview.js';
 import { planRoutes } from './plans.js';
+import { meterRoutes } from './meters.js';
 import { platformRoutes } from './platform.js';
 import { subscriptionRoutes } from './subscriptions.js';
 
@@ -20,6 +21,7 @@ export function registerApiRoutes(emu: Emulator, r: ApiRouter): void {
   checkoutRoutes(emu, r);
   subscriptionRoutes(emu, r);
   invoicePreviewRoutes(emu, r);
+  meterRoutes(emu, r);
   platformRoutes(emu, r);
   couponRoutes(emu, r);
   billingPortalRoutes(emu, r);

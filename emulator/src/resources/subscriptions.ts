@@ -4,6 +4,7 @@ import type Stripe from 'stripe';
 import { payInvoice, cancelSubscription, createSubscription, pauseSubscription, resumeSubscription, updateSubscription, type ItemChange, type ItemInput } from '../billing/subscriptions.js';
 import { parseDiscounts } from '../billing/discounts.js';
 import { finalizeInvoice, markUncollectible, voidInvoice } from '../billing/invoices.js';
+import { checkMeteredQuantity } from '../billing/usage.js';
 import type { Emulator } from '../emulator.js';
 import type { ApiContext } from '../http/context.js';
 import { errors } from '../http/errors.js';
@@ -20,12 +21,25 @@ function taxRates(scope: Scope, ids: string[] | undefined, param: string): Strip
 function parseItems(scope: Scope, p: Params): ItemInput[] {
   const items = p.list('items');
   if (!items || items.length === 0) throw errors.missing('items');
-  return items.map((it, i) => ({
-    price: scope.prices.require(it.reqStr('price'), `items[${i}][price]`),
-    quantity: it.int('quantity') ?? 1,
-    taxRates: taxRates(scope, it.strings('tax_rates'), `items[${i}][tax_rates]`) ?? null,
-    metadata: it.metadata(),
-  }));
+  return items.map((it, i) => {
+    const price = scope.prices.require(it.reqStr('price'), `items[${i}][price]`);
+    checkMeteredQuantity(price, it.int('quantity'), `items[${i}]`);
+    return {
+      price,
+      quantity: it.int('quantity') ?? 1,
+      taxRates: taxRates(scope, it.strings('tax_rates'), `items[${i}][tax_rates]`) ?? null,
+      metadata: it.metadata(),
+    };
+  });
+}
+
+/** An update's item quantity, refused on a metered price (the new one, else the item's). */
+function meteredQuantityCheck(scope: Scope, sub: Stripe.Subscription, it: Params, i: number): number | undefined {
+  const quantity = it.int('quantity');
+  const priceId = it.str('price') ?? sub.items.data.find((item) => item.id === it.str('id'))?.price.id;
+  const price = priceId ? scope.prices.get(priceId) : undefined;
+  if (price) checkMeteredQuantity(price, quantity, `items[${i}]`);
+  return quantity;
 }
 
 /** Stripe allows an application fee only on a connected account's object or with a destination. */
@@ -116,7 +130,7 @@ export function subscriptionRoutes(emu: Emulator, r: ApiRouter): void {
     const items: ItemChange[] | undefined = p.list('items')?.map((it, i) => ({
       id: it.str('id'),
       price: it.str('price') ? scope.prices.require(it.str('price')!, `items[${i}][price]`) : undefined,
-      quantity: it.int('quantity'),
+      quantity: meteredQuantityCheck(scope, sub, it, i),
       deleted: it.bool('deleted'),
       taxRates: taxRates(scope, it.strings('tax_rates'), `items[${i}][tax_rates]`),
       metadata: it.has('metadata') ? it.metadata() : undefined,

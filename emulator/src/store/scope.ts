@@ -13,6 +13,14 @@ export interface SubscriptionState {
   retriesLeft: number;
 }
 
+/** One accepted meter event, as much as aggregation needs (billing/usage.ts; Stripe never lists them back). */
+export interface RecordedMeterEvent {
+  identifier: string;
+  customer: string;
+  value: number;
+  timestamp: number;
+}
+
 export class Scope {
   readonly customers = new Collection<Stripe.Customer>('customer');
   readonly products = new Collection<Stripe.Product>('product');
@@ -31,6 +39,7 @@ export class Scope {
   readonly coupons = new Collection<Stripe.Coupon>('coupon');
   readonly promotionCodes = new Collection<Stripe.PromotionCode>('promotion code');
   readonly discounts = new Collection<Stripe.Discount>('discount');
+  readonly meters = new Collection<Stripe.Billing.Meter>('billing.meter');
 
   /** Payment methods by id (test cards). Only what charging needs is kept. */
   readonly cards = new Map<string, CardInfo>();
@@ -45,6 +54,9 @@ export class Scope {
   readonly entitlementIds = new Map<string, string>();
   /** Discounts of `duration=once` coupons that an invoice has used. */
   readonly usedDiscounts = new Set<string>();
+  /** Meter events by `event_name` (billing/usage.ts), and the identifiers seen, for dedupe. */
+  readonly meterEvents = new Map<string, RecordedMeterEvent[]>();
+  readonly meterEventIds = new Set<string>();
 
   constructor(readonly account: string | null) {}
 
@@ -83,4 +95,5 @@ const PREFIXES: Record<string, (s: Scope) => Collection<Identified>> = {
   clock: (s) => s.testClocks,
   promo: (s) => s.promotionCodes,
   di: (s) => s.discounts,
+  mtr: (s) => s.meters,
 };
