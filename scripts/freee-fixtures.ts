@@ -18,7 +18,8 @@ const EMULATOR_KEY = 'sk_test_emulator';
 const HELP = `Usage: npm run -s freee-fixtures -- [options]
 
 Creates in the configured Stripe what the freee app store creates (seed 004): a product with a
-fixed and a metered monthly price and a 10 % tax rate; a trial company's customer; a contracted
+fixed and a metered monthly price (its billing meter: event freee_app_usage, summed) and a 10 %
+tax rate; a trial company's customer; a contracted
 company's customer (address, phone, preferred_locales ja) with a subscription of the fixed price
 (quantity 1) and the metered price, with default_tax_rates; and a canceled company's subscription
 (canceled with invoice_now=false, prorate=false). Every customer carries f_company_id in its

@@ -94,10 +94,13 @@ export interface InvoiceRow {
 
 export function invoiceRow(invoice: Stripe.Invoice): InvoiceRow {
   // The period an invoice pays for is the span of its subscription lines (invoice.period_* is the
-  // previous period for renewals, so it would end access one period early).
-  const lines = invoice.lines?.data ?? [];
-  const lineStarts = lines.map((l) => l.period?.start).filter((t): t is number => typeof t === 'number');
-  const lineEnds = lines.map((l) => l.period?.end).filter((t): t is number => typeof t === 'number');
+  // previous period for renewals, so it would end access one period early). Only the lines reaching
+  // the latest end count: a renewal also bills metered items in arrears, for the period that just
+  // ended, and those lines would stretch the period back by one.
+  const lines = (invoice.lines?.data ?? []).filter((l) => typeof l.period?.start === 'number' && typeof l.period?.end === 'number');
+  const lineEnds = lines.map((l) => l.period.end);
+  const latestEnd = lineEnds.length ? Math.max(...lineEnds) : null;
+  const lineStarts = lines.filter((l) => l.period.end === latestEnd).map((l) => l.period.start);
   return {
     id: invoice.id!,
     subscriptionId: idOf(invoice.parent?.subscription_details?.subscription ?? null),

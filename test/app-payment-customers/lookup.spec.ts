@@ -70,7 +70,8 @@ describe('GET /api/applications/:id/app-payment-customers (seed 004)', () => {
     daily = await s.stripe.prices.create({ product: product.id, currency: 'jpy', unit_amount: 100, recurring: { interval: 'day' } });
     weekly = await s.stripe.prices.create({ product: product.id, currency: 'jpy', unit_amount: 300, recurring: { interval: 'week' } });
     fixed = await s.stripe.prices.create({ product: product.id, currency: 'jpy', unit_amount: 3000, recurring: { interval: 'month', usage_type: 'licensed' } });
-    metered = await s.stripe.prices.create({ product: product.id, currency: 'jpy', unit_amount: 10, recurring: { interval: 'month', usage_type: 'metered' } });
+    const meter = await s.stripe.billing.meters.create({ display_name: 'API calls', event_name: 'api_calls', default_aggregation: { formula: 'sum' } });
+    metered = await s.stripe.prices.create({ product: product.id, currency: 'jpy', unit_amount: 10, recurring: { interval: 'month', usage_type: 'metered', meter: meter.id } });
     await setCatalog(s, 'default', [seat.id, fixed.id]);
 
     // Day 0.
