@@ -8,8 +8,8 @@ import { couponRoutes } from './coupons.js';
 import { customerRoutes } from './customers.js';
 import { entitlementRoutes } from './entitlements.js';
 import { invoicePreviewRoutes } from './invoice-preview.js';
-import { planRoutes } from './plans.js';
 import { meterRoutes } from './meters.js';
+import { planRoutes } from './plans.js';
 import { platformRoutes } from './platform.js';
 import { subscriptionRoutes } from './subscriptions.js';
 
