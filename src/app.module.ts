@@ -12,6 +12,7 @@ import { ScheduledRuns } from './infra/scheduling/scheduled-runs.js';
 import { AllExceptionsFilter } from './infra/errors/all-exceptions.filter.js';
 import { HealthModule } from './infra/health/health.module.js';
 import { loggingModule } from './infra/logging/logging.module.js';
+import { MetricsModule } from './infra/metrics/metrics.module.js';
 import { StripeModule } from './infra/stripe/stripe.module.js';
 import { ReconcilerModule } from './reconciler/reconciler.module.js';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module.js';
@@ -35,7 +36,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [ConfigModule.forRoot(config), loggingModule(config), databaseModule(config, DATABASE_SCHEMA), StripeModule.forRoot(stripeConnection(config)), HealthModule, AuthModule, TenancyModule, ScheduleModule.forRoot(), SubscriptionsModule, WebhooksModule, AppPaymentCustomersModule, ReconcilerModule, AccountReadsModule, BillingPageModule, ...(options.imports ?? [])],
+      imports: [ConfigModule.forRoot(config), loggingModule(config), databaseModule(config, DATABASE_SCHEMA), MetricsModule.forRoot(config), StripeModule.forRoot(stripeConnection(config)), HealthModule, AuthModule, TenancyModule, ScheduleModule.forRoot(), SubscriptionsModule, WebhooksModule, AppPaymentCustomersModule, ReconcilerModule, AccountReadsModule, BillingPageModule, ...(options.imports ?? [])],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: Clock, useValue: options.clock ?? new SystemClock() },

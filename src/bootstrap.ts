@@ -12,6 +12,9 @@ import { registerJsonBodyParser } from './infra/http/body-parsing.js';
 import { registerSecurityHeaders } from './infra/http/security-headers.js';
 import { boundStripeTimePerRequest, createHttpAdapter, exposeRequestIds } from './infra/http/http-adapter.js';
 import { setupSwagger } from './infra/http/swagger.js';
+import { recordHttpMetrics } from './infra/metrics/http-metrics.js';
+import { MetricsServer } from './infra/metrics/metrics-server.js';
+import { Metrics } from './infra/metrics/metrics.service.js';
 import { ApplicationsService } from './tenancy/applications.service.js';
 
 /**
@@ -24,6 +27,7 @@ export async function createApp(config: AppConfig, options: AppModuleOptions = {
   app.useLogger(app.get(Logger));
   const fastify = app.getHttpAdapter().getInstance();
   exposeRequestIds(fastify);
+  recordHttpMetrics(fastify, app.get(Metrics));
   boundStripeTimePerRequest(fastify);
   registerJsonBodyParser(fastify, config.BODY_LIMIT, config.BODY_MAX_DEPTH);
   await registerSecurityHeaders(fastify, config);
@@ -34,5 +38,6 @@ export async function createApp(config: AppConfig, options: AppModuleOptions = {
 
   await applyMigrations(app.get(MikroORM), config.DATABASE_URL);
   await app.get(ApplicationsService).ensureDefaults(config.DEFAULT_APPLICATION_ID);
+  await app.get(MetricsServer).listen();
   return app;
 }

@@ -29,19 +29,24 @@ async function main(): Promise<void> {
     throw error;
   }
   // Loaded only once the configuration is known to be good, so that a bad one fails in an instant.
-  const [{ createApp }, { databaseKind }, { startLocalStripe, StartupError }, localMode, { mintDevToken }] = await Promise.all([
+  const [{ createApp }, { databaseKind }, { startLocalStripe, StartupError }, localMode, { mintDevToken }, { MetricsServer }] = await Promise.all([
     import('./bootstrap.js'),
     import('./infra/database/orm-options.js'),
     import('./local-stripe.js'),
     import('./local-mode.js'),
     import('./cli/dev-token.js'),
+    import('./infra/metrics/metrics-server.js'),
   ]);
   let app: NestFastifyApplication | undefined;
   try {
     const local = config.STRIPE_SECRET_KEY ? undefined : await startLocalStripe(config);
     const database = await localMode.prepareEmbeddedDatabase(local?.config ?? config);
     if (database.temporaryDir) removeAtExit(database.temporaryDir, () => app);
-    app = await createApp(database.config, local?.clock ? { clock: local.clock } : {});
+    app = await createApp(database.config, local?.clock ? { clock: local.clock } : {}).catch((error: unknown) => {
+      // The metrics listener is the only socket createApp opens (METRICS_PORT).
+      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new StartupError(`METRICS_PORT ${config.METRICS_PORT} is already in use: set METRICS_PORT to a free port, or leave it empty to serve /metrics on PORT`);
+      throw error;
+    });
     await app.listen(config.PORT, config.HOST).catch((error: unknown) => {
       if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
         throw new StartupError(`PORT ${config.PORT} is already in use (another npm start?): stop that process, or set PORT to a free port`);
@@ -76,6 +81,7 @@ async function main(): Promise<void> {
         ? label('Billing page', `${base}/billing#token=${ownerToken}`) + `   (owner of account ${DEMO_ACCOUNT}; the token lasts ${BANNER_TOKEN_TTL_DAYS} days)`
         : label('Billing page', `${base}/billing#token=<an owner's account token>`),
       label('Stripe', stripeLine(config, local)),
+      label('Metrics', config.METRICS_PORT === null ? `${base}/metrics (with the admin token)` : `http://localhost:${app.get(MetricsServer).port}/metrics (METRICS_PORT)`),
     ];
     if (local) lines.push(label('', 'pay on its checkout page with the test card 4242 4242 4242 4242'));
     if (demo) lines.push(label('Demo catalog', `${demo.product.name}: ${demo.prices.map((p) => `${money(p.unit_amount, p.currency)} a ${p.interval} (${p.id})`).join(', ')}`));

@@ -47,6 +47,7 @@ describe('configuration at start-up', () => {
     ['EMULATOR_PORT', '99999'],
     ['LOCAL_DEMO_CATALOG', 'maybe'],
     ['SERVICE_URL', 'ftp://billing.internal'],
+    ['METRICS_PORT', '99999'],
   ])('stops with one line naming %s when it is malformed (%s)', async (key, value) => {
     const result = await start({ ...PRODUCTION, [key]: value });
     expect(result.code).toBe(1);
@@ -63,6 +64,13 @@ describe('configuration at start-up', () => {
 
   it('refuses a secret and a JWKS URL together', () => {
     expect(() => loadConfig({ JWT_SECRET: 'x'.repeat(40), JWT_JWKS_URL: 'https://id.example.com/jwks.json' })).toThrow(/exclusive/);
+  });
+
+  it('serves /metrics on PORT unless METRICS_PORT names another port', () => {
+    expect(loadConfig({}).METRICS_PORT).toBeNull();
+    expect(loadConfig({ METRICS_PORT: '9464' }).METRICS_PORT).toBe(9464);
+    expect(() => loadConfig({ PORT: '3000', METRICS_PORT: '3000' })).toThrow(/METRICS_PORT must differ from PORT/);
+    expect(() => loadConfig({ METRICS_PORT: 'metrics' })).toThrow(/METRICS_PORT must be a whole number/);
   });
 
   it('runs with no configuration at all on development defaults', () => {

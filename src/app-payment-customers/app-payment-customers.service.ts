@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/core';
 import { Clock } from '../infra/clock/clock.js';
+import { Metrics } from '../infra/metrics/metrics.service.js';
 import { stripeAccountOf } from '../infra/stripe/accounts.js';
 import { ENDED_STATUSES, isContracted } from '../subscriptions/access-policy.js';
 import { ApplicationsService } from '../tenancy/applications.service.js';
@@ -19,14 +20,17 @@ export class AppPaymentCustomersService {
     private readonly em: EntityManager,
     private readonly applications: ApplicationsService,
     private readonly clock: Clock,
+    private readonly metrics: Metrics,
   ) {}
 
-  async lookup(applicationId: string, companyIds: string[]): Promise<AppPaymentCustomerView[]> {
+  lookup(applicationId: string, companyIds: string[]): Promise<AppPaymentCustomerView[]> {
     const unique = [...new Set(companyIds)];
-    const { merchant } = await this.applications.getApplicationWithMerchant(applicationId);
-    const rows = await readContracts(this.em, unique, stripeAccountOf(merchant), applicationId);
-    const now = this.clock.now().getTime();
-    return rows.map((row) => this.describe(row, now)).filter((v): v is AppPaymentCustomerView => v !== undefined);
+    return this.metrics.partnerLookup(unique.length, async () => {
+      const { merchant } = await this.applications.getApplicationWithMerchant(applicationId);
+      const rows = await readContracts(this.em, unique, stripeAccountOf(merchant), applicationId);
+      const now = this.clock.now().getTime();
+      return rows.map((row) => this.describe(row, now)).filter((v): v is AppPaymentCustomerView => v !== undefined);
+    });
   }
 
   private describe(row: LookupRow, now: number): AppPaymentCustomerView | undefined {

@@ -69,8 +69,9 @@ export async function directTransport(config: AppConfig): Promise<AdminTransport
   const [{ createApp }, { prepareEmbeddedDatabase }] = await Promise.all([import('../bootstrap.js'), import('../local-mode.js')]);
   // A new DATA_DIR starts from the migrated template, as the service's own first start does.
   const { config: prepared } = await prepareEmbeddedDatabase(config);
-  // Short-lived and next to the service: no webhook worker, no schedule, and nothing on stdout but the answer.
-  const app = await createApp({ ...prepared, WEBHOOK_WORKER_ENABLED: false, RECONCILER_ENABLED: false, LOG_LEVEL: 'silent' });
+  // Short-lived and next to the service: no webhook worker, no schedule, no metrics listener (the
+  // service holds METRICS_PORT), and nothing on stdout but the answer.
+  const app = await createApp({ ...prepared, WEBHOOK_WORKER_ENABLED: false, RECONCILER_ENABLED: false, METRICS_PORT: null, LOG_LEVEL: 'silent' });
   await app.init();
   const fastify = app.getHttpAdapter().getInstance();
   const target = config.DATABASE_URL ? 'the database of DATABASE_URL' : `embedded PGlite in ${config.DATA_DIR}`;

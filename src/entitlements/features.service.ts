@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/core';
 import { Clock } from '../infra/clock/clock.js';
+import { Metrics } from '../infra/metrics/metrics.service.js';
 import type { AccountContext } from '../auth/account-context.js';
 import { stripeAccountOf } from '../infra/stripe/accounts.js';
 import { readFeatureGrants, type GrantRow } from './features.read-model.js';
@@ -32,12 +33,15 @@ export class FeaturesService {
     private readonly em: EntityManager,
     private readonly clock: Clock,
     private readonly readYourWrites: ReadYourWrites,
+    private readonly metrics: Metrics,
   ) {}
 
   /** The features of the account a request is for, at its application's merchant (from a replica when there is one). */
-  async ofAccount(ctx: AccountContext): Promise<FeatureGrant[]> {
-    const target = this.readYourWrites.targetFor(ctx.accountId);
-    return mergeByFeature(await readFeatureGrants(this.em, ctx.accountId, ctx.application.id, stripeAccountOf(ctx.merchant), this.clock.now(), target));
+  ofAccount(ctx: AccountContext): Promise<FeatureGrant[]> {
+    return this.metrics.features(async () => {
+      const target = this.readYourWrites.targetFor(ctx.accountId);
+      return mergeByFeature(await readFeatureGrants(this.em, ctx.accountId, ctx.application.id, stripeAccountOf(ctx.merchant), this.clock.now(), target));
+    });
   }
 }
 

@@ -9,6 +9,7 @@ import { APP_CONFIG } from '../infra/config/config.module.js';
 import { transactionalWithRetry } from '../infra/database/object-locks.js';
 import { exec } from '../infra/database/sql.js';
 import { AppError } from '../infra/errors/app-error.js';
+import { Metrics } from '../infra/metrics/metrics.service.js';
 import { StripeGateway } from '../infra/stripe/stripe.gateway.js';
 import { SubscriptionMirrorRepository } from '../subscriptions/subscription-mirror.repository.js';
 import { SubscriptionSyncService } from '../subscriptions/subscription-sync.service.js';
@@ -85,6 +86,7 @@ export class ReconcilerService {
     private readonly runs: ReconcileRunsRepository,
     private readonly locks: ReconcileLock,
     private readonly clock: Clock,
+    private readonly metrics: Metrics,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -139,6 +141,8 @@ export class ReconcilerService {
       stripeCalls: counts.stripeCalls,
       error,
     });
+    const seconds = ((stored.finishedAt ?? new Date()).getTime() - stored.startedAt.getTime()) / 1000;
+    this.metrics.reconcileRun({ trigger: request.trigger, status: stored.status, seconds, ...counts });
     this.logger.log(
       `reconcile run ${run.id} ${stored.status}: created ${counts.created}, updated ${counts.updated}, unchanged ${counts.unchanged}, deleted ${counts.deleted}, flagged ${counts.flagged}, ${counts.stripeCalls} Stripe calls`,
     );

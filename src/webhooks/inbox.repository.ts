@@ -131,6 +131,19 @@ export class InboxRepository {
     return rows.length;
   }
 
+  /**
+   * The unapplied part of the inbox, for the metrics: events by state other than processed (the
+   * bulk of the table, left uncounted so the query stays on the (state, next_attempt_at) index),
+   * and when the oldest received or failed one arrived.
+   */
+  async backlog(em: EntityManager): Promise<{ byState: Record<string, number>; oldestReceivedAt: Date | null }> {
+    const rows = await sql(em).execute<{ state: string; n: string; oldest: Date | string | null }[]>(
+      `select state, count(*) as n, min(received_at) as oldest from webhook_events where state in ('received', 'processing', 'failed', 'dead') group by state`,
+    );
+    const due = rows.filter((r) => (r.state === 'received' || r.state === 'failed') && r.oldest !== null).map((r) => new Date(r.oldest!).getTime());
+    return { byState: Object.fromEntries(rows.map((r) => [r.state, Number(r.n)])), oldestReceivedAt: due.length ? new Date(Math.min(...due)) : null };
+  }
+
   async countByState(em: EntityManager): Promise<Record<string, number>> {
     const rows = await sql(em).execute<{ state: string; n: string }[]>('select state, count(*) as n from webhook_events group by state');
     return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));

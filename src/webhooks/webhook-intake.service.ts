@@ -6,6 +6,7 @@ import { APP_CONFIG } from '../infra/config/config.module.js';
 import { toStorableJson } from '../infra/database/storable-text.js';
 import { AppError } from '../infra/errors/app-error.js';
 import { retryOnceOnConnectionLoss } from '../infra/errors/database-errors.js';
+import { Metrics } from '../infra/metrics/metrics.service.js';
 import { verifyStripeSignature } from '../infra/stripe/webhook-signature.js';
 import { ApplicationsService } from '../tenancy/applications.service.js';
 import { MerchantsService } from '../tenancy/merchants.service.js';
@@ -39,6 +40,7 @@ export class WebhookIntakeService {
     private readonly clock: Clock,
     private readonly applications: ApplicationsService,
     private readonly merchants: MerchantsService,
+    private readonly metrics: Metrics,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -78,6 +80,7 @@ export class WebhookIntakeService {
         ? { rawBody, payloadNote: `${storable.replaced} string(s) held characters PostgreSQL cannot store (NUL or unpaired surrogates), replaced by U+FFFD; the signed bytes are kept in raw_body.` }
         : {}),
     }));
+    this.metrics.webhookReceived(event.type, !inserted);
     if (inserted) this.worker.notify();
     return { received: true, duplicate: !inserted };
   }

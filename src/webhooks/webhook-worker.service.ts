@@ -5,6 +5,7 @@ import type { AppConfig } from '../infra/config/config.js';
 import { APP_CONFIG } from '../infra/config/config.module.js';
 import { isPermanentDataError } from '../infra/database/errors.js';
 import { AppError } from '../infra/errors/app-error.js';
+import { Metrics } from '../infra/metrics/metrics.service.js';
 import { EventApplier, NeedsAttention } from './event-applier.service.js';
 import { InboxRepository } from './inbox.repository.js';
 
@@ -40,6 +41,7 @@ export class WebhookWorker implements OnApplicationBootstrap, OnApplicationShutd
     private readonly inbox: InboxRepository,
     private readonly applier: EventApplier,
     private readonly clock: Clock,
+    private readonly metrics: Metrics,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -87,6 +89,7 @@ export class WebhookWorker implements OnApplicationBootstrap, OnApplicationShutd
       try {
         batch = await this.runBatch();
       } catch (error) {
+        this.metrics.webhookBatchFailed();
         this.logger.error(`webhook batch failed: ${(error as Error).message}`);
       }
       if (batch.claimed === 0 && this.running) await this.idle();
@@ -124,6 +127,8 @@ export class WebhookWorker implements OnApplicationBootstrap, OnApplicationShutd
         try {
           await tx.transactional((savepoint) => this.applier.apply(savepoint, event));
           await this.inbox.markProcessed(tx, event.id, this.clock.now());
+          // Counted before the batch commits: a batch lost to an outage counts its events again when they are re-applied.
+          this.metrics.webhookApplied(event.type);
         } catch (error) {
           if (error instanceof DeadlockException) {
             // Another instance's batch holds rows this event needs while it waits for rows this batch
@@ -132,16 +137,17 @@ export class WebhookWorker implements OnApplicationBootstrap, OnApplicationShutd
             this.logger.debug(`event ${event.id} met a lock conflict; claimed again`);
             break;
           }
-          await this.recordFailure(tx, event.id, event.attempts, error);
+          await this.recordFailure(tx, event.id, event.attempts, error, event.type);
         }
       }
       return { claimed: events.length, busy };
     });
   }
 
-  private async recordFailure(tx: EntityManager, id: string, attempts: number, error: unknown): Promise<void> {
+  private async recordFailure(tx: EntityManager, id: string, attempts: number, error: unknown, type: string): Promise<void> {
     const message = describeFailure(error);
     if (error instanceof NeedsAttention) {
+      this.metrics.webhookFailed(type, true, error.flag);
       await this.inbox.markDead(tx, id, message, error.flag);
       return;
     }
@@ -149,12 +155,14 @@ export class WebhookWorker implements OnApplicationBootstrap, OnApplicationShutd
       // PostgreSQL refuses what the event holds (a value too long, out of range, of the wrong kind):
       // it would fail the same way at every attempt, so it waits for a person at once (replayable).
       this.logger.warn(`event ${id} cannot be applied as it is, now dead: ${message}`);
+      this.metrics.webhookFailed(type, true, 'unappliable');
       await this.inbox.markDead(tx, id, message, 'unappliable');
       return;
     }
     const attempt = attempts + 1;
     const dead = attempt >= this.config.WEBHOOK_MAX_ATTEMPTS;
     this.logger.warn(`event ${id} failed (attempt ${attempt}${dead ? ', now dead' : ''}): ${message}`);
+    this.metrics.webhookFailed(type, dead);
     await this.inbox.markFailed(tx, id, message, dead ? null : new Date(this.clock.now().getTime() + retryDelaySeconds(attempt, this.config.WEBHOOK_RETRY_BASE_SECONDS) * 1000));
   }
 }

@@ -12,6 +12,7 @@ import { EntitlementEventsHandler } from './handlers/entitlement-events.handler.
 import { EVENT_HANDLERS } from './handlers/event-handler.js';
 import { InvoiceEventsHandler } from './handlers/invoice-events.handler.js';
 import { SubscriptionEventsHandler } from './handlers/subscription-events.handler.js';
+import { InboxMetrics } from './inbox-metrics.js';
 import { InboxRepository } from './inbox.repository.js';
 import { WebhookEventsAdminService } from './webhook-events-admin.service.js';
 import { WebhookIntakeService } from './webhook-intake.service.js';
@@ -36,6 +37,7 @@ const HANDLERS = [
     { provide: EVENT_HANDLERS, useFactory: (...handlers: unknown[]) => handlers, inject: HANDLERS },
     EventApplier,
     InboxRepository,
+    InboxMetrics,
     WebhookIntakeService,
     WebhookWorker,
     WebhookEventsAdminService,

@@ -63,6 +63,8 @@ const urlList = (protocols: string[]) => (raw: string) =>
     .map((part) => part.trim())
     .filter((part) => part !== '')
     .map(url(protocols));
+/** A port, or null when empty (not set). */
+const optionalPort = (raw: string): number | null => (raw === '' ? null : integer(0, 65535)(raw));
 const cron = (raw: string) => {
   if (!validateCronExpression(raw).valid) throw new Error('must be a cron expression such as "0 3 * * *"');
   return raw;
@@ -78,6 +80,7 @@ export const CONFIG_SCHEMA = {
   NODE_ENV: { description: 'production, development or test', default: 'development', parse: oneOf('production', 'development', 'test') },
   PORT: { description: 'HTTP port', default: '3000', parse: integer(0, 65535) },
   HOST: { description: 'Interface to listen on', default: '0.0.0.0', parse: text },
+  METRICS_PORT: { description: 'Port of a listener of its own serving GET /metrics (Prometheus) without a token, on HOST: keep it off the public network. Empty: /metrics is served on PORT behind the admin token (Authorization: Bearer ADMIN_TOKEN)', default: '', parse: optionalPort },
   LOG_LEVEL: { description: 'fatal, error, warn, info, debug, trace or silent', default: 'info', parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent') },
   BODY_LIMIT: { description: 'Largest JSON or webhook body accepted (bytes, or with kb/mb)', default: '1mb', parse: size },
   HTTP_HEADERS_TIMEOUT_MS: { description: 'Time a client has to send the headers of a request; then 408 and the connection is closed', default: '10000', parse: integer(100, 600000) },

@@ -43,6 +43,7 @@ function crossFieldProblems(config: AppConfig): string[] {
   if (config.HTTP_HEADERS_TIMEOUT_MS > config.HTTP_REQUEST_TIMEOUT_MS) problems.push('HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS');
   if (config.HTTP_IDLE_TIMEOUT_MS > 0 && config.HTTP_IDLE_TIMEOUT_MS <= config.STRIPE_REQUEST_DEADLINE_MS) problems.push('HTTP_IDLE_TIMEOUT_MS must be 0 or longer than STRIPE_REQUEST_DEADLINE_MS');
   if (config.DATABASE_REPLICA_URLS.length > 0 && !config.DATABASE_URL) problems.push('DATABASE_REPLICA_URLS needs DATABASE_URL (the primary); PGlite has no replicas');
+  if (config.METRICS_PORT !== null && config.METRICS_PORT !== 0 && config.METRICS_PORT === config.PORT) problems.push('METRICS_PORT must differ from PORT (leave it empty to serve /metrics on PORT)');
   if (config.NODE_ENV === 'production') {
     if (!config.DATABASE_URL) problems.push('DATABASE_URL is required in production');
     if (!config.STRIPE_SECRET_KEY) problems.push('STRIPE_SECRET_KEY is required in production');

@@ -4,6 +4,7 @@ import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import Stripe from 'stripe';
 
 import { AppError } from '../errors/app-error.js';
+import { Metrics } from '../metrics/metrics.service.js';
 import { toAppError } from './stripe-errors.js';
 import { PLATFORM_ACCOUNT, stripeAccountOf, type ChargeModel } from './accounts.js';
 
@@ -32,8 +33,12 @@ export class StripeBudget {
   open = true;
 }
 const budgets = new AsyncLocalStorage<StripeBudget>();
-/** The deadline (epoch ms) of the Stripe call in progress, read by the HTTP client below for each attempt. */
-const callDeadlines = new AsyncLocalStorage<number>();
+/** The Stripe call in progress: its deadline (epoch ms), read by the HTTP client below for each attempt, and the attempts it made. */
+interface CallInProgress {
+  deadlineAt: number;
+  attempts: number;
+}
+const calls = new AsyncLocalStorage<CallInProgress>();
 
 /** Runs `work` (the handling of one API request) with one Stripe deadline for all its calls. */
 export function withStripeBudget<T>(budget: StripeBudget, work: () => T): T {
@@ -44,19 +49,34 @@ export function withStripeBudget<T>(budget: StripeBudget, work: () => T): T {
  * The SDK's node HTTP client, with each attempt's timeout cut to what is left of the call's
  * deadline, and no attempt started once it has passed: the SDK's own timeout and retries then stay
  * within the deadline (a timed-out attempt is destroyed, not left to finish in the background).
+ * Each attempt is counted (the metrics' 429s, timeouts and retries: the SDK's own retries are
+ * visible only here).
  */
 class DeadlineHttpClient extends Stripe.HttpClient {
-  constructor(private readonly inner: Stripe.HttpClient = Stripe.createNodeHttpClient()) {
+  constructor(
+    private readonly onAttempt: (result: string) => void,
+    private readonly inner: Stripe.HttpClient = Stripe.createNodeHttpClient(),
+  ) {
     super();
   }
   override getClientName(): string {
     return this.inner.getClientName();
   }
   override makeRequest(...[host, port, path, method, headers, requestData, protocol, timeout]: Parameters<Stripe.HttpClient['makeRequest']>): ReturnType<Stripe.HttpClient['makeRequest']> {
-    const deadlineAt = callDeadlines.getStore();
-    const left = deadlineAt === undefined ? timeout : deadlineAt - Date.now();
+    const call = calls.getStore();
+    const left = call === undefined ? timeout : call.deadlineAt - Date.now();
     if (left <= 0) return Promise.reject(Stripe.HttpClient.makeTimeoutError());
-    return this.inner.makeRequest(host, port, path, method, headers, requestData, protocol, Math.min(timeout, left));
+    if (call) call.attempts += 1;
+    return this.inner.makeRequest(host, port, path, method, headers, requestData, protocol, Math.min(timeout, left)).then(
+      (response) => {
+        this.onAttempt(String(response.getStatusCode()));
+        return response;
+      },
+      (error: unknown) => {
+        this.onAttempt((error as { code?: string } | null)?.code === Stripe.HttpClient.TIMEOUT_ERROR_CODE ? 'timeout' : 'network_error');
+        throw error;
+      },
+    );
   }
 }
 
@@ -81,13 +101,16 @@ export class StripeGateway {
   private calls = 0;
   private readonly deadlineMs: number;
 
-  constructor(@Inject(STRIPE_CONNECTION) connection: StripeConnection) {
+  constructor(
+    @Inject(STRIPE_CONNECTION) connection: StripeConnection,
+    private readonly metrics: Metrics,
+  ) {
     const base = connection.apiBase ? new URL(connection.apiBase) : undefined;
     this.deadlineMs = connection.requestDeadlineMs ?? DEFAULT_REQUEST_DEADLINE_MS;
     this.client = new Stripe(connection.secretKey, {
       maxNetworkRetries: connection.maxNetworkRetries,
       timeout: connection.timeoutMs,
-      httpClient: new DeadlineHttpClient(),
+      httpClient: new DeadlineHttpClient((result) => metrics.stripeAttempt(result)),
       telemetry: false,
       appInfo: { name: 'billing-service' },
       ...(base ? { host: base.hostname, port: Number(base.port || (base.protocol === 'https:' ? 443 : 80)), protocol: base.protocol.replace(':', '') as 'http' | 'https' } : {}),
@@ -123,9 +146,12 @@ export class StripeGateway {
     const budget = budgets.getStore();
     const deadlineAt = budget?.open ? (budget.deadlineAt ??= Date.now() + this.deadlineMs) : Date.now() + this.deadlineMs;
     let timer: NodeJS.Timeout | undefined;
+    const call: CallInProgress = { deadlineAt, attempts: 0 };
+    const started = performance.now();
+    let outcome = 'ok';
     try {
       if (deadlineAt <= Date.now()) throw new DeadlinePassed();
-      const attempt = callDeadlines.run(deadlineAt, () => fn(this.client));
+      const attempt = calls.run(call, () => fn(this.client));
       // The SDK may be sleeping before a retry when the deadline passes: the caller is not kept waiting for it.
       attempt.catch(() => undefined);
       const passed = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new DeadlinePassed()), deadlineAt - Date.now())));
@@ -135,9 +161,11 @@ export class StripeGateway {
       const cutByDeadline = error instanceof Stripe.errors.StripeConnectionError && Date.now() >= deadlineAt - DEADLINE_SLACK_MS;
       const mapped = error instanceof DeadlinePassed || cutByDeadline ? this.timedOut() : toAppError(error);
       this.logger.warn(`Stripe ${operation} failed: ${mapped.code} (${error instanceof Error ? error.message || error.name : String(error)})`);
+      outcome = mapped.code;
       throw mapped;
     } finally {
       clearTimeout(timer);
+      this.metrics.stripeCall(operation, outcome, (performance.now() - started) / 1000, call.attempts);
     }
   }
 
