@@ -11,7 +11,7 @@
 // the test fails when one of them starts passing or fails differently, so the table (and the
 // README's list, emulator/README.md "The Stripe CLI") stays true.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -226,6 +226,13 @@ describe('the Stripe CLI against the emulator', () => {
     const passed = outcome.code === 0 && outcome.emitted.includes(row.emits ?? trigger);
     expect(passed).toBe(false);
     expect(outcome.output).toContain(output);
+  });
+
+  it("the README's list of triggers that do not work is the table's", () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const block = readme.slice(readme.indexOf('<!-- stripe-cli-failing:start -->'), readme.indexOf('<!-- stripe-cli-failing:end -->'));
+    const listed = [...block.matchAll(/^\| `([^`]+)` \| (.+) \|$/gm)].map((m) => `${m[1]}: ${m[2]}`);
+    expect(listed).toEqual(failing.map((r) => `${r.trigger}: ${r.fails!.because}`));
   });
 
   it(`at least ${MIN_PASSING} billing triggers pass`, () => {
