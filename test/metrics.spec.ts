@@ -39,7 +39,8 @@ describe('Prometheus metrics on the service port, behind the admin token', () =>
   const moved = (name: string, where: Record<string, string> = {}) => total(after, name, where) - total(before, name, where);
 
   beforeAll(async () => {
-    s = await startStack();
+    // One attempt of a Stripe call gives up after 5 s (the SDK then retries it).
+    s = await startStack({ STRIPE_TIMEOUT_MS: '5000' });
     tier = await createTier(s.stripe, 'standard', ['basic_features']);
     await setCatalog(s, 'default', [tier.monthly.id, tier.yearly.id]);
     partnerKey = (await issueKey(s)).key;
@@ -48,8 +49,9 @@ describe('Prometheus metrics on the service port, behind the admin token', () =>
 
     const token = await ownerToken('ACME');
     const checkout = (body: object) => authed(s.http().post('/api/subscriptions/stripe/checkout-session'), token).send(body);
-    // Stripe limits us once (no retry: the SDK retries a 429 only when Stripe says so), then fails once and the SDK retries.
-    s.emulator.setFaults({ api: [{ path: '/v1/checkout/sessions', method: 'POST', status: 429, count: 1 }] });
+    // Stripe answers the customer's creation too late once (the attempt times out, the SDK retries),
+    // limits us once (no retry: the SDK retries a 429 only when Stripe says so), then fails once and the SDK retries.
+    s.emulator.setFaults({ api: [{ path: '/v1/customers', method: 'POST', latency_ms: 6000, count: 1 }, { path: '/v1/checkout/sessions', method: 'POST', status: 429, count: 1 }] });
     expect((await checkout({ price_id: tier.monthly.id, ...urls })).status).toBe(503);
     s.emulator.setFaults({ api: [{ path: '/v1/checkout/sessions', method: 'POST', status: 500, should_retry: true, count: 1 }] });
     // Every delivery sent twice: the second is a duplicate for the inbox.
@@ -114,13 +116,16 @@ describe('Prometheus metrics on the service port, behind the admin token', () =>
     expect(after.types.get('billing_webhook_batch_failures_total')).toBe('counter');
   });
 
-  it('counts Stripe calls by operation and outcome, with their latency, retries and 429s', () => {
+  it('counts Stripe calls by operation and outcome, with their latency, retries, 429s and timeouts', () => {
     expect(moved('billing_stripe_calls_total', { operation: 'checkout.sessions.create', outcome: 'ok' })).toBe(1);
     expect(moved('billing_stripe_calls_total', { operation: 'checkout.sessions.create', outcome: 'stripe_rate_limited' })).toBe(1);
     expect(moved('billing_stripe_call_duration_seconds_count', { operation: 'checkout.sessions.create' })).toBe(2);
     expect(moved('billing_stripe_retries_total', { operation: 'checkout.sessions.create' })).toBe(1);
     expect(moved('billing_stripe_http_attempts_total', { result: '429' })).toBe(1);
     expect(moved('billing_stripe_http_attempts_total', { result: '500' })).toBe(1);
+    expect(moved('billing_stripe_http_attempts_total', { result: 'timeout' })).toBe(1);
+    expect(moved('billing_stripe_calls_total', { operation: 'customers.create', outcome: 'ok' })).toBe(1);
+    expect(moved('billing_stripe_retries_total', { operation: 'customers.create' })).toBe(1);
     expect(moved('billing_stripe_http_attempts_total', { result: '200' })).toBeGreaterThan(0);
     // The reconcile run's listing goes through the same gateway.
     expect(moved('billing_stripe_calls_total', { operation: 'subscriptions.list', outcome: 'ok' })).toBeGreaterThan(0);
