@@ -134,7 +134,7 @@ export function controlRoutes(emu: Emulator, r: PlainRouter, hooks: { reset: () 
   r.add('POST', '/_emulator/customers/:id/card', ({ params, json, p }) => {
     const scope = scopeOf(emu, json);
     const customer = scope.customers.require(params.id);
-    const card = paymentMethodForCard(scope, p.reqStr('card'));
+    const card = paymentMethodForCard(emu, scope, p.reqStr('card'));
     updateWithEvent(emu, scope, 'customer.updated', customer, () => {
       customer.invoice_settings = { ...customer.invoice_settings, default_payment_method: card.id };
     });

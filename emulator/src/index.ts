@@ -5,6 +5,7 @@ import type { FaultConfig } from './faults.js';
 import { RouteTables } from './http/routes.js';
 import { EmulatorHttpServer } from './http/server.js';
 import { pageRoutes } from './pages/hosted.js';
+import { authenticationRoutes } from './pages/authenticate.js';
 import { registerApiRoutes } from './resources/index.js';
 import { createWebhookEndpoint } from './resources/platform.js';
 
@@ -77,6 +78,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   registerApiRoutes(emu, routes.api);
   controlRoutes(emu, routes.control, { reset });
   pageRoutes(emu, routes.pages);
+  authenticationRoutes(emu, routes.pages);
   configureEndpoints();
 
   const server = new EmulatorHttpServer(emu, routes);

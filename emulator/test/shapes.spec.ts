@@ -230,6 +230,20 @@ describe('answers match the SDK types of the pinned API version', () => {
     const byEmail = await stripe.checkout.sessions.create({ mode: 'subscription', customer_email: 'new@example.com', line_items: [{ price: price.id }], success_url: 'https://x.example/ok' });
     add('POST /v1/checkout/sessions (customer_email)', 'Stripe.Checkout.Session', byEmail);
     add('POST /v1/checkout/sessions/:id/expire', 'Stripe.Checkout.Session', await stripe.checkout.sessions.expire(byEmail.id));
+    const paymentSession = await stripe.checkout.sessions.create({
+      mode: 'payment',
+      line_items: [{ price_data: { currency: 'jpy', unit_amount: 500, product_data: { name: 'One-off' } }, quantity: 2 }],
+      customer_creation: 'always',
+      payment_intent_data: { metadata: { order: 'o2' } },
+      success_url: 'https://x.example/ok',
+    });
+    add('POST /v1/checkout/sessions (mode=payment)', 'Stripe.Checkout.Session', paymentSession);
+    add('POST /checkout/:id/pay (mode=payment) → session', 'Stripe.Checkout.Session', (await control(emu, 'POST', `/checkout/${paymentSession.id}/pay`, { card: '4242424242424242', email: 'one@example.com' })).body.session);
+    add('GET /v1/checkout/sessions/:id?expand[]=payment_intent', 'Stripe.Checkout.Session', await stripe.checkout.sessions.retrieve(paymentSession.id, { expand: ['payment_intent'] }));
+    const setupSession = await stripe.checkout.sessions.create({ mode: 'setup', customer: customer.id, currency: 'jpy', success_url: 'https://x.example/ok' });
+    add('POST /v1/checkout/sessions (mode=setup)', 'Stripe.Checkout.Session', setupSession);
+    await control(emu, 'POST', `/checkout/${setupSession.id}/pay`, { card: '4242424242424242' });
+    add('GET /v1/checkout/sessions/:id?expand[]=setup_intent', 'Stripe.Checkout.Session', await stripe.checkout.sessions.retrieve(setupSession.id, { expand: ['setup_intent'] }));
     add('GET /v1/checkout/sessions', 'Stripe.ApiList<Stripe.Checkout.Session>', await stripe.checkout.sessions.list({ limit: 3 }));
     add('POST /v1/billing_portal/sessions', 'Stripe.BillingPortal.Session', await stripe.billingPortal.sessions.create({ customer: customer.id, return_url: 'https://x.example' }));
     const portalConfig = await stripe.billingPortal.configurations.create({
@@ -261,6 +275,69 @@ describe('answers match the SDK types of the pinned API version', () => {
     add('GET /v1/test_helpers/test_clocks/:id', 'Stripe.TestHelpers.TestClock', await stripe.testHelpers.testClocks.retrieve(clock.id));
     add('GET /v1/test_helpers/test_clocks', 'Stripe.ApiList<Stripe.TestHelpers.TestClock>', await stripe.testHelpers.testClocks.list());
     add('DELETE /v1/test_helpers/test_clocks/:id', 'Stripe.TestHelpers.DeletedTestClock', await stripe.testHelpers.testClocks.del(clock.id));
+
+    // Payment methods, payment intents, charges, refunds, setup intents, invoice payments.
+    const payer = await stripe.customers.create({ email: 'payer@example.com' });
+    const pm = await stripe.paymentMethods.create({ type: 'card', card: { number: '4242424242424242', exp_month: 12, exp_year: 2034 }, billing_details: { name: 'Payer' } });
+    add('POST /v1/payment_methods', 'Stripe.PaymentMethod', pm);
+    add('POST /v1/payment_methods (card[token])', 'Stripe.PaymentMethod', await stripe.paymentMethods.create({ type: 'card', card: { token: 'tok_visa' } }));
+    add('POST /v1/payment_methods/:id/attach', 'Stripe.PaymentMethod', await stripe.paymentMethods.attach(pm.id, { customer: payer.id }));
+    add('POST /v1/payment_methods/:id', 'Stripe.PaymentMethod', await stripe.paymentMethods.update(pm.id, { metadata: { k: 'v' } }));
+    add('GET /v1/payment_methods/:id?expand[]=customer', 'Stripe.PaymentMethod', await stripe.paymentMethods.retrieve(pm.id, { expand: ['customer'] }));
+    add('GET /v1/payment_methods', 'Stripe.ApiList<Stripe.PaymentMethod>', await stripe.paymentMethods.list({ customer: payer.id }));
+    add('GET /v1/customers/:id/payment_methods', 'Stripe.ApiList<Stripe.PaymentMethod>', await stripe.customers.listPaymentMethods(payer.id));
+    add('GET /v1/customers/:id/payment_methods/:id', 'Stripe.PaymentMethod', await stripe.customers.retrievePaymentMethod(payer.id, pm.id));
+    const spareCard = await stripe.paymentMethods.attach('pm_card_mastercard', { customer: payer.id });
+    add('POST /v1/payment_methods/:id/detach', 'Stripe.PaymentMethod', await stripe.paymentMethods.detach(spareCard.id));
+
+    const intent = await stripe.paymentIntents.create({ amount: 1000, currency: 'jpy', customer: payer.id, metadata: { order: 'o1' } });
+    add('POST /v1/payment_intents', 'Stripe.PaymentIntent', intent);
+    add('POST /v1/payment_intents/:id', 'Stripe.PaymentIntent', await stripe.paymentIntents.update(intent.id, { description: 'order o1', payment_method: pm.id }));
+    const paidIntent = await stripe.paymentIntents.confirm(intent.id);
+    add('POST /v1/payment_intents/:id/confirm', 'Stripe.PaymentIntent', paidIntent);
+    add('GET /v1/payment_intents/:id?expand[]=latest_charge,payment_method', 'Stripe.PaymentIntent', await stripe.paymentIntents.retrieve(intent.id, { expand: ['latest_charge', 'payment_method'] }));
+    add('GET /v1/payment_intents', 'Stripe.ApiList<Stripe.PaymentIntent>', await stripe.paymentIntents.list({ customer: payer.id }));
+    const charge = await stripe.charges.retrieve(paidIntent.latest_charge as string);
+    add('GET /v1/charges/:id', 'Stripe.Charge', charge);
+    add('POST /v1/charges/:id', 'Stripe.Charge', await stripe.charges.update(charge.id, { metadata: { note: 'n' } }));
+    add('GET /v1/charges', 'Stripe.ApiList<Stripe.Charge>', await stripe.charges.list({ customer: payer.id }));
+    const refund = await stripe.refunds.create({ payment_intent: intent.id, amount: 400, reason: 'requested_by_customer' });
+    add('POST /v1/refunds', 'Stripe.Refund', refund);
+    add('POST /v1/refunds/:id', 'Stripe.Refund', await stripe.refunds.update(refund.id, { metadata: { why: 'x' } }));
+    add('GET /v1/refunds/:id', 'Stripe.Refund', await stripe.refunds.retrieve(refund.id));
+    add('GET /v1/refunds', 'Stripe.ApiList<Stripe.Refund>', await stripe.refunds.list({ charge: charge.id }));
+    add('402 card_error (payment intent)', 'Stripe.StripeRawError', await errorOf(stripe.paymentIntents.create({ amount: 500, currency: 'jpy', payment_method: 'pm_card_chargeDeclined', confirm: true })));
+    const threeDs = await stripe.paymentIntents.create({ amount: 500, currency: 'jpy', payment_method: 'pm_card_threeDSecure2Required', confirm: true, return_url: 'https://x.example/back' });
+    add('POST /v1/payment_intents (requires_action, redirect_to_url)', 'Stripe.PaymentIntent', threeDs);
+    add('POST /authenticate/:id (hosted page, JSON) → payment intent', 'Stripe.PaymentIntent', (await control(emu, 'POST', `/authenticate/${threeDs.id}`, { result: 'success' })).body);
+    const sdkAction = await stripe.paymentIntents.create({ amount: 500, currency: 'jpy', payment_method: 'pm_card_authenticationRequired', confirm: true });
+    add('POST /v1/payment_intents (requires_action, use_stripe_sdk)', 'Stripe.PaymentIntent', sdkAction);
+    add('POST /authenticate/:id (failed) → error', 'Stripe.StripeRawError', (await control(emu, 'POST', `/authenticate/${sdkAction.id}`, { result: 'fail' })).body.error);
+    const held = await stripe.paymentIntents.create({ amount: 800, currency: 'jpy', payment_method: 'pm_card_visa', capture_method: 'manual', confirm: true, allowed_payment_method_types: ['card'] });
+    add('POST /v1/payment_intents/:id/capture', 'Stripe.PaymentIntent', await stripe.paymentIntents.capture(held.id, { amount_to_capture: 600 }));
+    const dropped = await stripe.paymentIntents.create({ amount: 800, currency: 'jpy' });
+    add('POST /v1/payment_intents/:id/cancel', 'Stripe.PaymentIntent', await stripe.paymentIntents.cancel(dropped.id, { cancellation_reason: 'abandoned' }));
+
+    const setup = await stripe.setupIntents.create({ customer: payer.id, metadata: { s: '1' } });
+    add('POST /v1/setup_intents', 'Stripe.SetupIntent', setup);
+    add('POST /v1/setup_intents/:id', 'Stripe.SetupIntent', await stripe.setupIntents.update(setup.id, { description: 'save a card' }));
+    const setupAction = await stripe.setupIntents.confirm(setup.id, { payment_method: 'pm_card_authenticationRequiredOnSetup', return_url: 'https://x.example/back' });
+    add('POST /v1/setup_intents/:id/confirm (requires_action)', 'Stripe.SetupIntent', setupAction);
+    add('POST /authenticate/:id (hosted page, JSON) → setup intent', 'Stripe.SetupIntent', (await control(emu, 'POST', `/authenticate/${setup.id}`, { result: 'success' })).body);
+    add('GET /v1/setup_intents/:id', 'Stripe.SetupIntent', await stripe.setupIntents.retrieve(setup.id));
+    add('GET /v1/setup_intents', 'Stripe.ApiList<Stripe.SetupIntent>', await stripe.setupIntents.list({ customer: payer.id }));
+    add('402 card_error (setup intent)', 'Stripe.StripeRawError', await errorOf(stripe.setupIntents.create({ customer: payer.id, payment_method: 'pm_card_chargeDeclined', confirm: true })));
+    const abandoned = await stripe.setupIntents.create({ customer: payer.id, payment_method: 'pm_card_visa' });
+    add('POST /v1/setup_intents/:id/cancel', 'Stripe.SetupIntent', await stripe.setupIntents.cancel(abandoned.id));
+
+    const clientFlow = await stripe.subscriptions.create({ customer: payer.id, items: [{ price: price.id }], payment_behavior: 'default_incomplete', expand: ['latest_invoice.confirmation_secret', 'latest_invoice.payments'] });
+    add('POST /v1/subscriptions (default_incomplete, expand latest_invoice.confirmation_secret,payments)', 'Stripe.Subscription', clientFlow);
+    const clientInvoice = clientFlow.latest_invoice as Stripe.Invoice;
+    await stripe.paymentIntents.confirm(clientInvoice.confirmation_secret!.client_secret.split('_secret_')[0], { payment_method: 'pm_card_visa' });
+    add('GET /v1/invoices/:id?expand[]=payments.data.payment.payment_intent', 'Stripe.Invoice', await stripe.invoices.retrieve(clientInvoice.id, { expand: ['payments.data.payment.payment_intent', 'confirmation_secret'] }));
+    const invoicePayments = await stripe.invoicePayments.list({ invoice: clientInvoice.id });
+    add('GET /v1/invoice_payments', 'Stripe.ApiList<Stripe.InvoicePayment>', invoicePayments);
+    add('GET /v1/invoice_payments/:id', 'Stripe.InvoicePayment', await stripe.invoicePayments.retrieve(invoicePayments.data[0].id));
 
     // A connected account's objects and events, then its deauthorization.
     const onAcct = { stripeAccount: acct.id };
@@ -311,6 +388,11 @@ describe('answers match the SDK types of the pinned API version', () => {
         'billing_portal.configuration.created',
         'billing_portal.configuration.updated',
         'billing_portal.session.created',
+        'charge.captured',
+        'charge.failed',
+        'charge.refunded',
+        'charge.succeeded',
+        'charge.updated',
         'checkout.session.completed',
         'checkout.session.expired',
         'coupon.created',
@@ -337,6 +419,16 @@ describe('answers match the SDK types of the pinned API version', () => {
         'invoice.payment_succeeded',
         'invoice.upcoming',
         'invoice.voided',
+        'invoice_payment.paid',
+        'payment_intent.amount_capturable_updated',
+        'payment_intent.canceled',
+        'payment_intent.created',
+        'payment_intent.payment_failed',
+        'payment_intent.requires_action',
+        'payment_intent.succeeded',
+        'payment_method.attached',
+        'payment_method.detached',
+        'payment_method.updated',
         'plan.created',
         'plan.deleted',
         'plan.updated',
@@ -348,6 +440,13 @@ describe('answers match the SDK types of the pinned API version', () => {
         'product.updated',
         'promotion_code.created',
         'promotion_code.updated',
+        'refund.created',
+        'refund.updated',
+        'setup_intent.canceled',
+        'setup_intent.created',
+        'setup_intent.requires_action',
+        'setup_intent.setup_failed',
+        'setup_intent.succeeded',
         'tax_rate.created',
         'tax_rate.updated',
       ],

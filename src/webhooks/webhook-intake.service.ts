@@ -10,6 +10,7 @@ import { Metrics } from '../infra/metrics/metrics.service.js';
 import { verifyStripeSignature } from '../infra/stripe/webhook-signature.js';
 import { ApplicationsService } from '../tenancy/applications.service.js';
 import { MerchantsService } from '../tenancy/merchants.service.js';
+import { EventApplier } from './event-applier.service.js';
 import { InboxRepository } from './inbox.repository.js';
 import { WebhookWorker } from './webhook-worker.service.js';
 import { PLATFORM_ACCOUNT } from '../infra/stripe/accounts.js';
@@ -41,6 +42,7 @@ export class WebhookIntakeService {
     private readonly applications: ApplicationsService,
     private readonly merchants: MerchantsService,
     private readonly metrics: Metrics,
+    private readonly applier: EventApplier,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -62,7 +64,10 @@ export class WebhookIntakeService {
     const storable = toStorableJson(body);
     const event = asEvent(storable.value);
     const stripeAccount = event.account ?? PLATFORM_ACCOUNT;
-    const flag = stripeAccount !== PLATFORM_ACCOUNT && !(await this.merchants.merchantIdOfStripeAccount(em, stripeAccount)) ? 'unknown_account' : null;
+    // Only an event the service applies needs a merchant: one of a type it has no handler for
+    // (payment_intent.*, charge.*, …) is processed as a no-op wherever it comes from, so it is not flagged.
+    const flag =
+      stripeAccount !== PLATFORM_ACCOUNT && this.applier.handles(event.type) && !(await this.merchants.merchantIdOfStripeAccount(em, stripeAccount)) ? 'unknown_account' : null;
     // The insert is idempotent (by event id): when the connection drops under it, it is sent once
     // more on a fresh connection, so that a database failover does not turn into a 503 for Stripe.
     const inserted = await retryOnceOnConnectionLoss(() => this.inbox.insert(em, {

@@ -7,8 +7,9 @@ import { listOf } from '../http/list.js';
 import { newId } from '../store/ids.js';
 import type { Scope } from '../store/scope.js';
 import { decimal } from '../resources/catalog.js';
-import { chargeOutcome, type ChargeOutcome } from './cards.js';
 import { applyDiscounts, discountedAmount, discountsFor, expireDiscounts, spendDiscounts } from './discounts.js';
+import type { ChargeOutcome } from './cards.js';
+import { attemptInvoicePayment, cancelInvoiceIntent, openInvoiceIntent, settleInvoicePayment } from './payment-intents.js';
 
 export interface LineInput {
   item: Stripe.SubscriptionItem;
@@ -235,6 +236,8 @@ export function finalizeInvoice(emu: Emulator, scope: Scope, invoice: Stripe.Inv
   invoice.status_transitions.finalized_at = now;
   invoice.hosted_invoice_url = `${emu.publicUrl}/invoice/${invoice.id}`;
   invoice.invoice_pdf = `${emu.publicUrl}/invoice/${invoice.id}/pdf`;
+  // Its payments go through a PaymentIntent, created now (its client_secret is the invoice's confirmation_secret).
+  if (invoice.amount_due > 0) openInvoiceIntent(emu, scope, invoice);
   emu.events.publish(scope, 'invoice.finalized', invoice);
   if (invoice.amount_due === 0) markPaid(emu, scope, invoice);
 }
@@ -246,6 +249,7 @@ export function markPaid(emu: Emulator, scope: Scope, invoice: Stripe.Invoice): 
   invoice.amount_remaining = 0;
   invoice.next_payment_attempt = null;
   invoice.status_transitions.paid_at = now;
+  settleInvoicePayment(emu, scope, invoice);
   emu.events.publish(scope, 'invoice.paid', invoice);
   emu.events.publish(scope, 'invoice.payment_succeeded', invoice);
 }
@@ -256,6 +260,7 @@ export function voidInvoice(emu: Emulator, scope: Scope, invoice: Stripe.Invoice
   invoice.next_payment_attempt = null;
   invoice.auto_advance = false;
   invoice.status_transitions.voided_at = emu.clock.now();
+  cancelInvoiceIntent(emu, scope, invoice);
   emu.events.publish(scope, 'invoice.voided', invoice);
 }
 
@@ -267,8 +272,8 @@ export function markUncollectible(emu: Emulator, scope: Scope, invoice: Stripe.I
 }
 
 /**
- * Charges an open invoice with a payment method and publishes the events of the outcome.
- * `nextAttempt` is the retry time to show on a failure (null when no retry will follow).
+ * Charges an open invoice with a payment method (through its PaymentIntent) and publishes the events
+ * of the outcome. `nextAttempt` is the retry time to show on a failure (null when no retry will follow).
  */
 export function chargeInvoice(
   emu: Emulator,
@@ -277,16 +282,28 @@ export function chargeInvoice(
   paymentMethod: string | null,
   opts: { onSession: boolean; nextAttempt: number | null },
 ): ChargeOutcome {
-  const card = paymentMethod ? scope.cards.get(paymentMethod) : undefined;
-  const outcome = chargeOutcome(card, opts.onSession);
+  const outcome = attemptInvoicePayment(emu, scope, invoice, paymentMethod, opts.onSession);
+  recordInvoiceAttempt(emu, scope, invoice, paymentMethod, outcome, opts.nextAttempt);
+  return outcome;
+}
+
+/** The invoice's side of a payment attempt on its PaymentIntent (also when the customer confirms that PaymentIntent). */
+export function recordInvoiceAttempt(
+  emu: Emulator,
+  scope: Scope,
+  invoice: Stripe.Invoice,
+  paymentMethod: string | null,
+  outcome: ChargeOutcome,
+  nextAttempt: number | null,
+): void {
   invoice.attempt_count++;
   invoice.attempted = true;
   if (paymentMethod) invoice.default_payment_method = paymentMethod;
   if (outcome.kind === 'succeeded') {
     markPaid(emu, scope, invoice);
-    return outcome;
+    return;
   }
-  invoice.next_payment_attempt = opts.nextAttempt;
+  invoice.next_payment_attempt = nextAttempt;
   if (outcome.kind === 'requires_action') {
     // A renewal needing 3DS is also a failed automatic payment; a first payment only asks for action.
     if (invoice.billing_reason !== 'subscription_create') emu.events.publish(scope, 'invoice.payment_failed', invoice);
@@ -294,5 +311,4 @@ export function chargeInvoice(
   } else {
     emu.events.publish(scope, 'invoice.payment_failed', invoice);
   }
-  return outcome;
 }

@@ -74,6 +74,24 @@ export const KNOWN_PARAMS: Record<string, ParamTree> = {
  "GET /v1/billing_portal/configurations/:id": {
   "expand": 1
  },
+ "GET /v1/charges": {
+  "created": {
+   "gt": 1,
+   "gte": 1,
+   "lt": 1,
+   "lte": 1
+  },
+  "customer": 1,
+  "ending_before": 1,
+  "expand": 1,
+  "limit": 1,
+  "payment_intent": 1,
+  "starting_after": 1,
+  "transfer_group": 1
+ },
+ "GET /v1/charges/:id": {
+  "expand": 1
+ },
  "GET /v1/checkout/sessions": {
   "created": {
    "gt": 1,
@@ -136,6 +154,17 @@ export const KNOWN_PARAMS: Record<string, ParamTree> = {
  "GET /v1/customers/:id": {
   "expand": 1
  },
+ "GET /v1/customers/:id/payment_methods": {
+  "allow_redisplay": 1,
+  "ending_before": 1,
+  "expand": 1,
+  "limit": 1,
+  "starting_after": 1,
+  "type": 1
+ },
+ "GET /v1/customers/:id/payment_methods/:pm": {
+  "expand": 1
+ },
  "GET /v1/entitlements/active_entitlements": {
   "customer": 1,
   "ending_before": 1,
@@ -175,6 +204,28 @@ export const KNOWN_PARAMS: Record<string, ParamTree> = {
  "GET /v1/events/:id": {
   "expand": 1
  },
+ "GET /v1/invoice_payments": {
+  "created": {
+   "gt": 1,
+   "gte": 1,
+   "lt": 1,
+   "lte": 1
+  },
+  "ending_before": 1,
+  "expand": 1,
+  "invoice": 1,
+  "limit": 1,
+  "payment": {
+   "payment_intent": 1,
+   "payment_record": 1,
+   "type": 1
+  },
+  "starting_after": 1,
+  "status": 1
+ },
+ "GET /v1/invoice_payments/:id": {
+  "expand": 1
+ },
  "GET /v1/invoices": {
   "collection_method": 1,
   "created": {
@@ -206,6 +257,37 @@ export const KNOWN_PARAMS: Record<string, ParamTree> = {
   "expand": 1,
   "limit": 1,
   "starting_after": 1
+ },
+ "GET /v1/payment_intents": {
+  "created": {
+   "gt": 1,
+   "gte": 1,
+   "lt": 1,
+   "lte": 1
+  },
+  "customer": 1,
+  "customer_account": 1,
+  "ending_before": 1,
+  "expand": 1,
+  "limit": 1,
+  "starting_after": 1
+ },
+ "GET /v1/payment_intents/:id": {
+  "client_secret": 1,
+  "expand": 1
+ },
+ "GET /v1/payment_methods": {
+  "allow_redisplay": 1,
+  "customer": 1,
+  "customer_account": 1,
+  "ending_before": 1,
+  "expand": 1,
+  "limit": 1,
+  "starting_after": 1,
+  "type": 1
+ },
+ "GET /v1/payment_methods/:id": {
+  "expand": 1
  },
  "GET /v1/plans": {
   "active": 1,
@@ -296,6 +378,43 @@ export const KNOWN_PARAMS: Record<string, ParamTree> = {
   "starting_after": 1
  },
  "GET /v1/promotion_codes/:id": {
+  "expand": 1
+ },
+ "GET /v1/refunds": {
+  "charge": 1,
+  "created": {
+   "gt": 1,
+   "gte": 1,
+   "lt": 1,
+   "lte": 1
+  },
+  "ending_before": 1,
+  "expand": 1,
+  "limit": 1,
+  "payment_intent": 1,
+  "starting_after": 1
+ },
+ "GET /v1/refunds/:id": {
+  "expand": 1
+ },
+ "GET /v1/setup_intents": {
+  "attach_to_self": 1,
+  "created": {
+   "gt": 1,
+   "gte": 1,
+   "lt": 1,
+   "lte": 1
+  },
+  "customer": 1,
+  "customer_account": 1,
+  "ending_before": 1,
+  "expand": 1,
+  "limit": 1,
+  "payment_method": 1,
+  "starting_after": 1
+ },
+ "GET /v1/setup_intents/:id": {
+  "client_secret": 1,
   "expand": 1
  },
  "GET /v1/subscription_items": {
@@ -1165,6 +1284,33 @@ export const KNOWN_PARAMS: Record<string, ParamTree> = {
   "locale": 1,
   "on_behalf_of": 1,
   "return_url": 1
+ },
+ "POST /v1/charges/:id": {
+  "customer": 1,
+  "description": 1,
+  "expand": 1,
+  "fraud_details": {
+   "user_report": 1
+  },
+  "metadata": {
+   "*": 1
+  },
+  "receipt_email": 1,
+  "shipping": {
+   "address": {
+    "city": 1,
+    "country": 1,
+    "line1": 1,
+    "line2": 1,
+    "postal_code": 1,
+    "state": 1
+   },
+   "carrier": 1,
+   "name": 1,
+   "phone": 1,
+   "tracking_number": 1
+  },
+  "transfer_group": 1
  },
  "POST /v1/checkout/sessions": {
   "adaptive_pricing": {
@@ -2311,6 +2457,2104 @@ export const KNOWN_PARAMS: Record<string, ParamTree> = {
    "trial_end": 1
   }
  },
+ "POST /v1/payment_intents": {
+  "allowed_payment_method_types": 1,
+  "amount": 1,
+  "amount_details": {
+   "discount_amount": 1,
+   "enforce_arithmetic_validation": 1,
+   "line_items": {
+    "discount_amount": 1,
+    "payment_method_options": {
+     "card": {
+      "commodity_code": 1
+     },
+     "card_present": {
+      "commodity_code": 1
+     },
+     "klarna": {
+      "image_url": 1,
+      "product_url": 1,
+      "reference": 1,
+      "subscription_reference": 1
+     },
+     "paypal": {
+      "category": 1,
+      "description": 1,
+      "sold_by": 1
+     }
+    },
+    "product_code": 1,
+    "product_name": 1,
+    "quantity": 1,
+    "tax": {
+     "total_tax_amount": 1
+    },
+    "unit_cost": 1,
+    "unit_of_measure": 1
+   },
+   "shipping": {
+    "amount": 1,
+    "from_postal_code": 1,
+    "to_postal_code": 1
+   },
+   "tax": {
+    "total_tax_amount": 1
+   }
+  },
+  "application_fee_amount": 1,
+  "automatic_payment_methods": {
+   "allow_redirects": 1,
+   "enabled": 1
+  },
+  "capture_method": 1,
+  "confirm": 1,
+  "confirmation_method": 1,
+  "confirmation_token": 1,
+  "currency": 1,
+  "customer": 1,
+  "customer_account": 1,
+  "description": 1,
+  "error_on_requires_action": 1,
+  "excluded_payment_method_types": 1,
+  "expand": 1,
+  "hooks": {
+   "inputs": {
+    "tax": {
+     "calculation": 1
+    }
+   }
+  },
+  "mandate": 1,
+  "mandate_data": {
+   "customer_acceptance": {
+    "accepted_at": 1,
+    "offline": {},
+    "online": {
+     "ip_address": 1,
+     "user_agent": 1
+    },
+    "type": 1
+   }
+  },
+  "metadata": {
+   "*": 1
+  },
+  "off_session": 1,
+  "on_behalf_of": 1,
+  "payment_details": {
+   "customer_reference": 1,
+   "order_reference": 1
+  },
+  "payment_method": 1,
+  "payment_method_configuration": 1,
+  "payment_method_data": {
+   "acss_debit": {
+    "account_number": 1,
+    "institution_number": 1,
+    "transit_number": 1
+   },
+   "affirm": {},
+   "afterpay_clearpay": {},
+   "alipay": {},
+   "allow_redisplay": 1,
+   "alma": {},
+   "amazon_pay": {},
+   "au_becs_debit": {
+    "account_number": 1,
+    "bsb_number": 1
+   },
+   "bacs_debit": {
+    "account_number": 1,
+    "sort_code": 1
+   },
+   "bancontact": {},
+   "billie": {},
+   "billing_details": {
+    "address": {
+     "city": 1,
+     "country": 1,
+     "line1": 1,
+     "line2": 1,
+     "postal_code": 1,
+     "state": 1
+    },
+    "email": 1,
+    "name": 1,
+    "phone": 1,
+    "tax_id": 1
+   },
+   "bizum": {},
+   "blik": {},
+   "boleto": {
+    "tax_id": 1
+   },
+   "cashapp": {},
+   "crypto": {},
+   "customer_balance": {},
+   "eps": {
+    "bank": 1
+   },
+   "fpx": {
+    "account_holder_type": 1,
+    "bank": 1
+   },
+   "giropay": {},
+   "grabpay": {},
+   "ideal": {
+    "bank": 1
+   },
+   "interac_present": {},
+   "kakao_pay": {},
+   "klarna": {
+    "dob": {
+     "day": 1,
+     "month": 1,
+     "year": 1
+    }
+   },
+   "konbini": {},
+   "kr_card": {},
+   "link": {},
+   "mb_way": {},
+   "metadata": {
+    "*": 1
+   },
+   "mobilepay": {},
+   "multibanco": {},
+   "naver_pay": {
+    "funding": 1
+   },
+   "nz_bank_account": {
+    "account_holder_name": 1,
+    "account_number": 1,
+    "bank_code": 1,
+    "branch_code": 1,
+    "reference": 1,
+    "suffix": 1
+   },
+   "oxxo": {},
+   "p24": {
+    "bank": 1
+   },
+   "pay_by_bank": {},
+   "payco": {},
+   "paynow": {},
+   "paypal": {},
+   "paypay": {},
+   "payto": {
+    "account_number": 1,
+    "bsb_number": 1,
+    "pay_id": 1
+   },
+   "pix": {},
+   "promptpay": {},
+   "radar_options": {
+    "session": 1
+   },
+   "revolut_pay": {},
+   "samsung_pay": {},
+   "satispay": {},
+   "scalapay": {},
+   "sepa_debit": {
+    "iban": 1
+   },
+   "sequra": {},
+   "sofort": {
+    "country": 1
+   },
+   "sunbit": {},
+   "swish": {},
+   "twint": {},
+   "type": 1,
+   "upi": {
+    "mandate_options": {
+     "amount": 1,
+     "amount_type": 1,
+     "description": 1,
+     "end_date": 1
+    }
+   },
+   "us_bank_account": {
+    "account_holder_type": 1,
+    "account_number": 1,
+    "account_type": 1,
+    "financial_connections_account": 1,
+    "routing_number": 1
+   },
+   "wechat_pay": {},
+   "zip": {}
+  },
+  "payment_method_options": {
+   "acss_debit": {
+    "mandate_options": {
+     "custom_mandate_url": 1,
+     "interval_description": 1,
+     "payment_schedule": 1,
+     "transaction_type": 1
+    },
+    "setup_future_usage": 1,
+    "target_date": 1,
+    "verification_method": 1
+   },
+   "affirm": {
+    "capture_method": 1,
+    "preferred_locale": 1,
+    "setup_future_usage": 1
+   },
+   "afterpay_clearpay": {
+    "capture_method": 1,
+    "reference": 1,
+    "setup_future_usage": 1
+   },
+   "alipay": {
+    "setup_future_usage": 1
+   },
+   "alma": {
+    "capture_method": 1
+   },
+   "amazon_pay": {
+    "capture_method": 1,
+    "setup_future_usage": 1
+   },
+   "au_becs_debit": {
+    "setup_future_usage": 1,
+    "target_date": 1
+   },
+   "bacs_debit": {
+    "mandate_options": {
+     "reference_prefix": 1
+    },
+    "setup_future_usage": 1,
+    "target_date": 1
+   },
+   "bancontact": {
+    "preferred_language": 1,
+    "setup_future_usage": 1
+   },
+   "billie": {
+    "capture_method": 1,
+    "company_details": {
+     "registered_address": {
+      "city": 1,
+      "country": 1,
+      "line1": 1,
+      "line2": 1,
+      "postal_code": 1,
+      "state": 1
+     },
+     "registered_name": 1,
+     "registration_number": 1,
+     "registration_type": 1,
+     "vat": 1
+    },
+    "reference": 1
+   },
+   "bizum": {},
+   "blik": {
+    "code": 1,
+    "mandate_options": {
+     "expires_at": 1
+    },
+    "setup_future_usage": 1
+   },
+   "boleto": {
+    "expires_after_days": 1,
+    "setup_future_usage": 1
+   },
+   "card": {
+    "capture_method": 1,
+    "cvc_token": 1,
+    "installments": {
+     "enabled": 1,
+     "plan": {
+      "count": 1,
+      "interval": 1,
+      "type": 1
+     }
+    },
+    "mandate_options": {
+     "amount": 1,
+     "amount_type": 1,
+     "description": 1,
+     "end_date": 1,
+     "interval": 1,
+     "interval_count": 1,
+     "reference": 1,
+     "start_date": 1,
+     "supported_types": 1
+    },
+    "moto": 1,
+    "network": 1,
+    "request_extended_authorization": 1,
+    "request_incremental_authorization": 1,
+    "request_multicapture": 1,
+    "request_overcapture": 1,
+    "request_three_d_secure": 1,
+    "require_cvc_recollection": 1,
+    "setup_credential_usage": 1,
+    "setup_future_usage": 1,
+    "statement_descriptor_suffix_kana": 1,
+    "statement_descriptor_suffix_kanji": 1,
+    "stored_credential_usage": 1,
+    "three_d_secure": {
+     "ares_trans_status": 1,
+     "cryptogram": 1,
+     "electronic_commerce_indicator": 1,
+     "exemption_indicator": 1,
+     "network_options": {
+      "cartes_bancaires": {
+       "cb_avalgo": 1,
+       "cb_exemption": 1,
+       "cb_score": 1
+      }
+     },
+     "requestor_challenge_indicator": 1,
+     "transaction_id": 1,
+     "version": 1
+    }
+   },
+   "card_present": {
+    "capture_method": 1,
+    "request_extended_authorization": 1,
+    "request_incremental_authorization_support": 1,
+    "routing": {
+     "requested_priority": 1
+    }
+   },
+   "cashapp": {
+    "capture_method": 1,
+    "setup_future_usage": 1
+   },
+   "crypto": {
+    "setup_future_usage": 1
+   },
+   "customer_balance": {
+    "bank_transfer": {
+     "eu_bank_transfer": {
+      "country": 1
+     },
+     "requested_address_types": 1,
+     "type": 1
+    },
+    "funding_type": 1,
+    "setup_future_usage": 1
+   },
+   "eps": {
+    "setup_future_usage": 1
+   },
+   "fpx": {
+    "setup_future_usage": 1
+   },
+   "giropay": {
+    "setup_future_usage": 1
+   },
+   "grabpay": {
+    "setup_future_usage": 1
+   },
+   "ideal": {
+    "setup_future_usage": 1
+   },
+   "interac_present": {},
+   "kakao_pay": {
+    "capture_method": 1,
+    "setup_future_usage": 1
+   },
+   "klarna": {
+    "capture_method": 1,
+    "on_demand": {
+     "average_amount": 1,
+     "maximum_amount": 1,
+     "minimum_amount": 1,
+     "purchase_interval": 1,
+     "purchase_interval_count": 1
+    },
+    "preferred_locale": 1,
+    "setup_future_usage": 1,
+    "subscriptions": {
+     "interval": 1,
+     "interval_count": 1,
+     "name": 1,
+     "next_billing": {
+      "amount": 1,
+      "date": 1
+     },
+     "reference": 1
+    }
+   },
+   "konbini": {
+    "confirmation_number": 1,
+    "expires_after_days": 1,
+    "expires_at": 1,
+    "product_description": 1,
+    "setup_future_usage": 1
+   },
+   "kr_card": {
+    "capture_method": 1,
+    "setup_future_usage": 1
+   },
+   "link": {
+    "capture_method": 1,
+    "persistent_token": 1,
+    "setup_future_usage": 1
+   },
+   "mb_way": {
+    "setup_future_usage": 1
+   },
+   "mobilepay": {
+    "capture_method": 1,
+    "setup_future_usage": 1
+   },
+   "multibanco": {
+    "setup_future_usage": 1
+   },
+   "naver_pay": {
+    "capture_method": 1,
+    "setup_future_usage": 1
+   },
+   "nz_bank_account": {
+    "setup_future_usage": 1,
+    "target_date": 1
+   },
+   "oxxo": {
+    "expires_after_days": 1,
+    "setup_future_usage": 1
+   },
+   "p24": {
+    "setup_future_usage": 1,
+    "tos_shown_and_accepted": 1
+   },
+   "pay_by_bank": {},
+   "payco": {
+    "capture_method": 1,
+    "setup_future_usage": 1
+   },
+   "paynow": {
+    "setup_future_usage": 1
+   },
+   "paypal": {
+    "capture_method": 1,
+    "preferred_locale": 1,
+    "reference": 1,
+    "risk_correlation_id": 1,
+    "setup_future_usage": 1
+   },
+   "paypay": {},
+   "payto": {
+    "mandate_options": {
+     "amount": 1,
+     "amount_type": 1,
+     "end_date": 1,
+     "payment_schedule": 1,
+     "payments_per_period": 1,
+     "purpose": 1
+    },
+    "setup_future_usage": 1
+   },
+   "pix": {
+    "amount_includes_iof": 1,
+    "expires_after_seconds": 1,
+    "expires_at": 1,
+    "mandate_options": {
+     "amount": 1,
+     "amount_includes_iof": 1,
+     "amount_type": 1,
+     "currency": 1,
+     "end_date": 1,
+     "payment_schedule": 1,
+     "reference": 1,
+     "start_date": 1
+    },
+    "setup_future_usage": 1
+   },
+   "promptpay": {
+    "setup_future_usage": 1
+   },
+   "revolut_pay": {
+    "capture_method": 1,
+    "setup_future_usage": 1
+   },
+   "samsung_pay": {
+    "capture_method": 1,
+    "setup_future_usage": 1
+   },
+   "satispay": {
+    "capture_method": 1,
+    "setup_future_usage": 1
+   },
+   "scalapay": {
+    "capture_method": 1
+   },
+   "sepa_debit": {
+    "mandate_options": {
+     "reference_prefix": 1
+    },
+    "setup_future_usage": 1,
+    "target_date": 1
+   },
+   "sequra": {
+    "capture_method": 1,
+    "setup_future_usage": 1
+   },
+   "sofort": {
+    "preferred_language": 1,
+    "setup_future_usage": 1
+   },
+   "sunbit": {
+    "capture_method": 1,
+    "setup_future_usage": 1
+   },
+   "swish": {
+    "reference": 1,
+    "setup_future_usage": 1
+   },
+   "twint": {
+    "setup_future_usage": 1
+   },
+   "upi": {
+    "mandate_options": {
+     "amount": 1,
+     "amount_type": 1,
+     "description": 1,
+     "end_date": 1
+    },
+    "setup_future_usage": 1
+   },
+   "us_bank_account": {
+    "financial_connections": {
+     "filters": {
+      "account_subcategories": 1
+     },
+     "permissions": 1,
+     "prefetch": 1,
+     "return_url": 1
+    },
+    "mandate_options": {
+     "collection_method": 1
+    },
+    "networks": {
+     "requested": 1
+    },
+    "setup_future_usage": 1,
+    "target_date": 1,
+    "transaction_purpose": 1,
+    "verification_method": 1
+   },
+   "wechat_pay": {
+    "app_id": 1,
+    "client": 1,
+    "setup_future_usage": 1
+   },
+   "zip": {
+    "setup_future_usage": 1
+   }
+  },
+  "radar_options": {
+   "referrer": 1,
+   "session": 1
+  },
+  "receipt_email": 1,
+  "return_url": 1,
+  "setup_future_usage": 1,
+  "shipping": {
+   "address": {
+    "city": 1,
+    "country": 1,
+    "line1": 1,
+    "line2": 1,
+    "postal_code": 1,
+    "state": 1
+   },
+   "carrier": 1,
+   "name": 1,
+   "phone": 1,
+   "tracking_number": 1
+  },
+  "statement_descriptor": 1,
+  "statement_descriptor_suffix": 1,
+  "transfer_data": {
+   "amount": 1,
+   "description": 1,
+   "destination": 1,
+   "metadata": {
+    "*": 1
+   },
+   "payment_data": {
+    "description": 1,
+    "metadata": {
+     "*": 1
+    }
+   }
+  },
+  "transfer_group": 1,
+  "use_stripe_sdk": 1
+ },
+ "POST /v1/payment_intents/:id": {
+  "allowed_payment_method_types": 1,
+  "amount": 1,
+  "amount_details": {
+   "discount_amount": 1,
+   "enforce_arithmetic_validation": 1,
+   "line_items": {
+    "discount_amount": 1,
+    "payment_method_options": {
+     "card": {
+      "commodity_code": 1
+     },
+     "card_present": {
+      "commodity_code": 1
+     },
+     "klarna": {
+      "image_url": 1,
+      "product_url": 1,
+      "reference": 1,
+      "subscription_reference": 1
+     },
+     "paypal": {
+      "category": 1,
+      "description": 1,
+      "sold_by": 1
+     }
+    },
+    "product_code": 1,
+    "product_name": 1,
+    "quantity": 1,
+    "tax": {
+     "total_tax_amount": 1
+    },
+    "unit_cost": 1,
+    "unit_of_measure": 1
+   },
+   "shipping": {
+    "amount": 1,
+    "from_postal_code": 1,
+    "to_postal_code": 1
+   },
+   "tax": {
+    "total_tax_amount": 1
+   }
+  },
+  "application_fee_amount": 1,
+  "capture_method": 1,
+  "currency": 1,
+  "customer": 1,
+  "customer_account": 1,
+  "description": 1,
+  "excluded_payment_method_types": 1,
+  "expand": 1,
+  "hooks": {
+   "inputs": {
+    "tax": {
+     "calculation": 1
+    }
+   }
+  },
+  "metadata": {
+   "*": 1
+  },
+  "payment_details": {
+   "customer_reference": 1,
+   "order_reference": 1
+  },
+  "payment_method": 1,
+  "payment_method_configuration": 1,
+  "payment_method_data": {
+   "acss_debit": {
+    "account_number": 1,
+    "institution_number": 1,
+    "transit_number": 1
+   },
+   "affirm": {},
+   "afterpay_clearpay": {},
+   "alipay": {},
+   "allow_redisplay": 1,
+   "alma": {},
+   "amazon_pay": {},
+   "au_becs_debit": {
+    "account_number": 1,
+    "bsb_number": 1
+   },
+   "bacs_debit": {
+    "account_number": 1,
+    "sort_code": 1
+   },
+   "bancontact": {},
+   "billie": {},
+   "billing_details": {
+    "address": {
+     "city": 1,
+     "country": 1,
+     "line1": 1,
+     "line2": 1,
+     "postal_code": 1,
+     "state": 1
+    },
+    "email": 1,
+    "name": 1,
+    "phone": 1,
+    "tax_id": 1
+   },
+   "bizum": {},
+   "blik": {},
+   "boleto": {
+    "tax_id": 1
+   },
+   "cashapp": {},
+   "crypto": {},
+   "customer_balance": {},
+   "eps": {
+    "bank": 1
+   },
+   "fpx": {
+    "account_holder_type": 1,
+    "bank": 1
+   },
+   "giropay": {},
+   "grabpay": {},
+   "ideal": {
+    "bank": 1
+   },
+   "interac_present": {},
+   "kakao_pay": {},
+   "klarna": {
+    "dob": {
+     "day": 1,
+     "month": 1,
+     "year": 1
+    }
+   },
+   "konbini": {},
+   "kr_card": {},
+   "link": {},
+   "mb_way": {},
+   "metadata": {
+    "*": 1
+   },
+   "mobilepay": {},
+   "multibanco": {},
+   "naver_pay": {
+    "funding": 1
+   },
+   "nz_bank_account": {
+    "account_holder_name": 1,
+    "account_number": 1,
+    "bank_code": 1,
+    "branch_code": 1,
+    "reference": 1,
+    "suffix": 1
+   },
+   "oxxo": {},
+   "p24": {
+    "bank": 1
+   },
+   "pay_by_bank": {},
+   "payco": {},
+   "paynow": {},
+   "paypal": {},
+   "paypay": {},
+   "payto": {
+    "account_number": 1,
+    "bsb_number": 1,
+    "pay_id": 1
+   },
+   "pix": {},
+   "promptpay": {},
+   "radar_options": {
+    "session": 1
+   },
+   "revolut_pay": {},
+   "samsung_pay": {},
+   "satispay": {},
+   "scalapay": {},
+   "sepa_debit": {
+    "iban": 1
+   },
+   "sequra": {},
+   "sofort": {
+    "country": 1
+   },
+   "sunbit": {},
+   "swish": {},
+   "twint": {},
+   "type": 1,
+   "upi": {
+    "mandate_options": {
+     "amount": 1,
+     "amount_type": 1,
+     "description": 1,
+     "end_date": 1
+    }
+   },
+   "us_bank_account": {
+    "account_holder_type": 1,
+    "account_number": 1,
+    "account_type": 1,
+    "financial_connections_account": 1,
+    "routing_number": 1
+   },
+   "wechat_pay": {},
+   "zip": {}
+  },
+  "payment_method_options": {
+   "acss_debit": {
+    "mandate_options": {
+     "custom_mandate_url": 1,
+     "interval_description": 1,
+     "payment_schedule": 1,
+     "transaction_type": 1
+    },
+    "setup_future_usage": 1,
+    "target_date": 1,
+    "verification_method": 1
+   },
+   "affirm": {
+    "capture_method": 1,
+    "preferred_locale": 1,
+    "setup_future_usage": 1
+   },
+   "afterpay_clearpay": {
+    "capture_method": 1,
+    "reference": 1,
+    "setup_future_usage": 1
+   },
+   "alipay": {
+    "setup_future_usage": 1
+   },
+   "alma": {
+    "capture_method": 1
+   },
+   "amazon_pay": {
+    "capture_method": 1,
+    "setup_future_usage": 1
+   },
+   "au_becs_debit": {
+    "setup_future_usage": 1,
+    "target_date": 1
+   },
+   "bacs_debit": {
+    "mandate_options": {
+     "reference_prefix": 1
+    },
+    "setup_future_usage": 1,
+    "target_date": 1
+   },
+   "bancontact": {
+    "preferred_language": 1,
+    "setup_future_usage": 1
+   },
+   "billie": {
+    "capture_method": 1,
+    "company_details": {
+     "registered_address": {
+      "city": 1,
+      "country": 1,
+      "line1": 1,
+      "line2": 1,
+      "postal_code": 1,
+      "state": 1
+     },
+     "registered_name": 1,
+     "registration_number": 1,
+     "registration_type": 1,
+     "vat": 1
+    },
+    "reference": 1
+   },
+   "bizum": {},
+   "blik": {
+    "code": 1,
+    "mandate_options": {
+     "expires_at": 1
+    },
+    "setup_future_usage": 1
+   },
+   "boleto": {
+    "expires_after_days": 1,
+    "setup_future_usage": 1
+   },
+   "card": {
+    "capture_method": 1,
+    "cvc_token": 1,
+    "installments": {
+     "enabled": 1,
+     "plan": {
+      "count": 1,
+      "interval": 1,
+      "type": 1
+     }
+    },
+    "mandate_options": {
+     "amount": 1,
+     "amount_type": 1,
+     "description": 1,
+     "end_date": 1,
+     "interval": 1,
+     "interval_count": 1,
+     "reference": 1,
+     "start_date": 1,
+     "supported_types": 1
+    },
+    "moto": 1,
+    "network": 1,
+    "request_extended_authorization": 1,
+    "request_incremental_authorization": 1,
+    "request_multicapture": 1,
+    "request_overcapture": 1,
+    "request_three_d_secure": 1,
+    "require_cvc_recollection": 1,
+    "setup_credential_usage": 1,
+    "setup_future_usage": 1,
+    "statement_descriptor_suffix_kana": 1,
+    "statement_descriptor_suffix_kanji": 1,
+    "stored_credential_usage": 1,
+    "three_d_secure": {
+     "ares_trans_status": 1,
+     "cryptogram": 1,
+     "electronic_commerce_indicator": 1,
+     "exemption_indicator": 1,
+     "network_options": {
+      "cartes_bancaires": {
+       "cb_avalgo": 1,
+       "cb_exemption": 1,
+       "cb_score": 1
+      }
+     },
+     "requestor_challenge_indicator": 1,
+     "transaction_id": 1,
+     "version": 1
+    }
+   },
+   "card_present": {
+    "capture_method": 1,
+    "request_extended_authorization": 1,
+    "request_incremental_authorization_support": 1,
+    "routing": {
+     "requested_priority": 1
+    }
+   },
+   "cashapp": {
+    "capture_method": 1,
+    "setup_future_usage": 1
+   },
+   "crypto": {
+    "setup_future_usage": 1
+   },
+   "customer_balance": {
+    "bank_transfer": {
+     "eu_bank_transfer": {
+      "country": 1
+     },
+     "requested_address_types": 1,
+     "type": 1
+    },
+    "funding_type": 1,
+    "setup_future_usage": 1
+   },
+   "eps": {
+    "setup_future_usage": 1
+   },
+   "fpx": {
+    "setup_future_usage": 1
+   },
+   "giropay": {
+    "setup_future_usage": 1
+   },
+   "grabpay": {
+    "setup_future_usage": 1
+   },
+   "ideal": {
+    "setup_future_usage": 1
+   },
+   "interac_present": {},
+   "kakao_pay": {
+    "capture_method": 1,
+    "setup_future_usage": 1
+   },
+   "klarna": {
+    "capture_method": 1,
+    "on_demand": {
+     "average_amount": 1,
+     "maximum_amount": 1,
+     "minimum_amount": 1,
+     "purchase_interval": 1,
+     "purchase_interval_count": 1
+    },
+    "preferred_locale": 1,
+    "setup_future_usage": 1,
+    "subscriptions": {
+     "interval": 1,
+     "interval_count": 1,
+     "name": 1,
+     "next_billing": {
+      "amount": 1,
+      "date": 1
+     },
+     "reference": 1
+    }
+   },
+   "konbini": {
+    "confirmation_number": 1,
+    "expires_after_days": 1,
+    "expires_at": 1,
+    "product_description": 1,
+    "setup_future_usage": 1
+   },
+   "kr_card": {
+    "capture_method": 1,
+    "setup_future_usage": 1
+   },
+   "link": {
+    "capture_method": 1,
+    "persistent_token": 1,
+    "setup_future_usage": 1
+   },
+   "mb_way": {
+    "setup_future_usage": 1
+   },
+   "mobilepay": {
+    "capture_method": 1,
+    "setup_future_usage": 1
+   },
+   "multibanco": {
+    "setup_future_usage": 1
+   },
+   "naver_pay": {
+    "capture_method": 1,
+    "setup_future_usage": 1
+   },
+   "nz_bank_account": {
+    "setup_future_usage": 1,
+    "target_date": 1
+   },
+   "oxxo": {
+    "expires_after_days": 1,
+    "setup_future_usage": 1
+   },
+   "p24": {
+    "setup_future_usage": 1,
+    "tos_shown_and_accepted": 1
+   },
+   "pay_by_bank": {},
+   "payco": {
+    "capture_method": 1,
+    "setup_future_usage": 1
+   },
+   "paynow": {
+    "setup_future_usage": 1
+   },
+   "paypal": {
+    "capture_method": 1,
+    "preferred_locale": 1,
+    "reference": 1,
+    "risk_correlation_id": 1,
+    "setup_future_usage": 1
+   },
+   "paypay": {},
+   "payto": {
+    "mandate_options": {
+     "amount": 1,
+     "amount_type": 1,
+     "end_date": 1,
+     "payment_schedule": 1,
+     "payments_per_period": 1,
+     "purpose": 1
+    },
+    "setup_future_usage": 1
+   },
+   "pix": {
+    "amount_includes_iof": 1,
+    "expires_after_seconds": 1,
+    "expires_at": 1,
+    "mandate_options": {
+     "amount": 1,
+     "amount_includes_iof": 1,
+     "amount_type": 1,
+     "currency": 1,
+     "end_date": 1,
+     "payment_schedule": 1,
+     "reference": 1,
+     "start_date": 1
+    },
+    "setup_future_usage": 1
+   },
+   "promptpay": {
+    "setup_future_usage": 1
+   },
+   "revolut_pay": {
+    "capture_method": 1,
+    "setup_future_usage": 1
+   },
+   "samsung_pay": {
+    "capture_method": 1,
+    "setup_future_usage": 1
+   },
+   "satispay": {
+    "capture_method": 1,
+    "setup_future_usage": 1
+   },
+   "scalapay": {
+    "capture_method": 1
+   },
+   "sepa_debit": {
+    "mandate_options": {
+     "reference_prefix": 1
+    },
+    "setup_future_usage": 1,
+    "target_date": 1
+   },
+   "sequra": {
+    "capture_method": 1,
+    "setup_future_usage": 1
+   },
+   "sofort": {
+    "preferred_language": 1,
+    "setup_future_usage": 1
+   },
+   "sunbit": {
+    "capture_method": 1,
+    "setup_future_usage": 1
+   },
+   "swish": {
+    "reference": 1,
+    "setup_future_usage": 1
+   },
+   "twint": {
+    "setup_future_usage": 1
+   },
+   "upi": {
+    "mandate_options": {
+     "amount": 1,
+     "amount_type": 1,
+     "description": 1,
+     "end_date": 1
+    },
+    "setup_future_usage": 1
+   },
+   "us_bank_account": {
+    "financial_connections": {
+     "filters": {
+      "account_subcategories": 1
+     },
+     "permissions": 1,
+     "prefetch": 1,
+     "return_url": 1
+    },
+    "mandate_options": {
+     "collection_method": 1
+    },
+    "networks": {
+     "requested": 1
+    },
+    "setup_future_usage": 1,
+    "target_date": 1,
+    "transaction_purpose": 1,
+    "verification_method": 1
+   },
+   "wechat_pay": {
+    "app_id": 1,
+    "client": 1,
+    "setup_future_usage": 1
+   },
+   "zip": {
+    "setup_future_usage": 1
+   }
+  },
+  "receipt_email": 1,
+  "setup_future_usage": 1,
+  "shipping": {
+   "address": {
+    "city": 1,
+    "country": 1,
+    "line1": 1,
+    "line2": 1,
+    "postal_code": 1,
+    "state": 1
+   },
+   "carrier": 1,
+   "name": 1,
+   "phone": 1,
+   "tracking_number": 1
+  },
+  "statement_descriptor": 1,
+  "statement_descriptor_suffix": 1,
+  "transfer_data": {
+   "amount": 1,
+   "description": 1,
+   "metadata": {
+    "*": 1
+   },
+   "payment_data": {
+    "description": 1,
+    "metadata": {
+     "*": 1
+    }
+   }
+  },
+  "transfer_group": 1
+ },
+ "POST /v1/payment_intents/:id/cancel": {
+  "cancellation_reason": 1,
+  "expand": 1
+ },
+ "POST /v1/payment_intents/:id/capture": {
+  "amount_details": {
+   "discount_amount": 1,
+   "enforce_arithmetic_validation": 1,
+   "line_items": {
+    "discount_amount": 1,
+    "payment_method_options": {
+     "card": {
+      "commodity_code": 1
+     },
+     "card_present": {
+      "commodity_code": 1
+     },
+     "klarna": {
+      "image_url": 1,
+      "product_url": 1,
+      "reference": 1,
+      "subscription_reference": 1
+     },
+     "paypal": {
+      "category": 1,
+      "description": 1,
+      "sold_by": 1
+     }
+    },
+    "product_code": 1,
+    "product_name": 1,
+    "quantity": 1,
+    "tax": {
+     "total_tax_amount": 1
+    },
+    "unit_cost": 1,
+    "unit_of_measure": 1
+   },
+   "shipping": {
+    "amount": 1,
+    "from_postal_code": 1,
+    "to_postal_code": 1
+   },
+   "tax": {
+    "total_tax_amount": 1
+   }
+  },
+  "amount_to_capture": 1,
+  "application_fee_amount": 1,
+  "expand": 1,
+  "final_capture": 1,
+  "hooks": {
+   "inputs": {
+    "tax": {
+     "calculation": 1
+    }
+   }
+  },
+  "metadata": {
+   "*": 1
+  },
+  "payment_details": {
+   "customer_reference": 1,
+   "order_reference": 1
+  },
+  "statement_descriptor": 1,
+  "statement_descriptor_suffix": 1,
+  "transfer_data": {
+   "amount": 1
+  }
+ },
+ "POST /v1/payment_intents/:id/confirm": {
+  "allowed_payment_method_types": 1,
+  "amount_details": {
+   "discount_amount": 1,
+   "enforce_arithmetic_validation": 1,
+   "line_items": {
+    "discount_amount": 1,
+    "payment_method_options": {
+     "card": {
+      "commodity_code": 1
+     },
+     "card_present": {
+      "commodity_code": 1
+     },
+     "klarna": {
+      "image_url": 1,
+      "product_url": 1,
+      "reference": 1,
+      "subscription_reference": 1
+     },
+     "paypal": {
+      "category": 1,
+      "description": 1,
+      "sold_by": 1
+     }
+    },
+    "product_code": 1,
+    "product_name": 1,
+    "quantity": 1,
+    "tax": {
+     "total_tax_amount": 1
+    },
+    "unit_cost": 1,
+    "unit_of_measure": 1
+   },
+   "shipping": {
+    "amount": 1,
+    "from_postal_code": 1,
+    "to_postal_code": 1
+   },
+   "tax": {
+    "total_tax_amount": 1
+   }
+  },
+  "amount_to_confirm": 1,
+  "capture_method": 1,
+  "confirmation_token": 1,
+  "error_on_requires_action": 1,
+  "excluded_payment_method_types": 1,
+  "expand": 1,
+  "hooks": {
+   "inputs": {
+    "tax": {
+     "calculation": 1
+    }
+   }
+  },
+  "mandate": 1,
+  "mandate_data": {
+   "customer_acceptance": {
+    "accepted_at": 1,
+    "offline": {},
+    "online": {
+     "ip_address": 1,
+     "user_agent": 1
+    },
+    "type": 1
+   }
+  },
+  "off_session": 1,
+  "payment_details": {
+   "customer_reference": 1,
+   "order_reference": 1
+  },
+  "payment_method": 1,
+  "payment_method_data": {
+   "acss_debit": {
+    "account_number": 1,
+    "institution_number": 1,
+    "transit_number": 1
+   },
+   "affirm": {},
+   "afterpay_clearpay": {},
+   "alipay": {},
+   "allow_redisplay": 1,
+   "alma": {},
+   "amazon_pay": {},
+   "au_becs_debit": {
+    "account_number": 1,
+    "bsb_number": 1
+   },
+   "bacs_debit": {
+    "account_number": 1,
+    "sort_code": 1
+   },
+   "bancontact": {},
+   "billie": {},
+   "billing_details": {
+    "address": {
+     "city": 1,
+     "country": 1,
+     "line1": 1,
+     "line2": 1,
+     "postal_code": 1,
+     "state": 1
+    },
+    "email": 1,
+    "name": 1,
+    "phone": 1,
+    "tax_id": 1
+   },
+   "bizum": {},
+   "blik": {},
+   "boleto": {
+    "tax_id": 1
+   },
+   "cashapp": {},
+   "crypto": {},
+   "customer_balance": {},
+   "eps": {
+    "bank": 1
+   },
+   "fpx": {
+    "account_holder_type": 1,
+    "bank": 1
+   },
+   "giropay": {},
+   "grabpay": {},
+   "ideal": {
+    "bank": 1
+   },
+   "interac_present": {},
+   "kakao_pay": {},
+   "klarna": {
+    "dob": {
+     "day": 1,
+     "month": 1,
+     "year": 1
+    }
+   },
+   "konbini": {},
+   "kr_card": {},
+   "link": {},
+   "mb_way": {},
+   "metadata": {
+    "*": 1
+   },
+   "mobilepay": {},
+   "multibanco": {},
+   "naver_pay": {
+    "funding": 1
+   },
+   "nz_bank_account": {
+    "account_holder_name": 1,
+    "account_number": 1,
+    "bank_code": 1,
+    "branch_code": 1,
+    "reference": 1,
+    "suffix": 1
+   },
+   "oxxo": {},
+   "p24": {
+    "bank": 1
+   },
+   "pay_by_bank": {},
+   "payco": {},
+   "paynow": {},
+   "paypal": {},
+   "paypay": {},
+   "payto": {
+    "account_number": 1,
+    "bsb_number": 1,
+    "pay_id": 1
+   },
+   "pix": {},
+   "promptpay": {},
+   "radar_options": {
+    "session": 1
+   },
+   "revolut_pay": {},
+   "samsung_pay": {},
+   "satispay": {},
+   "scalapay": {},
+   "sepa_debit": {
+    "iban": 1
+   },
+   "sequra": {},
+   "sofort": {
+    "country": 1
+   },
+   "sunbit": {},
+   "swish": {},
+   "twint": {},
+   "type": 1,
+   "upi": {
+    "mandate_options": {
+     "amount": 1,
+     "amount_type": 1,
+     "description": 1,
+     "end_date": 1
+    }
+   },
+   "us_bank_account": {
+    "account_holder_type": 1,
+    "account_number": 1,
+    "account_type": 1,
+    "financial_connections_account": 1,
+    "routing_number": 1
+   },
+   "wechat_pay": {},
+   "zip": {}
+  },
+  "payment_method_options": {
+   "acss_debit": {
+    "mandate_options": {
+     "custom_mandate_url": 1,
+     "interval_description": 1,
+     "payment_schedule": 1,
+     "transaction_type": 1
+    },
+    "setup_future_usage": 1,
+    "target_date": 1,
+    "verification_method": 1
+   },
+   "affirm": {
+    "capture_method": 1,
+    "preferred_locale": 1,
+    "setup_future_usage": 1
+   },
+   "afterpay_clearpay": {
+    "capture_method": 1,
+    "reference": 1,
+    "setup_future_usage": 1
+   },
+   "alipay": {
+    "setup_future_usage": 1
+   },
+   "alma": {
+    "capture_method": 1
+   },
+   "amazon_pay": {
+    "capture_method": 1,
+    "setup_future_usage": 1
+   },
+   "au_becs_debit": {
+    "setup_future_usage": 1,
+    "target_date": 1
+   },
+   "bacs_debit": {
+    "mandate_options": {
+     "reference_prefix": 1
+    },
+    "setup_future_usage": 1,
+    "target_date": 1
+   },
+   "bancontact": {
+    "preferred_language": 1,
+    "setup_future_usage": 1
+   },
+   "billie": {
+    "capture_method": 1,
+    "company_details": {
+     "registered_address": {
+      "city": 1,
+      "country": 1,
+      "line1": 1,
+      "line2": 1,
+      "postal_code": 1,
+      "state": 1
+     },
+     "registered_name": 1,
+     "registration_number": 1,
+     "registration_type": 1,
+     "vat": 1
+    },
+    "reference": 1
+   },
+   "bizum": {},
+   "blik": {
+    "code": 1,
+    "mandate_options": {
+     "expires_at": 1
+    },
+    "setup_future_usage": 1
+   },
+   "boleto": {
+    "expires_after_days": 1,
+    "setup_future_usage": 1
+   },
+   "card": {
+    "capture_method": 1,
+    "cvc_token": 1,
+    "installments": {
+     "enabled": 1,
+     "plan": {
+      "count": 1,
+      "interval": 1,
+      "type": 1
+     }
+    },
+    "mandate_options": {
+     "amount": 1,
+     "amount_type": 1,
+     "description": 1,
+     "end_date": 1,
+     "interval": 1,
+     "interval_count": 1,
+     "reference": 1,
+     "start_date": 1,
+     "supported_types": 1
+    },
+    "moto": 1,
+    "network": 1,
+    "request_extended_authorization": 1,
+    "request_incremental_authorization": 1,
+    "request_multicapture": 1,
+    "request_overcapture": 1,
+    "request_three_d_secure": 1,
+    "require_cvc_recollection": 1,
+    "setup_credential_usage": 1,
+    "setup_future_usage": 1,
+    "statement_descriptor_suffix_kana": 1,
+    "statement_descriptor_suffix_kanji": 1,
+    "stored_credential_usage": 1,
+    "three_d_secure": {
+     "ares_trans_status": 1,
+     "cryptogram": 1,
+     "electronic_commerce_indicator": 1,
+     "exemption_indicator": 1,
+     "network_options": {
+      "cartes_bancaires": {
+       "cb_avalgo": 1,
+       "cb_exemption": 1,
+       "cb_score": 1
+      }
+     },
+     "requestor_challenge_indicator": 1,
+     "transaction_id": 1,
+     "version": 1
+    }
+   },
+   "card_present": {
+    "capture_method": 1,
+    "request_extended_authorization": 1,
+    "request_incremental_authorization_support": 1,
+    "routing": {
+     "requested_priority": 1
+    }
+   },
+   "cashapp": {
+    "capture_method": 1,
+    "setup_future_usage": 1
+   },
+   "crypto": {
+    "setup_future_usage": 1
+   },
+   "customer_balance": {
+    "bank_transfer": {
+     "eu_bank_transfer": {
+      "country": 1
+     },
+     "requested_address_types": 1,
+     "type": 1
+    },
+    "funding_type": 1,
+    "setup_future_usage": 1
+   },
+   "eps": {
+    "setup_future_usage": 1
+   },
+   "fpx": {
+    "setup_future_usage": 1
+   },
+   "giropay": {
+    "setup_future_usage": 1
+   },
+   "grabpay": {
+    "setup_future_usage": 1
+   },
+   "ideal": {
+    "setup_future_usage": 1
+   },
+   "interac_present": {},
+   "kakao_pay": {
+    "capture_method": 1,
+    "setup_future_usage": 1
+   },
+   "klarna": {
+    "capture_method": 1,
+    "on_demand": {
+     "average_amount": 1,
+     "maximum_amount": 1,
+     "minimum_amount": 1,
+     "purchase_interval": 1,
+     "purchase_interval_count": 1
+    },
+    "preferred_locale": 1,
+    "setup_future_usage": 1,
+    "subscriptions": {
+     "interval": 1,
+     "interval_count": 1,
+     "name": 1,
+     "next_billing": {
+      "amount": 1,
+      "date": 1
+     },
+     "reference": 1
+    }
+   },
+   "konbini": {
+    "confirmation_number": 1,
+    "expires_after_days": 1,
+    "expires_at": 1,
+    "product_description": 1,
+    "setup_future_usage": 1
+   },
+   "kr_card": {
+    "capture_method": 1,
+    "setup_future_usage": 1
+   },
+   "link": {
+    "capture_method": 1,
+    "persistent_token": 1,
+    "setup_future_usage": 1
+   },
+   "mb_way": {
+    "setup_future_usage": 1
+   },
+   "mobilepay": {
+    "capture_method": 1,
+    "setup_future_usage": 1
+   },
+   "multibanco": {
+    "setup_future_usage": 1
+   },
+   "naver_pay": {
+    "capture_method": 1,
+    "setup_future_usage": 1
+   },
+   "nz_bank_account": {
+    "setup_future_usage": 1,
+    "target_date": 1
+   },
+   "oxxo": {
+    "expires_after_days": 1,
+    "setup_future_usage": 1
+   },
+   "p24": {
+    "setup_future_usage": 1,
+    "tos_shown_and_accepted": 1
+   },
+   "pay_by_bank": {},
+   "payco": {
+    "capture_method": 1,
+    "setup_future_usage": 1
+   },
+   "paynow": {
+    "setup_future_usage": 1
+   },
+   "paypal": {
+    "capture_method": 1,
+    "preferred_locale": 1,
+    "reference": 1,
+    "risk_correlation_id": 1,
+    "setup_future_usage": 1
+   },
+   "paypay": {},
+   "payto": {
+    "mandate_options": {
+     "amount": 1,
+     "amount_type": 1,
+     "end_date": 1,
+     "payment_schedule": 1,
+     "payments_per_period": 1,
+     "purpose": 1
+    },
+    "setup_future_usage": 1
+   },
+   "pix": {
+    "amount_includes_iof": 1,
+    "expires_after_seconds": 1,
+    "expires_at": 1,
+    "mandate_options": {
+     "amount": 1,
+     "amount_includes_iof": 1,
+     "amount_type": 1,
+     "currency": 1,
+     "end_date": 1,
+     "payment_schedule": 1,
+     "reference": 1,
+     "start_date": 1
+    },
+    "setup_future_usage": 1
+   },
+   "promptpay": {
+    "setup_future_usage": 1
+   },
+   "revolut_pay": {
+    "capture_method": 1,
+    "setup_future_usage": 1
+   },
+   "samsung_pay": {
+    "capture_method": 1,
+    "setup_future_usage": 1
+   },
+   "satispay": {
+    "capture_method": 1,
+    "setup_future_usage": 1
+   },
+   "scalapay": {
+    "capture_method": 1
+   },
+   "sepa_debit": {
+    "mandate_options": {
+     "reference_prefix": 1
+    },
+    "setup_future_usage": 1,
+    "target_date": 1
+   },
+   "sequra": {
+    "capture_method": 1,
+    "setup_future_usage": 1
+   },
+   "sofort": {
+    "preferred_language": 1,
+    "setup_future_usage": 1
+   },
+   "sunbit": {
+    "capture_method": 1,
+    "setup_future_usage": 1
+   },
+   "swish": {
+    "reference": 1,
+    "setup_future_usage": 1
+   },
+   "twint": {
+    "setup_future_usage": 1
+   },
+   "upi": {
+    "mandate_options": {
+     "amount": 1,
+     "amount_type": 1,
+     "description": 1,
+     "end_date": 1
+    },
+    "setup_future_usage": 1
+   },
+   "us_bank_account": {
+    "financial_connections": {
+     "filters": {
+      "account_subcategories": 1
+     },
+     "permissions": 1,
+     "prefetch": 1,
+     "return_url": 1
+    },
+    "mandate_options": {
+     "collection_method": 1
+    },
+    "networks": {
+     "requested": 1
+    },
+    "setup_future_usage": 1,
+    "target_date": 1,
+    "transaction_purpose": 1,
+    "verification_method": 1
+   },
+   "wechat_pay": {
+    "app_id": 1,
+    "client": 1,
+    "setup_future_usage": 1
+   },
+   "zip": {
+    "setup_future_usage": 1
+   }
+  },
+  "radar_options": {
+   "referrer": 1,
+   "session": 1
+  },
+  "receipt_email": 1,
+  "return_url": 1,
+  "setup_future_usage": 1,
+  "shipping": {
+   "address": {
+    "city": 1,
+    "country": 1,
+    "line1": 1,
+    "line2": 1,
+    "postal_code": 1,
+    "state": 1
+   },
+   "carrier": 1,
+   "name": 1,
+   "phone": 1,
+   "tracking_number": 1
+  },
+  "use_stripe_sdk": 1
+ },
+ "POST /v1/payment_methods": {
+  "acss_debit": {
+   "account_number": 1,
+   "institution_number": 1,
+   "transit_number": 1
+  },
+  "affirm": {},
+  "afterpay_clearpay": {},
+  "alipay": {},
+  "allow_redisplay": 1,
+  "alma": {},
+  "amazon_pay": {},
+  "au_becs_debit": {
+   "account_number": 1,
+   "bsb_number": 1
+  },
+  "bacs_debit": {
+   "account_number": 1,
+   "sort_code": 1
+  },
+  "bancontact": {},
+  "billie": {},
+  "billing_details": {
+   "address": {
+    "city": 1,
+    "country": 1,
+    "line1": 1,
+    "line2": 1,
+    "postal_code": 1,
+    "state": 1
+   },
+   "email": 1,
+   "name": 1,
+   "phone": 1,
+   "tax_id": 1
+  },
+  "bizum": {},
+  "blik": {},
+  "boleto": {
+   "tax_id": 1
+  },
+  "card": {
+   "cvc": 1,
+   "exp_month": 1,
+   "exp_year": 1,
+   "networks": {
+    "preferred": 1
+   },
+   "number": 1,
+   "token": 1
+  },
+  "cashapp": {},
+  "crypto": {},
+  "custom": {
+   "type": 1
+  },
+  "customer": 1,
+  "customer_balance": {},
+  "eps": {
+   "bank": 1
+  },
+  "expand": 1,
+  "fpx": {
+   "account_holder_type": 1,
+   "bank": 1
+  },
+  "giropay": {},
+  "grabpay": {},
+  "ideal": {
+   "bank": 1
+  },
+  "interac_present": {},
+  "kakao_pay": {},
+  "klarna": {
+   "dob": {
+    "day": 1,
+    "month": 1,
+    "year": 1
+   }
+  },
+  "konbini": {},
+  "kr_card": {},
+  "link": {},
+  "mb_way": {},
+  "metadata": {
+   "*": 1
+  },
+  "mobilepay": {},
+  "multibanco": {},
+  "naver_pay": {
+   "funding": 1
+  },
+  "nz_bank_account": {
+   "account_holder_name": 1,
+   "account_number": 1,
+   "bank_code": 1,
+   "branch_code": 1,
+   "reference": 1,
+   "suffix": 1
+  },
+  "oxxo": {},
+  "p24": {
+   "bank": 1
+  },
+  "pay_by_bank": {},
+  "payco": {},
+  "payment_method": 1,
+  "paynow": {},
+  "paypal": {},
+  "paypay": {},
+  "payto": {
+   "account_number": 1,
+   "bsb_number": 1,
+   "pay_id": 1
+  },
+  "pix": {},
+  "promptpay": {},
+  "radar_options": {
+   "session": 1
+  },
+  "revolut_pay": {},
+  "samsung_pay": {},
+  "satispay": {},
+  "scalapay": {},
+  "sepa_debit": {
+   "iban": 1
+  },
+  "sequra": {},
+  "sofort": {
+   "country": 1
+  },
+  "sunbit": {},
+  "swish": {},
+  "twint": {},
+  "type": 1,
+  "upi": {
+   "mandate_options": {
+    "amount": 1,
+    "amount_type": 1,
+    "description": 1,
+    "end_date": 1
+   }
+  },
+  "us_bank_account": {
+   "account_holder_type": 1,
+   "account_number": 1,
+   "account_type": 1,
+   "financial_connections_account": 1,
+   "routing_number": 1
+  },
+  "wechat_pay": {},
+  "zip": {}
+ },
+ "POST /v1/payment_methods/:id": {
+  "allow_redisplay": 1,
+  "billing_details": {
+   "address": {
+    "city": 1,
+    "country": 1,
+    "line1": 1,
+    "line2": 1,
+    "postal_code": 1,
+    "state": 1
+   },
+   "email": 1,
+   "name": 1,
+   "phone": 1,
+   "tax_id": 1
+  },
+  "card": {
+   "exp_month": 1,
+   "exp_year": 1,
+   "networks": {
+    "preferred": 1
+   }
+  },
+  "expand": 1,
+  "metadata": {
+   "*": 1
+  },
+  "us_bank_account": {
+   "account_holder_type": 1,
+   "account_type": 1
+  }
+ },
+ "POST /v1/payment_methods/:id/attach": {
+  "customer": 1,
+  "customer_account": 1,
+  "expand": 1
+ },
+ "POST /v1/payment_methods/:id/detach": {
+  "expand": 1
+ },
  "POST /v1/plans": {
   "active": 1,
   "amount": 1,
@@ -2614,6 +4858,940 @@ export const KNOWN_PARAMS: Record<string, ParamTree> = {
     }
    }
   }
+ },
+ "POST /v1/refunds": {
+  "amount": 1,
+  "charge": 1,
+  "currency": 1,
+  "customer": 1,
+  "expand": 1,
+  "instructions_email": 1,
+  "metadata": {
+   "*": 1
+  },
+  "origin": 1,
+  "payment_intent": 1,
+  "reason": 1,
+  "refund_application_fee": 1,
+  "reverse_transfer": 1
+ },
+ "POST /v1/refunds/:id": {
+  "expand": 1,
+  "metadata": {
+   "*": 1
+  }
+ },
+ "POST /v1/setup_intents": {
+  "allowed_payment_method_types": 1,
+  "attach_to_self": 1,
+  "automatic_payment_methods": {
+   "allow_redirects": 1,
+   "enabled": 1
+  },
+  "confirm": 1,
+  "confirmation_token": 1,
+  "customer": 1,
+  "customer_account": 1,
+  "description": 1,
+  "excluded_payment_method_types": 1,
+  "expand": 1,
+  "flow_directions": 1,
+  "mandate_data": {
+   "customer_acceptance": {
+    "accepted_at": 1,
+    "offline": {},
+    "online": {
+     "ip_address": 1,
+     "user_agent": 1
+    },
+    "type": 1
+   }
+  },
+  "metadata": {
+   "*": 1
+  },
+  "on_behalf_of": 1,
+  "payment_method": 1,
+  "payment_method_configuration": 1,
+  "payment_method_data": {
+   "acss_debit": {
+    "account_number": 1,
+    "institution_number": 1,
+    "transit_number": 1
+   },
+   "affirm": {},
+   "afterpay_clearpay": {},
+   "alipay": {},
+   "allow_redisplay": 1,
+   "alma": {},
+   "amazon_pay": {},
+   "au_becs_debit": {
+    "account_number": 1,
+    "bsb_number": 1
+   },
+   "bacs_debit": {
+    "account_number": 1,
+    "sort_code": 1
+   },
+   "bancontact": {},
+   "billie": {},
+   "billing_details": {
+    "address": {
+     "city": 1,
+     "country": 1,
+     "line1": 1,
+     "line2": 1,
+     "postal_code": 1,
+     "state": 1
+    },
+    "email": 1,
+    "name": 1,
+    "phone": 1,
+    "tax_id": 1
+   },
+   "bizum": {},
+   "blik": {},
+   "boleto": {
+    "tax_id": 1
+   },
+   "cashapp": {},
+   "crypto": {},
+   "customer_balance": {},
+   "eps": {
+    "bank": 1
+   },
+   "fpx": {
+    "account_holder_type": 1,
+    "bank": 1
+   },
+   "giropay": {},
+   "grabpay": {},
+   "ideal": {
+    "bank": 1
+   },
+   "interac_present": {},
+   "kakao_pay": {},
+   "klarna": {
+    "dob": {
+     "day": 1,
+     "month": 1,
+     "year": 1
+    }
+   },
+   "konbini": {},
+   "kr_card": {},
+   "link": {},
+   "mb_way": {},
+   "metadata": {
+    "*": 1
+   },
+   "mobilepay": {},
+   "multibanco": {},
+   "naver_pay": {
+    "funding": 1
+   },
+   "nz_bank_account": {
+    "account_holder_name": 1,
+    "account_number": 1,
+    "bank_code": 1,
+    "branch_code": 1,
+    "reference": 1,
+    "suffix": 1
+   },
+   "oxxo": {},
+   "p24": {
+    "bank": 1
+   },
+   "pay_by_bank": {},
+   "payco": {},
+   "paynow": {},
+   "paypal": {},
+   "paypay": {},
+   "payto": {
+    "account_number": 1,
+    "bsb_number": 1,
+    "pay_id": 1
+   },
+   "pix": {},
+   "promptpay": {},
+   "radar_options": {
+    "session": 1
+   },
+   "revolut_pay": {},
+   "samsung_pay": {},
+   "satispay": {},
+   "scalapay": {},
+   "sepa_debit": {
+    "iban": 1
+   },
+   "sequra": {},
+   "sofort": {
+    "country": 1
+   },
+   "sunbit": {},
+   "swish": {},
+   "twint": {},
+   "type": 1,
+   "upi": {
+    "mandate_options": {
+     "amount": 1,
+     "amount_type": 1,
+     "description": 1,
+     "end_date": 1
+    }
+   },
+   "us_bank_account": {
+    "account_holder_type": 1,
+    "account_number": 1,
+    "account_type": 1,
+    "financial_connections_account": 1,
+    "routing_number": 1
+   },
+   "wechat_pay": {},
+   "zip": {}
+  },
+  "payment_method_options": {
+   "acss_debit": {
+    "currency": 1,
+    "mandate_options": {
+     "custom_mandate_url": 1,
+     "default_for": 1,
+     "interval_description": 1,
+     "payment_schedule": 1,
+     "transaction_type": 1
+    },
+    "verification_method": 1
+   },
+   "amazon_pay": {},
+   "bacs_debit": {
+    "mandate_options": {
+     "reference_prefix": 1
+    }
+   },
+   "bizum": {},
+   "blik": {
+    "code": 1,
+    "mandate_options": {
+     "expires_at": 1
+    }
+   },
+   "card": {
+    "mandate_options": {
+     "amount": 1,
+     "amount_type": 1,
+     "currency": 1,
+     "description": 1,
+     "end_date": 1,
+     "interval": 1,
+     "interval_count": 1,
+     "reference": 1,
+     "start_date": 1,
+     "supported_types": 1
+    },
+    "moto": 1,
+    "network": 1,
+    "request_three_d_secure": 1,
+    "setup_credential_usage": 1,
+    "three_d_secure": {
+     "ares_trans_status": 1,
+     "cryptogram": 1,
+     "electronic_commerce_indicator": 1,
+     "network_options": {
+      "cartes_bancaires": {
+       "cb_avalgo": 1,
+       "cb_exemption": 1,
+       "cb_score": 1
+      }
+     },
+     "requestor_challenge_indicator": 1,
+     "transaction_id": 1,
+     "version": 1
+    }
+   },
+   "card_present": {},
+   "klarna": {
+    "currency": 1,
+    "on_demand": {
+     "average_amount": 1,
+     "maximum_amount": 1,
+     "minimum_amount": 1,
+     "purchase_interval": 1,
+     "purchase_interval_count": 1
+    },
+    "preferred_locale": 1,
+    "subscriptions": {
+     "interval": 1,
+     "interval_count": 1,
+     "name": 1,
+     "next_billing": {
+      "amount": 1,
+      "date": 1
+     },
+     "reference": 1
+    }
+   },
+   "link": {
+    "persistent_token": 1
+   },
+   "paypal": {
+    "billing_agreement_id": 1
+   },
+   "payto": {
+    "mandate_options": {
+     "amount": 1,
+     "amount_type": 1,
+     "end_date": 1,
+     "payment_schedule": 1,
+     "payments_per_period": 1,
+     "purpose": 1,
+     "start_date": 1
+    }
+   },
+   "pix": {
+    "mandate_options": {
+     "amount": 1,
+     "amount_includes_iof": 1,
+     "amount_type": 1,
+     "currency": 1,
+     "end_date": 1,
+     "payment_schedule": 1,
+     "reference": 1,
+     "start_date": 1
+    }
+   },
+   "sepa_debit": {
+    "mandate_options": {
+     "reference_prefix": 1
+    }
+   },
+   "upi": {
+    "mandate_options": {
+     "amount": 1,
+     "amount_type": 1,
+     "description": 1,
+     "end_date": 1
+    },
+    "setup_future_usage": 1
+   },
+   "us_bank_account": {
+    "financial_connections": {
+     "filters": {
+      "account_subcategories": 1
+     },
+     "permissions": 1,
+     "prefetch": 1,
+     "return_url": 1
+    },
+    "mandate_options": {
+     "collection_method": 1
+    },
+    "networks": {
+     "requested": 1
+    },
+    "verification_method": 1
+   }
+  },
+  "return_url": 1,
+  "single_use": {
+   "amount": 1,
+   "currency": 1
+  },
+  "usage": 1,
+  "use_stripe_sdk": 1
+ },
+ "POST /v1/setup_intents/:id": {
+  "allowed_payment_method_types": 1,
+  "attach_to_self": 1,
+  "customer": 1,
+  "customer_account": 1,
+  "description": 1,
+  "excluded_payment_method_types": 1,
+  "expand": 1,
+  "flow_directions": 1,
+  "metadata": {
+   "*": 1
+  },
+  "payment_method": 1,
+  "payment_method_configuration": 1,
+  "payment_method_data": {
+   "acss_debit": {
+    "account_number": 1,
+    "institution_number": 1,
+    "transit_number": 1
+   },
+   "affirm": {},
+   "afterpay_clearpay": {},
+   "alipay": {},
+   "allow_redisplay": 1,
+   "alma": {},
+   "amazon_pay": {},
+   "au_becs_debit": {
+    "account_number": 1,
+    "bsb_number": 1
+   },
+   "bacs_debit": {
+    "account_number": 1,
+    "sort_code": 1
+   },
+   "bancontact": {},
+   "billie": {},
+   "billing_details": {
+    "address": {
+     "city": 1,
+     "country": 1,
+     "line1": 1,
+     "line2": 1,
+     "postal_code": 1,
+     "state": 1
+    },
+    "email": 1,
+    "name": 1,
+    "phone": 1,
+    "tax_id": 1
+   },
+   "bizum": {},
+   "blik": {},
+   "boleto": {
+    "tax_id": 1
+   },
+   "cashapp": {},
+   "crypto": {},
+   "customer_balance": {},
+   "eps": {
+    "bank": 1
+   },
+   "fpx": {
+    "account_holder_type": 1,
+    "bank": 1
+   },
+   "giropay": {},
+   "grabpay": {},
+   "ideal": {
+    "bank": 1
+   },
+   "interac_present": {},
+   "kakao_pay": {},
+   "klarna": {
+    "dob": {
+     "day": 1,
+     "month": 1,
+     "year": 1
+    }
+   },
+   "konbini": {},
+   "kr_card": {},
+   "link": {},
+   "mb_way": {},
+   "metadata": {
+    "*": 1
+   },
+   "mobilepay": {},
+   "multibanco": {},
+   "naver_pay": {
+    "funding": 1
+   },
+   "nz_bank_account": {
+    "account_holder_name": 1,
+    "account_number": 1,
+    "bank_code": 1,
+    "branch_code": 1,
+    "reference": 1,
+    "suffix": 1
+   },
+   "oxxo": {},
+   "p24": {
+    "bank": 1
+   },
+   "pay_by_bank": {},
+   "payco": {},
+   "paynow": {},
+   "paypal": {},
+   "paypay": {},
+   "payto": {
+    "account_number": 1,
+    "bsb_number": 1,
+    "pay_id": 1
+   },
+   "pix": {},
+   "promptpay": {},
+   "radar_options": {
+    "session": 1
+   },
+   "revolut_pay": {},
+   "samsung_pay": {},
+   "satispay": {},
+   "scalapay": {},
+   "sepa_debit": {
+    "iban": 1
+   },
+   "sequra": {},
+   "sofort": {
+    "country": 1
+   },
+   "sunbit": {},
+   "swish": {},
+   "twint": {},
+   "type": 1,
+   "upi": {
+    "mandate_options": {
+     "amount": 1,
+     "amount_type": 1,
+     "description": 1,
+     "end_date": 1
+    }
+   },
+   "us_bank_account": {
+    "account_holder_type": 1,
+    "account_number": 1,
+    "account_type": 1,
+    "financial_connections_account": 1,
+    "routing_number": 1
+   },
+   "wechat_pay": {},
+   "zip": {}
+  },
+  "payment_method_options": {
+   "acss_debit": {
+    "currency": 1,
+    "mandate_options": {
+     "custom_mandate_url": 1,
+     "default_for": 1,
+     "interval_description": 1,
+     "payment_schedule": 1,
+     "transaction_type": 1
+    },
+    "verification_method": 1
+   },
+   "amazon_pay": {},
+   "bacs_debit": {
+    "mandate_options": {
+     "reference_prefix": 1
+    }
+   },
+   "bizum": {},
+   "blik": {
+    "code": 1,
+    "mandate_options": {
+     "expires_at": 1
+    }
+   },
+   "card": {
+    "mandate_options": {
+     "amount": 1,
+     "amount_type": 1,
+     "currency": 1,
+     "description": 1,
+     "end_date": 1,
+     "interval": 1,
+     "interval_count": 1,
+     "reference": 1,
+     "start_date": 1,
+     "supported_types": 1
+    },
+    "moto": 1,
+    "network": 1,
+    "request_three_d_secure": 1,
+    "setup_credential_usage": 1,
+    "three_d_secure": {
+     "ares_trans_status": 1,
+     "cryptogram": 1,
+     "electronic_commerce_indicator": 1,
+     "network_options": {
+      "cartes_bancaires": {
+       "cb_avalgo": 1,
+       "cb_exemption": 1,
+       "cb_score": 1
+      }
+     },
+     "requestor_challenge_indicator": 1,
+     "transaction_id": 1,
+     "version": 1
+    }
+   },
+   "card_present": {},
+   "klarna": {
+    "currency": 1,
+    "on_demand": {
+     "average_amount": 1,
+     "maximum_amount": 1,
+     "minimum_amount": 1,
+     "purchase_interval": 1,
+     "purchase_interval_count": 1
+    },
+    "preferred_locale": 1,
+    "subscriptions": {
+     "interval": 1,
+     "interval_count": 1,
+     "name": 1,
+     "next_billing": {
+      "amount": 1,
+      "date": 1
+     },
+     "reference": 1
+    }
+   },
+   "link": {
+    "persistent_token": 1
+   },
+   "paypal": {
+    "billing_agreement_id": 1
+   },
+   "payto": {
+    "mandate_options": {
+     "amount": 1,
+     "amount_type": 1,
+     "end_date": 1,
+     "payment_schedule": 1,
+     "payments_per_period": 1,
+     "purpose": 1,
+     "start_date": 1
+    }
+   },
+   "pix": {
+    "mandate_options": {
+     "amount": 1,
+     "amount_includes_iof": 1,
+     "amount_type": 1,
+     "currency": 1,
+     "end_date": 1,
+     "payment_schedule": 1,
+     "reference": 1,
+     "start_date": 1
+    }
+   },
+   "sepa_debit": {
+    "mandate_options": {
+     "reference_prefix": 1
+    }
+   },
+   "upi": {
+    "mandate_options": {
+     "amount": 1,
+     "amount_type": 1,
+     "description": 1,
+     "end_date": 1
+    },
+    "setup_future_usage": 1
+   },
+   "us_bank_account": {
+    "financial_connections": {
+     "filters": {
+      "account_subcategories": 1
+     },
+     "permissions": 1,
+     "prefetch": 1,
+     "return_url": 1
+    },
+    "mandate_options": {
+     "collection_method": 1
+    },
+    "networks": {
+     "requested": 1
+    },
+    "verification_method": 1
+   }
+  }
+ },
+ "POST /v1/setup_intents/:id/cancel": {
+  "cancellation_reason": 1,
+  "expand": 1
+ },
+ "POST /v1/setup_intents/:id/confirm": {
+  "allowed_payment_method_types": 1,
+  "confirmation_token": 1,
+  "expand": 1,
+  "mandate_data": {
+   "customer_acceptance": {
+    "accepted_at": 1,
+    "offline": {},
+    "online": {
+     "ip_address": 1,
+     "user_agent": 1
+    },
+    "type": 1
+   }
+  },
+  "payment_method": 1,
+  "payment_method_data": {
+   "acss_debit": {
+    "account_number": 1,
+    "institution_number": 1,
+    "transit_number": 1
+   },
+   "affirm": {},
+   "afterpay_clearpay": {},
+   "alipay": {},
+   "allow_redisplay": 1,
+   "alma": {},
+   "amazon_pay": {},
+   "au_becs_debit": {
+    "account_number": 1,
+    "bsb_number": 1
+   },
+   "bacs_debit": {
+    "account_number": 1,
+    "sort_code": 1
+   },
+   "bancontact": {},
+   "billie": {},
+   "billing_details": {
+    "address": {
+     "city": 1,
+     "country": 1,
+     "line1": 1,
+     "line2": 1,
+     "postal_code": 1,
+     "state": 1
+    },
+    "email": 1,
+    "name": 1,
+    "phone": 1,
+    "tax_id": 1
+   },
+   "bizum": {},
+   "blik": {},
+   "boleto": {
+    "tax_id": 1
+   },
+   "cashapp": {},
+   "crypto": {},
+   "customer_balance": {},
+   "eps": {
+    "bank": 1
+   },
+   "fpx": {
+    "account_holder_type": 1,
+    "bank": 1
+   },
+   "giropay": {},
+   "grabpay": {},
+   "ideal": {
+    "bank": 1
+   },
+   "interac_present": {},
+   "kakao_pay": {},
+   "klarna": {
+    "dob": {
+     "day": 1,
+     "month": 1,
+     "year": 1
+    }
+   },
+   "konbini": {},
+   "kr_card": {},
+   "link": {},
+   "mb_way": {},
+   "metadata": {
+    "*": 1
+   },
+   "mobilepay": {},
+   "multibanco": {},
+   "naver_pay": {
+    "funding": 1
+   },
+   "nz_bank_account": {
+    "account_holder_name": 1,
+    "account_number": 1,
+    "bank_code": 1,
+    "branch_code": 1,
+    "reference": 1,
+    "suffix": 1
+   },
+   "oxxo": {},
+   "p24": {
+    "bank": 1
+   },
+   "pay_by_bank": {},
+   "payco": {},
+   "paynow": {},
+   "paypal": {},
+   "paypay": {},
+   "payto": {
+    "account_number": 1,
+    "bsb_number": 1,
+    "pay_id": 1
+   },
+   "pix": {},
+   "promptpay": {},
+   "radar_options": {
+    "session": 1
+   },
+   "revolut_pay": {},
+   "samsung_pay": {},
+   "satispay": {},
+   "scalapay": {},
+   "sepa_debit": {
+    "iban": 1
+   },
+   "sequra": {},
+   "sofort": {
+    "country": 1
+   },
+   "sunbit": {},
+   "swish": {},
+   "twint": {},
+   "type": 1,
+   "upi": {
+    "mandate_options": {
+     "amount": 1,
+     "amount_type": 1,
+     "description": 1,
+     "end_date": 1
+    }
+   },
+   "us_bank_account": {
+    "account_holder_type": 1,
+    "account_number": 1,
+    "account_type": 1,
+    "financial_connections_account": 1,
+    "routing_number": 1
+   },
+   "wechat_pay": {},
+   "zip": {}
+  },
+  "payment_method_options": {
+   "acss_debit": {
+    "currency": 1,
+    "mandate_options": {
+     "custom_mandate_url": 1,
+     "default_for": 1,
+     "interval_description": 1,
+     "payment_schedule": 1,
+     "transaction_type": 1
+    },
+    "verification_method": 1
+   },
+   "amazon_pay": {},
+   "bacs_debit": {
+    "mandate_options": {
+     "reference_prefix": 1
+    }
+   },
+   "bizum": {},
+   "blik": {
+    "code": 1,
+    "mandate_options": {
+     "expires_at": 1
+    }
+   },
+   "card": {
+    "mandate_options": {
+     "amount": 1,
+     "amount_type": 1,
+     "currency": 1,
+     "description": 1,
+     "end_date": 1,
+     "interval": 1,
+     "interval_count": 1,
+     "reference": 1,
+     "start_date": 1,
+     "supported_types": 1
+    },
+    "moto": 1,
+    "network": 1,
+    "request_three_d_secure": 1,
+    "setup_credential_usage": 1,
+    "three_d_secure": {
+     "ares_trans_status": 1,
+     "cryptogram": 1,
+     "electronic_commerce_indicator": 1,
+     "network_options": {
+      "cartes_bancaires": {
+       "cb_avalgo": 1,
+       "cb_exemption": 1,
+       "cb_score": 1
+      }
+     },
+     "requestor_challenge_indicator": 1,
+     "transaction_id": 1,
+     "version": 1
+    }
+   },
+   "card_present": {},
+   "klarna": {
+    "currency": 1,
+    "on_demand": {
+     "average_amount": 1,
+     "maximum_amount": 1,
+     "minimum_amount": 1,
+     "purchase_interval": 1,
+     "purchase_interval_count": 1
+    },
+    "preferred_locale": 1,
+    "subscriptions": {
+     "interval": 1,
+     "interval_count": 1,
+     "name": 1,
+     "next_billing": {
+      "amount": 1,
+      "date": 1
+     },
+     "reference": 1
+    }
+   },
+   "link": {
+    "persistent_token": 1
+   },
+   "paypal": {
+    "billing_agreement_id": 1
+   },
+   "payto": {
+    "mandate_options": {
+     "amount": 1,
+     "amount_type": 1,
+     "end_date": 1,
+     "payment_schedule": 1,
+     "payments_per_period": 1,
+     "purpose": 1,
+     "start_date": 1
+    }
+   },
+   "pix": {
+    "mandate_options": {
+     "amount": 1,
+     "amount_includes_iof": 1,
+     "amount_type": 1,
+     "currency": 1,
+     "end_date": 1,
+     "payment_schedule": 1,
+     "reference": 1,
+     "start_date": 1
+    }
+   },
+   "sepa_debit": {
+    "mandate_options": {
+     "reference_prefix": 1
+    }
+   },
+   "upi": {
+    "mandate_options": {
+     "amount": 1,
+     "amount_type": 1,
+     "description": 1,
+     "end_date": 1
+    },
+    "setup_future_usage": 1
+   },
+   "us_bank_account": {
+    "financial_connections": {
+     "filters": {
+      "account_subcategories": 1
+     },
+     "permissions": 1,
+     "prefetch": 1,
+     "return_url": 1
+    },
+    "mandate_options": {
+     "collection_method": 1
+    },
+    "networks": {
+     "requested": 1
+    },
+    "verification_method": 1
+   }
+  },
+  "return_url": 1,
+  "use_stripe_sdk": 1
  },
  "POST /v1/subscriptions": {
   "add_invoice_items": {

@@ -7,6 +7,7 @@ import type { Emulator } from '../emulator.js';
 import { HttpResponse, type PlainContext } from '../http/context.js';
 import { errors, StripeApiError } from '../http/errors.js';
 import type { PlainRouter } from '../http/routes.js';
+import { awaitsAuthentication } from '../resources/checkout-payments.js';
 import { authenticateCheckoutSession, expireCheckoutSession, payCheckoutSession, type CheckoutResult } from '../resources/checkout.js';
 import { updateWithEvent } from '../resources/common.js';
 import { paymentMethodForCard } from '../resources/payment-methods.js';
@@ -24,7 +25,7 @@ function successUrl(session: Stripe.Checkout.Session): string | null {
 }
 
 /** Runs a page action; JSON callers get the result or Stripe's error, browsers a redirect or the page with the error. */
-function action(ctx: PlainContext, run: () => object, redirect: (result: object) => string, render: (error?: string) => string): HttpResponse {
+export function action(ctx: PlainContext, run: () => object, redirect: (result: object) => string, render: (error?: string) => string): HttpResponse {
   try {
     const result = run();
     return ctx.wantsJson ? HttpResponse.json(200, result) : HttpResponse.redirect(redirect(result));
@@ -66,12 +67,12 @@ function checkoutPage(emu: Emulator, id: string, lang: Lang, error?: string): st
     .join('');
   let body = `<ul class="items">${lines}</ul>`;
   if (error) body += `<p class="error">${esc(error)}</p>`;
-  if (s.status === 'open' && s.subscription) {
+  if (s.status === 'open' && (s.subscription || awaitsAuthentication(scope, s))) {
     body += `<form method="post" action="${esc(withLang(`/checkout/${id}/authenticate`, lang))}"><p>${esc(t.authenticate)}</p>
 <button name="result" value="success">${esc(t.authenticateOk)}</button><button name="result" value="fail">${esc(t.authenticateFail)}</button></form>`;
   } else if (s.status === 'open') {
     body += `<form method="post" action="${esc(withLang(`/checkout/${id}/pay`, lang))}">
-${s.customer || s.customer_email ? '' : `<label>${esc(t.email)} <input name="email" type="email"></label><br>`}${cardSelect(lang)}<br><button type="submit">${esc(t.subscribe)}</button></form>
+${s.customer || s.customer_email ? '' : `<label>${esc(t.email)} <input name="email" type="email"></label><br>`}${cardSelect(lang)}<br><button type="submit">${esc(s.mode === 'payment' ? t.pay : s.mode === 'setup' ? t.saveCard : t.subscribe)}</button></form>
 <form method="post" action="${esc(withLang(`/checkout/${id}/expire`, lang))}"><button type="submit">${esc(t.expire)}</button></form>
 ${s.cancel_url ? `<p><a href="${esc(s.cancel_url)}">${esc(t.cancelAndReturn)}</a></p>` : ''}`;
   } else if (s.status === 'complete') {
@@ -203,7 +204,7 @@ export function pageRoutes(emu: Emulator, r: PlainRouter): void {
     });
   });
   portalAction('payment_method', (scope, session, { p }) => {
-    const card = paymentMethodForCard(scope, p.reqStr('card'));
+    const card = paymentMethodForCard(emu, scope, p.reqStr('card'));
     const customer = scope.customers.require(session.customer);
     updateWithEvent(emu, scope, 'customer.updated', customer, () => {
       customer.invoice_settings = { ...customer.invoice_settings, default_payment_method: card.id };
@@ -225,7 +226,7 @@ export function pageRoutes(emu: Emulator, r: PlainRouter): void {
     return action(
       ctx,
       () => {
-        const card = paymentMethodForCard(scope, ctx.p.reqStr('card'));
+        const card = paymentMethodForCard(emu, scope, ctx.p.reqStr('card'));
         const outcome = payInvoice(emu, scope, invoice, card.id, true);
         if (outcome.kind === 'declined') throw errors.card(outcome.declineCode, outcome.message);
         if (outcome.kind === 'requires_action') throw errors.card('authentication_required', 'This payment requires authentication.');

@@ -1,10 +1,13 @@
-// Checkout sessions in subscription mode. The session's `url` is the emulator's own hosted page
-// (pages/hosted.ts); paying there (or `POST /checkout/:id/pay`) creates the customer if
-// needed, the subscription and its first invoice, and completes the session.
+// Checkout sessions. The session's `url` is the emulator's own hosted page (pages/hosted.ts); in
+// subscription mode paying there (or `POST /checkout/:id/pay`) creates the customer if needed, the
+// subscription and its first invoice, and completes the session. Payment and setup modes pay
+// through a PaymentIntent or SetupIntent (checkout-payments.ts).
 import type Stripe from 'stripe';
 import { chargeOutcome } from '../billing/cards.js';
 import { amountsOff, parseDiscounts, type DiscountSpec } from '../billing/discounts.js';
-import { createSubscription, payInvoice } from '../billing/subscriptions.js';
+import { afterIntentAttempt } from '../billing/invoice-payments.js';
+import { authenticatePayment, invoiceIntent } from '../billing/payment-intents.js';
+import { createSubscription } from '../billing/subscriptions.js';
 import { checkMeteredQuantity, isMetered } from '../billing/usage.js';
 import type { Emulator } from '../emulator.js';
 import { errors } from '../http/errors.js';
@@ -14,6 +17,7 @@ import { Params } from '../http/params.js';
 import type { ApiRouter } from '../http/routes.js';
 import { newId } from '../store/ids.js';
 import type { Scope } from '../store/scope.js';
+import { authenticateIntentSession, awaitsAuthentication, oneTimePrice, payIntentSession, rememberIntentData } from './checkout-payments.js';
 import { createCustomer } from './customers.js';
 import { paymentMethodForCard } from './payment-methods.js';
 import { applicationFee, transferData } from './subscriptions.js';
@@ -35,12 +39,16 @@ registerExpandable('checkout.session', 'line_items', (owner, scope) =>
   listOf(scope.checkoutLineItems.get(String(owner.id)) ?? [], `/v1/checkout/sessions/${String(owner.id)}/line_items`),
 );
 
-function lineItems(scope: Scope, p: Params): Stripe.LineItem[] {
+function lineItems(emu: Emulator, scope: Scope, p: Params, mode: Stripe.Checkout.Session.Mode): Stripe.LineItem[] {
   const items = p.list('line_items');
+  if (mode === 'setup') {
+    if (items) throw errors.invalid('You cannot pass `line_items` in `setup` mode.', 'line_items');
+    return [];
+  }
   if (!items || items.length === 0) throw errors.missing('line_items');
   return items.map((it, i) => {
-    const price = scope.prices.require(it.reqStr('price'), `line_items[${i}][price]`);
-    if (price.type !== 'recurring') {
+    const price = mode === 'payment' ? oneTimePrice(emu, scope, it, i) : scope.prices.require(it.reqStr('price'), `line_items[${i}][price]`);
+    if (mode === 'subscription' && price.type !== 'recurring') {
       throw errors.invalid('In `subscription` mode, there must be at least one recurring price in `line_items`.', `line_items[${i}][price]`);
     }
     checkMeteredQuantity(price, it.int('quantity'), `line_items[${i}]`);
@@ -80,7 +88,6 @@ export function createCheckoutSession(emu: Emulator, ctx: Parameters<typeof appl
   const { scope, p } = ctx;
   const mode = p.oneOf('mode', ['payment', 'setup', 'subscription'] as const);
   if (!mode) throw errors.missing('mode');
-  if (mode !== 'subscription') throw errors.invalid('The emulator supports mode=subscription only.', 'mode');
   const customerId = p.str('customer');
   if (customerId) scope.customers.require(customerId, 'customer');
   const customerEmail = p.str('customer_email') || null;
@@ -89,19 +96,24 @@ export function createCheckoutSession(emu: Emulator, ctx: Parameters<typeof appl
   const successUrl = p.str('success_url') || null;
   // This API version's ui_mode values: hosted_page (the default), embedded_page, elements, form.
   if (!successUrl && uiMode !== 'embedded_page' && uiMode !== 'elements') throw errors.missing('success_url');
-  const items = lineItems(scope, p);
+  const items = lineItems(emu, scope, p, mode);
+  if (mode !== 'subscription' && p.has('subscription_data')) throw errors.invalid(`You can only pass \`subscription_data\` in \`subscription\` mode.`, 'subscription_data');
   const sd = p.obj('subscription_data');
   const td = sd ? transferData(ctx, sd) : null;
   const now = emu.clock.now();
   const expiresAt = p.int('expires_at') ?? now + emu.settings.checkoutExpirySeconds;
   const id = newId('cs_test', 58);
-  const discounts = parseDiscounts(emu, scope, p, 'discounts', { customer: customerId || null, currency: items[0].currency, amount: items.reduce((sum, i) => sum + i.amount_subtotal, 0) }) ?? [];
+  // A setup-mode session charges nothing: no discounts, no amounts, and a currency only when given.
+  const discounts =
+    mode === 'setup'
+      ? []
+      : (parseDiscounts(emu, scope, p, 'discounts', { customer: customerId || null, currency: items[0].currency, amount: items.reduce((sum, i) => sum + i.amount_subtotal, 0) }) ?? []);
   if (discounts.length > 0 && p.bool('allow_promotion_codes')) {
     throw errors.invalid('You may only specify one of these parameters: allow_promotion_codes, discounts.', 'discounts');
   }
   applyToLineItems(items, discounts);
-  const subtotal = items.reduce((s, i) => s + i.amount_subtotal, 0);
-  const amount = items.reduce((s, i) => s + i.amount_total, 0);
+  const subtotal = mode === 'setup' ? null : items.reduce((s, i) => s + i.amount_subtotal, 0);
+  const amount = mode === 'setup' ? null : items.reduce((s, i) => s + i.amount_total, 0);
   const session: Stripe.Checkout.Session = {
     id,
     object: 'checkout.session',
@@ -120,13 +132,13 @@ export function createCheckoutSession(emu: Emulator, ctx: Parameters<typeof appl
     consent: null,
     consent_collection: null,
     created: now,
-    currency: items[0].currency,
+    currency: items[0]?.currency ?? (p.str('currency')?.toLowerCase() || null),
     currency_conversion: null,
     custom_fields: [],
     custom_text: { after_submit: null, shipping_address: null, submit: null, terms_of_service_acceptance: null },
     customer: customerId || null,
     customer_account: null,
-    customer_creation: customerId ? null : 'always',
+    customer_creation: customerId ? null : mode === 'subscription' ? 'always' : (p.oneOf('customer_creation', ['always', 'if_required'] as const) ?? 'if_required'),
     customer_details: customerEmail ? { address: null, email: customerEmail, name: null, phone: null, tax_exempt: 'none', tax_ids: null, business_name: null, individual_name: null } : null,
     customer_email: customerEmail,
     discounts: discounts.map((d) => ({ coupon: d.promotionCode ? null : d.coupon.id, promotion_code: d.promotionCode?.id ?? null })),
@@ -146,7 +158,7 @@ export function createCheckoutSession(emu: Emulator, ctx: Parameters<typeof appl
     payment_method_configuration_details: null,
     payment_method_options: {},
     payment_method_types: ['card'],
-    payment_status: 'unpaid',
+    payment_status: mode === 'setup' ? 'no_payment_required' : 'unpaid',
     permissions: null,
     recovered_from: null,
     saved_payment_method_options: null,
@@ -158,12 +170,13 @@ export function createCheckoutSession(emu: Emulator, ctx: Parameters<typeof appl
     submit_type: null,
     subscription: null,
     success_url: successUrl,
-    total_details: { amount_discount: subtotal - amount, amount_shipping: 0, amount_tax: 0 },
+    total_details: { amount_discount: (subtotal ?? 0) - (amount ?? 0), amount_shipping: 0, amount_tax: 0 },
     ui_mode: (uiMode as Stripe.Checkout.Session.UiMode | undefined) ?? 'hosted_page',
     url: `${emu.publicUrl}/checkout/${id}`,
     wallet_options: null,
   };
-  pending.set(session, {
+  if (mode !== 'subscription') rememberIntentData(session, p);
+  else pending.set(session, {
     metadata: sd?.metadata() ?? {},
     applicationFeePercent: sd ? applicationFee(ctx, sd, td?.destination) : null,
     transferData: td,
@@ -192,17 +205,19 @@ export function expireCheckoutSession(emu: Emulator, scope: Scope, session: Stri
 
 export type CheckoutResult = { status: 'complete'; session: Stripe.Checkout.Session } | { status: 'requires_action'; session: Stripe.Checkout.Session };
 
-function complete(emu: Emulator, scope: Scope, session: Stripe.Checkout.Session, sub: Stripe.Subscription): void {
-  const customer = scope.customers.get(sub.customer as string);
+function complete(emu: Emulator, scope: Scope, session: Stripe.Checkout.Session, customerId: string | null, sub?: Stripe.Subscription, email?: string): void {
+  const customer = customerId ? scope.customers.get(customerId) : undefined;
   session.status = 'complete';
-  session.payment_status = 'paid';
-  session.subscription = sub.id;
-  session.invoice = typeof sub.latest_invoice === 'string' ? sub.latest_invoice : null;
-  session.customer = sub.customer as string;
+  if (session.mode !== 'setup') session.payment_status = 'paid';
+  if (sub) {
+    session.subscription = sub.id;
+    session.invoice = typeof sub.latest_invoice === 'string' ? sub.latest_invoice : null;
+  }
+  session.customer = customerId;
   session.url = null;
   session.customer_details = {
     address: customer?.address ?? null,
-    email: customer?.email ?? session.customer_email,
+    email: customer?.email ?? session.customer_email ?? email ?? null,
     name: customer?.name ?? null,
     phone: customer?.phone ?? null,
     tax_exempt: customer?.tax_exempt ?? 'none',
@@ -217,9 +232,16 @@ function complete(emu: Emulator, scope: Scope, session: Stripe.Checkout.Session,
 /** The customer pays on the hosted page with a test card. A decline leaves the session open (402). */
 export function payCheckoutSession(emu: Emulator, scope: Scope, session: Stripe.Checkout.Session, card: string, form: { email?: string; name?: string }): CheckoutResult {
   if (session.status !== 'open') throw errors.invalid(`This Checkout Session is ${session.status}.`);
-  if (session.subscription) throw errors.invalid('This Checkout Session is waiting for authentication; use /authenticate.');
-  const pm = paymentMethodForCard(scope, card);
-  const outcome = chargeOutcome(pm, true);
+  if (session.subscription || awaitsAuthentication(scope, session)) throw errors.invalid('This Checkout Session is waiting for authentication; use /authenticate.');
+  if (session.mode !== 'subscription') {
+    const status = payIntentSession(emu, scope, session, card, {
+      customer: () => sessionCustomer(emu, scope, session, form),
+      complete: (customer) => complete(emu, scope, session, customer, undefined, form.email),
+    });
+    return { status, session };
+  }
+  const pm = paymentMethodForCard(emu, scope, card);
+  const outcome = chargeOutcome(scope.cards.get(pm.id), true);
   const settings = pending.get(session)!;
   const trial = settings.trialPeriodDays !== null;
   if (outcome.kind === 'declined' && !trial) throw errors.card(outcome.declineCode, outcome.message);
@@ -253,23 +275,37 @@ export function payCheckoutSession(emu: Emulator, scope: Scope, session: Stripe.
     session.subscription = sub.id;
     return { status: 'requires_action', session };
   }
-  complete(emu, scope, session, sub);
+  complete(emu, scope, session, sub.customer as string, sub);
   return { status: 'complete', session };
 }
 
 /** The 3D Secure step of the hosted page: success pays the first invoice, failure leaves it open. */
 export function authenticateCheckoutSession(emu: Emulator, scope: Scope, session: Stripe.Checkout.Session, succeed: boolean): CheckoutResult {
+  if (session.mode !== 'subscription') {
+    authenticateIntentSession(emu, scope, session, succeed, (customer) => complete(emu, scope, session, customer));
+    return { status: 'complete', session };
+  }
   const sub = typeof session.subscription === 'string' ? scope.subscriptions.get(session.subscription) : undefined;
   if (session.status !== 'open' || !sub) throw errors.invalid('This Checkout Session is not waiting for authentication.');
   if (!succeed) throw errors.card('authentication_required', 'We are unable to authenticate your payment method. Please choose a different payment method and try again.');
-  const pm = sub.default_payment_method as string;
-  const card = scope.cards.get(pm);
-  if (card) card.authenticated = true;
   const invoice = scope.invoices.require(sub.latest_invoice as string);
-  const outcome = payInvoice(emu, scope, invoice, pm, true);
-  if (outcome.kind !== 'succeeded') throw errors.card('authentication_required', 'Authentication failed.');
-  complete(emu, scope, session, sub);
+  const pi = invoiceIntent(scope, invoice.id);
+  if (!pi || pi.status !== 'requires_action') throw errors.invalid('This Checkout Session is not waiting for authentication.');
+  const pm = String(pi.payment_method);
+  afterIntentAttempt(emu, scope, pi, pm, authenticatePayment(emu, scope, pi, true));
+  complete(emu, scope, session, sub.customer as string, sub);
   return { status: 'complete', session };
+}
+
+/** Payment and setup modes: the session's customer, or a new one when `customer_creation=always`. */
+function sessionCustomer(emu: Emulator, scope: Scope, session: Stripe.Checkout.Session, form: { email?: string; name?: string }): string | null {
+  if (typeof session.customer === 'string') return session.customer;
+  if (session.customer_creation !== 'always') return null;
+  const params: Record<string, string> = {};
+  const email = session.customer_email ?? form.email;
+  if (email) params.email = email;
+  if (form.name) params.name = form.name;
+  return createCustomerFrom(emu, scope, params).id;
 }
 
 function createCustomerFrom(emu: Emulator, scope: Scope, fields: Record<string, string>): Stripe.Customer {

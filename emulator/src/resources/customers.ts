@@ -29,7 +29,7 @@ export function createCustomer(emu: Emulator, scope: Scope, p: Params): Stripe.C
     discount: null,
     email: p.str('email') || null,
     invoice_prefix: id.slice(4, 12).toUpperCase(),
-    invoice_settings: { custom_fields: null, default_payment_method: pm ? resolvePaymentMethod(scope, pm, 'invoice_settings[default_payment_method]') : null, footer: null, rendering_options: null },
+    invoice_settings: { custom_fields: null, default_payment_method: pm ? resolvePaymentMethod(emu, scope, pm, 'invoice_settings[default_payment_method]', id) : null, footer: null, rendering_options: null },
     livemode: false,
     metadata: p.metadata(),
     name: p.str('name') || null,
@@ -41,7 +41,7 @@ export function createCustomer(emu: Emulator, scope: Scope, p: Params): Stripe.C
     test_clock: p.str('test_clock') || null,
   };
   const payment = p.str('payment_method');
-  if (payment) customer.invoice_settings.default_payment_method = resolvePaymentMethod(scope, payment, 'payment_method');
+  if (payment) customer.invoice_settings.default_payment_method = resolvePaymentMethod(emu, scope, payment, 'payment_method', id);
   scope.customers.add(customer);
   emu.events.publish(scope, 'customer.created', customer);
   return customer;
@@ -64,7 +64,7 @@ export function updateCustomer(emu: Emulator, scope: Scope, customer: Stripe.Cus
       const pm = settings.str('default_payment_method');
       customer.invoice_settings = {
         ...customer.invoice_settings,
-        default_payment_method: pm ? resolvePaymentMethod(scope, pm, 'invoice_settings[default_payment_method]') : null,
+        default_payment_method: pm ? resolvePaymentMethod(emu, scope, pm, 'invoice_settings[default_payment_method]', customer.id) : null,
       };
     }
   });

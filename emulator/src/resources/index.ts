@@ -10,6 +10,9 @@ import { entitlementRoutes } from './entitlements.js';
 import { invoicePreviewRoutes } from './invoice-preview.js';
 import { meterRoutes } from './meters.js';
 import { planRoutes } from './plans.js';
+import { paymentMethodRoutes } from './payment-methods.js';
+import { paymentRoutes } from './payments.js';
+import { setupIntentRoutes } from './setup-intents.js';
 import { platformRoutes } from './platform.js';
 import { subscriptionRoutes } from './subscriptions.js';
 
@@ -25,4 +28,7 @@ export function registerApiRoutes(emu: Emulator, r: ApiRouter): void {
   platformRoutes(emu, r);
   couponRoutes(emu, r);
   billingPortalRoutes(emu, r);
+  paymentMethodRoutes(emu, r);
+  paymentRoutes(emu, r);
+  setupIntentRoutes(emu, r);
 }

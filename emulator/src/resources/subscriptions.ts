@@ -104,7 +104,7 @@ export function subscriptionRoutes(emu: Emulator, r: ApiRouter): void {
       customer,
       items,
       paymentBehavior: p.oneOf('payment_behavior', ['allow_incomplete', 'default_incomplete', 'error_if_incomplete', 'pending_if_incomplete'] as const) ?? 'allow_incomplete',
-      defaultPaymentMethod: pm ? resolvePaymentMethod(scope, pm, 'default_payment_method') : null,
+      defaultPaymentMethod: pm ? resolvePaymentMethod(emu, scope, pm, 'default_payment_method', customer.id) : null,
       trialEnd: trialEnd(emu, p, items.map((i) => i.price)),
       defaultTaxRates: taxRates(scope, p.strings('default_tax_rates'), 'default_tax_rates') ?? [],
       metadata: p.metadata(),
@@ -146,7 +146,7 @@ export function subscriptionRoutes(emu: Emulator, r: ApiRouter): void {
       cancelAtPeriodEnd: p.bool('cancel_at_period_end'),
       cancelAt: cancelAtRaw === undefined ? undefined : cancelAtRaw === '' ? null : p.int('cancel_at')!,
       metadata: p.has('metadata') ? p.metadata('metadata', sub.metadata) : undefined,
-      defaultPaymentMethod: pm === undefined ? undefined : pm ? resolvePaymentMethod(scope, pm, 'default_payment_method') : null,
+      defaultPaymentMethod: pm === undefined ? undefined : pm ? resolvePaymentMethod(emu, scope, pm, 'default_payment_method', sub.customer as string) : null,
       pauseCollection:
         pause === undefined && !p.has('pause_collection')
           ? undefined
@@ -224,7 +224,7 @@ export function subscriptionRoutes(emu: Emulator, r: ApiRouter): void {
   r.add('POST', '/v1/invoices/:id/pay', ({ scope, params, p }) => {
     const invoice = scope.invoices.require(params.id);
     const pm = p.str('payment_method');
-    const outcome = payInvoice(emu, scope, invoice, pm ? resolvePaymentMethod(scope, pm, 'payment_method') : null, !(p.bool('off_session') ?? true));
+    const outcome = payInvoice(emu, scope, invoice, pm ? resolvePaymentMethod(emu, scope, pm, 'payment_method', invoice.customer as string) : null, !(p.bool('off_session') ?? true));
     // No `payment_method` in the error: Stripe's is the PaymentMethod object, which the emulator does not model.
     if (outcome.kind === 'declined') throw errors.card(outcome.declineCode, outcome.message);
     if (outcome.kind === 'requires_action') throw errors.card('authentication_required', 'This payment requires authentication.');

@@ -40,6 +40,12 @@ export class Scope {
   readonly promotionCodes = new Collection<Stripe.PromotionCode>('promotion code');
   readonly discounts = new Collection<Stripe.Discount>('discount');
   readonly meters = new Collection<Stripe.Billing.Meter>('billing.meter');
+  readonly paymentMethods = new Collection<Stripe.PaymentMethod>('PaymentMethod');
+  readonly paymentIntents = new Collection<Stripe.PaymentIntent>('payment_intent');
+  readonly setupIntents = new Collection<Stripe.SetupIntent>('setup_intent');
+  readonly charges = new Collection<Stripe.Charge>('charge');
+  readonly refunds = new Collection<Stripe.Refund>('refund');
+  readonly invoicePayments = new Collection<Stripe.InvoicePayment>('invoice_payment');
 
   /** Payment methods by id (test cards). Only what charging needs is kept. */
   readonly cards = new Map<string, CardInfo>();
@@ -96,4 +102,10 @@ const PREFIXES: Record<string, (s: Scope) => Collection<Identified>> = {
   promo: (s) => s.promotionCodes,
   di: (s) => s.discounts,
   mtr: (s) => s.meters,
+  pm: (s) => s.paymentMethods,
+  pi: (s) => s.paymentIntents,
+  seti: (s) => s.setupIntents,
+  ch: (s) => s.charges,
+  re: (s) => s.refunds,
+  inpay: (s) => s.invoicePayments,
 };
