@@ -1,10 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { SignJWT } from 'jose';
 import pg from 'pg';
-import { freshDatabase, type Benchmark } from './support.js';
+import { freshDatabase, startServer, stopServer, type Benchmark } from './support.js';
 
 const COMPANIES = 10_000;
 const SUBSCRIPTIONS_PER_COMPANY = 2;
@@ -38,7 +36,7 @@ export const lookupBenchmark: Benchmark = {
     try {
       // The first start applies the migrations; the data goes in before the measured servers start.
       const migrate = await startServer('serve-app.js', env);
-      await stop(migrate.child);
+      await stopServer(migrate.child);
       await seed(db.url);
       const tokens = await Promise.all(Array.from({ length: 500 }, (_, i) => new SignJWT({ acc: company(i * 17), role: 'owner' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(new TextEncoder().encode(JWT_SECRET))));
 
@@ -46,11 +44,11 @@ export const lookupBenchmark: Benchmark = {
       const lookup = await load(app.port, () => `/api/applications/default/app-payment-customers?company_id=${company(randomIndex())}`, { authorization: `Bearer ${API_KEY}` });
       let n = 0;
       const features = await loadWithHeaders(app.port, () => ({ path: '/api/subscriptions/features', headers: { authorization: `Bearer ${tokens[n++ % tokens.length]}` } }));
-      await stop(app.child);
+      const appRss = await stopServer(app.child);
 
       const bare = await startServer('serve-bare.js', env);
       const floor = await load(bare.port, () => `/?company_id=${company(randomIndex())}`, {});
-      await stop(bare.child);
+      const bareRss = await stopServer(bare.child);
 
       return {
         lookup_rps: lookup.rps,
@@ -62,6 +60,11 @@ export const lookupBenchmark: Benchmark = {
         bare_lookup_rps: floor.rps,
         bare_lookup_p99_ms: floor.p99,
         lookup_vs_bare_pct: Math.round((lookup.rps / floor.rps) * 100),
+        features_vs_bare_pct: Math.round((features.rps / floor.rps) * 100),
+        lookup_p99_vs_bare: ratio(lookup.p99, floor.p99),
+        features_p99_vs_bare: ratio(features.p99, floor.p99),
+        app_peak_rss_mb: appRss,
+        bare_peak_rss_mb: bareRss,
       };
     } finally {
       await db.drop();
@@ -69,6 +72,7 @@ export const lookupBenchmark: Benchmark = {
   },
 };
 
+const ratio = (a: number, b: number) => Math.round((a / Math.max(b, 1)) * 100) / 100;
 const company = (i: number) => `${100000 + i}`;
 const randomIndex = () => Math.floor(Math.random() * COMPANIES);
 
@@ -135,25 +139,4 @@ async function loadWithHeaders(port: number, next: () => { path: string; headers
     requests: [{ setupRequest: (request: any) => ({ ...request, ...next() }) }],
   } as autocannon.Options);
   return { rps: Math.round(result.requests.average), p99: result.latency.p99, non2xx: result.non2xx };
-}
-
-async function startServer(entry: string, env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [fileURLToPath(new URL(`./${entry}`, import.meta.url))], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk) => {
-      out += chunk;
-      const m = /LISTENING (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    child.on('exit', (code) => reject(new Error(`${entry} exited with ${code}`)));
-  });
-  return { child, port };
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
 }

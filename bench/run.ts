@@ -5,6 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Benchmark, BenchResult } from './support.js';
 import { emulatorListingBenchmark } from './emulator-listing.bench.js';
@@ -35,7 +36,9 @@ async function main(): Promise<void> {
   const results = readResults();
   for (const benchmark of selected) {
     console.log(`\n== ${benchmark.name}: ${benchmark.description}`);
-    const figures = await benchmark.run();
+    // The machine may be busy with other work: absolute figures say little then, the ratios to a floor measured in the same run do.
+    const load = Math.round(loadavg()[0]! * 100) / 100;
+    const figures = { load_average_1m_before: load, ...(await benchmark.run()) };
     results[benchmark.name] = { ...figures, measured_at: new Date().toISOString(), machine: `${process.arch}, node ${process.version}` };
     console.table(Object.entries(figures).map(([metric, value]) => ({ metric, value })));
   }

@@ -1,3 +1,6 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { createApp } from '../src/bootstrap.js';
 import { loadConfig, type AppConfig } from '../src/infra/config/config.js';
 import { createScratchDatabase, type ScratchDatabase } from '../scripts/support/scratch-database.js';
@@ -43,4 +46,45 @@ export interface Benchmark {
 /** Peak resident memory of this process so far, in MB. */
 export function peakRssMb(): number {
   return Math.round(process.resourceUsage().maxRSS / 1024);
+}
+
+export interface ServerProcess {
+  child: ChildProcess;
+  port: number;
+}
+
+/** A server of the benchmarks (bench/serve-*.js) in a process of its own, once it prints the port it listens on. */
+export async function startServer(entry: string, env: Record<string, string>): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [fileURLToPath(new URL(`./${entry}`, import.meta.url))], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk) => {
+      out += chunk;
+      const m = /LISTENING (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.on('exit', (code) => reject(new Error(`${entry} exited with ${code}`)));
+  });
+  return { child, port };
+}
+
+/** Stops a server process; returns its peak resident memory in MB (Linux /proc VmHWM, read just before it stops; 0 elsewhere). */
+export async function stopServer(child: ChildProcess): Promise<number> {
+  const peak = await peakRssOfProcessMb(child.pid);
+  await new Promise<void>((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+  return peak;
+}
+
+export async function peakRssOfProcessMb(pid: number | undefined): Promise<number> {
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const kb = /VmHWM:\s+(\d+) kB/.exec(status);
+    return kb ? Math.round(Number(kb[1]) / 1024) : 0;
+  } catch {
+    return 0;
+  }
 }

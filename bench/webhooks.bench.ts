@@ -1,120 +1,221 @@
 import { createHmac } from 'node:crypto';
 import autocannon from 'autocannon';
-import { ApplicationsService } from '../src/tenancy/applications.service.js';
-import { WebhookWorker } from '../src/webhooks/webhook-worker.service.js';
-import { freshDatabase, peakRssMb, startBenchApp, type Benchmark } from './support.js';
+import pg from 'pg';
+import { freshDatabase, startServer, stopServer, type Benchmark } from './support.js';
 
-const EVENTS = Number(process.env.BENCH_WEBHOOK_EVENTS ?? 10_000);
+const SUBSCRIPTIONS = Number(process.env.BENCH_WEBHOOK_SUBSCRIPTIONS ?? 10_000);
 const CONNECTIONS = 20;
-const WORKERS = 4;
+/** What a month-start renewal sends for each subscription, in Stripe's order (one second apart). */
+const EVENT_TYPES = ['customer.subscription.created', 'invoice.paid', 'customer.subscription.updated'] as const;
+/** Seconds between the events of one subscription: other subscriptions' events fall in between, as in a real burst. */
+const STEP_S = 100;
 
 /**
- * Signed Stripe events accepted per second by the webhook endpoint (signature check + inbox
- * insert), then applied per second by the worker (claim, mirror upsert with its items and access,
- * mark processed) on real PostgreSQL. Each event is a `customer.subscription.updated` of its own
- * subscription, shaped as Stripe sends it; applying it needs no Stripe call.
+ * A burst of signed Stripe events of 10,000 subscriptions (created, its invoice paid, updated:
+ * 30,000 events, shuffled), each server in a process of its own and autocannon in this one:
+ *
+ * 1. accepted/s by a bare node:http + pg server that checks the signature and inserts the raw
+ *    event into the same table (the floor), then by the service's endpoint (worker off);
+ * 2. applied/s: the service started again with its worker on (default claim size and slots),
+ *    applying the stored burst; timed by the first and last `processed_at`.
  */
 export const webhooksBenchmark: Benchmark = {
   name: 'webhooks',
-  description: `${EVENTS} signed subscription events: accepted/s over HTTP (${CONNECTIONS} connections), then applied/s (${WORKERS} worker slots)`,
+  description: `${SUBSCRIPTIONS} subscriptions × ${EVENT_TYPES.length} events, shuffled: accepted/s over HTTP (${CONNECTIONS} connections) vs a bare intake server, then applied/s by the worker`,
   async run() {
     const db = await freshDatabase();
-    const { app, url } = await startBenchApp(db.url, { WEBHOOK_WORKER_ENABLED: 'false', BODY_LIMIT: '1mb' });
+    const env = {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: db.url,
+      DATABASE_POOL_MAX: '20',
+      JWT_SECRET: 'bench-jwt-secret-that-is-long-enough-0123456789',
+      ADMIN_TOKEN: 'bench-admin-token-0123456789abcdef',
+      BODY_LIMIT: '1mb',
+      // Never called: every event is newer than what is stored, so nothing is fetched.
+      STRIPE_SECRET_KEY: 'sk_test_bench',
+      STRIPE_API_BASE: 'http://127.0.0.1:9',
+    };
+    const client = new pg.Client({ connectionString: db.url });
     try {
-      const [secret] = await app.get(ApplicationsService).currentWebhookSecrets('default');
-      const now = Math.floor(Date.now() / 1000);
-      const bodies = Array.from({ length: EVENTS }, (_, i) => JSON.stringify(subscriptionEvent(i, now)));
-      let next = 0;
-      const started = Date.now();
-      const result = await autocannon({
-        url: `${url}/api/applications/default/subscriptions/stripe/webhook`,
-        connections: CONNECTIONS,
-        amount: EVENTS,
-        method: 'POST',
-        requests: [
-          {
-            setupRequest: (request: any) => {
-              const body = bodies[next++ % bodies.length]!;
-              const t = Math.floor(Date.now() / 1000);
-              const signature = createHmac('sha256', secret!).update(`${t}.${body}`).digest('hex');
-              return { ...request, body, headers: { 'content-type': 'application/json', 'stripe-signature': `t=${t},v1=${signature}` } };
-            },
-          },
-        ],
-      });
-      const acceptSeconds = (Date.now() - started) / 1000;
+      // The first start applies the migrations and makes the default application and its secret.
+      await stopServer((await startServer('serve-app.js', { ...env, WEBHOOK_WORKER_ENABLED: 'false' })).child);
+      await client.connect();
+      const [row] = (await client.query<{ secret: string }>(`select secret from webhook_secrets where application_id = 'default' order by created_at desc limit 1`)).rows;
+      const secret = row!.secret;
+      const bodies = shuffle(burst(Math.floor(Date.now() / 1000) - 86_400));
 
-      const worker = app.get(WebhookWorker);
-      const applyStarted = Date.now();
-      const applied = (await Promise.all(Array.from({ length: WORKERS }, () => worker.drain()))).reduce((a, b) => a + b, 0);
-      const applySeconds = (Date.now() - applyStarted) / 1000;
+      const bare = await startServer('serve-bare-intake.js', { ...env, WEBHOOK_SECRET: secret });
+      const floor = await post(bare.port, '/', bodies, secret);
+      const bareRss = await stopServer(bare.child);
+      await client.query('truncate webhook_events');
+
+      const intake = await startServer('serve-app.js', { ...env, WEBHOOK_WORKER_ENABLED: 'false' });
+      const accepted = await post(intake.port, '/api/applications/default/subscriptions/stripe/webhook', bodies, secret);
+      const intakeRss = await stopServer(intake.child);
+
+      const worker = await startServer('serve-app.js', env);
+      const applied = await waitApplied(client, bodies.length);
+      const workerRss = await stopServer(worker.child);
 
       return {
-        events: EVENTS,
-        accepted_2xx: result['2xx'],
-        non_2xx: result.non2xx,
-        accepted_per_s: Math.round(result['2xx'] / acceptSeconds),
-        accept_p99_ms: result.latency.p99,
-        applied: applied,
-        applied_per_s: Math.round(applied / applySeconds),
-        peak_rss_mb: peakRssMb(),
+        events: bodies.length,
+        subscriptions: SUBSCRIPTIONS,
+        bare_accepted_per_s: floor.perSecond,
+        bare_accept_p99_ms: floor.p99,
+        accepted_2xx: accepted.ok,
+        non_2xx: accepted.non2xx + floor.non2xx,
+        accepted_per_s: accepted.perSecond,
+        accept_p99_ms: accepted.p99,
+        accepted_vs_bare_pct: Math.round((accepted.perSecond / floor.perSecond) * 100),
+        applied: applied.processed,
+        not_applied: applied.other,
+        applied_per_s: applied.perSecond,
+        intake_peak_rss_mb: intakeRss,
+        worker_peak_rss_mb: workerRss,
+        bare_peak_rss_mb: bareRss,
       };
     } finally {
-      await app.close();
+      await client.end();
       await db.drop();
     }
   },
 };
 
-/** A customer.subscription.updated event as Stripe sends it (API 2026-10-28: periods on the items). */
-function subscriptionEvent(i: number, now: number) {
-  const sub = `sub_bench${i.toString(36).padStart(8, '0')}`;
-  const start = now - 86_400;
+async function post(port: number, path: string, bodies: string[], secret: string): Promise<{ ok: number; non2xx: number; perSecond: number; p99: number }> {
+  let next = 0;
+  const started = Date.now();
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}${path}`,
+    connections: CONNECTIONS,
+    amount: bodies.length,
+    method: 'POST',
+    requests: [
+      {
+        // Signed as sent (a few microseconds, in this process): the signature's time stays within Stripe's tolerance however long the run.
+        setupRequest: (request: any) => {
+          const body = bodies[next++ % bodies.length]!;
+          const t = Math.floor(Date.now() / 1000);
+          const signature = createHmac('sha256', secret).update(`${t}.${body}`).digest('hex');
+          return { ...request, body, headers: { 'content-type': 'application/json', 'stripe-signature': `t=${t},v1=${signature}` } };
+        },
+      },
+    ],
+  });
+  const seconds = (Date.now() - started) / 1000;
+  return { ok: result['2xx'], non2xx: result.non2xx, perSecond: Math.round(result['2xx'] / seconds), p99: result.latency.p99 };
+}
+
+/** Waits until no event is left to apply; applied/s from the first to the last `processed_at`. */
+async function waitApplied(client: pg.Client, total: number): Promise<{ processed: number; other: number; perSecond: number }> {
+  for (;;) {
+    const { rows } = await client.query<{ pending: number; processed: number; first: Date | null; last: Date | null }>(
+      `select count(*) filter (where state = 'received')::int as pending, count(*) filter (where state = 'processed')::int as processed,
+         min(processed_at) as first, max(processed_at) as last from webhook_events`,
+    );
+    const r = rows[0]!;
+    if (r.pending === 0) {
+      const seconds = (r.last!.getTime() - r.first!.getTime()) / 1000;
+      return { processed: r.processed, other: total - r.processed, perSecond: Math.round(r.processed / Math.max(seconds, 0.001)) };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
+}
+
+/** The burst's event bodies: ten subscriptions a second, each one's events STEP_S apart. */
+function burst(base: number): string[] {
+  const bodies: string[] = [];
+  for (let i = 0; i < SUBSCRIPTIONS; i++) {
+    const t0 = base + Math.floor(i / 10);
+    EVENT_TYPES.forEach((type, k) => bodies.push(JSON.stringify(event(i, k, type, t0, t0 + k * STEP_S))));
+  }
+  return bodies;
+}
+
+const id36 = (i: number) => i.toString(36).padStart(8, '0');
+
+/** An event as Stripe sends it (API 2026-10-28: periods on the items and invoice lines). */
+function event(i: number, k: number, type: (typeof EVENT_TYPES)[number], start: number, created: number) {
+  const sub = `sub_bench${id36(i)}`;
+  const customer = `cus_bench${id36(i)}`;
   const end = start + 30 * 86_400;
+  const object = type === 'invoice.paid' ? invoice(i, sub, customer, start, end) : subscription(i, sub, customer, start, end, k);
   return {
-    id: `evt_bench${i.toString(36).padStart(8, '0')}`,
+    id: `evt_bench${id36(i)}_${k}`,
     object: 'event',
     api_version: '2026-10-28.endive',
-    created: now,
+    created,
     livemode: false,
     pending_webhooks: 1,
     request: { id: null, idempotency_key: null },
-    type: 'customer.subscription.updated',
-    data: {
-      previous_attributes: { cancel_at_period_end: true },
-      object: {
-        id: sub,
-        object: 'subscription',
-        customer: `cus_bench${(i % 5000).toString(36)}`,
-        status: 'active',
-        cancel_at_period_end: false,
-        cancel_at: null,
-        canceled_at: null,
-        ended_at: null,
-        created: start,
-        start_date: start,
-        trial_start: null,
-        trial_end: null,
-        latest_invoice: `in_bench${i.toString(36)}`,
-        metadata: { account_id: `company_${i % 5000}`, application_id: 'default' },
-        items: {
-          object: 'list',
-          has_more: false,
-          total_count: 1,
-          url: `/v1/subscription_items?subscription=${sub}`,
-          data: [
-            {
-              id: `si_bench${i.toString(36)}`,
-              object: 'subscription_item',
-              quantity: 1 + (i % 5),
-              current_period_start: start,
-              current_period_end: end,
-              subscription: sub,
-              price: { id: 'price_bench_standard', object: 'price', product: 'prod_bench_standard', active: true, currency: 'jpy', unit_amount: 1000, recurring: { interval: 'month', interval_count: 1, usage_type: 'licensed' } },
-            },
-          ],
+    type,
+    data: { object, ...(type === 'customer.subscription.updated' ? { previous_attributes: { cancel_at_period_end: true } } : {}) },
+  };
+}
+
+function subscription(i: number, sub: string, customer: string, start: number, end: number, k: number) {
+  return {
+    id: sub,
+    object: 'subscription',
+    customer,
+    status: 'active',
+    cancel_at_period_end: k === 0,
+    cancel_at: null,
+    canceled_at: null,
+    ended_at: null,
+    created: start,
+    start_date: start,
+    trial_start: null,
+    trial_end: null,
+    latest_invoice: `in_bench${id36(i)}`,
+    metadata: { account_id: `company_${i}`, application_id: 'default' },
+    items: {
+      object: 'list',
+      has_more: false,
+      total_count: 1,
+      url: `/v1/subscription_items?subscription=${sub}`,
+      data: [
+        {
+          id: `si_bench${id36(i)}`,
+          object: 'subscription_item',
+          quantity: 1 + (i % 5),
+          current_period_start: start,
+          current_period_end: end,
+          subscription: sub,
+          price: { id: 'price_bench_standard', object: 'price', product: 'prod_bench_standard', active: true, currency: 'jpy', unit_amount: 1000, recurring: { interval: 'month', interval_count: 1, usage_type: 'licensed' } },
         },
-      },
+      ],
     },
+  };
+}
+
+function invoice(i: number, sub: string, customer: string, start: number, end: number) {
+  return {
+    id: `in_bench${id36(i)}`,
+    object: 'invoice',
+    customer,
+    status: 'paid',
+    billing_reason: 'subscription_create',
+    currency: 'jpy',
+    amount_due: 1000,
+    amount_paid: 1000,
+    amount_remaining: 0,
+    total: 1000,
+    hosted_invoice_url: null,
+    attempt_count: 1,
+    next_payment_attempt: null,
+    created: start,
+    period_start: start,
+    period_end: start,
+    parent: { type: 'subscription_details', subscription_details: { subscription: sub, metadata: {} } },
+    lines: { object: 'list', has_more: false, data: [{ id: `il_bench${id36(i)}`, object: 'line_item', period: { start, end } }] },
   };
 }

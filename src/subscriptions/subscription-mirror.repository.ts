@@ -21,6 +21,8 @@ export interface MirrorEntry {
   row: SubscriptionRow;
   ctx: MirrorContext;
   raw: unknown;
+  /** The version this entry is written at, when it is not the batch's (a batch of events, each of its own time). */
+  version?: number;
 }
 
 export type UpsertOutcome = 'created' | 'updated' | 'unchanged' | 'stale';
@@ -37,6 +39,16 @@ export class SubscriptionMirrorRepository {
   async versionOf(em: EntityManager, subscriptionId: string): Promise<number | undefined> {
     const rows = await exec<{ stripe_version: string }>(em, 'select stripe_version from subscriptions where id = ?', [subscriptionId]);
     return rows[0] ? Number(rows[0].stripe_version) : undefined;
+  }
+
+  /** Stored versions of many subscriptions in one read (absent: not mirrored yet). */
+  async versionsOf(em: EntityManager, subscriptionIds: readonly string[]): Promise<Map<string, number>> {
+    return versionsIn(em, 'subscriptions', subscriptionIds);
+  }
+
+  /** Stored versions of many invoices in one read (absent: not mirrored yet). */
+  async invoiceVersionsOf(em: EntityManager, invoiceIds: readonly string[]): Promise<Map<string, number>> {
+    return versionsIn(em, 'invoices', invoiceIds);
   }
 
   /** Upserts the subscription and its items if `version` passes the guard; returns whether it was written. */
@@ -59,9 +71,9 @@ export class SubscriptionMirrorRepository {
     const guard = versionGuard(mode);
     const prepared = unique.map((entry) => {
       const raw = canonicalJson(entry.raw);
-      return { ...entry, raw, rawHash: hash('sha1', raw, 'hex') };
+      return { ...entry, version: entry.version ?? version, raw, rawHash: hash('sha1', raw, 'hex') };
     });
-    const states = await this.storedStatesAndAccess(em, prepared, version);
+    const states = await this.storedStatesAndAccess(em, prepared);
     const access = (id: string) => states.get(id)!.access;
     let changed = prepared;
     if (options.skipUnchanged) {
@@ -75,12 +87,12 @@ export class SubscriptionMirrorRepository {
       if (same.length) {
         const unchanged = await exec<{ id: string }>(
           em,
-          `update subscriptions as s set stripe_version = ?::bigint, missing_in_stripe_at = null,
+          `update subscriptions as s set stripe_version = v.version, missing_in_stripe_at = null,
              access_until = v.access_until, first_failed_payment_at = v.first_failed, latest_invoice_status = v.latest_status
-           from (values ${same.map(() => '(?, ?, ?::timestamptz, ?::timestamptz, ?::text)').join(', ')}) as v(id, raw_hash, access_until, first_failed, latest_status)
-           where s.id = v.id and s.raw_hash = v.raw_hash and s.stripe_version ${guard} ?::bigint
+           from (values ${same.map(() => '(?, ?::bigint, ?, ?::timestamptz, ?::timestamptz, ?::text)').join(', ')}) as v(id, version, raw_hash, access_until, first_failed, latest_status)
+           where s.id = v.id and s.raw_hash = v.raw_hash and s.stripe_version ${guard} v.version
            returning s.id`,
-          [version, ...same.flatMap((e) => [e.row.id, e.rawHash, access(e.row.id).accessUntil, access(e.row.id).firstFailedPaymentAt, access(e.row.id).latestInvoiceStatus]), version],
+          same.flatMap((e) => [e.row.id, e.version, e.rawHash, access(e.row.id).accessUntil, access(e.row.id).firstFailedPaymentAt, access(e.row.id).latestInvoiceStatus]),
         );
         for (const u of unchanged) outcome.set(u.id, 'unchanged');
       }
@@ -88,7 +100,7 @@ export class SubscriptionMirrorRepository {
       if (changed.length === 0) return outcome;
     }
     const values = changed.map(() => '(?, ?, ?, ?, ?, ?, ?, ?::boolean, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?, ?::timestamptz, ?::bigint, ?::jsonb, ?::jsonb, ?, ?::timestamptz, ?::timestamptz, ?, null::timestamptz, now(), now())').join(', ');
-    const params = changed.flatMap(({ row, ctx, raw, rawHash }) => {
+    const params = changed.flatMap(({ row, ctx, raw, rawHash, version }) => {
       const a = access(row.id);
       return [
         row.id, ctx.stripeAccount, ctx.merchantId, ctx.applicationId, ctx.accountId, row.customerId, row.status, row.cancelAtPeriodEnd,
@@ -151,8 +163,9 @@ export class SubscriptionMirrorRepository {
     return (await this.upsertInvoices(em, [row], stripeAccount, version, mode)).length > 0;
   }
 
-  /** The same for a batch; returns the ids written. */
-  async upsertInvoices(em: EntityManager, rows: InvoiceRow[], stripeAccount: string, version: number, mode: VersionMode): Promise<string[]> {
+  /** The same for a batch, all at one version or each at its own (`version` of the row); returns the ids written. */
+  async upsertInvoices(em: EntityManager, rows: InvoiceRow[], stripeAccount: string, version: number | ((row: InvoiceRow) => number), mode: VersionMode): Promise<string[]> {
+    const versionOfRow = typeof version === 'number' ? () => version : version;
     const unique = [...new Map(rows.map((r) => [r.id, r])).values()];
     if (unique.length === 0) return [];
     const guard = versionGuard(mode);
@@ -174,7 +187,7 @@ export class SubscriptionMirrorRepository {
       unique.flatMap((row) => [
         row.id, stripeAccount, row.subscriptionId, row.customerId, row.status, row.billingReason, row.currency, row.amountDue, row.amountPaid,
         row.amountRemaining, row.total, row.hostedInvoiceUrl, row.periodStart, row.periodEnd, row.attemptCount, row.nextPaymentAttempt,
-        row.stripeCreated, version,
+        row.stripeCreated, versionOfRow(row),
       ]),
     );
     return written.map((w) => w.id);
@@ -187,16 +200,16 @@ export class SubscriptionMirrorRepository {
    * followed by a second write of every row. The application and merchant are the ones the write
    * will keep: the given ones, else the stored ones.
    */
-  private async storedStatesAndAccess(em: EntityManager, entries: MirrorEntry[], version: number): Promise<Map<string, StoredState & { access: AccessFields }>> {
+  private async storedStatesAndAccess(em: EntityManager, entries: (MirrorEntry & { version: number })[]): Promise<Map<string, StoredState & { access: AccessFields }>> {
     const facts = await exec<AccessFacts & StoredState & { id: string }>(
       em,
       `select v.id, s.raw_hash, s.account_id, a.past_due_grace_days as grace_days, m.status as merchant_status,
-         ${invoiceFacts('v.id', 'to_timestamp(?::bigint)', 'v.latest_invoice_id')}
-       from (values ${entries.map(() => '(?, ?, ?, ?)').join(', ')}) as v(id, latest_invoice_id, application_id, merchant_id)
+         ${invoiceFacts('v.id', 'to_timestamp(v.version)', 'v.latest_invoice_id')}
+       from (values ${entries.map(() => '(?, ?::bigint, ?, ?, ?)').join(', ')}) as v(id, version, latest_invoice_id, application_id, merchant_id)
        left join subscriptions s on s.id = v.id
        left join applications a on a.id = coalesce(v.application_id, s.application_id)
        left join merchants m on m.id = coalesce(v.merchant_id, s.merchant_id)`,
-      [version, ...entries.flatMap((e) => [e.row.id, e.row.latestInvoiceId, e.ctx.applicationId, e.ctx.merchantId])],
+      entries.flatMap((e) => [e.row.id, e.version, e.row.latestInvoiceId, e.ctx.applicationId, e.ctx.merchantId]),
     );
     const byId = new Map(facts.map((f) => [f.id, f]));
     return new Map(entries.map((e) => {
@@ -304,6 +317,13 @@ export class SubscriptionMirrorRepository {
     }
     return { deleted, flagged };
   }
+}
+
+async function versionsIn(em: EntityManager, table: 'subscriptions' | 'invoices', ids: readonly string[]): Promise<Map<string, number>> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return new Map();
+  const rows = await exec<{ id: string; stripe_version: string }>(em, `select id, stripe_version from ${table} where id = any(?::text[])`, [unique]);
+  return new Map(rows.map((r) => [r.id, Number(r.stripe_version)]));
 }
 
 /**

@@ -19,6 +19,19 @@ export interface SyncScope {
 
 export type ApplyOutcome = 'applied' | 'refetched' | 'stale';
 
+/** One event's object in a batch of events (`key`: the event's id); `created` is the event's Stripe time. */
+export interface BatchedSnapshot<T> {
+  key: string;
+  snapshot: T;
+  scope: SyncScope;
+  created: number;
+}
+
+/** Options of the one-event paths: `customerLocked` when the caller holds the customer's lock already (the webhook worker try-locks it first). */
+export interface ApplyOptions {
+  customerLocked?: boolean;
+}
+
 /**
  * Applies Stripe subscription and invoice objects to the mirror under one ordering rule
  * (documented in docs/webhooks.md):
@@ -45,8 +58,8 @@ export class SubscriptionSyncService {
   ) {}
 
   /** A subscription snapshot carried by an event created at `eventCreated`. */
-  async applySubscriptionEvent(em: EntityManager, snapshot: Stripe.Subscription, scope: SyncScope, eventCreated: number): Promise<ApplyOutcome> {
-    await lockCustomers(em, scope.stripeAccount, [idOf(snapshot.customer)!]);
+  async applySubscriptionEvent(em: EntityManager, snapshot: Stripe.Subscription, scope: SyncScope, eventCreated: number, options: ApplyOptions = {}): Promise<ApplyOutcome> {
+    if (!options.customerLocked) await lockCustomers(em, scope.stripeAccount, [idOf(snapshot.customer)!]);
     const stored = await this.mirror.versionOf(em, snapshot.id);
     if (stored !== undefined && eventCreated < stored) return 'stale';
     if (stored === undefined || eventCreated > stored) {
@@ -77,9 +90,9 @@ export class SubscriptionSyncService {
   }
 
   /** An invoice snapshot carried by an event; the subscription's access is recomputed. */
-  async applyInvoiceEvent(em: EntityManager, snapshot: Stripe.Invoice, scope: SyncScope, eventCreated: number): Promise<ApplyOutcome> {
+  async applyInvoiceEvent(em: EntityManager, snapshot: Stripe.Invoice, scope: SyncScope, eventCreated: number, options: ApplyOptions = {}): Promise<ApplyOutcome> {
     const row = invoiceRow(snapshot);
-    if (row.customerId) await lockCustomers(em, scope.stripeAccount, [row.customerId]);
+    if (row.customerId && !options.customerLocked) await lockCustomers(em, scope.stripeAccount, [row.customerId]);
     let outcome: ApplyOutcome = 'applied';
     let written = await this.mirror.upsertInvoice(em, row, scope.stripeAccount, eventCreated, 'newer');
     if (!written) {
@@ -97,6 +110,86 @@ export class SubscriptionSyncService {
       }
     }
     return outcome;
+  }
+
+  /**
+   * Subscription events of a batch (the webhook worker's), applied under the same ordering rule as
+   * `applySubscriptionEvent` in a handful of statements, whatever their number: of each
+   * subscription's events only the newest can win (the older ones are stale once it is written),
+   * the stored versions are read in one statement and the winners written in one upsert, each at
+   * its event's time. The caller holds the locks of every customer involved. Whatever needs more
+   * than that is left to the one-event path and its key returned: a same-second tie (in the batch
+   * or with the stored state: the truth is fetched), items beyond the embedded page, an expanded
+   * latest invoice, a write refused all the same.
+   */
+  async applySubscriptionEvents(em: EntityManager, events: BatchedSnapshot<Stripe.Subscription>[]): Promise<Set<string>> {
+    const left = new Set<string>();
+    const leave = (group: BatchedSnapshot<unknown>[]) => group.forEach((e) => left.add(e.key));
+    const candidates = newestOfEach(events, (e) => e.snapshot.id, leave).filter((e) => {
+      const simple = !e.snapshot.items?.has_more && (e.snapshot.latest_invoice === null || typeof e.snapshot.latest_invoice !== 'object');
+      if (!simple) left.add(e.key);
+      return simple;
+    });
+    const stored = await this.mirror.versionsOf(em, candidates.map((c) => c.snapshot.id));
+    const groups = groupBy(events, (e) => e.snapshot.id);
+    const winners = candidates.filter((c) => {
+      const version = stored.get(c.snapshot.id);
+      if (version === undefined || c.created > version) return true;
+      // Older than the stored state: the whole group is stale. The same second: ambiguous, fetched one by one.
+      if (c.created === version) leave(groups.get(c.snapshot.id)!);
+      return false;
+    });
+    if (winners.length === 0) return left;
+    const entries: MirrorEntry[] = [];
+    for (const [stripeAccount, ofAccount] of groupBy(winners, (w) => w.scope.stripeAccount)) {
+      const accounts = await this.identities.accountsOf(em, stripeAccount, ofAccount.map((w) => idOf(w.snapshot.customer)!));
+      for (const w of ofAccount) {
+        const accountId = accounts.get(idOf(w.snapshot.customer)!) ?? (await this.linkFromMetadata(em, w.snapshot, w.scope));
+        entries.push({
+          row: subscriptionRow(w.snapshot),
+          ctx: { stripeAccount, merchantId: w.scope.merchantId, applicationId: w.snapshot.metadata?.application_id || w.scope.applicationId, accountId },
+          raw: storedRaw(w.snapshot),
+          version: w.created,
+        });
+      }
+    }
+    const outcome = await this.mirror.upsertSubscriptions(em, entries, 0, 'newer');
+    for (const w of winners) {
+      const o = outcome.get(w.snapshot.id);
+      if (o !== 'created' && o !== 'updated') leave(groups.get(w.snapshot.id)!);
+    }
+    return left;
+  }
+
+  /**
+   * Invoice events of a batch, the same way (`applyInvoiceEvent` one by one): the newest event of
+   * each invoice written in one upsert, then the access of their subscriptions recomputed in one
+   * statement. An invoice whose subscription is not mirrored (it is fetched) or of the same second
+   * as its stored state (fetched too) is left to the one-event path, and so is a refused write.
+   */
+  async applyInvoiceEvents(em: EntityManager, events: BatchedSnapshot<Stripe.Invoice>[]): Promise<Set<string>> {
+    const left = new Set<string>();
+    const leave = (group: BatchedSnapshot<unknown>[]) => group.forEach((e) => left.add(e.key));
+    const groups = groupBy(events, (e) => e.snapshot.id!);
+    const candidates = newestOfEach(events, (e) => e.snapshot.id!, leave).map((e) => ({ ...e, row: invoiceRow(e.snapshot) }));
+    const [subscriptions, stored] = [
+      await this.mirror.versionsOf(em, candidates.map((c) => c.row.subscriptionId!)),
+      await this.mirror.invoiceVersionsOf(em, candidates.map((c) => c.row.id)),
+    ];
+    const winners = candidates.filter((c) => {
+      const version = stored.get(c.row.id);
+      if (!subscriptions.has(c.row.subscriptionId!) || version === c.created) leave(groups.get(c.row.id)!);
+      else if (version === undefined || c.created > version) return true;
+      return false;
+    });
+    const versions = new Map(winners.map((w) => [w.row.id, w.created]));
+    const written = new Set<string>();
+    for (const [stripeAccount, ofAccount] of groupBy(winners, (w) => w.scope.stripeAccount)) {
+      for (const id of await this.mirror.upsertInvoices(em, ofAccount.map((w) => w.row), stripeAccount, (row) => versions.get(row.id)!, 'newer')) written.add(id);
+    }
+    for (const w of winners) if (!written.has(w.row.id)) leave(groups.get(w.row.id)!);
+    await this.mirror.refreshAccess(em, winners.filter((w) => written.has(w.row.id)).map((w) => w.row.subscriptionId!));
+    return left;
   }
 
   private async write(em: EntityManager, subscription: Stripe.Subscription, scope: SyncScope, version: number, mode: VersionMode): Promise<boolean> {
@@ -186,6 +279,29 @@ export class SubscriptionSyncService {
     );
     return { ...subscription, items: { ...subscription.items, data: items, has_more: false } };
   }
+}
+
+function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+  return groups;
+}
+
+/** The newest event of each object; an object whose newest second holds two events (an ambiguous order) is handed to `leave` whole. */
+function newestOfEach<T extends { created: number }>(events: readonly T[], idOf: (e: T) => string, leave: (group: T[]) => void): T[] {
+  const newest: T[] = [];
+  for (const group of groupBy(events, idOf).values()) {
+    const top = Math.max(...group.map((e) => e.created));
+    const atTop = group.filter((e) => e.created === top);
+    if (atTop.length > 1) leave(group);
+    else newest.push(atTop[0]!);
+  }
+  return newest;
 }
 
 /**

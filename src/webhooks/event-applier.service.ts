@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { EntityManager } from '@mikro-orm/core';
+import { DeadlockException, type EntityManager } from '@mikro-orm/core';
 import type Stripe from 'stripe';
 
-import { tryLockOwner, type LockOwner } from '../infra/stripe/object-locks.js';
+import { ownerLockKey, tryLockOwnersEach, type LockOwner } from '../infra/stripe/object-locks.js';
 import type { SyncScope } from '../subscriptions/subscription-sync.service.js';
 import { ApplicationsService } from '../tenancy/applications.service.js';
 import { MerchantsService } from '../tenancy/merchants.service.js';
@@ -39,24 +39,72 @@ export class EventApplier {
   }
 
   /**
-   * Takes the lock of the object the event writes (its customer, or its product for catalog
-   * events) if no other transaction holds it; false means another batch or request is writing that
-   * object now and the event should wait for a later batch (see src/infra/stripe/object-locks.ts).
+   * Takes the locks of the objects a batch's events write (each one's customer, or its product for
+   * catalog events) that no other transaction holds, in one statement; returns the events that may
+   * be applied now: their lock is held, or they need none. The others wait for a later batch:
+   * another batch or request is writing their object (see src/infra/stripe/object-locks.ts).
    */
-  async tryLock(em: EntityManager, stored: ClaimedEvent): Promise<boolean> {
-    if (!this.byType.has(stored.type)) return true;
-    const owner = lockOwnerOf(stored);
-    return owner ? tryLockOwner(em, stored.stripe_account, owner) : true;
+  async tryLock(em: EntityManager, events: readonly ClaimedEvent[]): Promise<ClaimedEvent[]> {
+    const owned = events.map((stored) => ({ stored, owner: this.byType.has(stored.type) ? lockOwnerOf(stored) : null }));
+    const wanted = owned.filter((o) => o.owner !== null).map((o) => ({ stripeAccount: o.stored.stripe_account, owner: o.owner! }));
+    const held = await tryLockOwnersEach(em, wanted);
+    return owned.filter((o) => o.owner === null || held.has(ownerLockKey(o.stored.stripe_account, o.owner))).map((o) => o.stored);
   }
 
-  async apply(em: EntityManager, stored: ClaimedEvent): Promise<void> {
+  /** Applies one event, whose owner's lock (`tryLock`) the caller holds. */
+  async apply(em: EntityManager, stored: ClaimedEvent, scopes = new ScopeCache()): Promise<void> {
     const handler = this.byType.get(stored.type);
     if (!handler) return;
     const problem = shapeProblem((stored.payload as { data?: { object?: unknown } }).data?.object);
     if (problem) throw new NeedsAttention('unappliable', `The event's data.object is not a Stripe object this service can apply: ${problem}.`);
     const event = stored.payload as unknown as Stripe.Event;
-    const scope = await this.scopeOf(em, stored);
-    await handler.handle({ event, em, scope });
+    const scope = await scopes.get(stored, () => this.scopeOf(em, stored));
+    await handler.handle({ event, em, scope, customerLocked: lockOwnerOf(stored) !== null });
+  }
+
+  /**
+   * Applies at once, in one savepoint, the events of a locked batch that handlers can apply in
+   * bulk (subscription and invoice events: a few set-based statements for all of them instead of a
+   * savepoint and a chain of statements each), and returns which were applied and which are left
+   * to `apply` one by one, in their order. Events of a customer that has any other kind of event in
+   * the batch are all left, so that one customer's events keep their order. When the bulk write
+   * fails, it is rolled back and every event is left: applied one by one, a failing event then fails
+   * alone. A deadlock is thrown (the worker commits what is done and claims the rest again).
+   */
+  async applyBatch(em: EntityManager, events: readonly ClaimedEvent[], scopes: ScopeCache): Promise<{ applied: ClaimedEvent[]; left: ClaimedEvent[] }> {
+    const batchable = (stored: ClaimedEvent) => {
+      const handler = this.byType.get(stored.type);
+      return handler?.handleBatch !== undefined && lockOwnerOf(stored) !== null && shapeProblem((stored.payload as { data?: { object?: unknown } }).data?.object) === null;
+    };
+    const ownerKey = (stored: ClaimedEvent) => { const owner = lockOwnerOf(stored); return owner ? ownerLockKey(stored.stripe_account, owner) : `event:${stored.id}`; };
+    const mixed = new Set(events.filter((e) => !batchable(e)).map(ownerKey));
+    const candidates: { stored: ClaimedEvent; scope: SyncScope }[] = [];
+    for (const stored of events) {
+      if (!batchable(stored) || mixed.has(ownerKey(stored))) continue;
+      const scope = await scopes.get(stored, () => this.scopeOf(em, stored)).catch((error: unknown) => {
+        if (error instanceof NeedsAttention) return null;
+        throw error;
+      });
+      if (scope) candidates.push({ stored, scope });
+    }
+    if (candidates.length === 0) return { applied: [], left: [...events] };
+    const handlers = [...new Set(candidates.map((c) => this.byType.get(c.stored.type)!))].sort((a, b) => (a.batchPhase ?? 0) - (b.batchPhase ?? 0));
+    let applied: Set<string>;
+    try {
+      applied = await em.transactional(async (savepoint) => {
+        const done = new Set(candidates.map((c) => c.stored.id));
+        for (const handler of handlers) {
+          const mine = candidates.filter((c) => this.byType.get(c.stored.type) === handler);
+          const contexts = mine.map(({ stored, scope }) => ({ event: stored.payload as unknown as Stripe.Event, em: savepoint, scope, customerLocked: true }));
+          for (const id of await handler.handleBatch!(savepoint, contexts)) done.delete(id);
+        }
+        return done;
+      });
+    } catch (error) {
+      if (error instanceof DeadlockException) throw error;
+      applied = new Set();
+    }
+    return { applied: events.filter((e) => applied.has(e.id)), left: events.filter((e) => !applied.has(e.id)) };
   }
 
   /** Read in the worker's transaction (`em`), not from a cache or another connection: on PGlite that connection is the one the transaction holds. */
@@ -67,6 +115,26 @@ export class EventApplier {
       return { stripeAccount: stored.stripe_account, merchantId, applicationId: stored.application_id };
     }
     return { stripeAccount: PLATFORM_ACCOUNT, merchantId: await this.applications.merchantIdOf(em, stored.application_id), applicationId: stored.application_id };
+  }
+}
+
+/**
+ * The scopes of one batch's events, each (Stripe account, application) read once per batch, in the
+ * batch's transaction: a batch of a thousand events of one application makes one read, not a thousand.
+ */
+export class ScopeCache {
+  private readonly scopes = new Map<string, Promise<SyncScope>>();
+
+  get(stored: ClaimedEvent, read: () => Promise<SyncScope>): Promise<SyncScope> {
+    const key = `${stored.stripe_account}\u0000${stored.application_id}`;
+    let scope = this.scopes.get(key);
+    if (!scope) {
+      scope = read();
+      this.scopes.set(key, scope);
+      // A failed read (an unknown account) is not kept: the one-by-one path reads it again and records it.
+      scope.catch(() => this.scopes.delete(key));
+    }
+    return scope;
   }
 }
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/core';
 import type { WebhookEventState } from './webhook-event.entity.js';
-import { sql } from '../infra/database/sql.js';
+import { exec, sql } from '../infra/database/sql.js';
 
 export interface InboxInsert {
   id: string;
@@ -84,8 +84,10 @@ export class InboxRepository {
     );
   }
 
-  async markProcessed(em: EntityManager, id: string, at: Date): Promise<void> {
-    await sql(em).execute(`update webhook_events set state = 'processed', attempts = attempts + 1, processed_at = ?, last_error = null where id = ?`, [at, id]);
+  /** Marks the events of a batch processed, in one statement. */
+  async markProcessed(em: EntityManager, ids: readonly string[], at: Date): Promise<void> {
+    if (ids.length === 0) return;
+    await exec(em, `update webhook_events set state = 'processed', attempts = attempts + 1, processed_at = ?, last_error = null where id = any(?::text[])`, [at, ids]);
   }
 
   async markFailed(em: EntityManager, id: string, error: string, nextAttemptAt: Date | null): Promise<void> {

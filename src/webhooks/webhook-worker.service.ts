@@ -6,8 +6,8 @@ import { APP_CONFIG } from '../infra/config/config.module.js';
 import { isPermanentDataError } from '../infra/database/errors.js';
 import { AppError } from '../infra/errors/app-error.js';
 import { Metrics } from '../infra/metrics/metrics.service.js';
-import { EventApplier, NeedsAttention } from './event-applier.service.js';
-import { InboxRepository } from './inbox.repository.js';
+import { EventApplier, NeedsAttention, ScopeCache } from './event-applier.service.js';
+import { InboxRepository, type ClaimedEvent } from './inbox.repository.js';
 
 const MAX_RETRY_DELAY_SECONDS = 6 * 3600;
 /** How long a slot pauses when every event it claimed was busy in another transaction. */
@@ -22,12 +22,17 @@ export interface BatchResult {
 
 /**
  * Applies stored events. Each slot claims a batch of due events in one transaction
- * (FOR UPDATE SKIP LOCKED, so slots and instances never share an event) and applies each one in a
- * savepoint: an event's effects and its `processed` mark commit together, so a crash at any point
- * leaves the event either applied and marked, or neither. A lock conflict with another batch ends
- * the batch early without counting an attempt (the rest is claimed again). A failing event is rolled back to its
- * savepoint and retried later with exponential backoff and jitter, and marked dead after
- * WEBHOOK_MAX_ATTEMPTS; its failure does not disturb the rest of the batch.
+ * (FOR UPDATE SKIP LOCKED, so slots and instances never share an event), try-locks the customers
+ * (or products) they write in one statement, leaving events of busy ones for a later batch, and
+ * applies the rest: subscription and invoice events all at once in one savepoint (a few set-based
+ * statements for the whole batch, `EventApplier.applyBatch`), what that leaves one by one, each in
+ * its own savepoint. The events' effects and their `processed` marks commit together, so a crash
+ * at any point leaves an event either applied and marked, or neither. A lock conflict with another
+ * batch ends the batch early without counting an attempt (the rest is claimed again). A failing
+ * event is rolled back to its savepoint and retried later with exponential backoff and jitter, and
+ * marked dead after WEBHOOK_MAX_ATTEMPTS; its failure does not disturb the rest of the batch (a
+ * failing bulk write is rolled back and its events applied one by one, so that only the failing
+ * one fails).
  */
 @Injectable()
 export class WebhookWorker implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -118,17 +123,25 @@ export class WebhookWorker implements OnApplicationBootstrap, OnApplicationShutd
   async runBatch(): Promise<BatchResult> {
     return this.em.fork().transactional(async (tx) => {
       const events = await this.inbox.claimDue(tx, this.clock.now(), this.config.WEBHOOK_WORKER_BATCH_SIZE);
-      let busy = 0;
-      for (const event of events) {
-        if (!(await this.applier.tryLock(tx, event))) {
-          busy++;
-          continue;
-        }
+      if (events.length === 0) return { claimed: 0, busy: 0 };
+      const ready = await this.applier.tryLock(tx, events);
+      const busy = events.length - ready.length;
+      const scopes = new ScopeCache();
+      const processed: ClaimedEvent[] = [];
+      let left: ClaimedEvent[];
+      try {
+        const batch = await this.applier.applyBatch(tx, ready, scopes);
+        processed.push(...batch.applied);
+        left = batch.left;
+      } catch (error) {
+        if (!(error instanceof DeadlockException)) throw error;
+        this.logger.debug('a batch met a lock conflict; claimed again');
+        return { claimed: events.length, busy };
+      }
+      for (const event of left) {
         try {
-          await tx.transactional((savepoint) => this.applier.apply(savepoint, event));
-          await this.inbox.markProcessed(tx, event.id, this.clock.now());
-          // Counted before the batch commits: a batch lost to an outage counts its events again when they are re-applied.
-          this.metrics.webhookApplied(event.type);
+          await tx.transactional((savepoint) => this.applier.apply(savepoint, event, scopes));
+          processed.push(event);
         } catch (error) {
           if (error instanceof DeadlockException) {
             // Another instance's batch holds rows this event needs while it waits for rows this batch
@@ -140,6 +153,9 @@ export class WebhookWorker implements OnApplicationBootstrap, OnApplicationShutd
           await this.recordFailure(tx, event.id, event.attempts, error, event.type);
         }
       }
+      await this.inbox.markProcessed(tx, processed.map((e) => e.id), this.clock.now());
+      // Counted before the batch commits: a batch lost to an outage counts its events again when they are re-applied.
+      for (const event of processed) this.metrics.webhookApplied(event.type);
       return { claimed: events.length, busy };
     });
   }

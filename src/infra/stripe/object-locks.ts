@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { lockObjects, tryLockObject } from '../database/object-locks.js';
+import { lockObjects, tryLockObjectsEach } from '../database/object-locks.js';
 
 /**
  * The lock order of the mirror, in one place. Everything mirrored of one Stripe customer (its
@@ -14,24 +14,25 @@ import { lockObjects, tryLockObject } from '../database/object-locks.js';
  *   other's writes (the subscription would be stored with no account);
  * - an API request and a worker batch writing one subscription cannot deadlock on its rows.
  *
- * Workers only try the lock (`tryLockOwner`) and leave an event whose object is busy for their
+ * Workers only try the locks (`tryLockOwnersEach`, every event of a batch in one statement) and leave an event whose object is busy for their
  * next batch, so a worker never waits while holding the locks of its batch's other events.
  */
 export type LockOwner = { customer: string } | { product: string };
 
-const keyOf = (stripeAccount: string, owner: LockOwner) =>
+export const ownerLockKey = (stripeAccount: string, owner: LockOwner) =>
   'customer' in owner ? `stripe:${stripeAccount}:customer:${owner.customer}` : `stripe:${stripeAccount}:product:${owner.product}`;
 
 /** Waits for the locks of these customers or products of one Stripe account (in a deadlock-free order). */
 export function lockOwners(em: EntityManager, stripeAccount: string, owners: readonly LockOwner[]): Promise<void> {
-  return lockObjects(em, owners.map((o) => keyOf(stripeAccount, o)));
+  return lockObjects(em, owners.map((o) => ownerLockKey(stripeAccount, o)));
 }
 
 export function lockCustomers(em: EntityManager, stripeAccount: string, customerIds: readonly string[]): Promise<void> {
   return lockOwners(em, stripeAccount, customerIds.map((customer) => ({ customer })));
 }
 
-/** Takes the lock of one customer or product if it is free; never waits. */
-export function tryLockOwner(em: EntityManager, stripeAccount: string, owner: LockOwner): Promise<boolean> {
-  return tryLockObject(em, keyOf(stripeAccount, owner));
+
+/** Takes the locks of many customers or products (of any Stripe accounts) that are free, in one statement; never waits. Returns the keys (`ownerLockKey`) now held. */
+export function tryLockOwnersEach(em: EntityManager, owners: readonly { stripeAccount: string; owner: LockOwner }[]): Promise<Set<string>> {
+  return tryLockObjectsEach(em, owners.map((o) => ownerLockKey(o.stripeAccount, o.owner)));
 }

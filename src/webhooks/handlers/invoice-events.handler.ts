@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { EntityManager } from '@mikro-orm/core';
 import type Stripe from 'stripe';
 import { SubscriptionSyncService } from '../../subscriptions/subscription-sync.service.js';
 import type { EventContext, EventHandler } from './event-handler.js';
@@ -24,9 +25,16 @@ export class InvoiceEventsHandler implements EventHandler {
 
   constructor(private readonly sync: SubscriptionSyncService) {}
 
-  async handle({ event, em, scope }: EventContext): Promise<void> {
+  readonly batchPhase = 1;
+
+  async handle({ event, em, scope, customerLocked }: EventContext): Promise<void> {
     const invoice = event.data.object as Stripe.Invoice;
     if (!invoice.parent?.subscription_details?.subscription) return;
-    await this.sync.applyInvoiceEvent(em, invoice, scope, event.created);
+    await this.sync.applyInvoiceEvent(em, invoice, scope, event.created, { customerLocked });
+  }
+
+  handleBatch(em: EntityManager, events: EventContext[]): Promise<Set<string>> {
+    const ofSubscriptions = events.filter(({ event }) => (event.data.object as Stripe.Invoice).parent?.subscription_details?.subscription);
+    return this.sync.applyInvoiceEvents(em, ofSubscriptions.map(({ event, scope }) => ({ key: event.id, snapshot: event.data.object as Stripe.Invoice, scope, created: event.created })));
   }
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { EntityManager } from '@mikro-orm/core';
 import type Stripe from 'stripe';
 import { SubscriptionSyncService } from '../../subscriptions/subscription-sync.service.js';
 import type { EventContext, EventHandler } from './event-handler.js';
@@ -19,7 +20,13 @@ export class SubscriptionEventsHandler implements EventHandler {
 
   constructor(private readonly sync: SubscriptionSyncService) {}
 
-  async handle({ event, em, scope }: EventContext): Promise<void> {
-    await this.sync.applySubscriptionEvent(em, event.data.object as Stripe.Subscription, scope, event.created);
+  readonly batchPhase = 0;
+
+  async handle({ event, em, scope, customerLocked }: EventContext): Promise<void> {
+    await this.sync.applySubscriptionEvent(em, event.data.object as Stripe.Subscription, scope, event.created, { customerLocked });
+  }
+
+  handleBatch(em: EntityManager, events: EventContext[]): Promise<Set<string>> {
+    return this.sync.applySubscriptionEvents(em, events.map(({ event, scope }) => ({ key: event.id, snapshot: event.data.object as Stripe.Subscription, scope, created: event.created })));
   }
 }
