@@ -135,6 +135,8 @@ export function controlRoutes(emu: Emulator, r: PlainRouter, hooks: { reset: () 
     const scope = scopeOf(emu, json);
     const customer = scope.customers.require(params.id);
     const card = paymentMethodForCard(emu, scope, p.reqStr('card'));
+    // The customer's card, as if saved by it (the control API announces nothing but the customer's update).
+    card.customer = customer.id;
     updateWithEvent(emu, scope, 'customer.updated', customer, () => {
       customer.invoice_settings = { ...customer.invoice_settings, default_payment_method: card.id };
     });

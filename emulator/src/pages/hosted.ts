@@ -10,7 +10,7 @@ import type { PlainRouter } from '../http/routes.js';
 import { awaitsAuthentication } from '../resources/checkout-payments.js';
 import { authenticateCheckoutSession, expireCheckoutSession, payCheckoutSession, type CheckoutResult } from '../resources/checkout.js';
 import { updateWithEvent } from '../resources/common.js';
-import { paymentMethodForCard } from '../resources/payment-methods.js';
+import { attachPaymentMethod, paymentMethodForCard } from '../resources/payment-methods.js';
 import type { Scope } from '../store/scope.js';
 import { cardSelect, esc, formatAmount, formatDate, page, pickLang, TEXT, type Lang } from './layout.js';
 
@@ -204,8 +204,9 @@ export function pageRoutes(emu: Emulator, r: PlainRouter): void {
     });
   });
   portalAction('payment_method', (scope, session, { p }) => {
-    const card = paymentMethodForCard(emu, scope, p.reqStr('card'));
     const customer = scope.customers.require(session.customer);
+    // The portal saves the new card to the customer (`payment_method.attached`) before making it the default.
+    const card = attachPaymentMethod(emu, scope, paymentMethodForCard(emu, scope, p.reqStr('card')), customer.id);
     updateWithEvent(emu, scope, 'customer.updated', customer, () => {
       customer.invoice_settings = { ...customer.invoice_settings, default_payment_method: card.id };
     });

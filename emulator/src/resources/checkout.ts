@@ -19,7 +19,7 @@ import { newId } from '../store/ids.js';
 import type { Scope } from '../store/scope.js';
 import { authenticateIntentSession, awaitsAuthentication, oneTimePrice, payIntentSession, rememberIntentData } from './checkout-payments.js';
 import { createCustomer } from './customers.js';
-import { paymentMethodForCard } from './payment-methods.js';
+import { attachPaymentMethod, paymentMethodForCard } from './payment-methods.js';
 import { applicationFee, transferData } from './subscriptions.js';
 
 /** What the session will create, kept until it is paid (Stripe keeps it server-side too). */
@@ -245,14 +245,9 @@ export function payCheckoutSession(emu: Emulator, scope: Scope, session: Stripe.
   const settings = pending.get(session)!;
   const trial = settings.trialPeriodDays !== null;
   if (outcome.kind === 'declined' && !trial) throw errors.card(outcome.declineCode, outcome.message);
-  let customer = typeof session.customer === 'string' ? scope.customers.require(session.customer) : undefined;
-  if (!customer) {
-    const params: Record<string, string> = {};
-    const email = session.customer_email ?? form.email;
-    if (email) params.email = email;
-    if (form.name) params.name = form.name;
-    customer = createCustomerFrom(emu, scope, params);
-  }
+  // Subscription mode always has a customer (customer_creation=always when none is given); the card is saved to it.
+  const customer = scope.customers.require(sessionCustomer(emu, scope, session, form)!);
+  attachPaymentMethod(emu, scope, pm, customer.id);
   const items = scope.checkoutLineItems.get(session.id) ?? [];
   const sub = createSubscription(emu, scope, {
     customer,
@@ -297,7 +292,7 @@ export function authenticateCheckoutSession(emu: Emulator, scope: Scope, session
   return { status: 'complete', session };
 }
 
-/** Payment and setup modes: the session's customer, or a new one when `customer_creation=always`. */
+/** The session's customer, or a new one when `customer_creation=always`. */
 function sessionCustomer(emu: Emulator, scope: Scope, session: Stripe.Checkout.Session, form: { email?: string; name?: string }): string | null {
   if (typeof session.customer === 'string') return session.customer;
   if (session.customer_creation !== 'always') return null;
