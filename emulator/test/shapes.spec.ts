@@ -193,6 +193,14 @@ describe('answers match the SDK types of the pinned API version', () => {
     add('GET /v1/billing/meters/:id/event_summaries', 'Stripe.ApiList<Stripe.Billing.MeterEventSummary>', await stripe.billing.meters.listEventSummaries(meter.id, usageWindow));
     add('GET /v1/billing/meters/:id/event_summaries (hourly)', 'Stripe.ApiList<Stripe.Billing.MeterEventSummary>', await stripe.billing.meters.listEventSummaries(meter.id, { ...usageWindow, value_grouping_window: 'hour' }));
     add('POST /v1/invoices/create_preview (usage so far)', 'Stripe.Invoice', await stripe.invoices.createPreview({ subscription: meteredSub.id }));
+    // Billing cycle anchors and cancel_at.
+    const anchored = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }], billing_cycle_anchor_config: { day_of_month: 1, hour: 0 } });
+    add('POST /v1/subscriptions (billing_cycle_anchor_config)', 'Stripe.Subscription', anchored);
+    add('GET /v1/invoices/:id (prorated first period)', 'Stripe.Invoice', await stripe.invoices.retrieve(anchored.latest_invoice as string));
+    add('POST /v1/subscriptions/:id (billing_cycle_anchor now)', 'Stripe.Subscription', await stripe.subscriptions.update(anchored.id, { billing_cycle_anchor: { type: 'now' } }));
+    add('POST /v1/subscriptions/:id (cancel_at mid-period)', 'Stripe.Subscription', await stripe.subscriptions.update(anchored.id, { cancel_at: emu.now() + 3 * DAY, proration_behavior: 'always_invoice' }));
+    add('POST /v1/subscriptions/:id (cancel_at=min_period_end)', 'Stripe.Subscription', await stripe.subscriptions.update(meteredSub.id, { cancel_at: 'min_period_end' }));
+    await stripe.subscriptions.update(meteredSub.id, { cancel_at: '' });
 
     // Incomplete subscriptions expire after 23 h; a month on, renewals (one kept as a draft), trial ends, retries.
     emu.advance(23 * HOUR + 1);

@@ -4,7 +4,7 @@ import type Stripe from 'stripe';
 
 type Interval = Stripe.Price.Recurring.Interval;
 
-function addUnits(anchor: number, interval: Interval, units: number): number {
+export function addUnits(anchor: number, interval: Interval, units: number): number {
   if (interval === 'day') return anchor + units * 86_400;
   if (interval === 'week') return anchor + units * 7 * 86_400;
   const d = new Date(anchor * 1000);

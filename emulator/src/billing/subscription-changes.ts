@@ -92,6 +92,8 @@ export interface UpdateInput {
   defaultTaxRates?: Stripe.TaxRate[];
   description?: string | null;
   trialEndNow?: boolean;
+  /** `billing_cycle_anchor[type]=now`: a new period starts now and is invoiced at once, the unused time credited. */
+  resetAnchor?: boolean;
   applicationFeePercent?: number | null;
   cancellationDetails?: { comment?: string | null; feedback?: Stripe.Subscription.CancellationDetails.Feedback | null };
   /** `discounts[]`: the subscription's new list (an empty list removes them all). */
@@ -217,12 +219,18 @@ export function checkProrationDate(sub: Stripe.Subscription, prorationDate: numb
   }
 }
 
+/** Ids of the proration credits a mid-period `cancel_at` made (withdrawn while pending if it changes). */
+const cancelAtCredits = new Set<string>();
+
 export function updateSubscription(emu: Emulator, scope: Scope, sub: Stripe.Subscription, input: UpdateInput): Stripe.Subscription {
   if (sub.status === 'canceled' || sub.status === 'incomplete_expired') {
     const onlyMeta = !input.items && input.cancelAtPeriodEnd === undefined && input.pauseCollection === undefined && input.defaultPaymentMethod === undefined;
     if (!onlyMeta) throw errors.invalid('A canceled subscription can only update its cancellation_details and metadata.');
   }
   checkProrationDate(sub, input.prorationDate, input.prorationBehavior, 'proration_date');
+  if (input.resetAnchor && sub.status === 'trialing' && !input.trialEndNow) {
+    throw errors.invalid('The emulator does not model billing_cycle_anchor=now during a trial: end the trial with trial_end=now.', 'billing_cycle_anchor');
+  }
   const now = emu.clock.now();
   const before = snapshot(sub);
   const state = scope.subState(sub.id);
@@ -249,6 +257,18 @@ export function updateSubscription(emu: Emulator, scope: Scope, sub: Stripe.Subs
     sub.canceled_at = input.cancelAtPeriodEnd ? now : null;
     sub.cancellation_details = details(sub, { reason: input.cancelAtPeriodEnd ? 'cancellation_requested' : null });
   } else if (input.cancelAt !== undefined) {
+    if (input.cancelAt !== null && input.cancelAt < now) throw errors.invalid('cancel_at must be in the future.', 'cancel_at');
+    // Ending mid-period credits the licensed items' time after cancel_at (per proration_behavior), as Stripe does;
+    // a credit still waiting for an invoice is withdrawn when cancel_at changes again.
+    state.pendingLines = state.pendingLines.filter((l) => !cancelAtCredits.has(l.id));
+    if (input.cancelAt !== null && input.cancelAt < p.end && input.prorationBehavior !== 'none' && sub.status !== 'trialing') {
+      for (const item of sub.items.data) {
+        if (isMetered(item.price)) continue;
+        const credit = prorationLine(scope, sub, item, item.price, item.quantity ?? 1, input.cancelAt, p, -1);
+        cancelAtCredits.add(credit.id);
+        prorationLines.push(credit);
+      }
+    }
     sub.cancel_at = input.cancelAt;
     sub.canceled_at = input.cancelAt === null ? null : now;
     sub.cancel_at_period_end = input.cancelAt !== null && input.cancelAt === p.end;
@@ -262,7 +282,15 @@ export function updateSubscription(emu: Emulator, scope: Scope, sub: Stripe.Subs
   // `trial_settings[end_behavior][missing_payment_method]` says so, as at the trial's own end.
   const missingPm = sub.trial_settings?.end_behavior.missing_payment_method ?? 'create_invoice';
   const trialStops = endTrialNow && missingPm !== 'create_invoice' && !paymentMethodOf(scope, sub) ? missingPm : undefined;
-  const startsPeriod = resetPeriod || (endTrialNow && !trialStops);
+  const resetAnchor = input.resetAnchor === true && !resetPeriod && !endTrialNow;
+  if (resetAnchor && input.prorationBehavior !== 'none' && sub.status !== 'trialing') {
+    // The unused time of what the item changes did not already credit (metered items bill their usage instead).
+    const credited = new Set(prorationLines.map((l) => l.parent?.subscription_item_details?.subscription_item));
+    for (const item of sub.items.data) {
+      if (!credited.has(item.id) && !isMetered(item.price)) prorationLines.push(prorationLine(scope, sub, item, item.price, item.quantity ?? 1, input.prorationDate ?? now, p, -1));
+    }
+  }
+  const startsPeriod = resetPeriod || (endTrialNow && !trialStops) || resetAnchor;
   const billing = billChange(scope, sub, state.pendingLines, { prorationLines, newPeriod: startsPeriod }, input.prorationBehavior, now);
   if (endTrialNow) {
     sub.trial_end = now;

@@ -6,6 +6,7 @@ import { errors } from '../http/errors.js';
 import { listOf } from '../http/list.js';
 import { newId } from '../store/ids.js';
 import type { Scope } from '../store/scope.js';
+import { anchoredFirstLines, type AnchorInput } from './anchors.js';
 import { chargeOutcome, type ChargeOutcome } from './cards.js';
 import { snapshot } from './diff.js';
 import { attachDiscounts, type DiscountSpec } from './discounts.js';
@@ -30,6 +31,9 @@ export interface SubscriptionInput {
   missingPaymentMethod: 'cancel' | 'create_invoice' | 'pause';
   /** Checkout announces the subscription as incomplete before charging; the API after. */
   announceBeforePayment: boolean;
+  /** `billing_cycle_anchor` / `billing_cycle_anchor_config` (billing/anchors.ts), and how its short first period is billed. */
+  anchor?: AnchorInput | null;
+  prorationBehavior?: 'create_prorations' | 'always_invoice' | 'none';
   /** Bulk seeding: active and paid at once, no invoice, no events. */
   seeded?: boolean;
   /** `discounts[]`, checked (billing/discounts.ts); the checkout session they came from. */
@@ -75,15 +79,17 @@ export function createSubscription(emu: Emulator, scope: Scope, input: Subscript
     const outcome = chargeOutcome(pm ? scope.cards.get(pm) : undefined, true);
     if (outcome.kind !== 'succeeded') throw declineError(outcome);
   }
-  const end = trial ? input.trialEnd! : nextBoundary(now, first.recurring!, now);
+  const natural = nextBoundary(now, first.recurring!, now);
+  const anchor = !trial && input.anchor ? input.anchor : null;
+  const end = trial ? input.trialEnd! : anchor ? anchor.at : natural;
   const sub: Stripe.Subscription = {
     id: newId('sub'),
     object: 'subscription',
     application: null,
     application_fee_percent: input.applicationFeePercent,
     automatic_tax: NO_AUTOMATIC_TAX,
-    billing_cycle_anchor: trial ? input.trialEnd! : now,
-    billing_cycle_anchor_config: null,
+    billing_cycle_anchor: trial ? input.trialEnd! : anchor ? anchor.at : now,
+    billing_cycle_anchor_config: anchor?.config ?? null,
     billing_mode: { type: 'flexible', flexible: { proration_discounts: 'itemized' }, updated_at: now },
     billing_schedules: NOTHING,
     billing_thresholds: null,
@@ -139,7 +145,11 @@ export function createSubscription(emu: Emulator, scope: Scope, input: Subscript
     return sub;
   }
 
-  const invoice = createInvoice(emu, scope, sub, 'subscription_create', periodLines(scope, sub, { start: now, end }, trial), { start: now, end });
+  const lines =
+    anchor && anchor.at < natural
+      ? anchoredFirstLines(scope, sub, now, anchor.at, input.prorationBehavior ?? 'create_prorations')
+      : periodLines(scope, sub, { start: now, end }, trial);
+  const invoice = createInvoice(emu, scope, sub, 'subscription_create', lines, { start: now, end });
   sub.latest_invoice = invoice.id;
   if (trial || input.announceBeforePayment || input.paymentBehavior === 'default_incomplete') {
     emu.events.publish(scope, 'customer.subscription.created', sub);

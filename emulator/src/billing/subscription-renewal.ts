@@ -5,6 +5,7 @@ import type Stripe from 'stripe';
 import type { Emulator } from '../emulator.js';
 import { errors } from '../http/errors.js';
 import type { Scope } from '../store/scope.js';
+import { cycleAnchor } from './anchors.js';
 import type { ChargeOutcome } from './cards.js';
 import { refreshEntitlements } from './entitlements.js';
 import { buildInvoice, chargeInvoice, createInvoice, finalizeInvoice, markUncollectible, voidInvoice } from './invoices.js';
@@ -51,7 +52,7 @@ export function nextPeriodInvoice(
   pending: Stripe.InvoiceLineItem[],
 ): { period: { start: number; end: number }; lines: Stripe.InvoiceLineItem[] } {
   const p = period(sub);
-  const next = { start: p.end, end: nextBoundary(sub.billing_cycle_anchor, recurringOf(sub), p.end) };
+  const next = { start: p.end, end: nextBoundary(cycleAnchor(sub), recurringOf(sub), p.end) };
   return { period: next, lines: [...pending, ...periodLines(scope, sub, next, false, p)] };
 }
 
@@ -60,6 +61,14 @@ export function renew(emu: Emulator, scope: Scope, sub: Stripe.Subscription): vo
   if (sub.status === 'canceled' || sub.status === 'incomplete' || sub.status === 'incomplete_expired' || sub.status === 'paused') return;
   const now = emu.clock.now();
   if (sub.cancel_at !== null && sub.cancel_at <= now) {
+    // What is still waiting (a mid-period cancel_at's credit) goes on a final invoice, as in Stripe.
+    const pending = scope.subState(sub.id).pendingLines;
+    if (pending.length > 0) {
+      scope.subState(sub.id).pendingLines = [];
+      const invoice = createInvoice(emu, scope, sub, 'subscription_update', pending, { start: now, end: now });
+      sub.latest_invoice = invoice.id;
+      collect(emu, scope, sub, invoice);
+    }
     endSubscription(emu, scope, sub, 'cancellation_requested');
     return;
   }

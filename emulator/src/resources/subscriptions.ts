@@ -5,6 +5,7 @@ import { payInvoice, cancelSubscription, createSubscription, pauseSubscription, 
 import { parseDiscounts } from '../billing/discounts.js';
 import { finalizeInvoice, markUncollectible, voidInvoice } from '../billing/invoices.js';
 import { checkMeteredQuantity } from '../billing/usage.js';
+import { parseAnchor } from '../billing/anchors.js';
 import type { Emulator } from '../emulator.js';
 import type { ApiContext } from '../http/context.js';
 import { errors } from '../http/errors.js';
@@ -31,6 +32,30 @@ function parseItems(scope: Scope, p: Params): ItemInput[] {
       metadata: it.metadata(),
     };
   });
+}
+
+/** `billing_cycle_anchor[type]` of this API version, or the plain string older clients send. */
+function anchorType(p: Params): 'now' | 'unchanged' | undefined {
+  return typeof p.raw.billing_cycle_anchor === 'object'
+    ? p.obj('billing_cycle_anchor')?.oneOf('type', ['now', 'unchanged'] as const)
+    : p.oneOf('billing_cycle_anchor', ['now', 'unchanged'] as const);
+}
+
+/**
+ * `cancel_at`'s named values: the earliest or latest end of the items' current periods, or the time the
+ * subscription is billed until. The emulator's items share one period, so all three are its end.
+ */
+function namedCancelAt(sub: Pick<Stripe.Subscription, 'items'>, raw: string): number | undefined {
+  if (raw !== 'min_period_end' && raw !== 'max_period_end' && raw !== 'max_billed_until') return undefined;
+  return Math.max(...sub.items.data.map((i) => i.current_period_end));
+}
+
+/** `cancel_at` on creation: a named value ends the first period (as `cancel_at_period_end`); a timestamp is not modelled. */
+function createCancelAt(p: Params): boolean {
+  const raw = p.str('cancel_at');
+  if (raw === undefined || raw === '') return false;
+  if (raw === 'min_period_end' || raw === 'max_period_end' || raw === 'max_billed_until') return true;
+  throw errors.invalid('The emulator does not model `cancel_at` as a timestamp on creation: create, then update the subscription with it.', 'cancel_at');
 }
 
 /** An update's item quantity, refused on a metered price (the new one, else the item's). */
@@ -100,18 +125,23 @@ export function subscriptionRoutes(emu: Emulator, r: ApiRouter): void {
     if (collection === 'send_invoice') throw errors.invalid('The emulator supports collection_method=charge_automatically only.', 'collection_method');
     const td = transferData(ctx, p);
     const pm = p.str('default_payment_method');
+    const trial = trialEnd(emu, p, items.map((i) => i.price));
+    const anchor = parseAnchor(p, emu.clock.now(), items[0].price.recurring ?? { interval: 'month', interval_count: 1 });
+    if (anchor && trial !== null) throw errors.invalid('The emulator does not model a billing cycle anchor together with a trial.', 'billing_cycle_anchor');
     return createSubscription(emu, scope, {
+      anchor,
+      prorationBehavior: p.oneOf('proration_behavior', ['create_prorations', 'always_invoice', 'none'] as const),
       customer,
       items,
       paymentBehavior: p.oneOf('payment_behavior', ['allow_incomplete', 'default_incomplete', 'error_if_incomplete', 'pending_if_incomplete'] as const) ?? 'allow_incomplete',
       defaultPaymentMethod: pm ? resolvePaymentMethod(emu, scope, pm, 'default_payment_method', customer.id) : null,
-      trialEnd: trialEnd(emu, p, items.map((i) => i.price)),
+      trialEnd: trial,
       defaultTaxRates: taxRates(scope, p.strings('default_tax_rates'), 'default_tax_rates') ?? [],
       metadata: p.metadata(),
       description: p.str('description') || null,
       applicationFeePercent: applicationFee(ctx, p, td?.destination),
       transferData: td,
-      cancelAtPeriodEnd: p.bool('cancel_at_period_end') ?? false,
+      cancelAtPeriodEnd: p.bool('cancel_at_period_end') ?? createCancelAt(p),
       missingPaymentMethod:
         p.obj('trial_settings')?.obj('end_behavior')?.oneOf('missing_payment_method', ['cancel', 'create_invoice', 'pause'] as const) ?? 'create_invoice',
       announceBeforePayment: false,
@@ -141,10 +171,11 @@ export function subscriptionRoutes(emu: Emulator, r: ApiRouter): void {
     const details = p.obj('cancellation_details');
     const updated = updateSubscription(emu, scope, sub, {
       items,
+      resetAnchor: anchorType(p) === 'now',
       prorationBehavior: p.oneOf('proration_behavior', ['create_prorations', 'always_invoice', 'none'] as const) ?? 'create_prorations',
       prorationDate: p.int('proration_date'),
       cancelAtPeriodEnd: p.bool('cancel_at_period_end'),
-      cancelAt: cancelAtRaw === undefined ? undefined : cancelAtRaw === '' ? null : p.int('cancel_at')!,
+      cancelAt: cancelAtRaw === undefined ? undefined : cancelAtRaw === '' ? null : (namedCancelAt(sub, cancelAtRaw) ?? p.int('cancel_at')!),
       metadata: p.has('metadata') ? p.metadata('metadata', sub.metadata) : undefined,
       defaultPaymentMethod: pm === undefined ? undefined : pm ? resolvePaymentMethod(emu, scope, pm, 'default_payment_method', sub.customer as string) : null,
       pauseCollection:
@@ -185,12 +216,7 @@ export function subscriptionRoutes(emu: Emulator, r: ApiRouter): void {
   });
   r.add('POST', '/v1/subscriptions/:id/pause', ({ scope, params }) => pauseSubscription(emu, scope, scope.subscriptions.require(params.id)));
   r.add('POST', '/v1/subscriptions/:id/resume', ({ scope, params, p }) => {
-    // This API version sends `billing_cycle_anchor[type]`; older clients send a plain string.
-    const anchor =
-      typeof p.raw.billing_cycle_anchor === 'object'
-        ? p.obj('billing_cycle_anchor')?.oneOf('type', ['now', 'unchanged'] as const)
-        : p.oneOf('billing_cycle_anchor', ['now', 'unchanged'] as const);
-    return resumeSubscription(emu, scope, scope.subscriptions.require(params.id), anchor ?? 'now');
+    return resumeSubscription(emu, scope, scope.subscriptions.require(params.id), anchorType(p) ?? 'now');
   });
   r.add('GET', '/v1/subscription_items', ({ scope, p }) => {
     const sub = scope.subscriptions.require(p.reqStr('subscription'), 'subscription');
