@@ -49,7 +49,15 @@ export function refreshEntitlements(emu: Emulator, scope: Scope, customer: strin
   const key = (s: Stripe.Entitlements.ActiveEntitlementSummary) => s.entitlements.data.map((e) => e.id).join(',');
   if (key(next) === key(previous)) return;
   scope.entitlementSummaries.set(customer, next);
-  emu.events.publish(scope, 'entitlements.active_entitlement_summary.updated', next, { entitlements: previous.entitlements });
+  emu.events.publish(scope, 'entitlements.active_entitlement_summary.updated', embedded(next), { entitlements: embedded(previous).entitlements });
+}
+
+/** Stripe's summary event embeds the first 10 entitlements and sets `has_more` when there are more (the rest: the active entitlements list). */
+const EMBEDDED = 10;
+
+function embedded(summary: Stripe.Entitlements.ActiveEntitlementSummary): Stripe.Entitlements.ActiveEntitlementSummary {
+  const all = summary.entitlements.data;
+  return { ...summary, entitlements: listOf(all.slice(0, EMBEDDED), summary.entitlements.url, all.length > EMBEDDED) };
 }
 
 /** After the catalog changes (a product gains or loses a feature), every affected customer. */
