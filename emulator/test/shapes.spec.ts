@@ -457,6 +457,10 @@ describe('answers match the SDK types of the pinned API version', () => {
         'setup_intent.succeeded',
         'tax_rate.created',
         'tax_rate.updated',
+        'test_helpers.test_clock.advancing',
+        'test_helpers.test_clock.created',
+        'test_helpers.test_clock.deleted',
+        'test_helpers.test_clock.ready',
       ],
     );
   });

@@ -116,6 +116,7 @@ export function platformRoutes(emu: Emulator, r: ApiRouter): void {
       status_details: {},
     };
     scope.testClocks.add(clock);
+    emu.events.publish(scope, 'test_helpers.test_clock.created', clock);
     return clock;
   });
   const current = (c: Stripe.TestHelpers.TestClock) => ({ ...c, frozen_time: emu.clock.now() });
@@ -129,12 +130,16 @@ export function platformRoutes(emu: Emulator, r: ApiRouter): void {
     const target = p.int('frozen_time');
     if (target === undefined) throw errors.missing('frozen_time');
     if (target < emu.clock.now()) throw errors.invalid('The frozen_time must be after the current frozen_time of the test clock.', 'frozen_time');
+    // Stripe announces the advance, runs it, and announces the clock ready again; here it is done by the answer.
+    emu.events.publish(scope, 'test_helpers.test_clock.advancing', { ...current(clock), status: 'advancing', status_details: { advancing: { target_frozen_time: target } } });
     emu.clock.advanceTo(target);
+    emu.events.publish(scope, 'test_helpers.test_clock.ready', current(clock));
     return current(clock);
   });
   r.add('DELETE', '/v1/test_helpers/test_clocks/:id', ({ scope, params }) => {
-    scope.testClocks.require(params.id);
+    const clock = scope.testClocks.require(params.id);
     scope.testClocks.remove(params.id);
+    emu.events.publish(scope, 'test_helpers.test_clock.deleted', current(clock));
     return deletedStub(params.id, 'test_helpers.test_clock');
   });
 }
