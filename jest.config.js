@@ -15,6 +15,7 @@ export default {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['<rootDir>/test/**/*.spec.ts', '<rootDir>/emulator/test/**/*.spec.ts', '<rootDir>/client/test/**/*.spec.ts', '<rootDir>/src/**/*.spec.ts'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
+  setupFiles: ['<rootDir>/test/support/preload-nest.ts'],
   // Generous: a loaded 2-core machine runs PGlite and spawned processes slowly; no test asserts on time.
   testTimeout: 180000,
   maxWorkers: 2,

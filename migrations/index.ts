@@ -5,6 +5,7 @@ import { Migration20261121024518_raw_hash } from './Migration20261121024518_raw_
 import { Migration20261121030000_lz4_objects } from './Migration20261121030000_lz4_objects.js';
 import { Migration20261129000000_webhook_payload_note } from './Migration20261129000000_webhook_payload_note.js';
 import { Migration20261130000000_scheduled_runs } from './Migration20261130000000_scheduled_runs.js';
+import { Migration20261130001000_request_limits } from './Migration20261130001000_request_limits.js';
 
 /**
  * Every migration, in order. Listed explicitly (not found by globbing) so that the same list
@@ -18,4 +19,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261121030000_lz4_objects', class: Migration20261121030000_lz4_objects },
   { name: 'Migration20261129000000_webhook_payload_note', class: Migration20261129000000_webhook_payload_note },
   { name: 'Migration20261130000000_scheduled_runs', class: Migration20261130000000_scheduled_runs },
+  { name: 'Migration20261130001000_request_limits', class: Migration20261130001000_request_limits },
 ];

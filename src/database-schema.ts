@@ -8,6 +8,7 @@ import { InvoiceSchema, SubscriptionItemSchema, SubscriptionSchema, TrialSchema 
 import { ApplicationPriceSchema, ApplicationSchema, PartnerApiKeySchema, WebhookSecretSchema } from './tenancy/application.entity.js';
 import { MerchantSchema } from './tenancy/merchant.entity.js';
 import { WebhookEventSchema } from './webhooks/webhook-event.entity.js';
+import { RequestLimitSchema } from './infra/throttling/request-limit.entity.js';
 
 /**
  * Every entity of the service: one list for the ORM, the migrations and the schema check. Listed
@@ -33,6 +34,7 @@ export const ENTITIES = [
   WebhookEventSchema,
   ReconcileRunSchema,
   ScheduledRunSchema,
+  RequestLimitSchema,
 ];
 
 /** What `ormOptions` needs of the application: its entities and its migrations. */

@@ -61,6 +61,7 @@ const OWNER: Record<string, string> = {
   webhook_events: 'webhooks',
   reconcile_runs: 'reconciler',
   scheduled_runs: 'infra/scheduling',
+  request_limits: 'infra/throttling',
 };
 
 describe('the architecture of src/', () => {

@@ -48,6 +48,10 @@ describe('configuration at start-up', () => {
     ['LOCAL_DEMO_CATALOG', 'maybe'],
     ['SERVICE_URL', 'ftp://billing.internal'],
     ['METRICS_PORT', '99999'],
+    ['THROTTLE_STORE', 'redis'],
+    ['THROTTLE_ACCOUNT_LIMIT', '-1'],
+    ['AUTH_FAILURE_WINDOW_SECONDS', '0'],
+    ['TRUST_PROXY', 'the load balancer'],
   ])('stops with one line naming %s when it is malformed (%s)', async (key, value) => {
     const result = await start({ ...PRODUCTION, [key]: value });
     expect(result.code).toBe(1);
@@ -79,6 +83,17 @@ describe('configuration at start-up', () => {
     // Local mode: the emulator on a port known in advance, a demo catalog, the CLIs calling this service.
     expect(config).toMatchObject({ EMULATOR_PORT: 12111, LOCAL_DEMO_CATALOG: true, SERVICE_URL: '' });
     expect(config.JWT_SECRET.length).toBeGreaterThanOrEqual(32);
+  });
+
+  it('reads TRUST_PROXY as Fastify takes it: a boolean, a hop count, or addresses and CIDR ranges', () => {
+    expect(loadConfig({}).TRUST_PROXY).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).TRUST_PROXY).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,::1' }).TRUST_PROXY).toEqual(['10.0.0.0/8', '127.0.0.1', '::1']);
+  });
+
+  it('limits requests by default, counted in PostgreSQL, generous to the partner lookup and the webhook intake', () => {
+    expect(loadConfig({})).toMatchObject({ THROTTLE_STORE: 'postgres', THROTTLE_WINDOW_SECONDS: 60, THROTTLE_ACCOUNT_LIMIT: 600, THROTTLE_PARTNER_LIMIT: 300000, THROTTLE_IP_LIMIT: 300, THROTTLE_WEBHOOK_LIMIT: 20000, AUTH_FAILURE_LIMIT: 10, AUTH_FAILURE_WINDOW_SECONDS: 60 });
   });
 
   it('documents every variable in .env.example with its default', () => {

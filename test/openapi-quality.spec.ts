@@ -194,6 +194,7 @@ describe('the committed OpenAPI document, as a product', () => {
         expectCodes(route, op, '401', ['missing_token', 'invalid_token', 'token_expired', 'missing_account_claim']);
         expectCodes(route, op, '403', ['application_mismatch', 'origin_not_allowed']);
         expectCodes(route, op, '404', ['application_not_found']);
+        expectCodes(route, op, '429', ['rate_limited']);
         if (path.includes('{account_id}')) expectCodes(route, op, '403', ['account_mismatch']);
         // Every account route that changes something is for the owner only; the preview of a change
         // is a POST (it takes the change's body) that changes nothing, and any role may call it.
@@ -202,8 +203,12 @@ describe('the committed OpenAPI document, as a product', () => {
       if (security.has('partner-api-key')) {
         expectCodes(route, op, '401', ['missing_api_key', 'invalid_api_key', 'api_key_revoked']);
         expectCodes(route, op, '403', ['api_key_wrong_application']);
+        expectCodes(route, op, '429', ['rate_limited', 'too_many_failed_attempts']);
       }
-      if (security.has('admin-token')) expectCodes(route, op, '401', ['missing_token', 'invalid_admin_token']);
+      if (security.has('admin-token')) {
+        expectCodes(route, op, '401', ['missing_token', 'invalid_admin_token']);
+        expectCodes(route, op, '429', ['too_many_failed_attempts']);
+      }
       if (security.size === 0) expect({ route, unauthenticated: ['health.check', 'health.live', 'health.ready', 'webhooks.receive'].includes(op.operationId!) }).toEqual({ route, unauthenticated: true });
       // Answered by every route: characters PostgreSQL cannot store (body-parsing.ts), a database down.
       expectCodes(route, op, '400', ['invalid_characters']);

@@ -2270,7 +2270,7 @@ export interface operations {
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -2326,7 +2326,7 @@ export interface operations {
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -2403,7 +2403,7 @@ export interface operations {
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -2486,13 +2486,28 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `too_many_failed_attempts`: Too many wrong admin tokens or API keys from this address (AUTH_FAILURE_LIMIT); every admin and partner request from it is refused until Retry-After, a correct credential included.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
              *
              *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -2610,13 +2625,28 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `too_many_failed_attempts`: Too many wrong admin tokens or API keys from this address (AUTH_FAILURE_LIMIT); every admin and partner request from it is refused until Retry-After, a correct credential included.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
              *
              *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -2700,13 +2730,28 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `too_many_failed_attempts`: Too many wrong admin tokens or API keys from this address (AUTH_FAILURE_LIMIT); every admin and partner request from it is refused until Retry-After, a correct credential included.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
              *
              *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -2825,13 +2870,28 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `too_many_failed_attempts`: Too many wrong admin tokens or API keys from this address (AUTH_FAILURE_LIMIT); every admin and partner request from it is refused until Retry-After, a correct credential included.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
              *
              *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -2911,13 +2971,28 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `too_many_failed_attempts`: Too many wrong admin tokens or API keys from this address (AUTH_FAILURE_LIMIT); every admin and partner request from it is refused until Retry-After, a correct credential included.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
              *
              *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3057,6 +3132,21 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `too_many_failed_attempts`: Too many wrong admin tokens or API keys from this address (AUTH_FAILURE_LIMIT); every admin and partner request from it is refused until Retry-After, a correct credential included.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Stripe failed. `error.code` is one of:
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
@@ -3065,7 +3155,7 @@ export interface operations {
              */
             502: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3082,7 +3172,7 @@ export interface operations {
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3174,13 +3264,28 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `too_many_failed_attempts`: Too many wrong admin tokens or API keys from this address (AUTH_FAILURE_LIMIT); every admin and partner request from it is refused until Retry-After, a correct credential included.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
              *
              *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3322,6 +3427,21 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `too_many_failed_attempts`: Too many wrong admin tokens or API keys from this address (AUTH_FAILURE_LIMIT); every admin and partner request from it is refused until Retry-After, a correct credential included.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Stripe failed. `error.code` is one of:
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
@@ -3330,7 +3450,7 @@ export interface operations {
              */
             502: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3347,7 +3467,7 @@ export interface operations {
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3457,13 +3577,28 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `too_many_failed_attempts`: Too many wrong admin tokens or API keys from this address (AUTH_FAILURE_LIMIT); every admin and partner request from it is refused until Retry-After, a correct credential included.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
              *
              *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3548,13 +3683,28 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `too_many_failed_attempts`: Too many wrong admin tokens or API keys from this address (AUTH_FAILURE_LIMIT); every admin and partner request from it is refused until Retry-After, a correct credential included.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
              *
              *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3670,13 +3820,28 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `too_many_failed_attempts`: Too many wrong admin tokens or API keys from this address (AUTH_FAILURE_LIMIT); every admin and partner request from it is refused until Retry-After, a correct credential included.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
              *
              *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3788,13 +3953,28 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `too_many_failed_attempts`: Too many wrong admin tokens or API keys from this address (AUTH_FAILURE_LIMIT); every admin and partner request from it is refused until Retry-After, a correct credential included.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
              *
              *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -3919,13 +4099,28 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `rate_limited`: More requests than the limit of the caller (account, API key, application or client IP) in the current window; Retry-After says when it ends, X-RateLimit-Limit/-Remaining/-Reset come with every limited answer.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
              *
              *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4035,13 +4230,28 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `rate_limited`: More requests than the limit of the caller (account, API key, application or client IP) in the current window; Retry-After says when it ends, X-RateLimit-Limit/-Remaining/-Reset come with every limited answer.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
              *
              *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4140,13 +4350,28 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `rate_limited`: More requests than the limit of the caller (account, API key, application or client IP) in the current window; Retry-After says when it ends, X-RateLimit-Limit/-Remaining/-Reset come with every limited answer.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
              *
              *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4250,13 +4475,28 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `rate_limited`: More requests than the limit of the caller (account, API key, application or client IP) in the current window; Retry-After says when it ends, X-RateLimit-Limit/-Remaining/-Reset come with every limited answer.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
              *
              *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4358,13 +4598,28 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `rate_limited`: More requests than the limit of the caller (account, API key, application or client IP) in the current window; Retry-After says when it ends, X-RateLimit-Limit/-Remaining/-Reset come with every limited answer.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
              *
              *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4529,6 +4784,21 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `rate_limited`: More requests than the limit of the caller (account, API key, application or client IP) in the current window; Retry-After says when it ends, X-RateLimit-Limit/-Remaining/-Reset come with every limited answer.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Stripe failed. `error.code` is one of:
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
@@ -4537,7 +4807,7 @@ export interface operations {
              */
             502: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4554,7 +4824,7 @@ export interface operations {
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4720,6 +4990,21 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `rate_limited`: More requests than the limit of the caller (account, API key, application or client IP) in the current window; Retry-After says when it ends, X-RateLimit-Limit/-Remaining/-Reset come with every limited answer.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Stripe failed. `error.code` is one of:
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
@@ -4728,7 +5013,7 @@ export interface operations {
              */
             502: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4745,7 +5030,7 @@ export interface operations {
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4890,6 +5175,21 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `rate_limited`: More requests than the limit of the caller (account, API key, application or client IP) in the current window; Retry-After says when it ends, X-RateLimit-Limit/-Remaining/-Reset come with every limited answer.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Stripe failed. `error.code` is one of:
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
@@ -4898,7 +5198,7 @@ export interface operations {
              */
             502: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -4915,7 +5215,7 @@ export interface operations {
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5097,6 +5397,21 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `rate_limited`: More requests than the limit of the caller (account, API key, application or client IP) in the current window; Retry-After says when it ends, X-RateLimit-Limit/-Remaining/-Reset come with every limited answer.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Stripe failed. `error.code` is one of:
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
@@ -5105,7 +5420,7 @@ export interface operations {
              */
             502: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5122,7 +5437,7 @@ export interface operations {
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5297,6 +5612,21 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `rate_limited`: More requests than the limit of the caller (account, API key, application or client IP) in the current window; Retry-After says when it ends, X-RateLimit-Limit/-Remaining/-Reset come with every limited answer.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Stripe failed. `error.code` is one of:
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
@@ -5305,7 +5635,7 @@ export interface operations {
              */
             502: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5322,7 +5652,7 @@ export interface operations {
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5517,6 +5847,21 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `rate_limited`: More requests than the limit of the caller (account, API key, application or client IP) in the current window; Retry-After says when it ends, X-RateLimit-Limit/-Remaining/-Reset come with every limited answer.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Stripe failed. `error.code` is one of:
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
@@ -5525,7 +5870,7 @@ export interface operations {
              */
             502: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5542,7 +5887,7 @@ export interface operations {
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5699,6 +6044,21 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `rate_limited`: More requests than the limit of the caller (account, API key, application or client IP) in the current window; Retry-After says when it ends, X-RateLimit-Limit/-Remaining/-Reset come with every limited answer.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Stripe failed. `error.code` is one of:
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
@@ -5707,7 +6067,7 @@ export interface operations {
              */
             502: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5724,7 +6084,7 @@ export interface operations {
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5913,6 +6273,21 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `rate_limited`: More requests than the limit of the caller (account, API key, application or client IP) in the current window; Retry-After says when it ends, X-RateLimit-Limit/-Remaining/-Reset come with every limited answer.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Stripe failed. `error.code` is one of:
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
@@ -5921,7 +6296,7 @@ export interface operations {
              */
             502: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -5938,7 +6313,7 @@ export interface operations {
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6059,13 +6434,28 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `rate_limited`: More requests than the limit of the caller (account, API key, application or client IP) in the current window; Retry-After says when it ends, X-RateLimit-Limit/-Remaining/-Reset come with every limited answer.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
              *
              *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6171,13 +6561,28 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `rate_limited`: More requests than the limit of the caller (account, API key, application or client IP) in the current window; Retry-After says when it ends, X-RateLimit-Limit/-Remaining/-Reset come with every limited answer.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
              *
              *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6272,13 +6677,28 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `rate_limited`: More requests than the limit of the caller (account, API key, application or client IP) in the current window; Retry-After says when it ends, X-RateLimit-Limit/-Remaining/-Reset come with every limited answer.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
              *
              *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6378,13 +6798,28 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `rate_limited`: More requests than the limit of the caller (account, API key, application or client IP) in the current window; Retry-After says when it ends, X-RateLimit-Limit/-Remaining/-Reset come with every limited answer.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
              *
              *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6482,13 +6917,28 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `rate_limited`: More requests than the limit of the caller (account, API key, application or client IP) in the current window; Retry-After says when it ends, X-RateLimit-Limit/-Remaining/-Reset come with every limited answer.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
              *
              *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6649,6 +7099,21 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `rate_limited`: More requests than the limit of the caller (account, API key, application or client IP) in the current window; Retry-After says when it ends, X-RateLimit-Limit/-Remaining/-Reset come with every limited answer.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Stripe failed. `error.code` is one of:
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
@@ -6657,7 +7122,7 @@ export interface operations {
              */
             502: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6674,7 +7139,7 @@ export interface operations {
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6836,6 +7301,21 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `rate_limited`: More requests than the limit of the caller (account, API key, application or client IP) in the current window; Retry-After says when it ends, X-RateLimit-Limit/-Remaining/-Reset come with every limited answer.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Stripe failed. `error.code` is one of:
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
@@ -6844,7 +7324,7 @@ export interface operations {
              */
             502: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -6861,7 +7341,7 @@ export interface operations {
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7002,6 +7482,21 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `rate_limited`: More requests than the limit of the caller (account, API key, application or client IP) in the current window; Retry-After says when it ends, X-RateLimit-Limit/-Remaining/-Reset come with every limited answer.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Stripe failed. `error.code` is one of:
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
@@ -7010,7 +7505,7 @@ export interface operations {
              */
             502: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7027,7 +7522,7 @@ export interface operations {
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7205,6 +7700,21 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `rate_limited`: More requests than the limit of the caller (account, API key, application or client IP) in the current window; Retry-After says when it ends, X-RateLimit-Limit/-Remaining/-Reset come with every limited answer.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Stripe failed. `error.code` is one of:
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
@@ -7213,7 +7723,7 @@ export interface operations {
              */
             502: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7230,7 +7740,7 @@ export interface operations {
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7401,6 +7911,21 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `rate_limited`: More requests than the limit of the caller (account, API key, application or client IP) in the current window; Retry-After says when it ends, X-RateLimit-Limit/-Remaining/-Reset come with every limited answer.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Stripe failed. `error.code` is one of:
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
@@ -7409,7 +7934,7 @@ export interface operations {
              */
             502: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7426,7 +7951,7 @@ export interface operations {
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7620,6 +8145,21 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `rate_limited`: More requests than the limit of the caller (account, API key, application or client IP) in the current window; Retry-After says when it ends, X-RateLimit-Limit/-Remaining/-Reset come with every limited answer.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Stripe failed. `error.code` is one of:
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
@@ -7628,7 +8168,7 @@ export interface operations {
              */
             502: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7645,7 +8185,7 @@ export interface operations {
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7801,6 +8341,21 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `rate_limited`: More requests than the limit of the caller (account, API key, application or client IP) in the current window; Retry-After says when it ends, X-RateLimit-Limit/-Remaining/-Reset come with every limited answer.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Stripe failed. `error.code` is one of:
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
@@ -7809,7 +8364,7 @@ export interface operations {
              */
             502: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -7826,7 +8381,7 @@ export interface operations {
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -8009,6 +8564,21 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `rate_limited`: More requests than the limit of the caller (account, API key, application or client IP) in the current window; Retry-After says when it ends, X-RateLimit-Limit/-Remaining/-Reset come with every limited answer.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Stripe failed. `error.code` is one of:
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
@@ -8017,7 +8587,7 @@ export interface operations {
              */
             502: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -8034,7 +8604,7 @@ export interface operations {
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -8192,6 +8762,21 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `rate_limited`: More requests than the limit of the caller (account, API key, application or client IP) in the current window; Retry-After says when it ends, X-RateLimit-Limit/-Remaining/-Reset come with every limited answer.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Stripe failed. `error.code` is one of:
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
@@ -8200,7 +8785,7 @@ export interface operations {
              */
             502: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -8217,7 +8802,7 @@ export interface operations {
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -8374,6 +8959,21 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `rate_limited`: More requests than the limit of the caller (account, API key, application or client IP) in the current window; Retry-After says when it ends, X-RateLimit-Limit/-Remaining/-Reset come with every limited answer.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Stripe failed. `error.code` is one of:
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
@@ -8382,7 +8982,7 @@ export interface operations {
              */
             502: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -8399,7 +8999,7 @@ export interface operations {
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -8520,13 +9120,28 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `rate_limited`: More requests than the limit of the caller (account, API key, application or client IP) in the current window; Retry-After says when it ends, X-RateLimit-Limit/-Remaining/-Reset come with every limited answer.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
              *
              *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -8625,13 +9240,28 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `too_many_failed_attempts`: Too many wrong admin tokens or API keys from this address (AUTH_FAILURE_LIMIT); every admin and partner request from it is refused until Retry-After, a correct credential included.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
              *
              *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -8693,13 +9323,28 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `too_many_failed_attempts`: Too many wrong admin tokens or API keys from this address (AUTH_FAILURE_LIMIT); every admin and partner request from it is refused until Retry-After, a correct credential included.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
              *
              *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -8805,13 +9450,28 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `too_many_failed_attempts`: Too many wrong admin tokens or API keys from this address (AUTH_FAILURE_LIMIT); every admin and partner request from it is refused until Retry-After, a correct credential included.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
              *
              *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -8900,13 +9560,28 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `too_many_failed_attempts`: Too many wrong admin tokens or API keys from this address (AUTH_FAILURE_LIMIT); every admin and partner request from it is refused until Retry-After, a correct credential included.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
              *
              *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -9010,13 +9685,28 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `too_many_failed_attempts`: Too many wrong admin tokens or API keys from this address (AUTH_FAILURE_LIMIT); every admin and partner request from it is refused until Retry-After, a correct credential included.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
              *
              *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -9137,13 +9827,29 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `rate_limited`: More requests than the limit of the caller (account, API key, application or client IP) in the current window; Retry-After says when it ends, X-RateLimit-Limit/-Remaining/-Reset come with every limited answer.
+             *     - `too_many_failed_attempts`: Too many wrong admin tokens or API keys from this address (AUTH_FAILURE_LIMIT); every admin and partner request from it is refused until Retry-After, a correct credential included.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
              *
              *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -9293,13 +9999,29 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `rate_limited`: More requests than the limit of the caller (account, API key, application or client IP) in the current window; Retry-After says when it ends, X-RateLimit-Limit/-Remaining/-Reset come with every limited answer.
+             *     - `too_many_failed_attempts`: Too many wrong admin tokens or API keys from this address (AUTH_FAILURE_LIMIT); every admin and partner request from it is refused until Retry-After, a correct credential included.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
              *
              *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -9399,13 +10121,28 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `too_many_failed_attempts`: Too many wrong admin tokens or API keys from this address (AUTH_FAILURE_LIMIT); every admin and partner request from it is refused until Retry-After, a correct credential included.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
              *
              *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -9571,13 +10308,28 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `too_many_failed_attempts`: Too many wrong admin tokens or API keys from this address (AUTH_FAILURE_LIMIT); every admin and partner request from it is refused until Retry-After, a correct credential included.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
              *
              *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -9668,13 +10420,28 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `too_many_failed_attempts`: Too many wrong admin tokens or API keys from this address (AUTH_FAILURE_LIMIT); every admin and partner request from it is refused until Retry-After, a correct credential included.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
              *
              *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -9792,13 +10559,28 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `rate_limited`: More requests than the limit of the caller (account, API key, application or client IP) in the current window; Retry-After says when it ends, X-RateLimit-Limit/-Remaining/-Reset come with every limited answer.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
              *
              *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -9920,13 +10702,28 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `rate_limited`: More requests than the limit of the caller (account, API key, application or client IP) in the current window; Retry-After says when it ends, X-RateLimit-Limit/-Remaining/-Reset come with every limited answer.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
              *
              *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -10022,13 +10819,28 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `rate_limited`: More requests than the limit of the caller (account, API key, application or client IP) in the current window; Retry-After says when it ends, X-RateLimit-Limit/-Remaining/-Reset come with every limited answer.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
              *
              *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -10168,6 +10980,21 @@ export interface operations {
                 };
             };
             /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `too_many_failed_attempts`: Too many wrong admin tokens or API keys from this address (AUTH_FAILURE_LIMIT); every admin and partner request from it is refused until Retry-After, a correct credential included.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description Stripe failed. `error.code` is one of:
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
@@ -10176,7 +11003,7 @@ export interface operations {
              */
             502: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };
@@ -10193,7 +11020,7 @@ export interface operations {
              */
             503: {
                 headers: {
-                    /** @description Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else 5) */
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
                     "Retry-After"?: number;
                     [name: string]: unknown;
                 };

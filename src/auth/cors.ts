@@ -8,8 +8,8 @@ const ACCOUNT_ROUTES = /^\/api\/(subscriptions|accounts\/[^/]+\/subscriptions)(\
 
 /** Headers a browser app sends to the account routes. */
 const ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Application-Id'];
-/** Headers it may read from the answers: the request id to quote, Retry-After to honour. */
-const EXPOSED_HEADERS = ['X-Request-Id', 'Retry-After'];
+/** Headers it may read from the answers: the request id to quote, Retry-After and the limit headers to honour. */
+const EXPOSED_HEADERS = ['X-Request-Id', 'Retry-After', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'];
 
 /**
  * CORS for browser apps, with Fastify's CORS plugin through Nest: a browser on an origin that some

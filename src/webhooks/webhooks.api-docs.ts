@@ -68,6 +68,6 @@ export const WebhooksDocs = {
         description: 'Stored (or already stored): Stripe stops retrying',
         examples: { stored: { summary: 'A new event, stored', value: { received: true, duplicate: false } }, duplicate: { summary: 'Stripe sent it again: already stored', value: { received: true, duplicate: true } } },
       }),
-      ApiErrors({ 400: ['missing_signature', 'malformed_signature', 'invalid_signature', 'stale_signature', 'invalid_payload', 'invalid_event'], 404: ['application_not_found'] }),
+      ApiErrors({ 400: ['missing_signature', 'malformed_signature', 'invalid_signature', 'stale_signature', 'invalid_payload', 'invalid_event'], 404: ['application_not_found'], 429: ['rate_limited'] }),
     ),
 };

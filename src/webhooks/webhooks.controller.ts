@@ -2,11 +2,14 @@ import { Controller, Headers, HttpCode, Param, Post, Req } from '@nestjs/common'
 import { RouteConfig } from '@nestjs/platform-fastify';
 import { ApiTags } from '@nestjs/swagger';
 import { ANY_JSON_STRINGS, type RequestWithRawBody } from '../infra/http/body-parsing.js';
+import { LimitedAs } from '../infra/throttling/limit-kind.js';
 import { WebhookIntakeService } from './webhook-intake.service.js';
 import { WebhooksDocs } from './webhooks.api-docs.js';
 
 @ApiTags('webhooks')
 @Controller('api/applications/:application_id/subscriptions/stripe/webhook')
+// Counted per application (THROTTLE_WEBHOOK_LIMIT, generous) rather than per address: Stripe sends from a few addresses for every merchant.
+@LimitedAs('webhook')
 export class WebhooksController {
   constructor(private readonly intake: WebhookIntakeService) {}
 

@@ -114,7 +114,10 @@ describe('fuzz: hostile input never gets a 5xx, and a refused request writes not
 
   beforeAll(async () => {
     process.stdout.write(`fuzz: seed=${SEED} FUZZ_RUNS=${FUZZ_RUNS} FUZZ_WEBHOOK_RUNS=${FUZZ_WEBHOOK_RUNS} (FUZZ_SEED=${SEED} reproduces this run)\n`);
-    s = await startStack({ LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' });
+    // No request limits: the fuzzer sends thousands of requests as one account, key and address, and
+    // must reach the code behind the limits (test/request-limits.spec.ts tests them).
+    const unlimited = { THROTTLE_ACCOUNT_LIMIT: '0', THROTTLE_PARTNER_LIMIT: '0', THROTTLE_IP_LIMIT: '0', THROTTLE_WEBHOOK_LIMIT: '0', AUTH_FAILURE_LIMIT: '0' };
+    s = await startStack({ LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', ...unlimited });
     const url = new URL(s.baseUrl);
     client = new RawClient(url.hostname, Number(url.port), REQUEST_TIMEOUT_MS);
     await setUp();

@@ -76,6 +76,17 @@ const size = (raw: string) => {
   return Number(m[1]) * (unit === 'mb' ? 1024 * 1024 : unit === 'kb' ? 1024 : 1);
 };
 
+/** Fastify's trustProxy: a boolean, a hop count, or addresses and CIDR ranges. */
+const trustProxy = (raw: string): boolean | number | string[] => {
+  const v = raw.trim().toLowerCase();
+  if (v === 'true' || v === 'false') return v === 'true';
+  if (/^\d+$/.test(v)) return integer(1, 100)(v);
+  const list = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  // Addresses and CIDR ranges only: IPv4 or IPv6 characters, an optional /prefix.
+  if (list.length === 0 || list.some((s) => !/^[0-9a-f:.]+(\/\d{1,3})?$/.test(s))) throw new Error('must be true, false, a number of hops or a comma-separated list of addresses or CIDR ranges');
+  return list;
+};
+
 export const CONFIG_SCHEMA = {
   NODE_ENV: { description: 'production, development or test', default: 'development', parse: oneOf('production', 'development', 'test') },
   PORT: { description: 'HTTP port', default: '3000', parse: integer(0, 65535) },
@@ -125,6 +136,15 @@ export const CONFIG_SCHEMA = {
   RECONCILER_TIME_ZONE: { description: 'Time zone of RECONCILER_CRON', default: 'UTC', parse: text },
   RECONCILER_ALLOW_DELETES: { description: 'Whether the scheduled run removes subscriptions Stripe no longer has (otherwise it flags them)', default: 'false', parse: bool },
   RECONCILER_MAX_REQUESTS_PER_SECOND: { description: 'Stripe requests per second the re-sync may make (Stripe allows 100/s live, 25/s in test mode)', default: '20', parse: integer(1, 1000) },
+  TRUST_PROXY: { description: 'Which proxies in front of the service are trusted to name the client in X-Forwarded-For (its address is what the per-IP limits count): false (none: the TCP peer is the client), true (every hop: only when the service is reachable through the proxy alone), a number of hops, or a comma-separated list of addresses and CIDR ranges', default: 'false', parse: trustProxy },
+  THROTTLE_STORE: { description: 'Where request counts live: postgres (one table shared by every instance on the database, one upsert per limited request) or memory (per instance: N instances allow N times the limits)', default: 'postgres', parse: oneOf('postgres', 'memory') },
+  THROTTLE_WINDOW_SECONDS: { description: 'Length of the fixed window the request limits below count in', default: '60', parse: integer(1, 3600) },
+  THROTTLE_ACCOUNT_LIMIT: { description: 'Requests per window per account (account-token routes, counted per account and application). 0: no limit', default: '600', parse: integer(0) },
+  THROTTLE_PARTNER_LIMIT: { description: 'Requests per window per partner API key (the contract lookup, thousands a second from one partner at peak). 0: no limit', default: '300000', parse: integer(0) },
+  THROTTLE_IP_LIMIT: { description: 'Requests per window per client IP on routes that take no credentials (the billing page). 0: no limit', default: '300', parse: integer(0) },
+  THROTTLE_WEBHOOK_LIMIT: { description: 'Webhook deliveries per window per application: generous, Stripe sends bursts (and retries a 429 later). 0: no limit', default: '20000', parse: integer(0) },
+  AUTH_FAILURE_LIMIT: { description: 'Failed admin-token and API-key attempts per client IP per AUTH_FAILURE_WINDOW_SECONDS; past it every admin and partner request from that IP is 429 until the window ends, even with a correct credential. 0: no limit', default: '10', parse: integer(0) },
+  AUTH_FAILURE_WINDOW_SECONDS: { description: 'The window AUTH_FAILURE_LIMIT counts failures in (and the longest lock-out)', default: '60', parse: integer(1, 86400) },
   WEBHOOK_SECRET_OVERLAP_HOURS: { description: 'How long a rotated webhook secret stays valid next to the new one', default: '24', parse: integer(0, 24 * 30) },
 } as const satisfies Record<string, VariableSpec>;
 

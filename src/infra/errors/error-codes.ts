@@ -128,7 +128,12 @@ export const ERROR_CODES = {
   unprocessable: { status: 422, when: 'A 422 raised by the framework rather than by the service (not expected on documented routes).', message: 'Unprocessable Entity' },
 
   // ---- 429, 500, 502, 503: try again (every 429, 502 and 503 carries Retry-After) ----
-  rate_limited: { status: 429, when: 'A 429 raised by the framework (no route rate-limits today).', message: 'Too Many Requests' },
+  rate_limited: {
+    status: 429,
+    when: 'More requests than the limit of the caller (account, API key, application or client IP) in the current window; Retry-After says when it ends, X-RateLimit-Limit/-Remaining/-Reset come with every limited answer.',
+    message: 'More than 600 requests in 60 s; try again after Retry-After seconds.',
+  },
+  too_many_failed_attempts: { status: 429, when: 'Too many wrong admin tokens or API keys from this address (AUTH_FAILURE_LIMIT); every admin and partner request from it is refused until Retry-After, a correct credential included.', message: 'Too many failed attempts from this address; try again after Retry-After seconds.' },
   internal_error: { status: 500, when: 'A fault of the service; the request id is in its logs.', message: 'Something went wrong on our side; the request id is in our logs.' },
   stripe_unavailable: { status: 502, when: 'Stripe could not be reached or failed (a network error, a Stripe 5xx).', message: 'Stripe could not be reached or failed; try again.' },
   stripe_misconfigured: { status: 502, when: "The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).", message: 'The service cannot use its Stripe account; an operator has to fix its configuration.' },

@@ -79,6 +79,7 @@ export const JA_MESSAGES: Record<ErrorCode, string> = {
   stripe_card_error: 'カードが利用できませんでした。別のカードをお試しください。',
   unprocessable: 'リクエストを処理できませんでした。',
   rate_limited: 'リクエストが多すぎます。しばらくしてからもう一度お試しください。',
+  too_many_failed_attempts: 'このアドレスからの認証失敗が多すぎます。しばらくしてからもう一度お試しください。',
   internal_error: 'サービス側でエラーが発生しました。リクエスト ID をお知らせください。',
   stripe_unavailable: 'Stripe に接続できないか、Stripe でエラーが発生しました。しばらくしてからもう一度お試しください。',
   stripe_misconfigured: 'サービスの Stripe 設定に問題があります。運用担当者にお問い合わせください。',

@@ -28,7 +28,7 @@ export class ErrorResponse {
 /** The request id shown in examples (answers carry a UUID in `x-request-id` and `error.request_id`). */
 export const EXAMPLE_REQUEST_ID = '3a336a0c-8d14-4b99-bc25-5c46444c2817';
 
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 502 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 502 | 503;
 /** The codes an operation can answer, by status; only codes registered at that status type-check. */
 export type ErrorSpec = { readonly [S in ErrorStatus]?: readonly ErrorCodeAt<S>[] };
 
@@ -41,6 +41,7 @@ const TITLES: Record<number, string> = {
   413: 'The body is too large',
   415: 'The body is not JSON',
   422: 'Stripe refused the request',
+  429: 'Too many requests: retry after Retry-After seconds',
   502: 'Stripe failed',
   503: 'Unavailable for a moment: retry after Retry-After seconds',
 };
@@ -100,15 +101,16 @@ export const ACCOUNT_AUTH = {
   401: ['missing_token', 'invalid_token', 'token_expired', 'missing_account_claim', 'invalid_account_claim'],
   403: ['application_mismatch', 'origin_not_allowed'],
   404: ['application_not_found'],
+  429: ['rate_limited'],
 } as const satisfies ErrorSpec;
 /** The account-scoped routes (`/api/accounts/{account_id}/...`) check the path's account too. */
 export const ACCOUNT_IN_PATH = { 403: ['account_mismatch'] } as const satisfies ErrorSpec;
 /** Routes that change billing: the owner role. */
 export const OWNER_ONLY = { 403: ['owner_role_required'] } as const satisfies ErrorSpec;
 /** Partner routes: an API key of the application in the path. */
-export const PARTNER_AUTH = { 401: ['missing_api_key', 'invalid_api_key', 'api_key_revoked'], 403: ['api_key_wrong_application'] } as const satisfies ErrorSpec;
+export const PARTNER_AUTH = { 401: ['missing_api_key', 'invalid_api_key', 'api_key_revoked'], 403: ['api_key_wrong_application'], 429: ['rate_limited', 'too_many_failed_attempts'] } as const satisfies ErrorSpec;
 /** Admin routes: the admin token. */
-export const ADMIN_AUTH = { 401: ['missing_token', 'invalid_admin_token'] } as const satisfies ErrorSpec;
+export const ADMIN_AUTH = { 401: ['missing_token', 'invalid_admin_token'], 429: ['too_many_failed_attempts'] } as const satisfies ErrorSpec;
 
 /** A route that calls Stripe: Stripe refusing (422), failing (502), too slow or rate-limiting us (503). */
 export const STRIPE_CALLS = {

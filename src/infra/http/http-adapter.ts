@@ -17,6 +17,9 @@ import { StripeBudget, withStripeBudget } from '../stripe/stripe.gateway.js';
  * (HTTP_HEADERS_TIMEOUT_MS) and the whole request with its body (HTTP_REQUEST_TIMEOUT_MS) must
  * arrive in time, else 408 and the connection is closed; a connection quiet both ways for
  * HTTP_IDLE_TIMEOUT_MS is closed.
+ *
+ * Behind a proxy, TRUST_PROXY says which hops may name the client in X-Forwarded-For: `request.ip`
+ * (what the per-IP limits and the failed-attempt lock-out count) is then the client's address.
  */
 export function createHttpAdapter(config: AppConfig): FastifyAdapter {
   return new FastifyAdapter({
@@ -33,6 +36,8 @@ export function createHttpAdapter(config: AppConfig): FastifyAdapter {
     connectionTimeout: config.HTTP_IDLE_TIMEOUT_MS,
     clientErrorHandler: answerClientError,
     bodyLimit: config.BODY_LIMIT,
+    // A hop count as proxy-addr's function form: the adapter's type does not take the number itself.
+    trustProxy: typeof config.TRUST_PROXY === 'number' ? trustHops(config.TRUST_PROXY) : config.TRUST_PROXY,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     // Request logs come from pino-http (see logging.module.ts), which logs the id Fastify gives.
     logger: false,
@@ -48,6 +53,9 @@ export function createHttpAdapter(config: AppConfig): FastifyAdapter {
     },
   });
 }
+
+/** Trusts the `hops` proxies nearest to the service (hop 0 is the TCP peer). */
+const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
 
 /** Every answer carries its request id, so that a caller can quote it. */
 export function exposeRequestIds(fastify: FastifyInstance): void {

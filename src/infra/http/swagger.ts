@@ -49,7 +49,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
 
 /** The Retry-After header of every 429, 502 and 503 answer (error-body.ts sets it), as the document describes it. */
 export const RETRY_AFTER_HEADER = {
-  description: `Seconds to wait before trying again (Stripe's own figure when Stripe rate-limited us, else ${DEFAULT_RETRY_AFTER_SECONDS})`,
+  description: `Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else ${DEFAULT_RETRY_AFTER_SECONDS})`,
   schema: { type: 'integer', minimum: 1, example: DEFAULT_RETRY_AFTER_SECONDS },
 } as const;
 
