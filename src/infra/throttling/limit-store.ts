@@ -1,8 +1,10 @@
-import { Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/core';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import { exec } from '../database/sql.js';
 import { execPrepared, PreparedStatement } from '../database/prepared.js';
+
+const PURGE_EVERY_MS = 60_000;
 
 /** A key's count in its current window, and the milliseconds until that window ends. */
 export interface LimitCount {
@@ -16,8 +18,8 @@ export interface LimitCount {
  * one row and one atomic statement per hit, and a reset time a client can be told exactly.
  * It is @nestjs/throttler's storage too (`increment`), so the library's guard counts through it.
  */
-export abstract class LimitStore implements ThrottlerStorage, OnModuleInit, OnModuleDestroy {
-  private sweeper?: NodeJS.Timeout;
+export abstract class LimitStore implements ThrottlerStorage {
+  private nextPurgeAt = Date.now() + PURGE_EVERY_MS;
 
   /** Counts one hit of `key` and answers the count including it. */
   abstract hit(key: string, windowMs: number): Promise<LimitCount>;
@@ -27,22 +29,21 @@ export abstract class LimitStore implements ThrottlerStorage, OnModuleInit, OnMo
   protected abstract purge(): Promise<void>;
 
   async increment(key: string, ttl: number, limit: number): ReturnType<ThrottlerStorage['increment']> {
+    this.purgeNow();
     const { hits, resetMs } = await this.hit(key, ttl);
     const seconds = Math.max(1, Math.ceil(resetMs / 1000));
     return { totalHits: hits, timeToExpire: seconds, isBlocked: hits > limit, timeToBlockExpire: hits > limit ? seconds : 0 };
   }
 
-  onModuleInit(): void {
-    // Ended windows are dead weight (a new hit starts the key afresh anyway): swept once a minute,
-    // through the window_ends_at index on PostgreSQL. Every instance sweeps; deleting twice is harmless.
-    this.sweeper = setInterval(() => {
-      this.purge().catch((error: unknown) => new Logger('RequestLimits').warn(`purging ended request-limit windows failed: ${(error as Error).message}`));
-    }, 60_000);
-    this.sweeper.unref();
-  }
-
-  onModuleDestroy(): void {
-    clearInterval(this.sweeper);
+  /**
+   * Ended windows are dead weight (a new hit starts the key afresh anyway): swept at most once a
+   * minute per instance, started by a request rather than a timer, so that an idle or closing
+   * instance does no work (through the window_ends_at index on PostgreSQL; deleting twice is harmless).
+   */
+  private purgeNow(): void {
+    if (Date.now() < this.nextPurgeAt) return;
+    this.nextPurgeAt = Date.now() + PURGE_EVERY_MS;
+    this.purge().catch((error: unknown) => new Logger('RequestLimits').warn(`purging ended request-limit windows failed: ${(error as Error).message}`));
   }
 }
 
