@@ -147,6 +147,15 @@ export function sdkParamTrees() {
   return { trees, version: JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version };
 }
 
+/**
+ * Endpoints Stripe has that the SDK does not expose, with the parameters the emulator knows for them:
+ * the hosted checkout page's own API, which the Stripe CLI's checkout fixtures call.
+ */
+const OUTSIDE_SDK = {
+  'GET /v1/payment_pages/:': { expand: SCALAR },
+  'POST /v1/payment_pages/:/confirm': { expand: SCALAR, expected_amount: SCALAR, payment_method: SCALAR },
+};
+
 /** The emulator's API routes as its resource files register them (`r.add('POST', '/v1/…'`). */
 export function emulatorRoutes() {
   const routes = [];
@@ -163,7 +172,8 @@ export function generate(routes = emulatorRoutes()) {
   const missing = [];
   for (const route of [...routes].sort()) {
     const [method, pattern] = route.split(' ');
-    const tree = trees.get(`${method} ${normalizePath(pattern)}`);
+    const key = `${method} ${normalizePath(pattern)}`;
+    const tree = trees.get(key) ?? OUTSIDE_SDK[key];
     if (tree === undefined) missing.push(route);
     else table[route] = tree;
   }

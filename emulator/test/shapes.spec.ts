@@ -398,6 +398,7 @@ describe('answers match the SDK types of the pinned API version', () => {
         'billing_portal.session.created',
         'charge.captured',
         'charge.failed',
+        'charge.refund.updated',
         'charge.refunded',
         'charge.succeeded',
         'charge.updated',

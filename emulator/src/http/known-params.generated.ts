@@ -289,6 +289,9 @@ export const KNOWN_PARAMS: Record<string, ParamTree> = {
  "GET /v1/payment_methods/:id": {
   "expand": 1
  },
+ "GET /v1/payment_pages/:id": {
+  "expand": 1
+ },
  "GET /v1/plans": {
   "active": 1,
   "created": {
@@ -4554,6 +4557,11 @@ export const KNOWN_PARAMS: Record<string, ParamTree> = {
  },
  "POST /v1/payment_methods/:id/detach": {
   "expand": 1
+ },
+ "POST /v1/payment_pages/:id/confirm": {
+  "expand": 1,
+  "expected_amount": 1,
+  "payment_method": 1
  },
  "POST /v1/plans": {
   "active": 1,

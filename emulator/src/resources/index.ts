@@ -11,6 +11,7 @@ import { invoicePreviewRoutes } from './invoice-preview.js';
 import { meterRoutes } from './meters.js';
 import { planRoutes } from './plans.js';
 import { paymentMethodRoutes } from './payment-methods.js';
+import { paymentPageRoutes } from './payment-pages.js';
 import { paymentRoutes } from './payments.js';
 import { setupIntentRoutes } from './setup-intents.js';
 import { platformRoutes } from './platform.js';
@@ -31,4 +32,5 @@ export function registerApiRoutes(emu: Emulator, r: ApiRouter): void {
   paymentMethodRoutes(emu, r);
   paymentRoutes(emu, r);
   setupIntentRoutes(emu, r);
+  paymentPageRoutes(emu, r);
 }

@@ -5,6 +5,7 @@
 // (a declined confirmation is a 402 card_error carrying the PaymentIntent).
 import type Stripe from 'stripe';
 import type { ChargeOutcome } from '../billing/cards.js';
+import { previousAttributes, snapshot } from '../billing/diff.js';
 import { afterIntentAttempt } from '../billing/invoice-payments.js';
 import {
   attemptPayment,
@@ -230,9 +231,12 @@ export function paymentRoutes(emu: Emulator, r: ApiRouter): void {
   r.add('GET', '/v1/refunds/:id', ({ scope, params }) => scope.refunds.require(params.id));
   r.add('POST', '/v1/refunds/:id', ({ scope, params, p }) => {
     const refund = scope.refunds.require(params.id);
-    return updateWithEvent(emu, scope, 'refund.updated', refund, () => {
-      refund.metadata = p.metadata('metadata', refund.metadata ?? {});
-    });
+    const before = snapshot(refund);
+    refund.metadata = p.metadata('metadata', refund.metadata ?? {});
+    const diff = previousAttributes(before, refund);
+    // Stripe announces a refund's change twice: `refund.updated`, and `charge.refund.updated` for integrations older than the Refund object's events.
+    if (diff) for (const type of ['refund.updated', 'charge.refund.updated']) emu.events.publish(scope, type, refund, diff);
+    return refund;
   });
   r.add('GET', '/v1/refunds', ({ scope, p }) => {
     const charge = p.str('charge');
