@@ -6,6 +6,7 @@ import { Migration20261121030000_lz4_objects } from './Migration20261121030000_l
 import { Migration20261129000000_webhook_payload_note } from './Migration20261129000000_webhook_payload_note.js';
 import { Migration20261130000000_scheduled_runs } from './Migration20261130000000_scheduled_runs.js';
 import { Migration20261130001000_request_limits } from './Migration20261130001000_request_limits.js';
+import { Migration20261130010000_reconcile_windows } from './Migration20261130010000_reconcile_windows.js';
 
 /**
  * Every migration, in order. Listed explicitly (not found by globbing) so that the same list
@@ -20,4 +21,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261129000000_webhook_payload_note', class: Migration20261129000000_webhook_payload_note },
   { name: 'Migration20261130000000_scheduled_runs', class: Migration20261130000000_scheduled_runs },
   { name: 'Migration20261130001000_request_limits', class: Migration20261130001000_request_limits },
+  { name: 'Migration20261130010000_reconcile_windows', class: Migration20261130010000_reconcile_windows },
 ];

@@ -2065,6 +2065,21 @@ export interface components {
             flagged: number;
             /** @example 1003 */
             stripe_calls: number;
+            /**
+             * @description Windows of `created` the listing was split into, each listed by its own cursor chain side by side
+             * @example 33
+             */
+            windows: number;
+            /**
+             * @description Windows that held nothing: each cost one call (a probe)
+             * @example 2
+             */
+            empty_windows: number;
+            /**
+             * @description Effective Stripe requests per second of the run (stripe_calls over its duration); null while it runs
+             * @example 47.8
+             */
+            requests_per_second: number | null;
             /** @example null */
             error: string | null;
         };
@@ -10066,6 +10081,9 @@ export interface operations {
                      *           "unchanged": 0,
                      *           "flagged": 0,
                      *           "stripe_calls": 3,
+                     *           "windows": 1,
+                     *           "empty_windows": 0,
+                     *           "requests_per_second": 1.5,
                      *           "error": null
                      *         },
                      *         {
@@ -10083,7 +10101,10 @@ export interface operations {
                      *           "deleted": 0,
                      *           "unchanged": 99985,
                      *           "flagged": 0,
-                     *           "stripe_calls": 1003,
+                     *           "stripe_calls": 1068,
+                     *           "windows": 64,
+                     *           "empty_windows": 3,
+                     *           "requests_per_second": 50.9,
                      *           "error": null
                      *         }
                      *       ]
@@ -10188,6 +10209,9 @@ export interface operations {
                      *       "unchanged": 0,
                      *       "flagged": 0,
                      *       "stripe_calls": 3,
+                     *       "windows": 1,
+                     *       "empty_windows": 0,
+                     *       "requests_per_second": 1.5,
                      *       "error": null
                      *     }
                      */
@@ -10217,6 +10241,9 @@ export interface operations {
                      *       "unchanged": 0,
                      *       "flagged": 0,
                      *       "stripe_calls": 0,
+                     *       "windows": 0,
+                     *       "empty_windows": 0,
+                     *       "requests_per_second": null,
                      *       "error": null
                      *     }
                      */
@@ -10373,6 +10400,9 @@ export interface operations {
                      *       "unchanged": 0,
                      *       "flagged": 0,
                      *       "stripe_calls": 3,
+                     *       "windows": 1,
+                     *       "empty_windows": 0,
+                     *       "requests_per_second": 1.5,
                      *       "error": null
                      *     }
                      */

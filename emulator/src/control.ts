@@ -53,6 +53,9 @@ function seed(emu: Emulator, json: Record<string, unknown>) {
   if (count < 0 || count > 1_000_000) throw errors.invalid('count must be between 0 and 1000000', 'count');
   const price = typeof json.price === 'string' ? scope.prices.require(json.price, 'price') : seedPrice(emu, scope);
   const now = emu.clock.now();
+  // Spread over the span before now (oldest first), as an account's customers came over time; 0: all of this second.
+  const spread = num(json.spread_seconds ?? 0, 'spread_seconds');
+  if (spread < 0 || spread > 20 * 365 * 86_400) throw errors.invalid('spread_seconds must be between 0 and 630720000', 'spread_seconds');
   const started = Date.now();
   const subscriptions: string[] = [];
   emu.events.muted = true;
@@ -73,6 +76,11 @@ function seed(emu: Emulator, json: Record<string, unknown>) {
         applicationFeePercent: null, transferData: null, cancelAtPeriodEnd: false, missingPaymentMethod: 'create_invoice',
         announceBeforePayment: false, seeded: true,
       });
+      if (spread > 0) {
+        const created = now - spread + Math.floor((i * spread) / count);
+        scope.customers.backdate(customer.id, created);
+        scope.subscriptions.backdate(sub.id, created);
+      }
       if (i < 10) subscriptions.push(sub.id);
     }
   } finally {

@@ -24,10 +24,13 @@ const RUNNING = {
   unchanged: 0,
   flagged: 0,
   stripe_calls: 0,
+  windows: 0,
+  empty_windows: 0,
+  requests_per_second: null,
   error: null,
 };
-const SUCCEEDED = { ...RUNNING, status: 'succeeded', finished_at: '2026-11-21T03:00:02.000Z', updated: 1, unchanged: 0, stripe_calls: 3 };
-const NIGHTLY = { ...RUNNING, id: '0b7e2d9a-3c41-4f6e-8a15-92d4c6b1e3f7', scope: 'platform', account_id: null, trigger: 'schedule', status: 'succeeded', started_at: '2026-11-21T00:00:00.000Z', finished_at: '2026-11-21T00:00:21.000Z', created: 12, updated: 3, unchanged: 99985, stripe_calls: 1003 };
+const SUCCEEDED = { ...RUNNING, status: 'succeeded', finished_at: '2026-11-21T03:00:02.000Z', updated: 1, unchanged: 0, stripe_calls: 3, windows: 1, empty_windows: 0, requests_per_second: 1.5 };
+const NIGHTLY = { ...RUNNING, id: '0b7e2d9a-3c41-4f6e-8a15-92d4c6b1e3f7', scope: 'platform', account_id: null, trigger: 'schedule', status: 'succeeded', started_at: '2026-11-21T00:00:00.000Z', finished_at: '2026-11-21T00:00:21.000Z', created: 12, updated: 3, unchanged: 99985, stripe_calls: 1068, windows: 64, empty_windows: 3, requests_per_second: 50.9 };
 
 export const AdminReconcileDocs = {
   start: () =>

@@ -25,6 +25,9 @@ export const ReconcileRunSchema = defineEntity({
     unchanged: p.integer().default(0),
     flagged: p.integer().default(0),
     stripeCalls: p.integer().default(0),
+    /** Windows of `created` the listing was split into (each its own cursor chain), and how many held nothing. */
+    windows: p.integer().default(0),
+    emptyWindows: p.integer().default(0),
     error: p.text().nullable(),
   },
 });

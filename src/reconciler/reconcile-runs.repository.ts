@@ -12,6 +12,8 @@ export interface RunOutcome {
   unchanged: number;
   flagged: number;
   stripeCalls: number;
+  windows: number;
+  emptyWindows: number;
   error: string | null;
 }
 

@@ -49,6 +49,9 @@ export class ReconcileRunView {
   @ApiProperty({ example: 99985 }) unchanged!: number;
   @ApiProperty({ example: 0, description: 'Kept although Stripe no longer has them (allow_deletes false)' }) flagged!: number;
   @ApiProperty({ example: 1003 }) stripe_calls!: number;
+  @ApiProperty({ example: 33, description: 'Windows of `created` the listing was split into, each listed by its own cursor chain side by side' }) windows!: number;
+  @ApiProperty({ example: 2, description: 'Windows that held nothing: each cost one call (a probe)' }) empty_windows!: number;
+  @ApiProperty({ example: 47.8, nullable: true, type: Number, description: 'Effective Stripe requests per second of the run (stripe_calls over its duration); null while it runs' }) requests_per_second!: number | null;
   @ApiProperty({ example: null, nullable: true, type: String }) error!: string | null;
 }
 
@@ -69,8 +72,17 @@ export function toRunView(run: ReconcileRun): ReconcileRunView {
     unchanged: run.unchanged,
     flagged: run.flagged,
     stripe_calls: run.stripeCalls,
+    windows: run.windows,
+    empty_windows: run.emptyWindows,
+    requests_per_second: requestsPerSecond(run),
     error: run.error ?? null,
   };
+}
+
+export function requestsPerSecond(run: ReconcileRun): number | null {
+  if (!run.finishedAt) return null;
+  const seconds = (run.finishedAt.getTime() - run.startedAt.getTime()) / 1000;
+  return Math.round((run.stripeCalls / Math.max(seconds, 0.001)) * 10) / 10;
 }
 
 /** What the list route answers: `{ "data": [...] }`, newest first. */

@@ -22,6 +22,7 @@ import { RateLimiter } from './rate-limiter.js';
 import { ReconcileLock, type HeldLock } from './reconcile-lock.js';
 import type { ReconcileRun } from './reconcile-run.entity.js';
 import { ReconcileRunsRepository } from './reconcile-runs.repository.js';
+import { requestsPerSecond } from './reconcile.dto.js';
 import { PLATFORM_ACCOUNT, groupByStripeAccount, stripeAccountOf } from '../infra/stripe/accounts.js';
 
 export interface ReconcileRequest {
@@ -48,11 +49,83 @@ interface Counts {
   unchanged: number;
   flagged: number;
   stripeCalls: number;
+  /** Windows of `created` listed (each its own cursor chain), and how many of them held nothing (a call spent on a probe). */
+  windows: number;
+  emptyWindows: number;
+}
+
+/** Part of an account's listing: one customer's subscriptions, or those created in [from, to) (unbounded where undefined); `startingAfter` once its chain has begun. */
+interface ListWindow {
+  customer?: string;
+  from?: number;
+  to?: number;
+  startingAfter?: string;
+}
+
+/** What the chains of a run share: how many may list at once, and the slots of the page writes. */
+interface ChainBudget {
+  max: number;
+  active: number;
+  writes: Slots;
+}
+
+/** At most `size` pieces of work at once; the others wait their turn. */
+class Slots {
+  private free: number;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(size: number) {
+    this.free = size;
+  }
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.free > 0) this.free -= 1;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await work();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free += 1;
+    }
+  }
+}
+
+/**
+ * Cuts the older part of a chain's window off into up to `count` windows of about WINDOW_OBJECTS
+ * each (judged from the density of the chain's last page, newest first), the last one taking all
+ * that is older. The chain keeps the newest slice, below its cursor. No cut when the page spans a
+ * single second (its density says nothing) or the window has no room below its page.
+ */
+export function splitWindow(window: ListWindow, page: readonly { created: number }[], count: number): { kept: ListWindow; windows: ListWindow[] } {
+  const newest = page[0]!.created;
+  const oldest = page[page.length - 1]!.created;
+  if (count < 1 || newest === oldest) return { kept: window, windows: [] };
+  const width = Math.max(1, Math.ceil(((newest - oldest) / page.length) * WINDOW_OBJECTS));
+  const floor = window.from ?? -Infinity;
+  let bottom = oldest - width;
+  if (bottom <= floor) return { kept: window, windows: [] };
+  const kept = { ...window, from: bottom };
+  const windows: ListWindow[] = [];
+  while (windows.length < count - 1 && bottom - width > floor) {
+    windows.push({ from: bottom - width, to: bottom });
+    bottom -= width;
+  }
+  windows.push({ ...(window.from !== undefined ? { from: window.from } : {}), to: bottom });
+  return { kept, windows };
 }
 
 const MAX_RATE_LIMIT_RETRIES = 8;
 /** Pages written at once: the database works on some while the next is prepared (4 was no faster on 2 cores and held more memory). */
 const WRITES_IN_FLIGHT = 3;
+/**
+ * Cursor chains listing at once in a run: at Stripe's latency (about 300 ms a page of 100 with the
+ * customer and invoice expanded) one chain lists ~330 objects a second, so 32 keep a budget of 100
+ * requests a second busy. Bounded because each holds up to two pages in memory.
+ */
+const LIST_CHAINS = 32;
+/** Objects a window is cut to hold: ten pages, so that its last, partial page is a small part of its calls. */
+const WINDOW_OBJECTS = 1000;
 
 /**
  * Re-syncs the mirror from Stripe so that a missed webhook never leaves a wrong answer for long.
@@ -118,14 +191,19 @@ export class ReconcilerService {
   }
 
   private async execute(run: ReconcileRun, request: ReconcileRequest, merchants: Merchant[], onProgress?: (p: ReconcileProgress) => void): Promise<ReconcileRun> {
-    const counts: Counts = { created: 0, updated: 0, deleted: 0, unchanged: 0, flagged: 0, stripeCalls: 0 };
+    const counts: Counts = { created: 0, updated: 0, deleted: 0, unchanged: 0, flagged: 0, stripeCalls: 0, windows: 0, emptyWindows: 0 };
     const limiter = new RateLimiter(this.config.RECONCILER_MAX_REQUESTS_PER_SECOND);
     let error: string | null = null;
     try {
-      const byAccount = groupByStripeAccount(merchants);
-      for (const [stripeAccount, group] of byAccount) {
-        await this.reconcileAccount(stripeAccount, group, request, counts, limiter, onProgress);
-      }
+      const byAccount = [...groupByStripeAccount(merchants)];
+      // The catalogs first, one account after the other (so that each one's calls are counted alone),
+      // so that the subscriptions' products and features are known; then the accounts' subscriptions
+      // side by side, sharing the request budget and the chains.
+      if (request.scope !== 'account') for (const [stripeAccount, group] of byAccount) await this.syncCatalog(stripeAccount, group, counts);
+      const chains: ChainBudget = { max: LIST_CHAINS, active: 0, writes: new Slots(WRITES_IN_FLIGHT) };
+      const listings = await Promise.allSettled(byAccount.map(([stripeAccount, group]) => this.reconcileAccount(stripeAccount, group, request, counts, limiter, chains, onProgress)));
+      const failed = listings.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
       await this.trials.expireDue();
     } catch (failure) {
       error = failure instanceof AppError ? `${failure.code}: ${failure.message}` : failure instanceof Error ? failure.message : String(failure);
@@ -139,53 +217,55 @@ export class ReconcilerService {
       unchanged: counts.unchanged,
       flagged: counts.flagged,
       stripeCalls: counts.stripeCalls,
+      windows: counts.windows,
+      emptyWindows: counts.emptyWindows,
       error,
     });
     const seconds = ((stored.finishedAt ?? new Date()).getTime() - stored.startedAt.getTime()) / 1000;
     this.metrics.reconcileRun({ trigger: request.trigger, status: stored.status, seconds, ...counts });
     this.logger.log(
-      `reconcile run ${run.id} ${stored.status}: created ${counts.created}, updated ${counts.updated}, unchanged ${counts.unchanged}, deleted ${counts.deleted}, flagged ${counts.flagged}, ${counts.stripeCalls} Stripe calls`,
+      `reconcile run ${run.id} ${stored.status}: created ${counts.created}, updated ${counts.updated}, unchanged ${counts.unchanged}, deleted ${counts.deleted}, flagged ${counts.flagged}, ${counts.stripeCalls} Stripe calls in ${counts.windows} windows (${counts.emptyWindows} empty), ${requestsPerSecond(stored)} requests/s`,
     );
     return stored;
   }
 
-  private async reconcileAccount(stripeAccount: string, merchants: Merchant[], request: ReconcileRequest, counts: Counts, limiter: RateLimiter, onProgress?: (p: ReconcileProgress) => void): Promise<void> {
+  /** An account's catalog. Its calls meet Stripe's rate limit like the listing's: a 429 is waited out, not a failed run. */
+  private async syncCatalog(stripeAccount: string, merchants: Merchant[], counts: Counts): Promise<void> {
+    await this.waitingOutRateLimits(stripeAccount, async () => {
+      const catalogCallsBefore = this.gateway.callCount;
+      try {
+        await this.catalog.syncAccount(stripeAccount, merchants);
+      } finally {
+        counts.stripeCalls += this.gateway.callCount - catalogCallsBefore;
+      }
+    });
+  }
+
+  private async reconcileAccount(stripeAccount: string, merchants: Merchant[], request: ReconcileRequest, counts: Counts, limiter: RateLimiter, chains: ChainBudget, onProgress?: (p: ReconcileProgress) => void): Promise<void> {
     const started = Date.now();
     const scopeMerchant = merchants[0]!;
-    if (request.scope !== 'account') {
-      // The catalog first, so that the subscriptions' products and features are known.
-      // Its calls meet Stripe's rate limit like the listing's: a 429 is waited out, not a failed run.
-      await this.waitingOutRateLimits(stripeAccount, async () => {
-        const catalogCallsBefore = this.gateway.callCount;
-        try {
-          await this.catalog.syncAccount(stripeAccount, merchants);
-        } finally {
-          counts.stripeCalls += this.gateway.callCount - catalogCallsBefore;
-        }
-      });
-    }
     const owners = await this.owners();
     const customers = request.scope === 'account' ? await this.customersOf(request.accountId!, stripeAccount) : [undefined];
     const seen = new Set<string>();
     const expected = await this.mirror.countOnStripeAccount(this.em.fork(), stripeAccount);
-    const writes: Promise<void>[] = [];
-    let failure: unknown;
-    try {
-      await this.listAndWrite(stripeAccount, customers, { owners, merchants, scopeMerchant, expected, started }, limiter, counts, seen, writes, onProgress);
-    } catch (error) {
-      failure = error;
-    }
-    // Every page handed to the database has finished (or failed) before the run goes on or ends.
-    const settled = await Promise.allSettled(writes);
-    const writeFailure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failure !== undefined || writeFailure) throw failure ?? writeFailure!.reason;
+    await this.listAndWrite(stripeAccount, customers, { owners, merchants, scopeMerchant, expected, started }, limiter, counts, seen, chains, onProgress);
     const vanished = await this.vanished(stripeAccount, merchants, request, seen);
     const removed = await this.em.fork().transactional((tx) => this.mirror.removeOrFlag(tx, vanished, request.allowDeletes, this.clock.now()));
     counts.deleted += removed.deleted;
     counts.flagged += removed.flagged;
   }
 
-  /** Lists every page of the account (or of the account's customers) and hands each page to a write. */
+  /**
+   * Lists every page of the account (or of the account's customers) and hands each page to a write.
+   * One cursor chain is bound to one page per round trip to Stripe (hundreds of milliseconds with
+   * expansions), so the account's listing is split into windows of `created` listed side by side,
+   * up to `chains.max` chains in flight for the run, all within the run's request budget: a chain
+   * that still has more after a page hands the older part of its window to new chains, cut from
+   * the density of that page to hold about WINDOW_OBJECTS each. It makes fewer new windows than the
+   * account has listed pages, so that a small account spends few calls on windows that turn out
+   * empty (a 450-subscription account: one), while a large one doubles its chains about every
+   * other round trip. An account whose objects all share one second cannot be split: one chain.
+   */
   private async listAndWrite(
     stripeAccount: string,
     customers: (string | undefined)[],
@@ -193,60 +273,101 @@ export class ReconcilerService {
     limiter: RateLimiter,
     counts: Counts,
     seen: Set<string>,
-    writes: Promise<void>[],
+    chains: ChainBudget,
     onProgress?: (p: ReconcileProgress) => void,
   ): Promise<void> {
     const { owners, merchants, scopeMerchant, expected, started } = scope;
+    const pending: ListWindow[] = customers.map((customer) => (customer ? { customer } : {}));
+    const running = new Set<Promise<void>>();
+    let failure: { error: unknown } | undefined;
     let listed = 0;
-    for (const customer of customers) {
+    let pagesListed = 0;
+
+    const writePage = (page: Stripe.Subscription[], pageReadAt: number) =>
+      chains.writes.run(() =>
+        // A page that loses a deadlock with a worker or request writing the same customers is written again.
+        transactionalWithRetry(this.em, async (tx) => {
+          // A page lost to a crash right after its commit is simply listed again by the next run,
+          // so the run does not wait for each commit to reach the disk.
+          await exec(tx, 'set local synchronous_commit = off');
+          return this.sync.applyListingPage(tx, page, stripeAccount, (s) => ownerOf(s, owners, stripeAccount, scopeMerchant), pageReadAt);
+        }),
+      ).then((outcome) => {
+        for (const [id, result] of outcome) {
+          seen.add(id);
+          if (result === 'created') counts.created += 1;
+          else if (result === 'updated') counts.updated += 1;
+          else counts.unchanged += 1;
+        }
+      });
+
+    const chain = async (window: ListWindow): Promise<void> => {
       // The next page is fetched while this one is written, so Stripe and the database work side by side.
       let readAt = this.clock.nowSeconds() - 1;
-      let next: Promise<Stripe.ApiList<Stripe.Subscription>> | undefined = this.listPage(stripeAccount, customer, undefined, limiter, counts);
-      while (next) {
+      let next: Promise<Stripe.ApiList<Stripe.Subscription>> | undefined = this.listPage(stripeAccount, window, limiter, counts);
+      while (next && !failure) {
         const page = await next;
         const pageReadAt = readAt;
+        pagesListed += 1;
         next = undefined;
+        if (page.data.length === 0) counts.emptyWindows += 1;
         if (page.has_more && page.data.length > 0) {
+          window = { ...window, startingAfter: page.data[page.data.length - 1]!.id };
+          if (!window.customer) {
+            const cut = splitWindow(window, page.data, Math.min(pagesListed - 1, chains.max - chains.active - pending.length));
+            window = cut.kept;
+            pending.push(...cut.windows);
+            launch();
+          }
           // Listed one second back: a webhook of the very second of the listing may be newer, so it keeps its place.
           readAt = this.clock.nowSeconds() - 1;
-          next = this.listPage(stripeAccount, customer, page.data[page.data.length - 1]!.id, limiter, counts);
+          next = this.listPage(stripeAccount, window, limiter, counts);
           next.catch(() => undefined); // awaited on the next turn; a failure is handled there
         }
         const mine = page.data.filter((s) => belongsToScope(s, owners, merchants));
-        if (mine.length) {
-          // Up to WRITES_IN_FLIGHT pages are written at once, each in its own transaction.
-          // A page that loses a deadlock with a worker or request writing the same customers is written again.
-          const write = transactionalWithRetry(this.em, async (tx) => {
-            // A page lost to a crash right after its commit is simply listed again by the next run,
-            // so the run does not wait for each commit to reach the disk.
-            await exec(tx, 'set local synchronous_commit = off');
-            return this.sync.applyListingPage(tx, mine, stripeAccount, (s) => ownerOf(s, owners, stripeAccount, scopeMerchant), pageReadAt);
-          }).then((outcome) => {
-            for (const [id, result] of outcome) {
-              seen.add(id);
-              if (result === 'created') counts.created += 1;
-              else if (result === 'updated') counts.updated += 1;
-              else counts.unchanged += 1;
-            }
-          });
-          write.catch(() => undefined); // awaited below or by the caller; a failure is handled there
-          writes.push(write);
-          if (writes.length >= WRITES_IN_FLIGHT) await writes.shift();
-        }
+        if (mine.length) await writePage(mine, pageReadAt);
         listed += page.data.length;
         onProgress?.({ stripeAccount, subscriptions: listed, expected, stripeCalls: counts.stripeCalls, elapsedMs: Date.now() - started });
       }
+    };
+
+    const launch = () => {
+      while (pending.length > 0 && chains.active < chains.max && !failure) {
+        const window = pending.shift()!;
+        counts.windows += 1;
+        chains.active += 1;
+        const run: Promise<void> = chain(window)
+          .catch((error: unknown) => {
+            failure ??= { error };
+          })
+          .finally(() => {
+            chains.active -= 1;
+            running.delete(run);
+            launch();
+          });
+        running.add(run);
+      }
+    };
+
+    launch();
+    // Every chain (and the page it was writing) has finished or failed before the run goes on or ends.
+    while (running.size > 0 || (pending.length > 0 && !failure)) {
+      if (running.size === 0) launch();
+      await Promise.all([...running]);
     }
+    if (failure) throw failure.error;
   }
 
   /** One page of subscriptions (all statuses), waiting out 429s with a growing pause. */
-  private async listPage(stripeAccount: string, customer: string | undefined, startingAfter: string | undefined, limiter: RateLimiter, counts: Counts): Promise<Stripe.ApiList<Stripe.Subscription>> {
+  private async listPage(stripeAccount: string, window: ListWindow, limiter: RateLimiter, counts: Counts): Promise<Stripe.ApiList<Stripe.Subscription>> {
+    const { customer, startingAfter, from, to } = window;
+    const created = from !== undefined || to !== undefined ? { created: { ...(from !== undefined ? { gte: from } : {}), ...(to !== undefined ? { lt: to } : {}) } } : {};
     return this.waitingOutRateLimits(stripeAccount, async () => {
       await limiter.take();
       counts.stripeCalls += 1;
       return this.gateway.call('subscriptions.list', (s) =>
         s.subscriptions.list(
-          { status: 'all', limit: 100, expand: ['data.customer', 'data.latest_invoice'], ...(customer ? { customer } : {}), ...(startingAfter ? { starting_after: startingAfter } : {}) },
+          { status: 'all', limit: 100, expand: ['data.customer', 'data.latest_invoice'], ...(customer ? { customer } : {}), ...(startingAfter ? { starting_after: startingAfter } : {}), ...created },
           this.gateway.accountOptions(stripeAccount),
         ),
       );

@@ -22,6 +22,9 @@ export interface RunView {
   unchanged: number;
   flagged: number;
   stripe_calls: number;
+  windows: number;
+  empty_windows: number;
+  requests_per_second: number | null;
   error: string | null;
 }
 

@@ -4,6 +4,8 @@ import { expectMirrored, reconcile } from './helpers.js';
 
 const ACCOUNT = 'acct_SeededShop0001';
 const SEEDED = 450;
+const SPREAD_ACCOUNT = 'acct_SpreadShop00001';
+const SPREAD = 2_000;
 
 /**
  * Issue 7, cost: a run lists subscriptions 100 a page with what it needs expanded, so its Stripe
@@ -39,5 +41,22 @@ describe('Stripe calls of a reconcile run', () => {
     const again = await reconcile(s, { scope: 'platform' });
     expect(again).toMatchObject({ status: 'succeeded', created: 0, updated: 0, unchanged: SEEDED });
     expect(again.stripe_calls).toBeLessThanOrEqual(2 * (Math.ceil(SEEDED / 100) + 5));
+  });
+
+  it('lists an account whose subscriptions span a year in windows of created, side by side, each subscription once, within the same calls plus the empty windows', async () => {
+    const merchant = await s.admin(s.http().post('/admin/merchants')).send({ id: 'spread-shop', display_name: 'Spread Shop', charge_model: 'direct', stripe_account_id: SPREAD_ACCOUNT });
+    expect(merchant.status).toBe(201);
+    const seeded = await control<{ created: number; sample_subscriptions: string[] }>(s, 'POST', '/_emulator/seed', { count: SPREAD, account: SPREAD_ACCOUNT, spread_seconds: 365 * 86_400 });
+    expect(seeded.created).toBe(SPREAD);
+    const run = await reconcile(s, { scope: 'merchant', merchant_id: 'spread-shop' });
+    expect(run).toMatchObject({ status: 'succeeded', created: SPREAD, updated: 0, deleted: 0, flagged: 0, error: null });
+    // Split into windows (one chain is one page per round trip to Stripe), each one's last page partial, a few found empty.
+    expect(run.windows).toBeGreaterThan(1);
+    expect(run.empty_windows).toBeLessThan(run.windows);
+    expect(run.stripe_calls).toBeLessThanOrEqual(Math.ceil(SPREAD / 100) + run.windows + 5);
+    expect(run.requests_per_second).toBeGreaterThan(0);
+    const [{ n }] = await query<{ n: number }>(s, 'select count(*)::int as n from subscriptions where stripe_account = ?', [SPREAD_ACCOUNT]);
+    expect(n).toBe(SPREAD);
+    for (const id of seeded.sample_subscriptions) await expectMirrored(s, id, { stripeAccount: SPREAD_ACCOUNT });
   });
 });

@@ -25,19 +25,31 @@ export function pageOf<T extends Identified>(
   if (starting_after && ending_before) {
     throw errors.invalid('You may only specify one of these parameters: ending_before, starting_after.', 'ending_before');
   }
-  const page = collection.page({ limit, starting_after, ending_before }, filter);
+  const created = createdRange(p);
+  const page = collection.page({ limit, starting_after, ending_before, ...(created ? { created } : {}) }, filter);
   return listOf(page.data, url, page.has_more);
 }
 
-/** `created[gte]=…` style range filters. */
-export function createdFilter(p: Params): ((created: number) => boolean) | undefined {
-  const exact = p.int('created');
-  if (exact !== undefined) return (c) => c === exact;
-  const range = p.obj('created');
-  if (!range) return undefined;
+/** `created=…` or `created[gte]=…` style filters as the range [from, to) of unix seconds they let through. */
+export function createdRange(p: Params): { from: number; to: number } | undefined {
+  // An object (`created[gte]=…`) or a plain integer (`created=…`); reading one as the other is a 400.
+  const range = p.raw.created !== null && typeof p.raw.created === 'object' ? p.obj('created') : undefined;
+  if (!range) {
+    const exact = p.int('created');
+    return exact === undefined ? undefined : { from: exact, to: exact + 1 };
+  }
   const gt = range.int('gt');
   const gte = range.int('gte');
   const lt = range.int('lt');
   const lte = range.int('lte');
-  return (c) => (gt === undefined || c > gt) && (gte === undefined || c >= gte) && (lt === undefined || c < lt) && (lte === undefined || c <= lte);
+  return {
+    from: Math.max(gt === undefined ? -Infinity : gt + 1, gte ?? -Infinity),
+    to: Math.min(lt ?? Infinity, lte === undefined ? Infinity : lte + 1),
+  };
+}
+
+/** `created[gte]=…` style range filters. */
+export function createdFilter(p: Params): ((created: number) => boolean) | undefined {
+  const range = createdRange(p);
+  return range && ((c) => c >= range.from && c < range.to);
 }
