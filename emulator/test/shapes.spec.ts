@@ -8,10 +8,13 @@ import { ACCEPTED, type Accepted } from './shapes.accepted.js';
 import { checkShapes, type Finding, type Sample } from './shape-check.js';
 import { catalog, control, DAY, harness, HOUR, type Harness } from './helpers.js';
 import { discountSamples } from './shapes.discounts.js';
+import { invoiceItemSamples } from './shapes.invoice-items.js';
 
 /** `customer.subscription.updated` → `Stripe.CustomerSubscriptionUpdatedEvent`, the SDK's type of that event. */
 function eventTypeName(type: string): string {
+  // The SDK spells the `invoiceitem.*` events' types `InvoiceItem…`.
   return `Stripe.${type
+    .replace(/^invoiceitem\./, 'invoice_item.')
     .split(/[._]/)
     .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
     .join('')}Event`;
@@ -269,6 +272,7 @@ describe('answers match the SDK types of the pinned API version', () => {
     add('GET /v1/entitlements/active_entitlements/:id', 'Stripe.Entitlements.ActiveEntitlement', await stripe.entitlements.activeEntitlements.retrieve(active.id));
 
     await discountSamples(stripe, emu, add, errorOf);
+    await invoiceItemSamples(stripe, emu, add);
 
     // Webhook endpoints and test clocks.
     const endpoint = await stripe.webhookEndpoints.create({ url: 'https://x.example/hook', enabled_events: ['invoice.paid'], description: 'shape' });
@@ -420,15 +424,21 @@ describe('answers match the SDK types of the pinned API version', () => {
         'customer.updated',
         'entitlements.active_entitlement_summary.updated',
         'invoice.created',
+        'invoice.deleted',
         'invoice.finalized',
         'invoice.marked_uncollectible',
+        'invoice.overdue',
         'invoice.paid',
         'invoice.payment_action_required',
         'invoice.payment_failed',
         'invoice.payment_succeeded',
+        'invoice.sent',
         'invoice.upcoming',
+        'invoice.updated',
         'invoice.voided',
         'invoice_payment.paid',
+        'invoiceitem.created',
+        'invoiceitem.deleted',
         'payment_intent.amount_capturable_updated',
         'payment_intent.canceled',
         'payment_intent.created',

@@ -144,7 +144,7 @@ export function endDiscount(emu: Emulator, scope: Scope, id: string): Stripe.Del
 }
 
 /** Ends the discounts of `current` that the new list no longer holds. */
-export function replaceDiscounts(emu: Emulator, scope: Scope, current: readonly (string | Stripe.Discount)[], next: string[]): void {
+export function replaceDiscounts(emu: Emulator, scope: Scope, current: readonly (string | { id: string })[], next: string[]): void {
   for (const d of current) {
     const id = typeof d === 'string' ? d : d.id;
     if (!next.includes(id)) endDiscount(emu, scope, id);

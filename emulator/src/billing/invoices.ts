@@ -7,6 +7,7 @@ import { listOf } from '../http/list.js';
 import { newId } from '../store/ids.js';
 import type { Scope } from '../store/scope.js';
 import { decimal } from '../resources/catalog.js';
+import { claimItems, itemLine, pendingItems } from './invoice-item-lines.js';
 import { applyDiscounts, discountedAmount, discountsFor, expireDiscounts, spendDiscounts } from './discounts.js';
 import type { ChargeOutcome } from './cards.js';
 import { attemptInvoicePayment, cancelInvoiceIntent, openInvoiceIntent, settleInvoicePayment } from './payment-intents.js';
@@ -100,6 +101,42 @@ function totals(lines: Stripe.InvoiceLineItem[]) {
   return { subtotal, discount, exclusive, inclusive, total, totalTaxes: [...byRate.values()] };
 }
 
+/** Who an invoice bills: a subscription, or (a one-off invoice) a customer alone. */
+export interface InvoiceOwner {
+  customer: string;
+  currency: string;
+  collectionMethod: Stripe.Invoice.CollectionMethod;
+  defaultTaxRates: Stripe.TaxRate[];
+  description: string | null;
+  /** The discounts that apply (billing/discounts.ts chooses them). */
+  discounts: Stripe.Discount[];
+  subscription: Stripe.Subscription | null;
+}
+
+/**
+ * Sets an invoice's amounts from its lines (`lines.data`): the discounts taken off, taxes on what
+ * they leave, totals. A draft's amounts are set again whenever its lines or discounts change.
+ */
+export function priceInvoice(scope: Scope, invoice: Stripe.Invoice, discounts: Stripe.Discount[]): Stripe.Invoice {
+  const lines = invoice.lines.data;
+  const discountTotals = applyDiscounts(discounts, lines);
+  for (const l of lines) {
+    const rates = (l.taxes ?? []).map((x) => scope.taxRates.get(x.tax_rate_details!.tax_rate)!);
+    l.taxes = lineTaxes(discountedAmount(l), rates);
+  }
+  const t = totals(lines);
+  invoice.discounts = discounts.map((d) => d.id);
+  invoice.total_discount_amounts = discountTotals;
+  invoice.amount_due = Math.max(0, t.total);
+  invoice.amount_remaining = Math.max(0, t.total - invoice.amount_paid);
+  invoice.subtotal = t.subtotal;
+  invoice.subtotal_excluding_tax = t.subtotal - t.inclusive;
+  invoice.total = t.total;
+  invoice.total_excluding_tax = t.subtotal - t.discount - t.inclusive;
+  invoice.total_taxes = t.totalTaxes;
+  return invoice;
+}
+
 /**
  * A subscription's invoice over `lines`, neither stored nor announced: what createInvoice stores, and
  * (with `id` null) the preview `invoice.upcoming` carries.
@@ -113,24 +150,42 @@ export function buildInvoice(
   period: { start: number; end: number },
   id: string | null,
 ): Stripe.Invoice {
-  const customer = scope.customers.get(sub.customer as string);
+  const owner: InvoiceOwner = {
+    customer: sub.customer as string,
+    currency: sub.currency,
+    collectionMethod: sub.collection_method,
+    defaultTaxRates: sub.default_tax_rates ?? [],
+    description: sub.description,
+    discounts: discountsFor(scope, sub, Math.max(emu.clock.now(), period.start)),
+    subscription: sub,
+  };
+  const items = pendingItems(scope, owner.customer, sub.id).map((item) => itemLine(item, id, owner.defaultTaxRates));
+  return buildInvoiceOf(emu, scope, owner, billingReason, [...lines, ...items], period, id);
+}
+
+export function buildInvoiceOf(
+  emu: Emulator,
+  scope: Scope,
+  owner: InvoiceOwner,
+  billingReason: Stripe.Invoice.BillingReason,
+  lines: Stripe.InvoiceLineItem[],
+  period: { start: number; end: number },
+  id: string | null,
+): Stripe.Invoice {
+  const sub = owner.subscription;
+  const customer = scope.customers.get(owner.customer);
   const now = emu.clock.now();
   const own = lines.map((l) => ({ ...l, invoice: id }));
-  const discounts = discountsFor(scope, sub, Math.max(now, period.start));
-  const discountTotals = applyDiscounts(discounts, own);
-  // Taxes are on what the discounts leave.
-  for (const l of own) if (discountedAmount(l) !== l.amount) l.taxes = lineTaxes(discountedAmount(l), (l.taxes ?? []).map((x) => scope.taxRates.get(x.tax_rate_details!.tax_rate)!));
-  const t = totals(own);
-  return {
+  const invoice: Stripe.Invoice = {
     id: id as string, // null only for the preview, which drops it
     object: 'invoice',
     account_country: 'JP',
     account_name: null,
     account_tax_ids: null,
-    amount_due: Math.max(0, t.total),
+    amount_due: 0,
     amount_overpaid: 0,
     amount_paid: 0,
-    amount_remaining: Math.max(0, t.total),
+    amount_remaining: 0,
     amount_shipping: 0,
     application: null,
     attempt_count: 0,
@@ -139,11 +194,11 @@ export function buildInvoice(
     automatic_tax: { disabled_reason: null, enabled: false, liability: null, provider: null, status: null },
     automatically_finalizes_at: null,
     billing_reason: billingReason,
-    collection_method: sub.collection_method,
+    collection_method: owner.collectionMethod,
     created: now,
-    currency: sub.currency,
+    currency: owner.currency,
     custom_fields: null,
-    customer: sub.customer as string,
+    customer: owner.customer,
     customer_account: null,
     customer_address: customer?.address ?? null,
     customer_email: customer?.email ?? null,
@@ -154,9 +209,9 @@ export function buildInvoice(
     customer_tax_ids: [],
     default_payment_method: null,
     default_source: null,
-    default_tax_rates: sub.default_tax_rates ?? [],
-    description: sub.description,
-    discounts: discounts.map((d) => d.id),
+    default_tax_rates: owner.defaultTaxRates,
+    description: owner.description,
+    discounts: [],
     due_date: null,
     effective_at: null,
     ending_balance: null,
@@ -169,18 +224,16 @@ export function buildInvoice(
     latest_revision: null,
     lines: listOf(
       own,
-      id ? `/v1/invoices/${id}/lines` : `/v1/invoices/upcoming/lines?subscription=${sub.id}`,
+      id ? `/v1/invoices/${id}/lines` : `/v1/invoices/upcoming/lines?subscription=${sub?.id ?? ''}`,
     ),
     livemode: false,
     metadata: {},
     next_payment_attempt: null,
     number: null,
     on_behalf_of: null,
-    parent: {
-      type: 'subscription_details',
-      quote_details: null,
-      subscription_details: { metadata: { ...sub.metadata }, subscription: sub.id },
-    },
+    parent: sub
+      ? { type: 'subscription_details', quote_details: null, subscription_details: { metadata: { ...sub.metadata }, subscription: sub.id } }
+      : null,
     payment_settings: { default_mandate: null, payment_method_options: null, payment_method_types: null },
     period_end: period.end,
     period_start: period.start,
@@ -194,16 +247,17 @@ export function buildInvoice(
     statement_descriptor: null,
     status: 'draft',
     status_transitions: { finalized_at: null, marked_uncollectible_at: null, paid_at: null, voided_at: null },
-    subtotal: t.subtotal,
-    subtotal_excluding_tax: t.subtotal - t.inclusive,
+    subtotal: 0,
+    subtotal_excluding_tax: 0,
     test_clock: null,
-    total: t.total,
-    total_discount_amounts: discountTotals,
-    total_excluding_tax: t.subtotal - t.discount - t.inclusive,
+    total: 0,
+    total_discount_amounts: [],
+    total_excluding_tax: 0,
     total_pretax_credit_amounts: [],
-    total_taxes: t.totalTaxes,
+    total_taxes: [],
     webhooks_delivered_at: id ? now : null,
   };
+  return priceInvoice(scope, invoice, owner.discounts);
 }
 
 export function createInvoice(
@@ -218,6 +272,7 @@ export function createInvoice(
   expireDiscounts(emu, scope, sub);
   const invoice = buildInvoice(emu, scope, sub, billingReason, lines, period, id);
   spendDiscounts(scope, invoice);
+  claimItems(scope, invoice);
   scope.invoices.add(invoice);
   emu.pageIndex.set(id, scope);
   emu.events.publish(scope, 'invoice.created', invoice);

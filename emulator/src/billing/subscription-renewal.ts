@@ -161,7 +161,8 @@ export function payInvoice(emu: Emulator, scope: Scope, invoice: Stripe.Invoice,
   if (invoice.status !== 'open') throw errors.invalid(`You can only pay an invoice that is open (this one is ${invoice.status}).`);
   const subId = invoice.parent?.subscription_details?.subscription;
   const sub = typeof subId === 'string' ? scope.subscriptions.get(subId) : undefined;
-  const pm = paymentMethod ?? (sub ? paymentMethodOf(scope, sub) : null);
+  const customerPm = scope.customers.get(invoice.customer as string)?.invoice_settings.default_payment_method;
+  const pm = paymentMethod ?? (sub ? paymentMethodOf(scope, sub) : typeof customerPm === 'string' ? customerPm : null);
   const outcome = chargeInvoice(emu, scope, invoice, pm, { onSession, nextAttempt: invoice.next_payment_attempt });
   if (outcome.kind === 'succeeded' && sub && sub.latest_invoice === invoice.id) invoicePaid(emu, scope, sub);
   return outcome;

@@ -9,6 +9,8 @@ export const KNOWN_PARAMS: Record<string, ParamTree> = {
  "DELETE /v1/coupons/:id": {},
  "DELETE /v1/customers/:id": {},
  "DELETE /v1/customers/:id/discount": {},
+ "DELETE /v1/invoiceitems/:id": {},
+ "DELETE /v1/invoices/:id": {},
  "DELETE /v1/plans/:id": {},
  "DELETE /v1/products/:id": {},
  "DELETE /v1/products/:id/features/:fid": {},
@@ -224,6 +226,25 @@ export const KNOWN_PARAMS: Record<string, ParamTree> = {
   "status": 1
  },
  "GET /v1/invoice_payments/:id": {
+  "expand": 1
+ },
+ "GET /v1/invoiceitems": {
+  "created": {
+   "gt": 1,
+   "gte": 1,
+   "lt": 1,
+   "lte": 1
+  },
+  "customer": 1,
+  "customer_account": 1,
+  "ending_before": 1,
+  "expand": 1,
+  "invoice": 1,
+  "limit": 1,
+  "pending": 1,
+  "starting_after": 1
+ },
+ "GET /v1/invoiceitems/:id": {
   "expand": 1
  },
  "GET /v1/invoices": {
@@ -2111,6 +2132,518 @@ export const KNOWN_PARAMS: Record<string, ParamTree> = {
   },
   "name": 1
  },
+ "POST /v1/invoiceitems": {
+  "amount": 1,
+  "currency": 1,
+  "customer": 1,
+  "customer_account": 1,
+  "description": 1,
+  "discountable": 1,
+  "discounts": {
+   "coupon": 1,
+   "discount": 1,
+   "promotion_code": 1
+  },
+  "expand": 1,
+  "invoice": 1,
+  "metadata": {
+   "*": 1
+  },
+  "period": {
+   "end": 1,
+   "start": 1
+  },
+  "price_data": {
+   "currency": 1,
+   "product": 1,
+   "tax_behavior": 1,
+   "unit_amount": 1,
+   "unit_amount_decimal": 1
+  },
+  "pricing": {
+   "price": 1
+  },
+  "quantity": 1,
+  "quantity_decimal": 1,
+  "subscription": 1,
+  "tax_behavior": 1,
+  "tax_code": 1,
+  "tax_rates": 1,
+  "unit_amount_decimal": 1
+ },
+ "POST /v1/invoiceitems/:id": {
+  "amount": 1,
+  "description": 1,
+  "discountable": 1,
+  "discounts": {
+   "coupon": 1,
+   "discount": 1,
+   "promotion_code": 1
+  },
+  "expand": 1,
+  "invoicing_rules": 1,
+  "metadata": {
+   "*": 1
+  },
+  "period": {
+   "end": 1,
+   "start": 1
+  },
+  "price_data": {
+   "currency": 1,
+   "product": 1,
+   "tax_behavior": 1,
+   "unit_amount": 1,
+   "unit_amount_decimal": 1
+  },
+  "pricing": {
+   "price": 1
+  },
+  "quantity": 1,
+  "quantity_decimal": 1,
+  "tax_behavior": 1,
+  "tax_code": 1,
+  "tax_rates": 1,
+  "unit_amount_decimal": 1
+ },
+ "POST /v1/invoices": {
+  "account_tax_ids": 1,
+  "application_fee_amount": 1,
+  "auto_advance": 1,
+  "automatic_tax": {
+   "enabled": 1,
+   "liability": {
+    "account": 1,
+    "type": 1
+   }
+  },
+  "automatically_finalizes_at": 1,
+  "collection_method": 1,
+  "currency": 1,
+  "custom_fields": {
+   "name": 1,
+   "value": 1
+  },
+  "customer": 1,
+  "customer_account": 1,
+  "days_until_due": 1,
+  "default_payment_method": 1,
+  "default_source": 1,
+  "default_tax_rates": 1,
+  "description": 1,
+  "discounts": {
+   "coupon": 1,
+   "discount": 1,
+   "promotion_code": 1
+  },
+  "due_date": 1,
+  "effective_at": 1,
+  "expand": 1,
+  "footer": 1,
+  "from_invoice": {
+   "action": 1,
+   "invoice": 1
+  },
+  "issuer": {
+   "account": 1,
+   "type": 1
+  },
+  "metadata": {
+   "*": 1
+  },
+  "number": 1,
+  "on_behalf_of": 1,
+  "payment_settings": {
+   "default_mandate": 1,
+   "payment_method_options": {
+    "acss_debit": {
+     "mandate_options": {
+      "transaction_type": 1
+     },
+     "verification_method": 1
+    },
+    "bancontact": {
+     "preferred_language": 1
+    },
+    "billie": {
+     "company_details": {
+      "registered_address": {
+       "city": 1,
+       "country": 1,
+       "line1": 1,
+       "line2": 1,
+       "postal_code": 1,
+       "state": 1
+      },
+      "registered_name": 1,
+      "registration_number": 1,
+      "registration_type": 1,
+      "vat": 1
+     },
+     "reference": 1
+    },
+    "blik": {},
+    "card": {
+     "installments": {
+      "enabled": 1,
+      "plan": {
+       "count": 1,
+       "interval": 1,
+       "type": 1
+      }
+     },
+     "request_three_d_secure": 1
+    },
+    "customer_balance": {
+     "bank_transfer": {
+      "eu_bank_transfer": {
+       "country": 1
+      },
+      "type": 1
+     },
+     "funding_type": 1
+    },
+    "konbini": {},
+    "payto": {
+     "mandate_options": {
+      "amount": 1,
+      "purpose": 1
+     }
+    },
+    "pix": {
+     "amount_includes_iof": 1,
+     "expires_after_seconds": 1
+    },
+    "sepa_debit": {},
+    "upi": {
+     "mandate_options": {
+      "amount": 1,
+      "amount_type": 1,
+      "description": 1,
+      "end_date": 1
+     }
+    },
+    "us_bank_account": {
+     "financial_connections": {
+      "filters": {
+       "account_subcategories": 1
+      },
+      "permissions": 1,
+      "prefetch": 1
+     },
+     "verification_method": 1
+    }
+   },
+   "payment_method_types": 1
+  },
+  "pending_invoice_items_behavior": 1,
+  "rendering": {
+   "amount_tax_display": 1,
+   "pdf": {
+    "page_size": 1
+   },
+   "template": 1,
+   "template_version": 1
+  },
+  "shipping_cost": {
+   "shipping_rate": 1,
+   "shipping_rate_data": {
+    "delivery_estimate": {
+     "maximum": {
+      "unit": 1,
+      "value": 1
+     },
+     "minimum": {
+      "unit": 1,
+      "value": 1
+     }
+    },
+    "display_name": 1,
+    "fixed_amount": {
+     "amount": 1,
+     "currency": 1,
+     "currency_options": {
+      "*": {
+       "amount": 1,
+       "tax_behavior": 1
+      }
+     }
+    },
+    "metadata": {
+     "*": 1
+    },
+    "tax_behavior": 1,
+    "tax_code": 1,
+    "type": 1
+   }
+  },
+  "shipping_details": {
+   "address": {
+    "city": 1,
+    "country": 1,
+    "line1": 1,
+    "line2": 1,
+    "postal_code": 1,
+    "state": 1
+   },
+   "name": 1,
+   "phone": 1
+  },
+  "statement_descriptor": 1,
+  "subscription": 1,
+  "transfer_data": {
+   "amount": 1,
+   "destination": 1
+  }
+ },
+ "POST /v1/invoices/:id": {
+  "account_tax_ids": 1,
+  "application_fee_amount": 1,
+  "auto_advance": 1,
+  "automatic_tax": {
+   "enabled": 1,
+   "liability": {
+    "account": 1,
+    "type": 1
+   }
+  },
+  "automatically_finalizes_at": 1,
+  "collection_method": 1,
+  "custom_fields": {
+   "name": 1,
+   "value": 1
+  },
+  "days_until_due": 1,
+  "default_payment_method": 1,
+  "default_source": 1,
+  "default_tax_rates": 1,
+  "description": 1,
+  "discounts": {
+   "coupon": 1,
+   "discount": 1,
+   "promotion_code": 1
+  },
+  "due_date": 1,
+  "effective_at": 1,
+  "expand": 1,
+  "footer": 1,
+  "issuer": {
+   "account": 1,
+   "type": 1
+  },
+  "metadata": {
+   "*": 1
+  },
+  "number": 1,
+  "on_behalf_of": 1,
+  "payment_settings": {
+   "default_mandate": 1,
+   "payment_method_options": {
+    "acss_debit": {
+     "mandate_options": {
+      "transaction_type": 1
+     },
+     "verification_method": 1
+    },
+    "bancontact": {
+     "preferred_language": 1
+    },
+    "billie": {
+     "company_details": {
+      "registered_address": {
+       "city": 1,
+       "country": 1,
+       "line1": 1,
+       "line2": 1,
+       "postal_code": 1,
+       "state": 1
+      },
+      "registered_name": 1,
+      "registration_number": 1,
+      "registration_type": 1,
+      "vat": 1
+     },
+     "reference": 1
+    },
+    "blik": {},
+    "card": {
+     "installments": {
+      "enabled": 1,
+      "plan": {
+       "count": 1,
+       "interval": 1,
+       "type": 1
+      }
+     },
+     "request_three_d_secure": 1
+    },
+    "customer_balance": {
+     "bank_transfer": {
+      "eu_bank_transfer": {
+       "country": 1
+      },
+      "type": 1
+     },
+     "funding_type": 1
+    },
+    "konbini": {},
+    "payto": {
+     "mandate_options": {
+      "amount": 1,
+      "purpose": 1
+     }
+    },
+    "pix": {
+     "amount_includes_iof": 1,
+     "expires_after_seconds": 1
+    },
+    "sepa_debit": {},
+    "upi": {
+     "mandate_options": {
+      "amount": 1,
+      "amount_type": 1,
+      "description": 1,
+      "end_date": 1
+     }
+    },
+    "us_bank_account": {
+     "financial_connections": {
+      "filters": {
+       "account_subcategories": 1
+      },
+      "permissions": 1,
+      "prefetch": 1
+     },
+     "verification_method": 1
+    }
+   },
+   "payment_method_types": 1
+  },
+  "rendering": {
+   "amount_tax_display": 1,
+   "pdf": {
+    "page_size": 1
+   },
+   "template": 1,
+   "template_version": 1
+  },
+  "shipping_cost": {
+   "shipping_rate": 1,
+   "shipping_rate_data": {
+    "delivery_estimate": {
+     "maximum": {
+      "unit": 1,
+      "value": 1
+     },
+     "minimum": {
+      "unit": 1,
+      "value": 1
+     }
+    },
+    "display_name": 1,
+    "fixed_amount": {
+     "amount": 1,
+     "currency": 1,
+     "currency_options": {
+      "*": {
+       "amount": 1,
+       "tax_behavior": 1
+      }
+     }
+    },
+    "metadata": {
+     "*": 1
+    },
+    "tax_behavior": 1,
+    "tax_code": 1,
+    "type": 1
+   }
+  },
+  "shipping_details": {
+   "address": {
+    "city": 1,
+    "country": 1,
+    "line1": 1,
+    "line2": 1,
+    "postal_code": 1,
+    "state": 1
+   },
+   "name": 1,
+   "phone": 1
+  },
+  "statement_descriptor": 1,
+  "transfer_data": {
+   "amount": 1,
+   "destination": 1
+  }
+ },
+ "POST /v1/invoices/:id/add_lines": {
+  "expand": 1,
+  "invoice_metadata": {
+   "*": 1
+  },
+  "lines": {
+   "amount": 1,
+   "description": 1,
+   "discountable": 1,
+   "discounts": {
+    "coupon": 1,
+    "discount": 1,
+    "promotion_code": 1
+   },
+   "invoice_item": 1,
+   "metadata": {
+    "*": 1
+   },
+   "period": {
+    "end": 1,
+    "start": 1
+   },
+   "price_data": {
+    "currency": 1,
+    "product": 1,
+    "product_data": {
+     "description": 1,
+     "images": 1,
+     "metadata": {
+      "*": 1
+     },
+     "name": 1,
+     "tax_code": 1,
+     "tax_details": {
+      "performance_location": 1,
+      "tax_code": 1
+     },
+     "unit_label": 1
+    },
+    "tax_behavior": 1,
+    "unit_amount": 1,
+    "unit_amount_decimal": 1
+   },
+   "pricing": {
+    "price": 1
+   },
+   "quantity": 1,
+   "quantity_decimal": 1,
+   "tax_amounts": {
+    "amount": 1,
+    "tax_rate_data": {
+     "country": 1,
+     "description": 1,
+     "display_name": 1,
+     "inclusive": 1,
+     "jurisdiction": 1,
+     "jurisdiction_level": 1,
+     "percentage": 1,
+     "state": 1,
+     "tax_type": 1
+    },
+    "taxability_reason": 1,
+    "taxable_amount": 1
+   },
+   "tax_rates": 1
+  }
+ },
  "POST /v1/invoices/:id/finalize": {
   "auto_advance": 1,
   "expand": 1
@@ -2126,6 +2659,9 @@ export const KNOWN_PARAMS: Record<string, ParamTree> = {
   "paid_out_of_band": 1,
   "payment_method": 1,
   "source": 1
+ },
+ "POST /v1/invoices/:id/send": {
+  "expand": 1
  },
  "POST /v1/invoices/:id/void": {
   "expand": 1

@@ -7,6 +7,7 @@ import { checkoutRoutes } from './checkout.js';
 import { couponRoutes } from './coupons.js';
 import { customerRoutes } from './customers.js';
 import { entitlementRoutes } from './entitlements.js';
+import { invoiceItemRoutes } from './invoice-items.js';
 import { invoicePreviewRoutes } from './invoice-preview.js';
 import { meterRoutes } from './meters.js';
 import { planRoutes } from './plans.js';
@@ -33,4 +34,5 @@ export function registerApiRoutes(emu: Emulator, r: ApiRouter): void {
   paymentRoutes(emu, r);
   setupIntentRoutes(emu, r);
   paymentPageRoutes(emu, r);
+  invoiceItemRoutes(emu, r);
 }

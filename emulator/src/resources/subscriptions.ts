@@ -3,7 +3,8 @@
 import type Stripe from 'stripe';
 import { payInvoice, cancelSubscription, createSubscription, pauseSubscription, resumeSubscription, updateSubscription, type ItemChange, type ItemInput } from '../billing/subscriptions.js';
 import { parseDiscounts } from '../billing/discounts.js';
-import { finalizeInvoice, markUncollectible, voidInvoice } from '../billing/invoices.js';
+import { finalizeDraft } from '../billing/invoice-items.js';
+import { markUncollectible, voidInvoice } from '../billing/invoices.js';
 import { checkMeteredQuantity } from '../billing/usage.js';
 import { parseAnchor } from '../billing/anchors.js';
 import type { Emulator } from '../emulator.js';
@@ -256,10 +257,9 @@ export function subscriptionRoutes(emu: Emulator, r: ApiRouter): void {
     if (outcome.kind === 'requires_action') throw errors.card('authentication_required', 'This payment requires authentication.');
     return invoice;
   });
-  r.add('POST', '/v1/invoices/:id/finalize', ({ scope, params }) => {
+  r.add('POST', '/v1/invoices/:id/finalize', ({ scope, params, p }) => {
     const invoice = scope.invoices.require(params.id);
-    if (invoice.status !== 'draft') throw errors.invalid('This invoice is already finalized.', undefined);
-    finalizeInvoice(emu, scope, invoice);
+    finalizeDraft(emu, scope, invoice, p.bool('auto_advance'));
     return invoice;
   });
   r.add('POST', '/v1/invoices/:id/void', ({ scope, params }) => {

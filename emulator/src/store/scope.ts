@@ -46,6 +46,7 @@ export class Scope {
   readonly charges = new Collection<Stripe.Charge>('charge');
   readonly refunds = new Collection<Stripe.Refund>('refund');
   readonly invoicePayments = new Collection<Stripe.InvoicePayment>('invoice_payment');
+  readonly invoiceItems = new Collection<Stripe.InvoiceItem>('invoiceitem');
 
   /** Payment methods by id (test cards). Only what charging needs is kept. */
   readonly cards = new Map<string, CardInfo>();
@@ -108,4 +109,5 @@ const PREFIXES: Record<string, (s: Scope) => Collection<Identified>> = {
   ch: (s) => s.charges,
   re: (s) => s.refunds,
   inpay: (s) => s.invoicePayments,
+  ii: (s) => s.invoiceItems,
 };
