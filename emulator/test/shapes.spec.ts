@@ -9,6 +9,7 @@ import { checkShapes, type Finding, type Sample } from './shape-check.js';
 import { catalog, control, DAY, harness, HOUR, type Harness } from './helpers.js';
 import { discountSamples } from './shapes.discounts.js';
 import { invoiceItemSamples } from './shapes.invoice-items.js';
+import { scheduleSamples } from './shapes.schedules.js';
 
 /** `customer.subscription.updated` → `Stripe.CustomerSubscriptionUpdatedEvent`, the SDK's type of that event. */
 function eventTypeName(type: string): string {
@@ -273,6 +274,7 @@ describe('answers match the SDK types of the pinned API version', () => {
 
     await discountSamples(stripe, emu, add, errorOf);
     await invoiceItemSamples(stripe, emu, add);
+    await scheduleSamples(stripe, emu, add);
 
     // Webhook endpoints and test clocks.
     const endpoint = await stripe.webhookEndpoints.create({ url: 'https://x.example/hook', enabled_events: ['invoice.paid'], description: 'shape' });
@@ -466,6 +468,12 @@ describe('answers match the SDK types of the pinned API version', () => {
         'setup_intent.requires_action',
         'setup_intent.setup_failed',
         'setup_intent.succeeded',
+        'subscription_schedule.canceled',
+        'subscription_schedule.completed',
+        'subscription_schedule.created',
+        'subscription_schedule.expiring',
+        'subscription_schedule.released',
+        'subscription_schedule.updated',
         'tax_rate.created',
         'tax_rate.updated',
         'test_helpers.test_clock.advancing',

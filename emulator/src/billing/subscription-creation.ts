@@ -39,6 +39,8 @@ export interface SubscriptionInput {
   /** `discounts[]`, checked (billing/discounts.ts); the checkout session they came from. */
   discounts?: DiscountSpec[];
   checkoutSession?: string;
+  /** The subscription schedule that creates it. */
+  schedule?: string;
 }
 
 const sub0 = (): Pick<Stripe.Subscription, 'cancellation_details'> => ({ cancellation_details: null });
@@ -122,7 +124,7 @@ export function createSubscription(emu: Emulator, scope: Scope, input: Subscript
     pending_invoice_item_interval: null,
     pending_setup_intent: null,
     pending_update: null,
-    schedule: null,
+    schedule: input.schedule ?? null,
     start_date: now,
     status: trial ? 'trialing' : 'incomplete',
     test_clock: null,

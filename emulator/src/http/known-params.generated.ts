@@ -451,6 +451,42 @@ export const KNOWN_PARAMS: Record<string, ParamTree> = {
  "GET /v1/subscription_items/:id": {
   "expand": 1
  },
+ "GET /v1/subscription_schedules": {
+  "canceled_at": {
+   "gt": 1,
+   "gte": 1,
+   "lt": 1,
+   "lte": 1
+  },
+  "completed_at": {
+   "gt": 1,
+   "gte": 1,
+   "lt": 1,
+   "lte": 1
+  },
+  "created": {
+   "gt": 1,
+   "gte": 1,
+   "lt": 1,
+   "lte": 1
+  },
+  "customer": 1,
+  "customer_account": 1,
+  "ending_before": 1,
+  "expand": 1,
+  "limit": 1,
+  "released_at": {
+   "gt": 1,
+   "gte": 1,
+   "lt": 1,
+   "lte": 1
+  },
+  "scheduled": 1,
+  "starting_after": 1
+ },
+ "GET /v1/subscription_schedules/:id": {
+  "expand": 1
+ },
  "GET /v1/subscriptions": {
   "automatic_tax": {
    "enabled": 1
@@ -6336,6 +6372,415 @@ export const KNOWN_PARAMS: Record<string, ParamTree> = {
   },
   "return_url": 1,
   "use_stripe_sdk": 1
+ },
+ "POST /v1/subscription_schedules": {
+  "billing_mode": {
+   "flexible": {
+    "proration_discounts": 1
+   },
+   "type": 1
+  },
+  "customer": 1,
+  "customer_account": 1,
+  "default_settings": {
+   "application_fee_percent": 1,
+   "automatic_tax": {
+    "enabled": 1,
+    "liability": {
+     "account": 1,
+     "type": 1
+    }
+   },
+   "billing_cycle_anchor": 1,
+   "billing_thresholds": {
+    "amount_gte": 1,
+    "reset_billing_cycle_anchor": 1
+   },
+   "collection_method": 1,
+   "default_payment_method": 1,
+   "description": 1,
+   "invoice_settings": {
+    "account_tax_ids": 1,
+    "custom_fields": {
+     "name": 1,
+     "value": 1
+    },
+    "days_until_due": 1,
+    "description": 1,
+    "footer": 1,
+    "issuer": {
+     "account": 1,
+     "type": 1
+    }
+   },
+   "on_behalf_of": 1,
+   "transfer_data": {
+    "amount_percent": 1,
+    "destination": 1
+   }
+  },
+  "end_behavior": 1,
+  "expand": 1,
+  "from_subscription": 1,
+  "metadata": {
+   "*": 1
+  },
+  "pause_schedules": {
+   "key": 1,
+   "pause": {
+    "pause_at": {
+     "timestamp": 1,
+     "type": 1
+    },
+    "settings": {
+     "bill_for": {
+      "outstanding_usage_through": {
+       "type": 1
+      },
+      "unused_time_from": {
+       "type": 1
+      }
+     },
+     "invoicing_behavior": 1,
+     "type": 1
+    }
+   },
+   "resume": {
+    "resume_at": {
+     "duration": {
+      "interval": 1,
+      "interval_count": 1
+     },
+     "timestamp": 1,
+     "type": 1
+    },
+    "settings": {
+     "billing_cycle_anchor": 1,
+     "payment_behavior": 1,
+     "proration_behavior": 1
+    }
+   }
+  },
+  "phases": {
+   "add_invoice_items": {
+    "discountable": 1,
+    "discounts": {
+     "coupon": 1,
+     "discount": 1,
+     "promotion_code": 1
+    },
+    "metadata": {
+     "*": 1
+    },
+    "period": {
+     "end": {
+      "timestamp": 1,
+      "type": 1
+     },
+     "start": {
+      "timestamp": 1,
+      "type": 1
+     }
+    },
+    "price": 1,
+    "price_data": {
+     "currency": 1,
+     "product": 1,
+     "tax_behavior": 1,
+     "unit_amount": 1,
+     "unit_amount_decimal": 1
+    },
+    "quantity": 1,
+    "tax_rates": 1
+   },
+   "application_fee_percent": 1,
+   "automatic_tax": {
+    "enabled": 1,
+    "liability": {
+     "account": 1,
+     "type": 1
+    }
+   },
+   "billing_cycle_anchor": 1,
+   "billing_thresholds": {
+    "amount_gte": 1,
+    "reset_billing_cycle_anchor": 1
+   },
+   "collection_method": 1,
+   "currency": 1,
+   "default_payment_method": 1,
+   "default_tax_rates": 1,
+   "description": 1,
+   "discounts": {
+    "coupon": 1,
+    "discount": 1,
+    "promotion_code": 1
+   },
+   "duration": {
+    "interval": 1,
+    "interval_count": 1
+   },
+   "end_date": 1,
+   "invoice_settings": {
+    "account_tax_ids": 1,
+    "custom_fields": {
+     "name": 1,
+     "value": 1
+    },
+    "days_until_due": 1,
+    "description": 1,
+    "footer": 1,
+    "issuer": {
+     "account": 1,
+     "type": 1
+    }
+   },
+   "items": {
+    "billing_thresholds": {
+     "usage_gte": 1
+    },
+    "discounts": {
+     "coupon": 1,
+     "discount": 1,
+     "promotion_code": 1
+    },
+    "metadata": {
+     "*": 1
+    },
+    "plan": 1,
+    "price": 1,
+    "price_data": {
+     "currency": 1,
+     "product": 1,
+     "recurring": {
+      "interval": 1,
+      "interval_count": 1
+     },
+     "tax_behavior": 1,
+     "unit_amount": 1,
+     "unit_amount_decimal": 1
+    },
+    "quantity": 1,
+    "tax_rates": 1
+   },
+   "metadata": {
+    "*": 1
+   },
+   "on_behalf_of": 1,
+   "proration_behavior": 1,
+   "transfer_data": {
+    "amount_percent": 1,
+    "destination": 1
+   },
+   "trial": 1,
+   "trial_end": 1
+  },
+  "start_date": 1
+ },
+ "POST /v1/subscription_schedules/:id": {
+  "default_settings": {
+   "application_fee_percent": 1,
+   "automatic_tax": {
+    "enabled": 1,
+    "liability": {
+     "account": 1,
+     "type": 1
+    }
+   },
+   "billing_cycle_anchor": 1,
+   "billing_thresholds": {
+    "amount_gte": 1,
+    "reset_billing_cycle_anchor": 1
+   },
+   "collection_method": 1,
+   "default_payment_method": 1,
+   "description": 1,
+   "invoice_settings": {
+    "account_tax_ids": 1,
+    "custom_fields": {
+     "name": 1,
+     "value": 1
+    },
+    "days_until_due": 1,
+    "description": 1,
+    "footer": 1,
+    "issuer": {
+     "account": 1,
+     "type": 1
+    }
+   },
+   "on_behalf_of": 1,
+   "transfer_data": {
+    "amount_percent": 1,
+    "destination": 1
+   }
+  },
+  "end_behavior": 1,
+  "expand": 1,
+  "metadata": {
+   "*": 1
+  },
+  "pause_schedules": {
+   "key": 1,
+   "pause": {
+    "pause_at": {
+     "timestamp": 1,
+     "type": 1
+    },
+    "settings": {
+     "bill_for": {
+      "outstanding_usage_through": {
+       "type": 1
+      },
+      "unused_time_from": {
+       "type": 1
+      }
+     },
+     "invoicing_behavior": 1,
+     "type": 1
+    }
+   },
+   "resume": {
+    "resume_at": {
+     "duration": {
+      "interval": 1,
+      "interval_count": 1
+     },
+     "timestamp": 1,
+     "type": 1
+    },
+    "settings": {
+     "billing_cycle_anchor": 1,
+     "payment_behavior": 1,
+     "proration_behavior": 1
+    }
+   }
+  },
+  "phases": {
+   "add_invoice_items": {
+    "discountable": 1,
+    "discounts": {
+     "coupon": 1,
+     "discount": 1,
+     "promotion_code": 1
+    },
+    "metadata": {
+     "*": 1
+    },
+    "period": {
+     "end": {
+      "timestamp": 1,
+      "type": 1
+     },
+     "start": {
+      "timestamp": 1,
+      "type": 1
+     }
+    },
+    "price": 1,
+    "price_data": {
+     "currency": 1,
+     "product": 1,
+     "tax_behavior": 1,
+     "unit_amount": 1,
+     "unit_amount_decimal": 1
+    },
+    "quantity": 1,
+    "tax_rates": 1
+   },
+   "application_fee_percent": 1,
+   "automatic_tax": {
+    "enabled": 1,
+    "liability": {
+     "account": 1,
+     "type": 1
+    }
+   },
+   "billing_cycle_anchor": 1,
+   "billing_thresholds": {
+    "amount_gte": 1,
+    "reset_billing_cycle_anchor": 1
+   },
+   "collection_method": 1,
+   "currency": 1,
+   "default_payment_method": 1,
+   "default_tax_rates": 1,
+   "description": 1,
+   "discounts": {
+    "coupon": 1,
+    "discount": 1,
+    "promotion_code": 1
+   },
+   "duration": {
+    "interval": 1,
+    "interval_count": 1
+   },
+   "end_date": 1,
+   "invoice_settings": {
+    "account_tax_ids": 1,
+    "custom_fields": {
+     "name": 1,
+     "value": 1
+    },
+    "days_until_due": 1,
+    "description": 1,
+    "footer": 1,
+    "issuer": {
+     "account": 1,
+     "type": 1
+    }
+   },
+   "items": {
+    "billing_thresholds": {
+     "usage_gte": 1
+    },
+    "discounts": {
+     "coupon": 1,
+     "discount": 1,
+     "promotion_code": 1
+    },
+    "metadata": {
+     "*": 1
+    },
+    "plan": 1,
+    "price": 1,
+    "price_data": {
+     "currency": 1,
+     "product": 1,
+     "recurring": {
+      "interval": 1,
+      "interval_count": 1
+     },
+     "tax_behavior": 1,
+     "unit_amount": 1,
+     "unit_amount_decimal": 1
+    },
+    "quantity": 1,
+    "tax_rates": 1
+   },
+   "metadata": {
+    "*": 1
+   },
+   "on_behalf_of": 1,
+   "proration_behavior": 1,
+   "start_date": 1,
+   "transfer_data": {
+    "amount_percent": 1,
+    "destination": 1
+   },
+   "trial": 1,
+   "trial_end": 1
+  },
+  "proration_behavior": 1
+ },
+ "POST /v1/subscription_schedules/:id/cancel": {
+  "expand": 1,
+  "invoice_now": 1,
+  "prorate": 1
+ },
+ "POST /v1/subscription_schedules/:id/release": {
+  "expand": 1,
+  "preserve_cancel_date": 1
  },
  "POST /v1/subscriptions": {
   "add_invoice_items": {

@@ -16,6 +16,7 @@ import { paymentPageRoutes } from './payment-pages.js';
 import { paymentRoutes } from './payments.js';
 import { setupIntentRoutes } from './setup-intents.js';
 import { platformRoutes } from './platform.js';
+import { subscriptionScheduleRoutes } from './subscription-schedules.js';
 import { subscriptionRoutes } from './subscriptions.js';
 
 export function registerApiRoutes(emu: Emulator, r: ApiRouter): void {
@@ -35,4 +36,5 @@ export function registerApiRoutes(emu: Emulator, r: ApiRouter): void {
   setupIntentRoutes(emu, r);
   paymentPageRoutes(emu, r);
   invoiceItemRoutes(emu, r);
+  subscriptionScheduleRoutes(emu, r);
 }

@@ -47,6 +47,7 @@ export class Scope {
   readonly refunds = new Collection<Stripe.Refund>('refund');
   readonly invoicePayments = new Collection<Stripe.InvoicePayment>('invoice_payment');
   readonly invoiceItems = new Collection<Stripe.InvoiceItem>('invoiceitem');
+  readonly subscriptionSchedules = new Collection<Stripe.SubscriptionSchedule>('subscription_schedule');
 
   /** Payment methods by id (test cards). Only what charging needs is kept. */
   readonly cards = new Map<string, CardInfo>();
