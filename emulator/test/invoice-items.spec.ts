@@ -93,15 +93,23 @@ describe('invoice items and one-off invoices', () => {
     const draft = await stripe.invoices.create({ customer: cus.id, collection_method: 'send_invoice', days_until_due: 7, pending_invoice_items_behavior: 'include' });
     expect((await failure(stripe.invoices.create({ customer: cus.id, days_until_due: 7 }))).param).toBe('days_until_due');
     receiver.clear();
+    // The emulator's clock ticks with real time: the due date is 7 days after the moment of sending.
+    const before = emu.now();
     const sent = await stripe.invoices.sendInvoice(draft.id);
-    expect(sent).toMatchObject({ status: 'open', collection_method: 'send_invoice', due_date: emu.now() + 7 * DAY });
+    expect(sent).toMatchObject({ status: 'open', collection_method: 'send_invoice' });
+    expect(sent.due_date! - 7 * DAY).toBeGreaterThanOrEqual(before);
+    expect(sent.due_date! - 7 * DAY).toBeLessThanOrEqual(emu.now());
     expect(sent.hosted_invoice_url).toContain(`/invoice/${draft.id}`);
     emu.advance(HOUR * 2);
     expect((await stripe.invoices.retrieve(draft.id)).status).toBe('open');
     emu.advance(7 * DAY);
     await emu.flushWebhooks();
-    expect(receiver.types()).toEqual(['invoice.finalized', 'invoice.sent', 'invoice.overdue']);
+    expect(receiver.types()).toEqual(['payment_intent.created', 'invoice.finalized', 'invoice.sent', 'invoice.overdue']);
     expect((await stripe.invoices.pay(draft.id)).status).toBe('paid');
+    // A draft is finalized by paying it.
+    const direct = await stripe.invoices.create({ customer: cus.id });
+    await stripe.invoices.addLines(direct.id, { lines: [{ amount: 250 }] });
+    expect(await stripe.invoices.pay(direct.id)).toMatchObject({ status: 'paid', amount_paid: 250 });
 
     const second = await stripe.invoices.create({ customer: cus.id, collection_method: 'send_invoice', due_date: emu.now() + DAY });
     await stripe.invoices.addLines(second.id, { lines: [{ amount: 100 }] });

@@ -250,6 +250,9 @@ export function subscriptionRoutes(emu: Emulator, r: ApiRouter): void {
   r.add('GET', '/v1/invoices/:id/lines', ({ scope, params }) => scope.invoices.require(params.id).lines);
   r.add('POST', '/v1/invoices/:id/pay', ({ scope, params, p }) => {
     const invoice = scope.invoices.require(params.id);
+    // Stripe finalizes a draft before paying it.
+    if (invoice.status === 'draft') finalizeDraft(emu, scope, invoice, undefined);
+    if (invoice.status === 'paid' && invoice.attempt_count === 0) return invoice;
     const pm = p.str('payment_method');
     const outcome = payInvoice(emu, scope, invoice, pm ? resolvePaymentMethod(emu, scope, pm, 'payment_method', invoice.customer as string) : null, !(p.bool('off_session') ?? true));
     // No `payment_method` in the error: Stripe's is the PaymentMethod object, which the emulator does not model.
