@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import pg from 'pg';
 import type { AppConfig } from '../infra/config/config.js';
 import { APP_CONFIG } from '../infra/config/config.module.js';
@@ -16,6 +16,7 @@ export interface HeldLock {
 @Injectable()
 export class ReconcileLock {
   private readonly local = new Set<string>();
+  private readonly logger = new Logger(ReconcileLock.name);
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
@@ -24,7 +25,12 @@ export class ReconcileLock {
     this.local.add(key);
     const releaseLocal = () => void this.local.delete(key);
     if (!this.config.DATABASE_URL) return { release: async () => releaseLocal() };
-    const client = new pg.Client({ connectionString: this.config.DATABASE_URL });
+    const client = new pg.Client({ connectionString: this.config.DATABASE_URL, application_name: 'billing-reconcile-lock' });
+    // A connection that ends under the lock (a failover, pg_terminate_backend) emits 'error' on the
+    // client; unheard, that event would end the process. The run goes on without the lock: another
+    // instance may then start one too, which costs Stripe calls but no correctness (every mirror
+    // write takes its object's lock, src/infra/stripe/object-locks.ts).
+    client.on('error', (error) => this.logger.warn(`the reconcile lock's connection for ${key} was lost: ${error.message}`));
     try {
       await client.connect();
       const { rows } = await client.query<{ locked: boolean }>('select pg_try_advisory_lock(hashtext($1)) as locked', [`reconcile:${key}`]);

@@ -16,6 +16,9 @@ const MIGRATION_LOCK_KEY = '7241020001';
 export async function applyMigrations(orm: MikroORM, databaseUrl: string): Promise<{ name: string }[]> {
   if (!databaseUrl) return orm.migrator.up();
   const client = new pg.Client({ connectionString: databaseUrl, application_name: 'billing-migrations' });
+  // A lost connection also fails the statement in flight, which is what reports it; unheard, the
+  // client's 'error' event would end the process.
+  client.on('error', () => undefined);
   await client.connect();
   try {
     await client.query('select pg_advisory_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
