@@ -76,6 +76,17 @@ interface Instance {
   name: string;
 }
 
+/** `name{labels} value` lines of a Prometheus exposition, by series (`name{labels}`). */
+function parseMetrics(text: string): Map<string, number> {
+  const series = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const at = line.lastIndexOf(' ');
+    series.set(line.slice(0, at), Number(line.slice(at + 1)));
+  }
+  return series;
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function shuffle<T>(items: T[], seed: number): T[] {
@@ -96,6 +107,34 @@ describe('three instances on one PostgreSQL, under faults', () => {
   const instances: (Instance | undefined)[] = [];
   let sql: pg.Pool;
   const summary: Record<string, number | string> = {};
+  /**
+   * /metrics of every instance, scraped every 2 s during the run as Prometheus would: per process,
+   * the last value of each series (a SIGKILLed process's counters end with it), and the largest
+   * value each gauge reached.
+   */
+  const lastScrape = new Map<number, Map<string, number>>();
+  const peaks = new Map<string, number>();
+  let scraping: NodeJS.Timeout | undefined;
+  async function scrapeAll(): Promise<void> {
+    await Promise.all(
+      instances.map(async (instance) => {
+        if (!instance) return;
+        try {
+          const res = await fetch(`${instance.url}/metrics`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
+          if (res.status !== 200) return;
+          const series = parseMetrics(await res.text());
+          lastScrape.set(instance.process.child.pid!, series);
+          for (const [key, value] of series) peaks.set(key, Math.max(peaks.get(key) ?? 0, value));
+        } catch {
+          // An instance being killed or restarted; the next scrape finds its successor.
+        }
+      }),
+    );
+  }
+  /** The sum over every process scraped of the series of `name` whose labels include `labels`. */
+  const metric = (name: string, labels = ''): number =>
+    [...lastScrape.values()].reduce((sum, series) => sum + [...series].filter(([key]) => (key === name || key.startsWith(`${name}{`)) && key.includes(labels)).reduce((a, [, v]) => a + v, 0), 0);
+  const peak = (name: string, labels = ''): number => Math.max(0, ...[...peaks].filter(([key]) => key.startsWith(`${name}{`) && key.includes(labels)).map(([, v]) => v));
   const startedAt = new Date();
 
   const env = (port: number): Record<string, string> => ({
@@ -137,9 +176,12 @@ describe('three instances on one PostgreSQL, under faults', () => {
     stripe = new Stripe(emulator.secretKey, { host: emulator.host, port: emulator.port, protocol: 'http', maxNetworkRetries: 0 });
     cutter = await startCutter(emulator.port);
     for (let i = 0; i < 3; i++) await startInstance(i);
+    phase('three instances started');
+    scraping = setInterval(() => void scrapeAll(), 2000);
   }, 300_000);
 
   afterAll(async () => {
+    clearInterval(scraping);
     for (const instance of instances) await instance?.process.stop();
     await cutter?.close();
     await emulator?.stop();
@@ -193,6 +235,20 @@ describe('three instances on one PostgreSQL, under faults', () => {
     );
     await milestone;
   }
+
+  /** How many events the emulator holds. */
+  async function countEvents(): Promise<number> {
+    let n = 0;
+    for await (const _ of stripe.events.list({ limit: 100 })) n++;
+    return n;
+  }
+
+  let phaseStarted = Date.now();
+  /** Records how long the phase that just ended took, for the summary. */
+  const phase = (label: string) => {
+    summary[`seconds: ${label}`] = Math.round((Date.now() - phaseStarted) / 100) / 10;
+    phaseStarted = Date.now();
+  };
 
   /** Every event the emulator holds, newest first, as Stripe would deliver it. */
   async function allEvents(): Promise<Stripe.Event[]> {
@@ -251,7 +307,8 @@ describe('three instances on one PostgreSQL, under faults', () => {
     // Real objects and their real events: customers subscribing, some changing quantity or cancelling.
     const unique = Math.round(DELIVERIES / (1 + DUPLICATE_SHARE));
     let events = 0;
-    for (let n = 0; events < unique; n++) {
+    let made = 0;
+    const subscribe = async (n: number) => {
       const account = `REL_${n}`;
       const customer = await stripe.customers.create({ name: `株式会社${n}`, metadata: { account_id: account, application_id: APP } });
       const sub = await stripe.subscriptions.create({
@@ -263,8 +320,18 @@ describe('three instances on one PostgreSQL, under faults', () => {
       if (n % 5 === 1) await stripe.subscriptions.update(sub.id, { items: [{ id: sub.items.data[0]!.id, quantity: 9 }] });
       if (n % 7 === 2) await stripe.subscriptions.update(sub.id, { cancel_at_period_end: true });
       accounts.push({ account, subscription: sub.id });
-      if (n % 50 === 49) events = (await allEvents()).length;
+    };
+    // Eight at a time, as many as give the events wanted (counted every 80 subscriptions).
+    while (events < unique) {
+      await Promise.all(Array.from({ length: 80 }, (_, i) => i).reduce<Promise<void>[]>((lanes, i) => {
+        const lane = i % 8;
+        lanes[lane] = (lanes[lane] ?? Promise.resolve()).then(() => subscribe(made + i));
+        return lanes;
+      }, []));
+      made += 80;
+      events = await countEvents();
     }
+    phase('objects and events made in Stripe');
     const real = (await allEvents()).slice(0, unique).map((e) => JSON.stringify(e));
     // The newest `unique` events; older ones of the first objects may be left out, which the reconcile and ordering rules cover.
     const duplicates = shuffle([...real], 7).slice(0, DELIVERIES - real.length);
@@ -289,7 +356,9 @@ describe('three instances on one PostgreSQL, under faults', () => {
         summary['database connections killed'] = await terminateConnections(db.url);
       }
     });
+    phase('deliveries sent');
     await waitForInbox('after the stream');
+    phase('inbox drained');
     // No instance died of the faults (a killed connection must not take a process down).
     const dead = instances.filter((i) => i && (i.process.child.exitCode !== null || i.process.child.signalCode !== null));
     expect(dead.map((i) => `${i!.name} exited (${i!.process.child.exitCode ?? i!.process.child.signalCode}): ${i!.process.stderr().slice(-3000)} ${i!.process.stdout().slice(-3000)}`)).toEqual([]);
@@ -308,7 +377,7 @@ describe('three instances on one PostgreSQL, under faults', () => {
   }, 540_000);
 
   it('answers readers from the mirror while Stripe is unreachable, refuses mutations with 503 and Retry-After, keeps accepting webhooks, and converges afterwards', async () => {
-    const before = (await allEvents()).length;
+    const before = await countEvents();
     cutter.down = true;
     const outageEnds = Date.now() + OUTAGE_SECONDS * 1000;
     let readerErrors = 0;
@@ -339,9 +408,10 @@ describe('three instances on one PostgreSQL, under faults', () => {
       }
       await sleep(50);
     }
-    const outageEvents = (await allEvents()).slice(0, (await allEvents()).length - before);
+    const outageEvents = (await allEvents()).slice(0, (await countEvents()) - before);
     await sendAll(outageEvents.map((e) => JSON.stringify(e)));
     cutter.down = false;
+    phase('Stripe outage');
 
     summary['reads during the outage'] = reads;
     summary['5xx to readers'] = readerErrors;
@@ -353,6 +423,7 @@ describe('three instances on one PostgreSQL, under faults', () => {
 
     await waitForInbox('after the outage');
     const diffs = await differences();
+    phase('converged after the outage');
     summary['final differences'] = diffs.length;
     expect(diffs.slice(0, 10)).toEqual([]);
     const dead = await sql.query(`select id from webhook_events where state = 'dead'`);
@@ -378,5 +449,33 @@ describe('three instances on one PostgreSQL, under faults', () => {
       perMinute.set(minute, (perMinute.get(minute) ?? 0) + 1);
     }
     expect([...perMinute.values()].filter((n) => n > 1)).toEqual([]);
+  });
+
+  it('moved the metrics an operator watches (scraped from every instance during the run)', async () => {
+    await scrapeAll();
+    const moved = {
+      received: metric('billing_webhook_events_received_total'),
+      duplicates: metric('billing_webhook_events_duplicate_total'),
+      applied: metric('billing_webhook_events_applied_total'),
+      inboxPeak: peak('billing_webhook_inbox_events', 'state="received"'),
+      oldestAgePeak: peak('billing_webhook_inbox_oldest_unapplied_age_seconds'),
+      stripeFailures: metric('billing_stripe_http_attempts_total', 'result="network_error"'),
+      stripeOk: metric('billing_stripe_calls_total', 'outcome="ok"'),
+      reconcileRuns: metric('billing_reconcile_runs_total', 'trigger="schedule"'),
+      listed: metric('billing_reconcile_objects_listed_total'),
+      lookups: metric('billing_partner_lookup_companies_total'),
+      http5xxToReaders: metric('billing_http_requests_total', 'status="500"'),
+    };
+    summary['metrics (sum over instances)'] = JSON.stringify(moved);
+    expect(moved.received).toBeGreaterThan(0);
+    expect(moved.duplicates).toBeGreaterThan(0);
+    expect(moved.applied).toBeGreaterThan(0);
+    expect(moved.inboxPeak).toBeGreaterThan(0);
+    expect(moved.stripeFailures).toBeGreaterThan(0);
+    expect(moved.stripeOk).toBeGreaterThan(0);
+    expect(moved.reconcileRuns).toBeGreaterThan(0);
+    expect(moved.listed).toBeGreaterThan(0);
+    expect(moved.lookups).toBeGreaterThan(0);
+    expect(moved.http5xxToReaders).toBe(0);
   });
 });
