@@ -32,6 +32,8 @@ describe(`the service on ${usingPostgres() ? 'PostgreSQL' : 'embedded PGlite'}`,
         const res = await t.http().get('/health');
         expect(res.status).toBe(503);
         expect(res.headers['retry-after']).toMatch(/^[1-9]\d*$/);
+        // The service's own error format, in words, with what each check found (not terminus's exception name).
+        expect(res.body.error).toMatchObject({ code: 'service_unavailable', message: 'The database could not be reached.', details: { checks: { database: { status: 'down' } } } });
       } finally {
         await outage.allow();
       }

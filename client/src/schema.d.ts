@@ -2281,7 +2281,7 @@ export interface operations {
             /**
              * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
              *
-             *     - `service_unavailable`: The health check failed: the database is unreachable (where the other routes answer database_unavailable).
+             *     - `service_unavailable`: GET /health failed: the database is unreachable (where the other routes answer database_unavailable); details.checks says what each check found.
              */
             503: {
                 headers: {

@@ -145,7 +145,7 @@ export const ERROR_CODES = {
   },
   stripe_rate_limited: { status: 503, when: "Stripe is rate-limiting the service; Retry-After carries Stripe's own figure.", message: 'Stripe is limiting our requests; try again shortly.' },
   database_unavailable: { status: 503, when: 'The database could not be reached (a lost or refused connection: a restart, a failover).', message: 'The database could not be reached; try again shortly.' },
-  service_unavailable: { status: 503, when: 'The health check failed: the database is unreachable (where the other routes answer database_unavailable).', message: 'Service Unavailable Exception' },
+  service_unavailable: { status: 503, when: 'GET /health failed: the database is unreachable (where the other routes answer database_unavailable); details.checks says what each check found.', message: 'The database could not be reached.' },
   not_ready: {
     status: 503,
     when: 'The readiness probe (/health/ready) failed: the database is unreachable, a migration is pending, or the enabled webhook worker is not running; `details.checks` says which.',

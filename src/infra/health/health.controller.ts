@@ -33,8 +33,8 @@ export class HealthController {
   // Documented by HealthDocs instead of terminus's generic description; not cached, as terminus's default.
   @HealthCheck({ noCache: true, swaggerDocumentation: false })
   @HealthDocs.check()
-  check() {
-    return this.health.check([() => this.database()]);
+  check(): Promise<HealthCheckResult> {
+    return this.checkOr503([() => this.database()], 'service_unavailable', () => 'The database could not be reached.');
   }
 
   /** Liveness: the process answers. Touches nothing else, so a database outage never gets the process restarted. */
@@ -55,13 +55,18 @@ export class HealthController {
   @HealthDocs.ready()
   async ready(): Promise<HealthCheckResult> {
     const checks = [() => this.database(), () => this.migrations(), ...(this.config.WEBHOOK_WORKER_ENABLED ? [() => this.webhookWorker()] : [])];
+    return this.checkOr503(checks, 'not_ready', (down) => `Not ready: ${down.join(', ')}.`);
+  }
+
+  /** Runs the checks; a failing one answers 503 in the service's own error format (each check in `details.checks`), not terminus's exception. */
+  private async checkOr503(checks: (() => HealthIndicatorResult | Promise<HealthIndicatorResult>)[], code: 'not_ready' | 'service_unavailable', message: (down: string[]) => string): Promise<HealthCheckResult> {
     try {
       return await this.health.check(checks);
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;
       const result = error.getResponse() as HealthCheckResult;
       const down = Object.keys(result.error ?? {});
-      throw new AppError(HttpStatus.SERVICE_UNAVAILABLE, 'not_ready', `Not ready: ${down.join(', ')}.`, { checks: result.details }, NOT_READY_RETRY_AFTER_SECONDS);
+      throw new AppError(HttpStatus.SERVICE_UNAVAILABLE, code, message(down), { checks: result.details }, NOT_READY_RETRY_AFTER_SECONDS);
     }
   }
 
