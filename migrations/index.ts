@@ -7,6 +7,7 @@ import { Migration20261129000000_webhook_payload_note } from './Migration2026112
 import { Migration20261130000000_scheduled_runs } from './Migration20261130000000_scheduled_runs.js';
 import { Migration20261130001000_request_limits } from './Migration20261130001000_request_limits.js';
 import { Migration20261130010000_reconcile_windows } from './Migration20261130010000_reconcile_windows.js';
+import { Migration20261130020000_audit_records } from './Migration20261130020000_audit_records.js';
 
 /**
  * Every migration, in order. Listed explicitly (not found by globbing) so that the same list
@@ -22,4 +23,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261130000000_scheduled_runs', class: Migration20261130000000_scheduled_runs },
   { name: 'Migration20261130001000_request_limits', class: Migration20261130001000_request_limits },
   { name: 'Migration20261130010000_reconcile_windows', class: Migration20261130010000_reconcile_windows },
+  { name: 'Migration20261130020000_audit_records', class: Migration20261130020000_audit_records },
 ];

@@ -22,6 +22,7 @@ import { WebhooksModule } from './webhooks/webhooks.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { BillingPageModule } from './billing-page/billing-page.module.js';
 import { AccountReadsModule } from './subscriptions/account-reads.module.js';
+import { AuditModule } from './audit/audit.module.js';
 
 export interface AppModuleOptions {
   /** Replaces the system clock (tests and local mode move time with the Stripe emulator). */
@@ -36,7 +37,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [ConfigModule.forRoot(config), loggingModule(config), databaseModule(config, DATABASE_SCHEMA), MetricsModule.forRoot(config), StripeModule.forRoot(stripeConnection(config)), HealthModule, AuthModule, TenancyModule, ScheduleModule.forRoot(), SubscriptionsModule, WebhooksModule, AppPaymentCustomersModule, ReconcilerModule, AccountReadsModule, BillingPageModule, ...(options.imports ?? [])],
+      imports: [ConfigModule.forRoot(config), loggingModule(config), databaseModule(config, DATABASE_SCHEMA), MetricsModule.forRoot(config), StripeModule.forRoot(stripeConnection(config)), HealthModule, AuthModule, TenancyModule, ScheduleModule.forRoot(), SubscriptionsModule, WebhooksModule, AppPaymentCustomersModule, ReconcilerModule, AccountReadsModule, BillingPageModule, AuditModule, ...(options.imports ?? [])],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: Clock, useValue: options.clock ?? new SystemClock() },

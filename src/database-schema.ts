@@ -1,5 +1,6 @@
 import { MIGRATIONS } from '../migrations/index.js';
 import type { DatabaseSchema } from './infra/database/orm-options.js';
+import { AuditRecordSchema } from './audit/audit-record.entity.js';
 import { ActiveEntitlementSchema, EntitlementSummarySchema, FeatureSchema, PriceSchema, ProductFeatureSchema, ProductSchema } from './entitlements/catalog.entity.js';
 import { IdentitySchema } from './identity/identity.entity.js';
 import { ScheduledRunSchema } from './infra/scheduling/scheduled-run.entity.js';
@@ -35,6 +36,7 @@ export const ENTITIES = [
   ReconcileRunSchema,
   ScheduledRunSchema,
   RequestLimitSchema,
+  AuditRecordSchema,
 ];
 
 /** What `ormOptions` needs of the application: its entities and its migrations. */

@@ -62,6 +62,7 @@ const OWNER: Record<string, string> = {
   reconcile_runs: 'reconciler',
   scheduled_runs: 'infra/scheduling',
   request_limits: 'infra/throttling',
+  audit_records: 'audit',
 };
 
 describe('the architecture of src/', () => {

@@ -3,6 +3,8 @@ import { BillingApiError } from './errors.js';
 import type { paths } from './schema.js';
 import type {
   AccountInfo,
+  AuditRecordPage,
+  AuditRecordsQuery,
   AccountMerchant,
   ApiKey,
   AppPaymentCustomer,
@@ -177,6 +179,10 @@ export interface AdminApi {
   catalog: {
     /** Reads products, prices and features from Stripe into the catalog mirror. */
     sync(params?: CatalogSyncParams, options?: CallOptions): Promise<CatalogSyncEntry[]>;
+  };
+  audit: {
+    /** One page of the audit trail, newest first; pass `next_cursor` as `cursor` for the next one. */
+    list(query?: AuditRecordsQuery, options?: CallOptions): Promise<AuditRecordPage>;
   };
 }
 
@@ -376,6 +382,9 @@ export function createBillingClient(options: BillingClientOptions): BillingClien
     },
     catalog: {
       sync: async (body = {}, o) => listOf<CatalogSyncEntry>(await run((init) => http.POST('/admin/catalog-sync', { ...init, body }), o)),
+    },
+    audit: {
+      list: (query = {}, o) => run((init) => http.GET('/admin/audit-records', { ...init, params: { query } }), o),
     },
   };
 

@@ -1016,6 +1016,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/audit-records": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit trail: every mutation through the API and the admin CLI, newest first
+         * @description Who (account and token subject, partner key, or the admin, with `cli` and the CLI user for `npm run admin`), when, the action and its ids, the parameters without secrets, the stored state before and after, the request id and the Stripe request ids it caused, and the outcome; failed attempts are recorded too. Filters combine; pages of `limit` (50 by default) follow `next_cursor`. Records older than AUDIT_RETENTION_DAYS are purged.
+         */
+        get: operations["admin.audit.list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/catalog-sync": {
         parameters: {
             query?: never;
@@ -2189,6 +2209,141 @@ export interface components {
              * @example true
              */
             is_owner: boolean;
+        };
+        AuditRecordView: {
+            /** @example 1042 */
+            id: string;
+            /** @example 2026-11-20T01:23:45.000Z */
+            occurred_at: string;
+            /**
+             * @description The X-Request-Id of the request
+             * @example 3a336a0c-8d14-4b99-bc25-5c46444c2817
+             */
+            request_id: string;
+            /**
+             * @example account
+             * @enum {string}
+             */
+            actor_type: "account" | "admin" | "partner";
+            /**
+             * @description The account id, `admin`, or the partner API key id
+             * @example 3001002
+             */
+            actor_id: string;
+            /**
+             * @description The account token's `sub` claim
+             * @example user-8812
+             */
+            subject: string | null;
+            /**
+             * @example [
+             *       "owner"
+             *     ]
+             */
+            roles: string[] | null;
+            /** @example null */
+            api_key_id: string | null;
+            /**
+             * @description `cli`: `npm run admin` or `npm run reconcile`
+             * @example api
+             * @enum {string}
+             */
+            channel: "api" | "cli";
+            /**
+             * @description The CLI user, as the CLI reports it
+             * @example null
+             */
+            operator: string | null;
+            /** @example subscription.change */
+            action: string;
+            /** @example inbox-manager */
+            application_id: string | null;
+            /** @example 3001002 */
+            account_id: string | null;
+            /** @example platform */
+            merchant_id: string | null;
+            /**
+             * @description The ids the action is about
+             * @example {
+             *       "subscription_id": "sub_1QyT0wLkdIwHu7ixa1b2c3d4"
+             *     }
+             */
+            target: {
+                [key: string]: string;
+            };
+            /**
+             * @description The parameters sent, without secrets
+             * @example {
+             *       "quantity": 3
+             *     }
+             */
+            params: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description The stored state before, as the admin or account API shows it (an object, or a list such as the account's subscriptions); null where the action changes none
+             * @example {
+             *       "id": "sub_1QyT0wLkdIwHu7ixa1b2c3d4",
+             *       "items": [
+             *         {
+             *           "quantity": 2
+             *         }
+             *       ]
+             *     }
+             */
+            before: ({
+                [key: string]: unknown;
+            } | {
+                [key: string]: unknown;
+            }[]) | null;
+            /**
+             * @description The stored state after, in the same form
+             * @example {
+             *       "id": "sub_1QyT0wLkdIwHu7ixa1b2c3d4",
+             *       "items": [
+             *         {
+             *           "quantity": 3
+             *         }
+             *       ]
+             *     }
+             */
+            after: ({
+                [key: string]: unknown;
+            } | {
+                [key: string]: unknown;
+            }[]) | null;
+            /**
+             * @description The Request-Id of each Stripe response received while handling it (retries included)
+             * @example [
+             *       "req_8fT2kLm9QpZx1a"
+             *     ]
+             */
+            stripe_request_ids: string[];
+            /**
+             * @example success
+             * @enum {string}
+             */
+            outcome: "success" | "error";
+            /**
+             * @description The HTTP status answered
+             * @example 200
+             */
+            status: number;
+            /**
+             * @description The error code answered
+             * @example null
+             */
+            error_code: string | null;
+            /** @example 84 */
+            duration_ms: number;
+        };
+        AuditRecordListResponse: {
+            data: components["schemas"]["AuditRecordView"][];
+            /**
+             * @description Pass as `cursor` for the next (older) page; null on the last page
+             * @example 1001
+             */
+            next_cursor: string | null;
         };
         CatalogSyncDto: {
             /**
@@ -10852,6 +11007,196 @@ export interface operations {
              * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
              *
              *     - `rate_limited`: More requests than the limit of the caller (account, API key, application or client IP) in the current window; Retry-After says when it ends, X-RateLimit-Limit/-Remaining/-Reset come with every limited answer.
+             */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Unavailable for a moment: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `database_unavailable`: The database could not be reached (a lost or refused connection: a restart, a failover).
+             */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again (until the request limit's window ends, Stripe's own figure when Stripe rate-limited us, else 5) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    "admin.audit.list": {
+        parameters: {
+            query?: {
+                /** @description Records of this account (account actions, and admin actions naming it) */
+                account_id?: string;
+                application_id?: string;
+                /** @description Who: an account id, `admin`, or a partner API key id */
+                actor?: string;
+                actor_type?: "account" | "admin" | "partner";
+                action?: string;
+                outcome?: "success" | "error";
+                /** @description The X-Request-Id the service answered with */
+                request_id?: string;
+                /** @description From this time on (ISO 8601, inclusive) */
+                from?: string;
+                /** @description Before this time (ISO 8601, exclusive) */
+                to?: string;
+                /** @description The previous page's `next_cursor` */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "1042",
+                     *           "occurred_at": "2026-11-20T01:30:00.000Z",
+                     *           "request_id": "3a336a0c-8d14-4b99-bc25-5c46444c2817",
+                     *           "actor_type": "account",
+                     *           "actor_id": "3001002",
+                     *           "subject": "user-8812",
+                     *           "roles": [
+                     *             "owner"
+                     *           ],
+                     *           "api_key_id": null,
+                     *           "channel": "api",
+                     *           "operator": null,
+                     *           "action": "subscription.change",
+                     *           "application_id": "inbox-manager",
+                     *           "account_id": "3001002",
+                     *           "merchant_id": "platform",
+                     *           "target": {
+                     *             "subscription_id": "sub_1QyT0wLkdIwHu7ixa1b2c3d4"
+                     *           },
+                     *           "params": {
+                     *             "quantity": 3
+                     *           },
+                     *           "before": {
+                     *             "id": "sub_1QyT0wLkdIwHu7ixa1b2c3d4",
+                     *             "status": "active",
+                     *             "items": [
+                     *               {
+                     *                 "price_id": "price_1QyT0tLkdIwHu7ixfixed001",
+                     *                 "quantity": 2
+                     *               }
+                     *             ]
+                     *           },
+                     *           "after": {
+                     *             "id": "sub_1QyT0wLkdIwHu7ixa1b2c3d4",
+                     *             "status": "active",
+                     *             "items": [
+                     *               {
+                     *                 "price_id": "price_1QyT0tLkdIwHu7ixfixed001",
+                     *                 "quantity": 3
+                     *               }
+                     *             ]
+                     *           },
+                     *           "stripe_request_ids": [
+                     *             "req_8fT2kLm9QpZx1a",
+                     *             "req_3nV7bQ2wRt5Yc9"
+                     *           ],
+                     *           "outcome": "success",
+                     *           "status": 200,
+                     *           "error_code": null,
+                     *           "duration_ms": 84
+                     *         },
+                     *         {
+                     *           "id": "1041",
+                     *           "occurred_at": "2026-11-20T01:00:00.000Z",
+                     *           "request_id": "9d2c41f0-6b7e-4a58-8c13-2e5f7a9b0d46",
+                     *           "actor_type": "admin",
+                     *           "actor_id": "admin",
+                     *           "subject": null,
+                     *           "roles": null,
+                     *           "api_key_id": null,
+                     *           "channel": "cli",
+                     *           "operator": "keiri-ops",
+                     *           "action": "application.rotate-secret",
+                     *           "application_id": "inbox-manager",
+                     *           "account_id": null,
+                     *           "merchant_id": "platform",
+                     *           "target": {
+                     *             "application_id": "inbox-manager"
+                     *           },
+                     *           "params": {
+                     *             "secret": "[redacted]"
+                     *           },
+                     *           "before": {
+                     *             "id": "inbox-manager",
+                     *             "webhook_secrets_active": 1
+                     *           },
+                     *           "after": {
+                     *             "id": "inbox-manager",
+                     *             "webhook_secrets_active": 2
+                     *           },
+                     *           "stripe_request_ids": [],
+                     *           "outcome": "success",
+                     *           "status": 200,
+                     *           "error_code": null,
+                     *           "duration_ms": 12
+                     *         }
+                     *       ],
+                     *       "next_cursor": "1041"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AuditRecordListResponse"];
+                };
+            };
+            /**
+             * @description The request is not valid. `error.code` is one of:
+             *
+             *     - `validation_failed`: A field of the body or query is missing, of the wrong type, out of range or unknown; `details.fields` names each field with its problems.
+             *     - `invalid_time_range`: A time range whose `from` is not before its `to` (the audit trail's filters).
+             *     - `invalid_characters`: A path parameter, query value or JSON string holds a NUL character or an unpaired UTF-16 surrogate (text PostgreSQL cannot store); `details` names the field.
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description No or invalid credentials. `error.code` is one of:
+             *
+             *     - `missing_token`: No `Authorization: Bearer` token was sent.
+             *     - `invalid_admin_token`: The bearer token is not the admin token.
+             */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
+             * @description Too many requests: retry after Retry-After seconds. `error.code` is one of:
+             *
+             *     - `too_many_failed_attempts`: Too many wrong admin tokens or API keys from this address (AUTH_FAILURE_LIMIT); every admin and partner request from it is refused until Retry-After, a correct credential included.
              */
             429: {
                 headers: {

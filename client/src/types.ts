@@ -92,5 +92,9 @@ export type ReplayResult = ResponseBody<'/admin/webhook-events/{event_id}/replay
 export type ReconcileRun = ResponseBody<'/admin/reconcile-runs/{run_id}', 'get'>;
 export type StartReconcileParams = RequestBody<'/admin/reconcile-runs', 'post'>;
 export type CatalogSyncParams = RequestBody<'/admin/catalog-sync', 'post'>;
+export type AuditRecordsQuery = QueryParams<'/admin/audit-records', 'get'>;
+/** A page of the audit trail, newest first; `next_cursor` is the `cursor` of the next page (null on the last). */
+export type AuditRecordPage = ResponseBody<'/admin/audit-records', 'get'>;
+export type AuditRecord = AuditRecordPage['data'][number];
 /** What a catalog sync read, per Stripe account. */
 export type CatalogSyncEntry = ListItem<ResponseBody<'/admin/catalog-sync', 'post'>>;

@@ -150,6 +150,13 @@ describe('@billing/client: partner lookup and admin API', () => {
     const synced = await admin.catalog.sync();
     expect(synced).toEqual(expect.arrayContaining([expect.objectContaining({ stripe_account: 'platform', merchant_ids: expect.arrayContaining(['platform']) })]));
     expect(await admin.catalog.sync({ merchant_id: 'platform' })).toEqual([expect.objectContaining({ stripe_account: 'platform' })]);
+
+    // The audit trail holds these four, newest first, a page at a time.
+    const page = await admin.audit.list({ actor_type: 'admin', limit: 3 });
+    expect(page.data.map((r) => [r.action, r.account_id])).toEqual([['catalog.sync', null], ['catalog.sync', null], ['reconcile.start', 'C_ACTIVE']]);
+    const next = await admin.audit.list({ actor_type: 'admin', limit: 3, cursor: page.next_cursor! });
+    expect(next.data[0]).toMatchObject({ action: 'reconcile.start', account_id: null, target: {}, outcome: 'success', after: expect.objectContaining({ id: run.id }) });
+    expect(await failure(admin.audit.list({ from: '2026-11-21T00:00:00Z', to: '2026-11-20T00:00:00Z' }))).toMatchObject({ status: 400, code: 'invalid_time_range' });
   });
 
   it('the admin API refuses any other token', async () => {

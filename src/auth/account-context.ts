@@ -10,6 +10,8 @@ export interface AccountContext {
   accountId: string;
   roles: string[];
   isOwner: boolean;
+  /** The token's `sub` claim, when it has one (recorded in the audit trail). */
+  subject?: string;
   application: Application;
   merchant: Merchant;
 }

@@ -58,7 +58,7 @@ export class AccountGuard implements CanActivate {
     if (typeof origin === 'string' && !application.allowedOrigins.includes(origin) && !isSameOrigin(origin, req.headers.host)) {
       throw AppError.forbidden('origin_not_allowed', `The origin ${origin.slice(0, 200)} is not one of the application's allowed origins.`);
     }
-    req.accountContext = { accountId: account.accountId, roles: account.roles, isOwner: account.isOwner, application, merchant };
+    req.accountContext = { accountId: account.accountId, ...(account.subject ? { subject: account.subject } : {}), roles: account.roles, isOwner: account.isOwner, application, merchant };
     if (!SAFE_METHODS.has(req.method)) {
       // Reads of this account go to the primary from now until a while after the answer (see ReadYourWrites).
       this.readYourWrites.wrote(account.accountId);

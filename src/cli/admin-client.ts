@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import type { AppConfig } from '../infra/config/config.js';
 import { Refusal, RemoteError } from './cli-kit.js';
 
@@ -13,6 +14,21 @@ export interface AdminTransport {
   /** Sends one admin request; answers its JSON body, or throws RemoteError with the service's error code and message. */
   request(method: string, path: string, body?: unknown): Promise<unknown>;
   close(): Promise<void>;
+}
+
+/**
+ * Tell the audit trail that the request comes from the CLI and who runs it (the admin token is
+ * shared: the user name is what the shell says, informative rather than proof).
+ */
+const CLI_HEADERS = { 'x-audit-channel': 'cli', ...operatorHeader() };
+
+function operatorHeader(): Record<string, string> {
+  try {
+    return { 'x-audit-operator': userInfo().username };
+  } catch {
+    // No user name for this uid (a container's arbitrary uid): the record says cli without one.
+    return {};
+  }
 }
 
 /** The embedded default without DATA_DIR keeps nothing: a command run against it changes nothing that lasts. */
@@ -38,6 +54,7 @@ export function httpTransport(config: Pick<AppConfig, 'SERVICE_URL' | 'PORT' | '
           headers: {
             authorization: `Bearer ${config.ADMIN_TOKEN}`,
             accept: 'application/json',
+            ...CLI_HEADERS,
             ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
           },
           ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
@@ -84,6 +101,7 @@ export async function directTransport(config: AppConfig): Promise<AdminTransport
         headers: {
           authorization: `Bearer ${config.ADMIN_TOKEN}`,
           accept: 'application/json',
+          ...CLI_HEADERS,
           ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
         },
         ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),

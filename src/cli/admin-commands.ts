@@ -1,3 +1,4 @@
+import { ListAuditRecordsQuery } from '../audit/audit.dto.js';
 import { CatalogSyncDto } from '../entitlements/admin-catalog.controller.js';
 import { ListRunsQuery, StartReconcileDto } from '../reconciler/reconcile.dto.js';
 import {
@@ -161,6 +162,25 @@ export const COMMANDS: Record<string, Command> = {
     dto: StartReconcileDto,
     summary: 'Start a re-sync from Stripe (npm run reconcile does it and follows it to the end)',
   },
+  'audit list': {
+    route: 'GET /admin/audit-records',
+    args: [],
+    flags: {
+      account: { field: 'account_id', kind: 'string', help: 'ACCOUNT_ID' },
+      application: { field: 'application_id', kind: 'string', help: 'APPLICATION_ID' },
+      actor: { field: 'actor', kind: 'string', help: 'ACCOUNT_ID|admin|KEY_ID' },
+      'actor-type': { field: 'actor_type', kind: 'string', help: 'account|admin|partner' },
+      action: { field: 'action', kind: 'string', help: 'subscription.cancel' },
+      outcome: { field: 'outcome', kind: 'string', help: 'success|error' },
+      'request-id': { field: 'request_id', kind: 'string', help: 'REQUEST_ID' },
+      from: { field: 'from', kind: 'string', help: '2026-11-20T00:00:00Z' },
+      to: { field: 'to', kind: 'string', help: '2026-11-21T00:00:00Z' },
+      cursor: { field: 'cursor', kind: 'string', help: 'NEXT_CURSOR (the next page)' },
+      limit: { field: 'limit', kind: 'number', help: 'N (default 50)' },
+    },
+    dto: ListAuditRecordsQuery,
+    summary: 'The audit trail, newest first: who changed what, with the request and Stripe request ids',
+  },
   'catalog-sync': {
     route: 'POST /admin/catalog-sync',
     args: [],
@@ -230,7 +250,7 @@ export function requestOf(parsed: ParsedCommand): { method: Method; path: string
   let path = template.replace(/:[a-z_]+/g, () => encodeURIComponent(parsed.args[next++]!));
   if (method === 'GET' || method === 'DELETE') {
     const query = new URLSearchParams();
-    for (const [key, value] of Object.entries(parsed.input ?? {})) if (value !== undefined) query.set(key, String(value));
+    for (const [key, value] of Object.entries(parsed.input ?? {})) if (value !== undefined) query.set(key, value instanceof Date ? value.toISOString() : String(value));
     if (query.size > 0) path += `?${query}`;
     return { method, path };
   }
@@ -263,7 +283,7 @@ function usageLine(name: string, command: Command): string {
 export function helpText(): string {
   const lines = [
     'The admin API (/admin/*) from a shell: merchants, applications, webhook secrets, partner API keys,',
-    'webhook events, reconcile runs and the catalog sync. Each command calls one admin route.',
+    'webhook events, reconcile runs, the catalog sync and the audit trail. Each command calls one admin route.',
     '',
   ];
   for (const [name, command] of Object.entries(COMMANDS)) lines.push(`  ${usageLine(name, command)}`, `      ${command.summary} (${command.route})`);

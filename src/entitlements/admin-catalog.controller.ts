@@ -7,6 +7,7 @@ import { AdminCatalogDocs } from './admin-catalog.api-docs.js';
 import { CatalogSyncService } from './catalog-sync.service.js';
 import { ID_PATTERN } from '../infra/ids.js';
 import { OptionalNotNull } from '../infra/errors/validation.js';
+import { Audited } from '../audit/audited.js';
 
 export class CatalogSyncDto {
   @ApiPropertyOptional({ example: 'platform', description: 'Only this merchant; every active merchant when omitted' })
@@ -23,6 +24,7 @@ export class AdminCatalogController {
 
   @Post()
   @HttpCode(200)
+  @Audited('catalog.sync', { afterIsAnswer: true })
   @AdminCatalogDocs.sync(CatalogSyncDto)
   async sync(@Body() dto: CatalogSyncDto) {
     return { data: await this.catalogSync.sync(dto.merchant_id) };

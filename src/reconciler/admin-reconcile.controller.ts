@@ -7,6 +7,7 @@ import { AdminReconcileDocs } from './admin-reconcile.api-docs.js';
 import { ListRunsQuery, StartReconcileDto, toRunView } from './reconcile.dto.js';
 import { ReconcileRunsRepository } from './reconcile-runs.repository.js';
 import { ReconcilerService } from './reconciler.service.js';
+import { Audited } from '../audit/audited.js';
 
 @ApiTags('admin')
 @ApiBearerAuth(AUTH_SCHEMES.admin)
@@ -20,6 +21,7 @@ export class AdminReconcileController {
 
   @Post()
   @HttpCode(202)
+  @Audited('reconcile.start', { afterIsAnswer: true })
   @AdminReconcileDocs.start()
   async start(@Body() dto: StartReconcileDto, @Res({ passthrough: true }) res: FastifyReply) {
     const { run, done } = await this.reconciler.start({

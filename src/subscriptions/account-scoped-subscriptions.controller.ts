@@ -22,6 +22,8 @@ import {
 } from './subscriptions.dto.js';
 import { SubscriptionsService } from './subscriptions.service.js';
 import { TrialsService } from './trials.service.js';
+import { Audited } from '../audit/audited.js';
+import { accountSubscriptions, accountTrial, oneSubscription } from './audit-states.js';
 
 class ResumeWithIdDto {
   @ApiProperty({ example: 'sub_1QyT0wLkdIwHu7ixa1b2c3d4' })
@@ -75,42 +77,42 @@ export class AccountScopedSubscriptionsController {
     return this.trials.get(ctx);
   }
 
-  @Post('stripe/checkout-session') @HttpCode(200) @OwnerOnly() @docs.createCheckoutSession()
+  @Post('stripe/checkout-session') @HttpCode(200) @Audited('subscription.checkout-session', { afterIsAnswer: true }) @OwnerOnly() @docs.createCheckoutSession()
   createCheckoutSession(@CurrentAccount() ctx: AccountContext, @Body() dto: CreateCheckoutSessionDto, @IdempotencyKey() key?: string) {
     return this.checkout.createCheckoutSession(ctx, dto, key);
   }
 
-  @Post('stripe/portal-session') @HttpCode(200) @OwnerOnly() @docs.createPortalSession()
+  @Post('stripe/portal-session') @HttpCode(200) @Audited('subscription.portal-session') @OwnerOnly() @docs.createPortalSession()
   createPortalSession(@CurrentAccount() ctx: AccountContext, @Body() dto: CreatePortalSessionDto) {
     return this.checkout.createPortalSession(ctx, dto.return_url);
   }
 
-  @Post('stripe/checkout-session-sync') @HttpCode(200) @OwnerOnly() @docs.syncCheckoutSession()
+  @Post('stripe/checkout-session-sync') @HttpCode(200) @Audited('subscription.checkout-sync', { state: accountSubscriptions }) @OwnerOnly() @docs.syncCheckoutSession()
   syncCheckoutSession(@CurrentAccount() ctx: AccountContext, @Body() dto: SyncCheckoutSessionDto) {
     return this.checkout.syncCheckoutSession(ctx, dto.session_id);
   }
 
-  @Post('sync') @HttpCode(200) @OwnerOnly() @docs.sync()
+  @Post('sync') @HttpCode(200) @Audited('subscription.sync', { state: accountSubscriptions }) @OwnerOnly() @docs.sync()
   sync(@CurrentAccount() ctx: AccountContext, @Query() query: SyncQuery) {
     return this.subscriptions.syncFromStripe(ctx, query.allow_deletes ?? false);
   }
 
-  @Post('trial') @HttpCode(200) @OwnerOnly() @docs.startTrial()
+  @Post('trial') @HttpCode(200) @Audited('trial.start', { state: accountTrial }) @OwnerOnly() @docs.startTrial()
   startTrial(@CurrentAccount() ctx: AccountContext, @Body() dto: StartTrialDto) {
     return this.trials.start(ctx, dto);
   }
 
-  @Post('change') @HttpCode(200) @OwnerOnly() @docs.change()
+  @Post('change') @HttpCode(200) @Audited('subscription.change', { state: oneSubscription }) @OwnerOnly() @docs.change()
   change(@CurrentAccount() ctx: AccountContext, @Body() { subscription_id, ...change }: ChangeSubscriptionWithIdDto, @IdempotencyKey() key?: string) {
     return this.changes.change(ctx, subscription_id, change, key);
   }
 
-  @Post('cancel') @HttpCode(200) @OwnerOnly() @docs.cancel()
+  @Post('cancel') @HttpCode(200) @Audited('subscription.cancel', { state: oneSubscription }) @OwnerOnly() @docs.cancel()
   cancel(@CurrentAccount() ctx: AccountContext, @Body() dto: CancelSubscriptionWithIdDto, @IdempotencyKey() key?: string) {
     return this.changes.cancel(ctx, dto.subscription_id, dto.timing, key);
   }
 
-  @Post('resume') @HttpCode(200) @OwnerOnly() @docs.resume(ResumeWithIdDto)
+  @Post('resume') @HttpCode(200) @Audited('subscription.resume', { state: oneSubscription }) @OwnerOnly() @docs.resume(ResumeWithIdDto)
   resume(@CurrentAccount() ctx: AccountContext, @Body() dto: ResumeWithIdDto, @IdempotencyKey() key?: string) {
     return this.changes.resume(ctx, dto.subscription_id, key);
   }

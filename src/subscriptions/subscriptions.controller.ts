@@ -21,6 +21,8 @@ import {
 } from './subscriptions.dto.js';
 import { SubscriptionsService } from './subscriptions.service.js';
 import { TrialsService } from './trials.service.js';
+import { Audited } from '../audit/audited.js';
+import { accountSubscriptions, accountTrial, oneSubscription } from './audit-states.js';
 
 const docs = SubscriptionsDocs('subscriptions');
 const SUBSCRIPTION_ID = ApiParam({ name: 'subscription_id', description: "One of the account's subscriptions", example: 'sub_1QyT0wLkdIwHu7ixa1b2c3d4' });
@@ -69,42 +71,42 @@ export class SubscriptionsController {
     return this.trials.get(ctx);
   }
 
-  @Post('stripe/checkout-session') @HttpCode(200) @OwnerOnly() @docs.createCheckoutSession()
+  @Post('stripe/checkout-session') @HttpCode(200) @Audited('subscription.checkout-session', { afterIsAnswer: true }) @OwnerOnly() @docs.createCheckoutSession()
   createCheckoutSession(@CurrentAccount() ctx: AccountContext, @Body() dto: CreateCheckoutSessionDto, @IdempotencyKey() key?: string) {
     return this.checkout.createCheckoutSession(ctx, dto, key);
   }
 
-  @Post('stripe/portal-session') @HttpCode(200) @OwnerOnly() @docs.createPortalSession()
+  @Post('stripe/portal-session') @HttpCode(200) @Audited('subscription.portal-session') @OwnerOnly() @docs.createPortalSession()
   createPortalSession(@CurrentAccount() ctx: AccountContext, @Body() dto: CreatePortalSessionDto) {
     return this.checkout.createPortalSession(ctx, dto.return_url);
   }
 
-  @Post('stripe/checkout-session-sync') @HttpCode(200) @OwnerOnly() @docs.syncCheckoutSession()
+  @Post('stripe/checkout-session-sync') @HttpCode(200) @Audited('subscription.checkout-sync', { state: accountSubscriptions }) @OwnerOnly() @docs.syncCheckoutSession()
   syncCheckoutSession(@CurrentAccount() ctx: AccountContext, @Body() dto: SyncCheckoutSessionDto) {
     return this.checkout.syncCheckoutSession(ctx, dto.session_id);
   }
 
-  @Post('sync') @HttpCode(200) @OwnerOnly() @docs.sync()
+  @Post('sync') @HttpCode(200) @Audited('subscription.sync', { state: accountSubscriptions }) @OwnerOnly() @docs.sync()
   sync(@CurrentAccount() ctx: AccountContext, @Query() query: SyncQuery) {
     return this.subscriptions.syncFromStripe(ctx, query.allow_deletes ?? false);
   }
 
-  @Post('trial') @HttpCode(200) @OwnerOnly() @docs.startTrial()
+  @Post('trial') @HttpCode(200) @Audited('trial.start', { state: accountTrial }) @OwnerOnly() @docs.startTrial()
   startTrial(@CurrentAccount() ctx: AccountContext, @Body() dto: StartTrialDto) {
     return this.trials.start(ctx, dto);
   }
 
-  @Post(':subscription_id/change') @HttpCode(200) @OwnerOnly() @SUBSCRIPTION_ID @docs.change()
+  @Post(':subscription_id/change') @HttpCode(200) @Audited('subscription.change', { state: oneSubscription }) @OwnerOnly() @SUBSCRIPTION_ID @docs.change()
   change(@CurrentAccount() ctx: AccountContext, @Param('subscription_id') id: string, @Body() dto: ChangeSubscriptionDto, @IdempotencyKey() key?: string) {
     return this.changes.change(ctx, id, dto, key);
   }
 
-  @Post(':subscription_id/cancel') @HttpCode(200) @OwnerOnly() @SUBSCRIPTION_ID @docs.cancel()
+  @Post(':subscription_id/cancel') @HttpCode(200) @Audited('subscription.cancel', { state: oneSubscription }) @OwnerOnly() @SUBSCRIPTION_ID @docs.cancel()
   cancel(@CurrentAccount() ctx: AccountContext, @Param('subscription_id') id: string, @Body() dto: CancelSubscriptionDto, @IdempotencyKey() key?: string) {
     return this.changes.cancel(ctx, id, dto.timing, key);
   }
 
-  @Post(':subscription_id/resume') @HttpCode(200) @OwnerOnly() @SUBSCRIPTION_ID @docs.resume()
+  @Post(':subscription_id/resume') @HttpCode(200) @Audited('subscription.resume', { state: oneSubscription }) @OwnerOnly() @SUBSCRIPTION_ID @docs.resume()
   resume(@CurrentAccount() ctx: AccountContext, @Param('subscription_id') id: string, @IdempotencyKey() key?: string) {
     return this.changes.resume(ctx, id, key);
   }

@@ -5,6 +5,14 @@ import { AUTH_SCHEMES } from '../infra/http/swagger.js';
 import { AdminWebhookEventsDocs } from './admin-webhook-events.api-docs.js';
 import { ListWebhookEventsQuery } from './webhook-events.dto.js';
 import { WebhookEventsAdminService } from './webhook-events-admin.service.js';
+import type { ModuleRef } from '@nestjs/core';
+import { Audited } from '../audit/audited.js';
+
+/** Audit state of a replayed event: where it stands in the queue (not its payload). */
+async function eventState(refs: ModuleRef, req: { params: Record<string, string | undefined> }) {
+  const { state, attempts, last_error, next_attempt_at } = await refs.get(WebhookEventsAdminService, { strict: false }).get(req.params.event_id!);
+  return { state, attempts, last_error, next_attempt_at };
+}
 
 @ApiTags('admin')
 @ApiBearerAuth(AUTH_SCHEMES.admin)
@@ -33,6 +41,7 @@ export class AdminWebhookEventsController {
 
   @Post('replay-dead')
   @HttpCode(200)
+  @Audited('webhook-event.replay-dead', { state: (refs) => refs.get(WebhookEventsAdminService, { strict: false }).stats() })
   @AdminWebhookEventsDocs.replayDead()
   replayDead() {
     return this.events.replayDead();
@@ -40,6 +49,7 @@ export class AdminWebhookEventsController {
 
   @Post(':event_id/replay')
   @HttpCode(200)
+  @Audited('webhook-event.replay', { state: eventState })
   @AdminWebhookEventsDocs.replay()
   replay(@Param('event_id') id: string) {
     return this.events.replay(id);

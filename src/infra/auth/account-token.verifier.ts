@@ -76,6 +76,7 @@ export class AccountTokenVerifier {
       roles,
       isOwner: roles.includes(this.config.JWT_OWNER_ROLE),
       ...(typeof app === 'string' && app !== '' ? { applicationClaim: app } : {}),
+      ...(typeof payload.sub === 'string' && payload.sub !== '' ? { subject: payload.sub.slice(0, 255) } : {}),
     };
     const expiresAt = typeof payload.exp === 'number' ? payload.exp * 1000 : Date.now();
     this.verified.set(token, { principal, until: Math.min(expiresAt, Date.now() + 60_000) });

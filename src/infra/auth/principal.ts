@@ -5,6 +5,8 @@ export interface AccountPrincipal {
   isOwner: boolean;
   /** The application the token names in its `app` claim, if any. */
   applicationClaim?: string;
+  /** The token's `sub` claim (the person or system acting for the account), for the audit trail. */
+  subject?: string;
 }
 
 /** A partner application's API key, once verified. */

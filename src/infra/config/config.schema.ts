@@ -145,6 +145,7 @@ export const CONFIG_SCHEMA = {
   THROTTLE_WEBHOOK_LIMIT: { description: 'Webhook deliveries per window per application: generous, Stripe sends bursts (and retries a 429 later). 0: no limit', default: '20000', parse: integer(0) },
   AUTH_FAILURE_LIMIT: { description: 'Failed admin-token and API-key attempts per client IP per AUTH_FAILURE_WINDOW_SECONDS; past it every admin and partner request from that IP is 429 until the window ends, even with a correct credential. 0: no limit', default: '10', parse: integer(0) },
   AUTH_FAILURE_WINDOW_SECONDS: { description: 'The window AUTH_FAILURE_LIMIT counts failures in (and the longest lock-out)', default: '60', parse: integer(1, 86400) },
+  AUDIT_RETENTION_DAYS: { description: 'How long audit records are kept (days); older ones are purged hourly', default: '365', parse: integer(1, 36500) },
   WEBHOOK_SECRET_OVERLAP_HOURS: { description: 'How long a rotated webhook secret stays valid next to the new one', default: '24', parse: integer(0, 24 * 30) },
 } as const satisfies Record<string, VariableSpec>;
 

@@ -35,6 +35,7 @@ export const ERROR_CODES = {
     details: { field: 'name', in: 'body' },
   },
   invalid_idempotency_key: { status: 400, when: 'The Idempotency-Key header is longer than 255 characters or not printable ASCII.', message: 'Idempotency-Key must be 1 to 255 printable characters.' },
+  invalid_time_range: { status: 400, when: 'A time range whose `from` is not before its `to` (the audit trail\'s filters).', message: '`from` must be before `to`.' },
   bad_request: { status: 400, when: 'The request is not valid HTTP, or was refused by the framework before it reached a route.', message: 'The request is not valid HTTP.' },
   price_not_in_catalog: { status: 400, when: "The price is not in the application's catalog.", message: 'The price price_1QyT0tLkdIwHu7ixyearly01 is not sold by this application.' },
   price_not_found: { status: 400, when: "Stripe has no such price (on the merchant's Stripe account).", message: 'Stripe has no price price_1QyT0tLkdIwHu7ixfixed001.', details: { price_id: 'price_1QyT0tLkdIwHu7ixfixed001' } },

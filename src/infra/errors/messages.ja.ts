@@ -13,6 +13,7 @@ export const JA_MESSAGES: Record<ErrorCode, string> = {
   body_too_deep: 'リクエスト本文の配列・オブジェクトの入れ子が深すぎます。',
   invalid_characters: '{field} に使用できない文字（NUL 文字または対になっていないサロゲート）が含まれています。',
   invalid_idempotency_key: 'Idempotency-Key は 1〜255 文字の印字可能な ASCII 文字で指定してください。',
+  invalid_time_range: '期間の開始（from）は終了（to）より前にしてください。',
   bad_request: 'リクエストが正しくありません。',
   price_not_in_catalog: 'この価格はこのアプリケーションでは販売されていません。',
   price_not_found: 'Stripe にこの価格（{price_id}）がありません。',

@@ -6,6 +6,7 @@ import Stripe from 'stripe';
 import { AppError } from '../errors/app-error.js';
 import { Metrics } from '../metrics/metrics.service.js';
 import { toAppError } from './stripe-errors.js';
+import { noteStripeRequestId } from './stripe-request-ids.js';
 import { PLATFORM_ACCOUNT, stripeAccountOf, type ChargeModel } from './accounts.js';
 
 /** How to reach Stripe: the platform key, and for tests and local mode the emulator's address. */
@@ -70,6 +71,9 @@ class DeadlineHttpClient extends Stripe.HttpClient {
     return this.inner.makeRequest(host, port, path, method, headers, requestData, protocol, Math.min(timeout, left)).then(
       (response) => {
         this.onAttempt(String(response.getStatusCode()));
+        // Every response, an error's too (Stripe quotes its request id in support cases).
+        const id = response.getHeaders()['request-id'];
+        noteStripeRequestId(typeof id === 'string' ? id : undefined);
         return response;
       },
       (error: unknown) => {
