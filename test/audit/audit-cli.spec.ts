@@ -38,14 +38,9 @@ describe(`npm run admin and the audit trail on ${usingPostgres() ? 'PostgreSQL' 
     }
     for (const secret of secrets) expect(listed.stdout).not.toContain(secret);
 
-    const page = await ok('audit', 'list', '--application', 'cli-audit', '--limit', '2');
-    expect(page.json.data).toHaveLength(2);
-    const rest = await ok('audit', 'list', '--application', 'cli-audit', '--limit', '2', '--cursor', page.json.next_cursor);
-    expect(rest.json).toEqual({ data: [listed.json.data[2]], next_cursor: null });
-    const since = await ok('audit', 'list', '--application', 'cli-audit', '--from', listed.json.data[1].occurred_at);
-    expect(since.json.data.map((r: { action: string }) => r.action)).toEqual(['api-key.issue', 'application.rotate-secret']);
+    const page = await ok('audit', 'list', '--application', 'cli-audit', '--limit', '2', '--cursor', listed.json.data[0].id, '--from', listed.json.data[2].occurred_at);
+    expect(page.json).toEqual({ data: listed.json.data.slice(1), next_cursor: null });
 
     expect(await admin('audit', 'list', '--from', 'yesterday')).toEqual({ code: 1, stdout: '', stderr: expect.stringMatching(/^error: validation_failed: --from: [^\n]+\n$/) });
-    expect(await admin('audit', 'list', '--from', '2026-11-21T00:00:00Z', '--to', '2026-11-20T00:00:00Z')).toEqual({ code: 1, stdout: '', stderr: expect.stringMatching(/^error: invalid_time_range: [^\n]+\n$/) });
   });
 });
