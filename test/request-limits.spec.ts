@@ -1,7 +1,8 @@
 import type supertest from 'supertest';
 import { usingPostgres } from './support/test-database.js';
 import { accountToken, startTestApp, type TestApp } from './support/test-app.js';
-import { postWebhook, stripeEvent, stripeSignature } from './support/webhooks.js';
+import { postWebhook, query, stripeEvent, stripeSignature } from './support/webhooks.js';
+import { BATCHED_LIMIT_FROM } from '../src/infra/throttling/limit-store.js';
 
 /**
  * The request limits (README, Request limits) over real HTTP: each limit answers 429 rate_limited
@@ -161,6 +162,27 @@ describe('where the counts live', () => {
     const other = await accountToken({ acc: 'acct_shared_concurrent' });
     const together = await Promise.all(Array.from({ length: 12 }, (_, i) => features(apps[i % apps.length]!, other)));
     expect(statuses(together).filter((st) => st === 200)).toHaveLength(4);
+  });
+
+  it(`a generous limit (${BATCHED_LIMIT_FROM} and more a window) is counted in batches yet shared: ${usingPostgres() ? "two instances" : "one instance"} stop the key at its limit (a few per cent past it at most)`, async () => {
+    const env = { THROTTLE_STORE: 'postgres', THROTTLE_ACCOUNT_LIMIT: String(BATCHED_LIMIT_FROM), WEBHOOK_WORKER_ENABLED: 'false' };
+    apps.push(await startTestApp(env));
+    if (usingPostgres()) apps.push(await startTestApp(env, {}, { databaseUrl: apps[0]!.config.DATABASE_URL }));
+    const token = await accountToken({ acc: 'acct_batched' });
+    const answers: Res[] = [];
+    // Twenty at a time, spread over the instances, past the limit.
+    for (let sent = 0; sent < BATCHED_LIMIT_FROM + 40; sent += 20) {
+      answers.push(...(await Promise.all(Array.from({ length: 20 }, (_, i) => features(apps[(sent + i) % apps.length]!, token)))));
+    }
+    // Never fewer than the limit; more only by what one instance counted in its last quarter second
+    // before the key neared its limit (here at most a few per cent); the last ones are all refused.
+    const ok = statuses(answers).filter((st) => st === 200).length;
+    expect(ok).toBeGreaterThanOrEqual(BATCHED_LIMIT_FROM);
+    expect(ok).toBeLessThanOrEqual(BATCHED_LIMIT_FROM * 1.03);
+    expect(statuses(answers.slice(-20))).toEqual(Array.from({ length: 20 }, () => 429));
+    // The shared row holds every hit counted by both instances (the key is hashed: it is the only one this big).
+    const [row] = await query<{ hits: number }>(apps[0]!.app, 'select max(hits) as hits from request_limits');
+    expect(Number(row!.hits)).toBeGreaterThanOrEqual(BATCHED_LIMIT_FROM);
   });
 
   it('THROTTLE_STORE=memory counts per instance: two instances allow the limit each; TRUST_PROXY decides which address the per-IP limit counts', async () => {

@@ -21,8 +21,8 @@ export interface LimitCount {
 export abstract class LimitStore implements ThrottlerStorage {
   private nextPurgeAt = Date.now() + PURGE_EVERY_MS;
 
-  /** Counts one hit of `key` and answers the count including it. */
-  abstract hit(key: string, windowMs: number): Promise<LimitCount>;
+  /** Counts one hit of `key` and answers the count including it (`limit`: the key's limit, when it has one). */
+  abstract hit(key: string, windowMs: number, limit?: number): Promise<LimitCount>;
   /** The count of `key` without counting (null: no hit in a current window). */
   abstract peek(key: string): Promise<LimitCount | null>;
   /** Forgets every window that has ended. */
@@ -30,7 +30,7 @@ export abstract class LimitStore implements ThrottlerStorage {
 
   async increment(key: string, ttl: number, limit: number): ReturnType<ThrottlerStorage['increment']> {
     this.purgeNow();
-    const { hits, resetMs } = await this.hit(key, ttl);
+    const { hits, resetMs } = await this.hit(key, ttl, limit);
     const seconds = Math.max(1, Math.ceil(resetMs / 1000));
     return { totalHits: hits, timeToExpire: seconds, isBlocked: hits > limit, timeToBlockExpire: hits > limit ? seconds : 0 };
   }
@@ -83,10 +83,10 @@ export class MemoryLimitStore extends LimitStore {
  * it runs on the hot lookup path.
  */
 const HIT = new PreparedStatement(
-  'request_limits_hit',
-  `insert into request_limits (key, hits, window_ends_at) values (?, 1, now() + make_interval(secs => ?::float8 / 1000))
+  'request_limits_add',
+  `insert into request_limits (key, hits, window_ends_at) values (?, ?::int, now() + make_interval(secs => ?::float8 / 1000))
    on conflict (key) do update set
-     hits = case when request_limits.window_ends_at <= now() then 1 else request_limits.hits + 1 end,
+     hits = case when request_limits.window_ends_at <= now() then excluded.hits else request_limits.hits + excluded.hits end,
      window_ends_at = case when request_limits.window_ends_at <= now() then excluded.window_ends_at else request_limits.window_ends_at end
    returning hits, ceil(extract(epoch from window_ends_at - now()) * 1000)::int as reset_ms`,
 );
@@ -95,14 +95,67 @@ const PEEK = new PreparedStatement(
   `select hits, ceil(extract(epoch from window_ends_at - now()) * 1000)::int as reset_ms from request_limits where key = ? and window_ends_at > now()`,
 );
 
-/** THROTTLE_STORE=postgres: the request_limits table, shared by every instance on the database. */
+/**
+ * Limits of at least this many hits per window are counted in batches (see PostgresLimitStore);
+ * smaller ones (failed attempts, an account's few hundred a minute) hit by hit.
+ */
+export const BATCHED_LIMIT_FROM = 1000;
+/** How long a batched key's hits may wait in memory before they are added to the shared count. */
+export const BATCH_FLUSH_MS = 250;
+/** From this share of its limit on, a batched key is counted hit by hit again, so the limit itself is exact. */
+const EXACT_FROM_SHARE = 0.9;
+
+interface BatchedKey {
+  /** Hits of this instance not yet added to the shared count. */
+  pending: number;
+  /** The shared count as last read (our flushed hits included), when, and its window's end. */
+  shared: number;
+  readAt: number;
+  endsAt: number;
+}
+
+/**
+ * THROTTLE_STORE=postgres: the request_limits table, shared by every instance on the database.
+ * A generous limit on a hot path (a partner's lookups, an application's webhooks: thousands a
+ * minute) would otherwise cost a write of one hot row per request, which measured as a quarter of
+ * the lookup's throughput. Such keys are counted in memory and added to the shared row at most
+ * every BATCH_FLUSH_MS; each instance decides from the shared count it last read plus its own
+ * pending hits, and goes back to one statement per hit from 90 % of the limit on. The price: below
+ * that share, the instances' counts may trail each other by a quarter of a second of traffic.
+ */
 export class PostgresLimitStore extends LimitStore {
+  private readonly batched = new Map<string, BatchedKey>();
+
   constructor(private readonly em: EntityManager) {
     super();
   }
 
-  async hit(key: string, windowMs: number): Promise<LimitCount> {
-    const [row] = await execPrepared<{ hits: number; reset_ms: number }>(this.em, HIT, [key, windowMs]);
+  async hit(key: string, windowMs: number, limit?: number): Promise<LimitCount> {
+    if (limit === undefined || limit < BATCHED_LIMIT_FROM) return this.add(key, 1, windowMs);
+    const now = Date.now();
+    const state = this.batched.get(key);
+    if (state && now < state.endsAt && now - state.readAt < BATCH_FLUSH_MS && state.shared + state.pending + 1 < limit * EXACT_FROM_SHARE) {
+      state.pending += 1;
+      return { hits: state.shared + state.pending, resetMs: state.endsAt - now };
+    }
+    // Due (or near the limit, or a new window): this hit and the pending ones go to the shared count now.
+    const adding = (state && now < state.endsAt ? state.pending : 0) + 1;
+    if (state) state.pending = 0;
+    try {
+      const count = await this.add(key, adding, windowMs);
+      const after = Date.now();
+      const current = this.batched.get(key);
+      this.batched.set(key, { pending: current?.pending ?? 0, shared: count.hits, readAt: after, endsAt: after + count.resetMs });
+      return { hits: count.hits + (current?.pending ?? 0), resetMs: count.resetMs };
+    } catch (error) {
+      // Not counted: give the hits back for the next attempt (the guard lets the request through).
+      if (state) state.pending += adding - 1;
+      throw error;
+    }
+  }
+
+  private async add(key: string, hits: number, windowMs: number): Promise<LimitCount> {
+    const [row] = await execPrepared<{ hits: number; reset_ms: number }>(this.em, HIT, [key, hits, windowMs]);
     return { hits: row!.hits, resetMs: row!.reset_ms };
   }
 
@@ -112,6 +165,8 @@ export class PostgresLimitStore extends LimitStore {
   }
 
   protected async purge(): Promise<void> {
+    const now = Date.now();
+    for (const [key, state] of this.batched) if (state.endsAt <= now && state.pending === 0) this.batched.delete(key);
     await exec(this.em, 'delete from request_limits where window_ends_at <= now()');
   }
 }
