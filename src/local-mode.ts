@@ -18,24 +18,29 @@ import { ApplicationsService } from './tenancy/applications.service.js';
 import type { UpdateApplicationDto } from './tenancy/tenancy.dto.js';
 
 /**
- * Points a Stripe account's webhooks at an application of this service: creates the webhook
- * endpoint through the Stripe API and stores the signing secret Stripe returns as the
- * application's only secret. An endpoint of the same URL made by an earlier start is replaced, so
+ * Points a Stripe account's webhooks at an application of this service: creates two webhook
+ * endpoints through the Stripe API, since Stripe sends the platform's own events only to an
+ * endpoint made without `connect` and connected accounts' events only to one made with it (a
+ * merchant may be either), and stores the two signing secrets Stripe returns as the application's
+ * only secrets, both current. Endpoints of the same URL made by an earlier start are replaced, so
  * that restarts against an emulator that outlives them (STRIPE_API_BASE) do not pile up endpoints
  * whose old secrets fail every delivery. Local mode does this for the default application so that
  * checkout → webhook → features works with no set-up; the same call works against a Stripe test
- * account.
+ * account. Returns the ids of the platform endpoint and of the Connect endpoint.
  */
-export async function connectWebhookEndpoint(app: INestApplication, baseUrl: string, applicationId: string): Promise<string> {
+export async function connectWebhookEndpoint(app: INestApplication, baseUrl: string, applicationId: string): Promise<{ platform: string; connect: string }> {
   const gateway = app.get(StripeGateway);
   const url = `${baseUrl}/api/applications/${applicationId}/subscriptions/stripe/webhook`;
   const earlier = await gateway.call('webhookEndpoints.list', (s) => s.webhookEndpoints.list({ limit: 100 }).autoPagingToArray({ limit: 1000 }));
   for (const old of earlier.filter((e) => e.url === url)) await gateway.call('webhookEndpoints.del', (s) => s.webhookEndpoints.del(old.id));
-  const endpoint = await gateway.call('webhookEndpoints.create', (s) =>
-    s.webhookEndpoints.create({ url, enabled_events: ['*'], connect: true, description: `billing-service ${applicationId}` }),
-  );
-  await app.get(ApplicationsService).rotateWebhookSecret(applicationId, { secret: endpoint.secret!, overlapHours: 0 });
-  return endpoint.id;
+  const create = (connect: boolean) =>
+    gateway.call('webhookEndpoints.create', (s) =>
+      s.webhookEndpoints.create({ url, enabled_events: ['*'], connect, description: `billing-service ${applicationId}${connect ? ' (Connect)' : ''}` }),
+    );
+  const platform = await create(false);
+  const connect = await create(true);
+  await app.get(ApplicationsService).replaceWebhookSecrets(applicationId, [platform.secret!, connect.secret!], 0);
+  return { platform: platform.id, connect: connect.id };
 }
 
 /**

@@ -211,6 +211,12 @@ describe(`the admin API on ${usingPostgres() ? 'PostgreSQL' : 'embedded PGlite'}
 
     it("takes a direct merchant's prices from its connected account: the platform's prices are not found there", async () => {
       const account = 'acct_AdminCatalog01';
+      // The emulator, as Stripe, knows only connected accounts that exist.
+      await fetch(`${emulator.url}/_emulator/accounts`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${emulator.secretKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ id: account }),
+      });
       await post('/admin/merchants', { id: 'catalog-shop', display_name: 'Catalog shop', charge_model: 'direct', stripe_account_id: account }).expect(201);
       const product = await stripe.products.create({ name: 'Shop plan' }, { stripeAccount: account });
       const own = (await stripe.prices.create({ product: product.id, currency: 'jpy', unit_amount: 900, recurring: { interval: 'month' } }, { stripeAccount: account })).id;

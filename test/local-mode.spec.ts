@@ -201,8 +201,10 @@ describe('local mode, as the README walks a newcomer through it', () => {
         expect((await emulatorStripe.prices.list({ limit: 100 })).data).toHaveLength(2);
         expect((await emulatorStripe.products.list({ limit: 100 })).data).toHaveLength(1);
         expect((await emulatorStripe.entitlements.features.list({ limit: 100 })).data).toHaveLength(2);
-        // Its webhooks come to the service, through one endpoint: the restart replaced the first one.
-        expect((await emulatorStripe.webhookEndpoints.list({ limit: 100 })).data.map((e) => e.url)).toEqual([`http://127.0.0.1:${env.PORT}/api/applications/default/subscriptions/stripe/webhook`]);
+        // Its webhooks come to the service, through two endpoints (the platform's events, and connected
+        // accounts' through a Connect one): the restart replaced the first two.
+        const url = `http://127.0.0.1:${env.PORT}/api/applications/default/subscriptions/stripe/webhook`;
+        expect((await emulatorStripe.webhookEndpoints.list({ limit: 100 })).data.map((e) => e.url)).toEqual([url, url]);
       }
     });
 

@@ -18,8 +18,11 @@ function num(v: unknown, name: string): number {
   return n;
 }
 
-function scopeOf(emu: Emulator, json: Record<string, unknown>): Scope {
-  return emu.scopeFor(typeof json.account === 'string' ? json.account : null);
+/** The scope `account` names; `create` (seeding) makes a well-formed account that does not exist yet. */
+function scopeOf(emu: Emulator, json: Record<string, unknown>, create = false): Scope {
+  const account = typeof json.account === 'string' ? json.account : null;
+  if (create && account && /^acct_[A-Za-z0-9]+$/.test(account) && !emu.accounts.has(account)) return emu.ensureAccount(account).scope;
+  return emu.scopeFor(account);
 }
 
 /** A monthly price to seed with when none is given. */
@@ -48,7 +51,7 @@ const NO_METADATA: Record<string, string> = Object.freeze({}) as Record<string, 
 
 /** N customers, each with an active subscription, without events or invoices: for benchmarks. */
 function seed(emu: Emulator, json: Record<string, unknown>) {
-  const scope = scopeOf(emu, json);
+  const scope = scopeOf(emu, json, true);
   const count = num(json.count ?? 0, 'count');
   if (count < 0 || count > 1_000_000) throw errors.invalid('count must be between 0 and 1000000', 'count');
   const price = typeof json.price === 'string' ? scope.prices.require(json.price, 'price') : seedPrice(emu, scope);
@@ -128,6 +131,13 @@ export function controlRoutes(emu: Emulator, r: PlainRouter, hooks: { reset: () 
     const id = typeof json.id === 'string' ? json.id : newId('acct', 16);
     if (!/^acct_[A-Za-z0-9]+$/.test(id)) throw errors.invalid('id must look like acct_…', 'id');
     return emu.ensureAccount(id).account;
+  });
+  // For quick local use: any `acct_…` in `Stripe-Account` is then created on first use.
+  r.add('GET', '/_emulator/accept-any-account', () => ({ accept_any_account: emu.acceptAnyAccount }));
+  r.add('POST', '/_emulator/accept-any-account', ({ json }) => {
+    if (typeof json.enabled !== 'boolean') throw errors.invalid('enabled must be true or false', 'enabled');
+    emu.acceptAnyAccount = json.enabled;
+    return { accept_any_account: emu.acceptAnyAccount };
   });
   r.add('POST', '/_emulator/accounts/:id/deauthorize', ({ params }) => {
     const entry = emu.accounts.get(params.id);

@@ -31,6 +31,8 @@ export interface EmulatorConfig {
   settings: EmulatorSettings;
   startTime?: number;
   webhookRetryDelaysMs?: number[];
+  /** Accept any well-formed `acct_…` in `Stripe-Account` (created on first use) instead of only existing accounts. */
+  acceptAnyAccount?: boolean;
 }
 
 export interface ConnectedAccount {
@@ -52,6 +54,10 @@ export class Emulator {
   pageIndex = new Map<string, Scope>();
   /** Webhook endpoint id → signing secret (Stripe shows a secret only once, at creation). */
   endpointSecrets = new Map<string, string>();
+  /** Ids of the endpoints created with `connect=true`: they receive connected accounts' events, and only those. */
+  connectEndpoints = new Set<string>();
+  /** Off (the default), as Stripe: `Stripe-Account` must name an existing account. On, for quick local use: any `acct_…` is created on first use. */
+  acceptAnyAccount: boolean;
   /** The request being handled, for `event.request`. */
   currentRequest: { id: string; idempotency_key: string | null } | null = null;
   settings: EmulatorSettings;
@@ -63,18 +69,19 @@ export class Emulator {
     this.publicUrl = config.publicUrl;
     this.settings = { ...config.settings };
     this.clock = new Clock(config.startTime);
+    this.acceptAnyAccount = config.acceptAnyAccount ?? false;
     this.delivery = new WebhookDelivery(
       this.faults,
       config.webhookRetryDelaysMs ? { retryDelaysMs: config.webhookRetryDelaysMs, timeoutMs: 10_000 } : undefined,
     );
   }
 
-  /** The scope a `Stripe-Account` header names. Any `acct_…` id is accepted and created on first use. */
+  /** The scope a `Stripe-Account` header names: an existing account's, or (acceptAnyAccount) any `acct_…` id's, created on first use. */
   scopeFor(account: string | null): Scope {
     if (!account) return this.platform;
     const known = this.accounts.get(account);
     if (known && !known.deauthorized) return known.scope;
-    if (known?.deauthorized || !/^acct_[A-Za-z0-9]+$/.test(account)) {
+    if (known?.deauthorized || !this.acceptAnyAccount || !/^acct_[A-Za-z0-9]+$/.test(account)) {
       throw errors.permission(
         `The provided key '${this.secretKey.slice(0, 8)}***' does not have access to account '${account}' (or that account does not exist). Application access may have been revoked.`,
         'account_invalid',
@@ -114,13 +121,18 @@ export class Emulator {
     return entry;
   }
 
-  /** Every endpoint of the platform receives every event, Connect ones with `account` set; an endpoint created with `Stripe-Account` also receives its account's events. */
+  /**
+   * As Stripe: a connected account's event (it carries `account`) goes to the platform's Connect
+   * endpoints (`connect=true`) and to the account's own endpoints (created with `Stripe-Account`);
+   * the platform's own event goes to the platform's other endpoints only.
+   */
   webhookTargets(scope: Scope, type: string): Target[] {
     const scopes = scope.account ? [this.platform, scope] : [this.platform];
     const targets: Target[] = [];
     for (const s of scopes) {
       for (const endpoint of s.webhookEndpoints.values()) {
         if (endpoint.status !== 'enabled') continue;
+        if (s === this.platform && this.connectEndpoints.has(endpoint.id) !== (scope.account !== null)) continue;
         if (!endpoint.enabled_events.includes('*') && !endpoint.enabled_events.includes(type)) continue;
         targets.push({ endpointId: endpoint.id, url: endpoint.url, secret: this.endpointSecrets.get(endpoint.id) ?? '' });
       }
@@ -144,5 +156,6 @@ export class Emulator {
     this.accounts = new Map();
     this.pageIndex = new Map();
     this.endpointSecrets = new Map();
+    this.connectEndpoints = new Set();
   }
 }

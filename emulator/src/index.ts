@@ -16,7 +16,10 @@ export interface StartEmulatorOptions {
   port?: number;
   host?: string;
   secretKey?: string;
-  webhookEndpoints?: { url: string; secret?: string; enabled_events?: string[] }[];
+  /** `connect: true` makes a Connect endpoint: it receives connected accounts' events only, the others the platform's only. */
+  webhookEndpoints?: { url: string; secret?: string; enabled_events?: string[]; connect?: boolean }[];
+  /** Accept any `acct_…` id in `Stripe-Account` (created on first use); off, only existing accounts, as Stripe. */
+  acceptAnyAccount?: boolean;
   pastDueFinalAction?: 'cancel' | 'unpaid';
   /** Unix seconds; the clock starts at real time otherwise. */
   startTime?: number;
@@ -58,6 +61,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     publicUrl: '',
     startTime: options.startTime,
     webhookRetryDelaysMs: options.webhookRetryDelaysMs,
+    acceptAnyAccount: options.acceptAnyAccount,
     settings: {
       pastDueFinalAction: options.pastDueFinalAction ?? 'cancel',
       retryScheduleDays: options.retryScheduleDays ?? [3, 5, 7],

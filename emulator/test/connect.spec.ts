@@ -1,6 +1,7 @@
 // Connect: Stripe-Account scoping (direct charges), destination charges, deauthorization.
 import type Stripe from 'stripe';
-import { catalog, control, harness, type Harness } from './helpers.js';
+import { catalog, control, harness, sdk, startReceiver, type Harness } from './helpers.js';
+import { startEmulator } from '../src/index.js';
 
 describe('Connect', () => {
   let h: Harness;
@@ -94,5 +95,50 @@ describe('Connect', () => {
     expect(event.account).toBe(acct);
     expect((event.data.object as Stripe.Application).object).toBe('application');
     await expect(stripe.customers.list({}, { stripeAccount: acct })).rejects.toMatchObject({ statusCode: 403, type: 'StripePermissionError' });
+  });
+
+  it('a Connect endpoint receives connected accounts\' events only, another endpoint the platform\'s only', async () => {
+    const emu = await startEmulator({ port: 0 });
+    const stripe = sdk(emu);
+    let platformSecret = '';
+    let connectSecret = '';
+    const platformReceiver = await startReceiver(() => platformSecret);
+    const connectReceiver = await startReceiver(() => connectSecret);
+    try {
+      platformSecret = (await stripe.webhookEndpoints.create({ url: platformReceiver.url, enabled_events: ['*'] })).secret!;
+      connectSecret = (await stripe.webhookEndpoints.create({ url: connectReceiver.url, enabled_events: ['*'], connect: true })).secret!;
+      const acct = (await stripe.accounts.create({ type: 'standard' })).id;
+      const onPlatform = await stripe.customers.create({ email: 'platform@example.com' });
+      const onAccount = await stripe.customers.create({ email: 'connected@example.com' }, { stripeAccount: acct });
+      await emu.flushWebhooks();
+      const created = (r: typeof platformReceiver) => r.events.filter((e) => e.type === 'customer.created').map((e) => [(e.data.object as Stripe.Customer).id, e.account ?? null]);
+      expect(created(platformReceiver)).toEqual([[onPlatform.id, null]]);
+      expect(created(connectReceiver)).toEqual([[onAccount.id, acct]]);
+    } finally {
+      await emu.stop();
+      await platformReceiver.close();
+      await connectReceiver.close();
+    }
+  });
+
+  it('Stripe-Account must name an existing account unless any account is accepted', async () => {
+    const { stripe, emu } = h;
+    await expect(stripe.customers.list({}, { stripeAccount: 'acct_neverCreated' })).rejects.toMatchObject({
+      statusCode: 403,
+      type: 'StripePermissionError',
+      message: expect.stringContaining("does not have access to account 'acct_neverCreated' (or that account does not exist)"),
+    });
+    const seeded = await control(emu, 'POST', '/_emulator/seed', { account: 'acct_seededHere', count: 1 });
+    expect(seeded.status).toBe(200);
+    expect((await stripe.customers.list({}, { stripeAccount: 'acct_seededHere' })).data).toHaveLength(1);
+
+    expect((await control(emu, 'POST', '/_emulator/accept-any-account', { enabled: true })).body).toEqual({ accept_any_account: true });
+    try {
+      expect((await stripe.customers.list({}, { stripeAccount: 'acct_neverCreated' })).data).toEqual([]);
+      expect((await stripe.accounts.retrieve('acct_neverCreated')).id).toBe('acct_neverCreated');
+    } finally {
+      await control(emu, 'POST', '/_emulator/accept-any-account', { enabled: false });
+    }
+    expect((await control(emu, 'POST', '/_emulator/accept-any-account', { enabled: 'yes' })).status).toBe(400);
   });
 });

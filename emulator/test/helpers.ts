@@ -77,7 +77,11 @@ export interface Harness {
 
 export async function harness(options: StartEmulatorOptions = {}): Promise<Harness> {
   const receiver = await startReceiver();
-  const emu = await startEmulator({ webhookEndpoints: [{ url: receiver.url, secret: WEBHOOK_SECRET }], webhookRetryDelaysMs: [20, 40, 80], ...options });
+  const emu = await startEmulator({ webhookEndpoints: [
+      // A platform endpoint and a Connect one on the same receiver: it hears every event once.
+      { url: receiver.url, secret: WEBHOOK_SECRET },
+      { url: receiver.url, secret: WEBHOOK_SECRET, connect: true },
+    ], webhookRetryDelaysMs: [20, 40, 80], ...options });
   return {
     emu,
     stripe: sdk(emu),

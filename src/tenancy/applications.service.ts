@@ -279,20 +279,30 @@ export class ApplicationsService {
   }
 
   async rotateWebhookSecret(applicationId: string, options: { secret?: string; overlapHours?: number }): Promise<RotateWebhookSecretResponse> {
+    const overlapHours = options.overlapHours ?? this.config.WEBHOOK_SECRET_OVERLAP_HOURS;
+    const secret = options.secret ?? generateWebhookSecret();
+    const previousExpiresAt = await this.replaceWebhookSecrets(applicationId, [secret], overlapHours);
+    return { secret, previous_expires_at: previousExpiresAt };
+  }
+
+  /**
+   * Makes these secrets the application's current ones, all valid at once (e.g. the signing
+   * secrets of a platform endpoint and of a Connect endpoint, which Stripe generates apart), the
+   * others ending after the overlap. Returns when the others end.
+   */
+  async replaceWebhookSecrets(applicationId: string, secrets: string[], overlapHours = this.config.WEBHOOK_SECRET_OVERLAP_HOURS): Promise<string> {
     const em = this.em.fork();
     const application = await requireApplication(em, applicationId);
-    const overlapHours = options.overlapHours ?? this.config.WEBHOOK_SECRET_OVERLAP_HOURS;
     const now = this.clock.now();
     const expiresAt = new Date(now.getTime() + overlapHours * 3600_000);
-    const secret = options.secret ?? generateWebhookSecret();
     // Announced as a change of the application: every instance reads its secrets afresh.
     await this.cache.commit(em, { application: applicationId }, async () => {
       // Only shorten: a secret already due to expire sooner keeps its earlier end.
       await em.nativeUpdate(WebhookSecret, { application: applicationId, $or: [{ expiresAt: null }, { expiresAt: { $gt: expiresAt } }] }, { expiresAt });
       // Created after the update (and inserted by the commit's flush), so that the update cannot expire it.
-      em.create(WebhookSecret, { application, secret, createdAt: now });
+      for (const secret of secrets) em.create(WebhookSecret, { application, secret, createdAt: now });
     });
-    return { secret, previous_expires_at: overlapHours === 0 ? now.toISOString() : expiresAt.toISOString() };
+    return overlapHours === 0 ? now.toISOString() : expiresAt.toISOString();
   }
 }
 

@@ -12,7 +12,7 @@ import { API_VERSION } from '../webhooks/events.js';
 export function createWebhookEndpoint(
   emu: Emulator,
   scope: Emulator['platform'],
-  fields: { url: string; enabled_events?: string[]; description?: string | null; metadata?: Record<string, string>; secret?: string },
+  fields: { url: string; enabled_events?: string[]; description?: string | null; metadata?: Record<string, string>; secret?: string; connect?: boolean },
 ): Stripe.WebhookEndpoint {
   const secret = fields.secret ?? `whsec_${randomBytes(24).toString('hex')}`;
   const endpoint: Stripe.WebhookEndpoint = {
@@ -30,6 +30,7 @@ export function createWebhookEndpoint(
   };
   scope.webhookEndpoints.add(endpoint);
   emu.endpointSecrets.set(endpoint.id, secret);
+  if (fields.connect && !scope.account) emu.connectEndpoints.add(endpoint.id);
   return endpoint;
 }
 
@@ -49,7 +50,8 @@ export function platformRoutes(emu: Emulator, r: ApiRouter): void {
     const url = p.reqStr('url');
     const events = p.strings('enabled_events');
     if (!events || events.length === 0) throw errors.missing('enabled_events');
-    const endpoint = createWebhookEndpoint(emu, scope, { url, enabled_events: events, description: p.str('description') || null, metadata: p.metadata() });
+    const connect = p.bool('connect') ?? false;
+    const endpoint = createWebhookEndpoint(emu, scope, { url, enabled_events: events, description: p.str('description') || null, metadata: p.metadata(), connect });
     // Stripe shows the signing secret only in the creation response.
     return { ...endpoint, secret: emu.endpointSecrets.get(endpoint.id) };
   });
@@ -69,6 +71,7 @@ export function platformRoutes(emu: Emulator, r: ApiRouter): void {
   r.add('DELETE', '/v1/webhook_endpoints/:id', ({ scope, params }) => {
     const endpoint = scope.webhookEndpoints.require(params.id);
     scope.webhookEndpoints.remove(endpoint.id);
+    emu.connectEndpoints.delete(endpoint.id);
     return deletedStub(endpoint.id, 'webhook_endpoint');
   });
 
