@@ -2,19 +2,9 @@
 // creation (a short, prorated first period up to the anchor, full periods after it), and
 // `billing_cycle_anchor[type]=now` on update (a new period invoiced at once, the unused time credited).
 import Stripe from 'stripe';
-import { DAY, harness, type Harness } from './helpers.js';
+import { DAY, type Harness, harness, stripeError } from './helpers.js';
 
 const utc = (y: number, m: number, d: number, h = 0) => Date.UTC(y, m - 1, d, h) / 1000;
-
-async function stripeError(call: Promise<unknown>): Promise<Stripe.errors.StripeError> {
-  try {
-    await call;
-  } catch (e) {
-    if (e instanceof Stripe.errors.StripeError) return e;
-    throw e;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('billing cycle anchors', () => {
   let h: Harness;

@@ -2,17 +2,7 @@
 // invoices come to with each duration, checkout with discounts, removing a discount, and the
 // errors Stripe gives for a bad coupon or code.
 import Stripe from 'stripe';
-import { catalog, DAY, harness, type Harness } from './helpers.js';
-
-async function failure(call: Promise<unknown>): Promise<Stripe.errors.StripeError> {
-  try {
-    await call;
-  } catch (e) {
-    if (e instanceof Stripe.errors.StripeError) return e;
-    throw e;
-  }
-  throw new Error('expected the call to fail');
-}
+import { catalog, DAY, harness, type Harness, stripeError } from './helpers.js';
 
 describe('coupons and promotion codes', () => {
   let h: Harness;
@@ -34,20 +24,20 @@ describe('coupons and promotion codes', () => {
     expect((await stripe.coupons.retrieve('YEN500')).metadata).toEqual({ campaign: 'x' });
     expect((await stripe.coupons.list({ limit: 2 })).data.map((c) => c.id)).toEqual(['YEN500', coupon.id]);
     expect(await stripe.coupons.del(coupon.id)).toEqual(expect.objectContaining({ id: coupon.id, object: 'coupon', deleted: true }));
-    expect((await failure(stripe.coupons.retrieve(coupon.id))).statusCode).toBe(404);
+    expect((await stripeError(stripe.coupons.retrieve(coupon.id))).statusCode).toBe(404);
     await emu.flushWebhooks();
     expect(receiver.types()).toEqual(expect.arrayContaining(['coupon.created', 'coupon.updated', 'coupon.deleted']));
   });
 
   it('refuses coupons Stripe refuses', async () => {
     const { stripe } = h;
-    expect((await failure(stripe.coupons.create({ duration: 'once' }))).param).toBe('percent_off');
-    expect((await failure(stripe.coupons.create({ amount_off: 100 }))).param).toBe('currency');
-    expect((await failure(stripe.coupons.create({ percent_off: 10, duration: 'repeating' }))).param).toBe('duration_in_months');
-    expect((await failure(stripe.coupons.create({ percent_off: 120 }))).param).toBe('percent_off');
-    expect((await failure(stripe.coupons.create({ percent_off: 10, redeem_by: h.emu.now() - 10 }))).param).toBe('redeem_by');
+    expect((await stripeError(stripe.coupons.create({ duration: 'once' }))).param).toBe('percent_off');
+    expect((await stripeError(stripe.coupons.create({ amount_off: 100 }))).param).toBe('currency');
+    expect((await stripeError(stripe.coupons.create({ percent_off: 10, duration: 'repeating' }))).param).toBe('duration_in_months');
+    expect((await stripeError(stripe.coupons.create({ percent_off: 120 }))).param).toBe('percent_off');
+    expect((await stripeError(stripe.coupons.create({ percent_off: 10, redeem_by: h.emu.now() - 10 }))).param).toBe('redeem_by');
     await stripe.coupons.create({ id: 'TWICE', percent_off: 10 });
-    expect((await failure(stripe.coupons.create({ id: 'TWICE', percent_off: 10 }))).code).toBe('resource_already_exists');
+    expect((await stripeError(stripe.coupons.create({ id: 'TWICE', percent_off: 10 }))).code).toBe('resource_already_exists');
   });
 
   it('bills a forever percent_off on every invoice, taxes on what remains', async () => {
@@ -125,21 +115,21 @@ describe('coupons and promotion codes', () => {
     const coupon = await stripe.coupons.create({ percent_off: 10, duration: 'forever' });
     const promo = await stripe.promotionCodes.create({ promotion: { type: 'coupon', coupon: coupon.id }, code: 'WELCOME10', max_redemptions: 1 });
     expect(promo).toMatchObject({ object: 'promotion_code', code: 'WELCOME10', active: true, promotion: { type: 'coupon', coupon: coupon.id }, times_redeemed: 0 });
-    expect((await failure(stripe.promotionCodes.create({ promotion: { type: 'coupon', coupon: coupon.id }, code: 'welcome10' }))).code).toBe('resource_already_exists');
+    expect((await stripeError(stripe.promotionCodes.create({ promotion: { type: 'coupon', coupon: coupon.id }, code: 'welcome10' }))).code).toBe('resource_already_exists');
     expect((await stripe.promotionCodes.list({ code: 'WELCOME10' })).data.map((p) => p.id)).toEqual([promo.id]);
     const sub = await stripe.subscriptions.create({ customer: (await customer()).id, items: [{ price: price.id }], discounts: [{ promotion_code: promo.id }] });
     expect((await stripe.invoices.retrieve(sub.latest_invoice as string)).total).toBe(900);
     expect((await stripe.promotionCodes.retrieve(promo.id)).times_redeemed).toBe(1);
-    const usedUp = await failure(stripe.subscriptions.create({ customer: (await customer()).id, items: [{ price: price.id }], discounts: [{ promotion_code: promo.id }] }));
+    const usedUp = await stripeError(stripe.subscriptions.create({ customer: (await customer()).id, items: [{ price: price.id }], discounts: [{ promotion_code: promo.id }] }));
     expect(usedUp.param).toBe('discounts[0][promotion_code]');
     const off = await stripe.promotionCodes.update(promo.id, { active: false, metadata: { why: 'ended' } });
     expect(off.active).toBe(false);
     const cus = await customer();
     const mine = await stripe.promotionCodes.create({ promotion: { type: 'coupon', coupon: coupon.id }, customer: cus.id });
     expect(mine.code).toMatch(/^[A-Z0-9]{8}$/);
-    expect((await failure(stripe.subscriptions.create({ customer: (await customer()).id, items: [{ price: price.id }], discounts: [{ promotion_code: mine.id }] }))).statusCode).toBe(400);
+    expect((await stripeError(stripe.subscriptions.create({ customer: (await customer()).id, items: [{ price: price.id }], discounts: [{ promotion_code: mine.id }] }))).statusCode).toBe(400);
     const big = await stripe.promotionCodes.create({ promotion: { type: 'coupon', coupon: coupon.id }, restrictions: { minimum_amount: 2000, minimum_amount_currency: 'jpy' } });
-    expect((await failure(stripe.subscriptions.create({ customer: cus.id, items: [{ price: price.id }], discounts: [{ promotion_code: big.id }] }))).param).toBe('discounts[0][promotion_code]');
+    expect((await stripeError(stripe.subscriptions.create({ customer: cus.id, items: [{ price: price.id }], discounts: [{ promotion_code: big.id }] }))).param).toBe('discounts[0][promotion_code]');
     await emu.flushWebhooks();
     expect(receiver.types()).toEqual(expect.arrayContaining(['promotion_code.created', 'promotion_code.updated', 'customer.discount.created']));
   });
@@ -151,11 +141,11 @@ describe('coupons and promotion codes', () => {
     const soon = await stripe.coupons.create({ percent_off: 10, redeem_by: emu.now() + 60 });
     emu.advance(120);
     expect((await stripe.coupons.retrieve(soon.id)).valid).toBe(false);
-    const expired = await failure(stripe.subscriptions.create({ customer: cus.id, items: [{ price: price.id }], discounts: [{ coupon: soon.id }] }));
+    const expired = await stripeError(stripe.subscriptions.create({ customer: cus.id, items: [{ price: price.id }], discounts: [{ coupon: soon.id }] }));
     expect(expired).toMatchObject({ code: 'coupon_expired', param: 'discounts[0][coupon]' });
     const usd = await stripe.coupons.create({ amount_off: 100, currency: 'usd' });
-    expect((await failure(stripe.subscriptions.create({ customer: cus.id, items: [{ price: price.id }], discounts: [{ coupon: usd.id }] }))).param).toBe('discounts[0][coupon]');
-    expect((await failure(stripe.subscriptions.create({ customer: cus.id, items: [{ price: price.id }], discounts: [{ coupon: 'NOPE' }] }))).statusCode).toBe(404);
+    expect((await stripeError(stripe.subscriptions.create({ customer: cus.id, items: [{ price: price.id }], discounts: [{ coupon: usd.id }] }))).param).toBe('discounts[0][coupon]');
+    expect((await stripeError(stripe.subscriptions.create({ customer: cus.id, items: [{ price: price.id }], discounts: [{ coupon: 'NOPE' }] }))).statusCode).toBe(404);
   });
 
   it('adds, replaces and removes a subscription discount on update, and previews with it', async () => {
@@ -176,8 +166,8 @@ describe('coupons and promotion codes', () => {
     expect(removed).toMatchObject({ object: 'discount', deleted: true, subscription: sub.id });
     expect((await stripe.subscriptions.retrieve(sub.id)).discounts).toEqual([]);
     expect((await stripe.invoices.createPreview({ subscription: sub.id })).total).toBe(1000);
-    expect((await failure(stripe.subscriptions.deleteDiscount(sub.id))).statusCode).toBe(404);
-    expect((await failure(stripe.customers.deleteDiscount(sub.customer as string))).statusCode).toBe(404);
+    expect((await stripeError(stripe.subscriptions.deleteDiscount(sub.id))).statusCode).toBe(404);
+    expect((await stripeError(stripe.customers.deleteDiscount(sub.customer as string))).statusCode).toBe(404);
     await emu.flushWebhooks();
     expect(receiver.types().filter((t) => t === 'customer.discount.deleted')).toHaveLength(2);
   });
@@ -187,7 +177,7 @@ describe('coupons and promotion codes', () => {
     const { price } = await catalog(stripe, { amount: 1000 });
     const coupon = await stripe.coupons.create({ percent_off: 50, duration: 'forever' });
     const promo = await stripe.promotionCodes.create({ promotion: { type: 'coupon', coupon: coupon.id } });
-    const both = failure(
+    const both = stripeError(
       stripe.checkout.sessions.create({ mode: 'subscription', line_items: [{ price: price.id }], success_url: 'https://x.example', allow_promotion_codes: true, discounts: [{ coupon: coupon.id }] }),
     );
     expect((await both).param).toBe('discounts');

@@ -122,3 +122,14 @@ export async function catalog(stripe: Stripe, opts: { amount?: number; interval?
 
 export const HOUR = 3600;
 export const DAY = 86_400;
+
+/** The Stripe error a call fails with (fails the test when the call succeeds or throws something else). */
+export async function stripeError(call: Promise<unknown>): Promise<Stripe.errors.StripeError> {
+  try {
+    await call;
+  } catch (e) {
+    if (e instanceof Stripe.errors.StripeError) return e;
+    throw e;
+  }
+  throw new Error('expected the call to fail');
+}

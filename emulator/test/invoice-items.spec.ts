@@ -1,18 +1,7 @@
 // Invoice items and one-off invoices through the SDK: pending items on the next subscription
 // invoice or a new draft, drafts edited and finalized, charged automatically an hour later or
 // sent with a due date, and the errors of a finalized invoice.
-import Stripe from 'stripe';
-import { catalog, DAY, harness, HOUR, type Harness } from './helpers.js';
-
-async function failure(call: Promise<unknown>): Promise<Stripe.errors.StripeError> {
-  try {
-    await call;
-  } catch (e) {
-    if (e instanceof Stripe.errors.StripeError) return e;
-    throw e;
-  }
-  throw new Error('expected the call to fail');
-}
+import { catalog, DAY, harness, type Harness, HOUR, stripeError } from './helpers.js';
 
 describe('invoice items and one-off invoices', () => {
   let h: Harness;
@@ -35,7 +24,7 @@ describe('invoice items and one-off invoices', () => {
     expect((await stripe.invoiceItems.update(priced.id, { quantity: 2, metadata: { k: 'v' } })).amount).toBe(500);
     expect((await stripe.invoiceItems.list({ customer: cus.id, pending: true })).data.map((i) => i.id)).toEqual([priced.id, item.id]);
     expect(await stripe.invoiceItems.del(priced.id)).toEqual(expect.objectContaining({ id: priced.id, deleted: true }));
-    expect((await failure(stripe.invoiceItems.create({ customer: cus.id, amount: 5 }))).param).toBe('currency');
+    expect((await stripeError(stripe.invoiceItems.create({ customer: cus.id, amount: 5 }))).param).toBe('currency');
     await emu.flushWebhooks();
     expect(receiver.types()).toEqual(expect.arrayContaining(['invoiceitem.created', 'invoiceitem.deleted']));
   });
@@ -78,8 +67,8 @@ describe('invoice items and one-off invoices', () => {
     const open = await stripe.invoices.finalizeInvoice(draft.id);
     expect(open).toMatchObject({ status: 'open', amount_due: 1100 });
     expect(open.number).toMatch(/-\d{4}$/);
-    expect((await failure(stripe.invoices.update(draft.id, { collection_method: 'send_invoice', days_until_due: 3 }))).code).toBe('invoice_not_editable');
-    expect((await failure(stripe.invoices.del(draft.id))).code).toBe('invoice_not_editable');
+    expect((await stripeError(stripe.invoices.update(draft.id, { collection_method: 'send_invoice', days_until_due: 3 }))).code).toBe('invoice_not_editable');
+    expect((await stripeError(stripe.invoices.del(draft.id))).code).toBe('invoice_not_editable');
     emu.advance(HOUR + 1);
     expect((await stripe.invoices.retrieve(draft.id)).status).toBe('paid');
     await emu.flushWebhooks();
@@ -91,7 +80,7 @@ describe('invoice items and one-off invoices', () => {
     const cus = await customer();
     await stripe.invoiceItems.create({ customer: cus.id, amount: 3000, currency: 'jpy' });
     const draft = await stripe.invoices.create({ customer: cus.id, collection_method: 'send_invoice', days_until_due: 7, pending_invoice_items_behavior: 'include' });
-    expect((await failure(stripe.invoices.create({ customer: cus.id, days_until_due: 7 }))).param).toBe('days_until_due');
+    expect((await stripeError(stripe.invoices.create({ customer: cus.id, days_until_due: 7 }))).param).toBe('days_until_due');
     receiver.clear();
     // The emulator's clock ticks with real time: the due date is 7 days after the moment of sending.
     const before = emu.now();

@@ -2,17 +2,7 @@
 // aggregated by sum / count / last, metered prices that need a meter, and the usage of a period
 // billed on the renewal invoice at its end (previews show the usage so far).
 import Stripe from 'stripe';
-import { DAY, harness, type Harness } from './helpers.js';
-
-async function stripeError(call: Promise<unknown>): Promise<Stripe.errors.StripeError> {
-  try {
-    await call;
-  } catch (e) {
-    if (e instanceof Stripe.errors.StripeError) return e;
-    throw e;
-  }
-  throw new Error('expected the call to fail');
-}
+import { DAY, type Harness, harness, stripeError } from './helpers.js';
 
 describe('billing meters and metered usage', () => {
   let h: Harness;

@@ -1,7 +1,7 @@
 // PaymentMethods, PaymentIntents (with 3D Secure on the emulator's authentication page), Charges,
 // Refunds, SetupIntents and the PaymentIntent behind every invoice, through the stripe SDK.
 import Stripe from 'stripe';
-import { catalog, control, DAY, harness, type Harness } from './helpers.js';
+import { catalog, control, DAY, harness, type Harness, stripeError } from './helpers.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -9,16 +9,6 @@ beforeAll(async () => {
 });
 afterAll(() => h.stop());
 beforeEach(() => h.receiver.clear());
-
-async function stripeError(call: Promise<unknown>): Promise<Stripe.errors.StripeError> {
-  try {
-    await call;
-  } catch (e) {
-    if (e instanceof Stripe.errors.StripeError) return e;
-    throw e;
-  }
-  throw new Error('expected the call to fail');
-}
 
 /** The events delivered so far of the given object id, by type, in order. */
 async function eventsOf(id: string): Promise<string[]> {

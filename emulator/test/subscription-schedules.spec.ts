@@ -2,17 +2,7 @@
 // changes at the phase boundary and the renewal bills the new one), end_behavior release and
 // cancel, a schedule from an existing subscription, release, cancel and future starts.
 import Stripe from 'stripe';
-import { catalog, DAY, harness, type Harness } from './helpers.js';
-
-async function failure(call: Promise<unknown>): Promise<Stripe.errors.StripeError> {
-  try {
-    await call;
-  } catch (e) {
-    if (e instanceof Stripe.errors.StripeError) return e;
-    throw e;
-  }
-  throw new Error('expected the call to fail');
-}
+import { catalog, DAY, harness, type Harness, stripeError } from './helpers.js';
 
 describe('subscription schedules', () => {
   let h: Harness;
@@ -81,7 +71,7 @@ describe('subscription schedules', () => {
     const schedule = await stripe.subscriptionSchedules.create({ from_subscription: sub.id });
     expect(schedule).toMatchObject({ status: 'active', subscription: sub.id, end_behavior: 'release' });
     expect(schedule.phases[0]).toMatchObject({ start_date: sub.items.data[0].current_period_start, end_date: sub.items.data[0].current_period_end });
-    expect((await failure(stripe.subscriptionSchedules.create({ from_subscription: sub.id }))).param).toBe('from_subscription');
+    expect((await stripeError(stripe.subscriptionSchedules.create({ from_subscription: sub.id }))).param).toBe('from_subscription');
     const updated = await stripe.subscriptionSchedules.update(schedule.id, {
       phases: [
         { items: [{ price: basic.id }], start_date: schedule.phases[0].start_date, end_date: schedule.phases[0].end_date },
@@ -95,7 +85,7 @@ describe('subscription schedules', () => {
     const released = await stripe.subscriptionSchedules.release(schedule.id);
     expect(released).toMatchObject({ status: 'released', released_subscription: sub.id });
     expect((await stripe.subscriptions.retrieve(sub.id)).schedule).toBeNull();
-    expect((await failure(stripe.subscriptionSchedules.release(schedule.id))).statusCode).toBe(400);
+    expect((await stripeError(stripe.subscriptionSchedules.release(schedule.id))).statusCode).toBe(400);
   });
 
   it('starts in the future, lists, and cancels with its subscription', async () => {
@@ -111,6 +101,6 @@ describe('subscription schedules', () => {
     const canceled = await stripe.subscriptionSchedules.cancel(later.id);
     expect(canceled).toMatchObject({ status: 'canceled' });
     expect((await stripe.subscriptions.retrieve(subId)).status).toBe('canceled');
-    expect((await failure(stripe.subscriptionSchedules.create({ customer: cus.id, phases: [{ items: [{ price: basic.id }], trial: true }] }))).param).toBe('phases[0][trial]');
+    expect((await stripeError(stripe.subscriptionSchedules.create({ customer: cus.id, phases: [{ items: [{ price: basic.id }], trial: true }] }))).param).toBe('phases[0][trial]');
   });
 });
