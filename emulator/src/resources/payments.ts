@@ -66,14 +66,21 @@ export function declined(pi: Stripe.PaymentIntent): StripeApiError {
   const e = pi.last_payment_error!;
   return new StripeApiError(402, {
     type: 'card_error',
+    ...lastErrorFields(e),
+    ...(e.charge ? { charge: e.charge } : {}),
+    payment_intent: structuredClone(pi),
+  });
+}
+
+/** What a 402 repeats of an intent's last error (Stripe leaves absent fields out). */
+export function lastErrorFields(e: Stripe.PaymentIntent.LastPaymentError | Stripe.SetupIntent.LastSetupError) {
+  return {
     message: e.message ?? 'Your card was declined.',
     ...(e.code ? { code: e.code } : {}),
     ...(e.decline_code ? { decline_code: e.decline_code } : {}),
     ...(e.doc_url ? { doc_url: e.doc_url } : {}),
-    ...(e.charge ? { charge: e.charge } : {}),
-    payment_intent: structuredClone(pi),
     ...(e.payment_method ? { payment_method: e.payment_method } : {}),
-  });
+  };
 }
 
 /** Confirms with what the call gives; the invoice of an invoice's PaymentIntent follows. */

@@ -9,18 +9,14 @@ import type { Params } from '../http/params.js';
 import type { ApiRouter } from '../http/routes.js';
 import type { Scope } from '../store/scope.js';
 import { nullableStr } from './common.js';
-import { intentPaymentMethod } from './payments.js';
+import { intentPaymentMethod, lastErrorFields } from './payments.js';
 
 export function setupFailed(si: Stripe.SetupIntent): StripeApiError {
   const e = si.last_setup_error!;
   return new StripeApiError(402, {
     type: e.type === 'card_error' ? 'card_error' : 'invalid_request_error',
-    message: e.message ?? 'Your card was declined.',
-    ...(e.code ? { code: e.code } : {}),
-    ...(e.decline_code ? { decline_code: e.decline_code } : {}),
-    ...(e.doc_url ? { doc_url: e.doc_url } : {}),
+    ...lastErrorFields(e),
     setup_intent: structuredClone(si),
-    ...(e.payment_method ? { payment_method: e.payment_method } : {}),
   });
 }
 
