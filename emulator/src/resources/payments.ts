@@ -100,13 +100,11 @@ function confirm(emu: Emulator, scope: Scope, pi: Stripe.PaymentIntent, p: Param
   return pi;
 }
 
-function createIntent(emu: Emulator, scope: Scope, p: Params): Stripe.PaymentIntent {
-  const amount = p.int('amount');
-  if (amount === undefined) throw errors.missing('amount');
-  const currency = p.reqStr('currency').toLowerCase();
-  const customer = p.str('customer') || null;
-  if (customer) scope.customers.require(customer, 'customer');
-  const pm = p.str('payment_method');
+/**
+ * `allowed_payment_method_types` and `automatic_payment_methods` of a PaymentIntent or SetupIntent:
+ * one or the other, as Stripe says, and only cards, which is all the emulator models.
+ */
+export function paymentMethodTypes(p: Params) {
   const types = p.strings('allowed_payment_method_types');
   const apm = p.obj('automatic_payment_methods');
   if (types && apm?.bool('enabled')) {
@@ -115,6 +113,17 @@ function createIntent(emu: Emulator, scope: Scope, p: Params): Stripe.PaymentInt
   for (const [i, t] of (types ?? []).entries()) {
     if (t !== 'card') throw errors.invalid(`The emulator supports the card payment method type only (got ${t}).`, `allowed_payment_method_types[${i}]`);
   }
+  return { types, apm };
+}
+
+function createIntent(emu: Emulator, scope: Scope, p: Params): Stripe.PaymentIntent {
+  const amount = p.int('amount');
+  if (amount === undefined) throw errors.missing('amount');
+  const currency = p.reqStr('currency').toLowerCase();
+  const customer = p.str('customer') || null;
+  if (customer) scope.customers.require(customer, 'customer');
+  const pm = p.str('payment_method');
+  const { types, apm } = paymentMethodTypes(p);
   const confirmNow = p.bool('confirm') ?? false;
   if (!confirmNow && (p.has('off_session') || p.has('return_url'))) {
     throw errors.invalid(`You can only pass ${p.has('off_session') ? 'off_session' : 'return_url'} when confirm=true.`, p.has('off_session') ? 'off_session' : 'return_url');

@@ -9,7 +9,7 @@ import type { Params } from '../http/params.js';
 import type { ApiRouter } from '../http/routes.js';
 import type { Scope } from '../store/scope.js';
 import { nullableStr } from './common.js';
-import { intentPaymentMethod, lastErrorFields } from './payments.js';
+import { intentPaymentMethod, lastErrorFields, paymentMethodTypes } from './payments.js';
 
 export function setupFailed(si: Stripe.SetupIntent): StripeApiError {
   const e = si.last_setup_error!;
@@ -30,14 +30,7 @@ function confirmSetup(emu: Emulator, scope: Scope, si: Stripe.SetupIntent, p: Pa
 function createSetup(emu: Emulator, scope: Scope, p: Params): Stripe.SetupIntent {
   const customer = p.str('customer') || null;
   if (customer) scope.customers.require(customer, 'customer');
-  const types = p.strings('allowed_payment_method_types');
-  const apm = p.obj('automatic_payment_methods');
-  if (types && apm?.bool('enabled')) {
-    throw errors.invalid('You may only specify one of these parameters: allowed_payment_method_types, automatic_payment_methods.', 'automatic_payment_methods');
-  }
-  for (const [i, t] of (types ?? []).entries()) {
-    if (t !== 'card') throw errors.invalid(`The emulator supports the card payment method type only (got ${t}).`, `allowed_payment_method_types[${i}]`);
-  }
+  const { types, apm } = paymentMethodTypes(p);
   const confirmNow = p.bool('confirm') ?? false;
   if (!confirmNow && p.has('return_url')) throw errors.invalid('You can only pass return_url when confirm=true.', 'return_url');
   const pm = p.str('payment_method');
