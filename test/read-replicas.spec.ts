@@ -87,7 +87,7 @@ describe('read replicas', () => {
       {},
       { databaseUrl: primary.config.DATABASE_URL },
     );
-  }, 120_000);
+  });
   afterAll(async () => {
     await reader?.close();
     await primary?.close();
