@@ -41,8 +41,14 @@ export interface ConnectedAccount {
   deauthorized: boolean;
 }
 
+/** Whatever names a customer: its id, the customer itself, or nothing (an object of no customer). */
+type CustomerRef = string | { id: string } | null | undefined;
+
 export class Emulator {
+  /** The emulator-wide clock: objects on no test clock, local mode, `/_emulator/clock/advance`. */
   readonly clock: Clock;
+  /** Each test clock's own clock (by `clock_…` id): its customers' objects live on its time. */
+  testClocks = new Map<string, Clock>();
   readonly faults = new Faults();
   readonly delivery: WebhookDelivery;
   readonly events = new EventPublisher(this);
@@ -74,6 +80,18 @@ export class Emulator {
       this.faults,
       config.webhookRetryDelaysMs ? { retryDelaysMs: config.webhookRetryDelaysMs, timeoutMs: 10_000 } : undefined,
     );
+  }
+
+  /**
+   * The clock an object lives on: its customer's test clock (Stripe: a customer created with
+   * `test_clock`, and so its subscriptions, invoices, schedules, lives on that clock's time),
+   * else the emulator-wide clock. Every read of `now` and every task of the billing engine goes
+   * through this, so advancing one test clock moves only its own customers' objects.
+   */
+  clockOf(scope: Scope, customer: CustomerRef): Clock {
+    const id = typeof customer === 'string' ? customer : customer?.id;
+    const testClock = id ? scope.customers.get(id)?.test_clock : null;
+    return (typeof testClock === 'string' && this.testClocks.get(testClock)) || this.clock;
   }
 
   /** The scope a `Stripe-Account` header names: an existing account's, or (acceptAnyAccount) any `acct_…` id's, created on first use. */
@@ -149,6 +167,7 @@ export class Emulator {
   /** Forgets every object, event, fault and scheduled task; keeps settings, endpoints configured at start are re-added by the caller. */
   reset(): void {
     this.clock.clear();
+    this.testClocks = new Map();
     this.faults.clear();
     this.delivery.stop();
     this.idempotency.clear();

@@ -20,8 +20,8 @@ import { startEmulator, type RunningEmulator } from '../src/index.js';
 import { sdk, startReceiver, type Receiver } from './helpers.js';
 import { TRIGGERS } from './stripe-cli.triggers.js';
 
-/** What issue 15 asks of the CLI: at least 40 of its billing triggers. */
-const MIN_PASSING = 40;
+/** Issue 15 asked for at least 40 of the CLI's billing triggers; this is how many pass now (per-clock test clocks added the two clock triggers). */
+const MIN_PASSING = 64;
 
 /** The CLI's binary, through the npm package's own launcher (bin/shim.js picks the platform package). */
 const STRIPE_CLI = join(dirname(createRequire(import.meta.url).resolve('@stripe/cli/package.json')), 'bin', 'shim.js');

@@ -29,10 +29,6 @@ const OLD_ITERATIONS = {
   because: 'the fixture sends `phases[][iterations]`, which this API version no longer has (a phase takes `duration` or `end_date`); Stripe refuses it too at 2026-10-28.endive',
   output: 'Received unknown parameter: phases[0][iterations]',
 };
-const SHARED_CLOCK = {
-  because: 'all test clocks share the emulator-wide clock, so a clock created in 2020 cannot be advanced to 2020',
-  output: 'must be after the current frozen_time',
-};
 const SEPA = 'SEPA Direct Debit (`sepa_debit` payment methods) and its delayed outcome are not modelled';
 
 export const TRIGGERS: Row[] = [
@@ -115,9 +111,15 @@ export const TRIGGERS: Row[] = [
   { trigger: 'subscription_schedule.canceled', fails: OLD_ITERATIONS },
   { trigger: 'subscription_schedule.aborted', fails: { because: 'a schedule whose subscription is canceled by other means is not aborted (no subscription_schedule.aborted)', output: 'Trigger succeeded' } },
   { trigger: 'subscription_schedule.completed', fails: OLD_ITERATIONS },
-  { trigger: 'subscription_schedule.expiring', fails: SHARED_CLOCK },
+  {
+    trigger: 'subscription_schedule.expiring',
+    fails: {
+      because: 'the fixture advances its test clock to 9 days before the schedule ends (2020-01-20, end 2020-01-29); Stripe documents the event 7 days before the end, as the emulator sends it',
+      output: 'Trigger succeeded',
+    },
+  },
   { trigger: 'test_helpers.test_clock.created' },
   { trigger: 'test_helpers.test_clock.deleted' },
-  { trigger: 'test_helpers.test_clock.advancing', fails: SHARED_CLOCK },
-  { trigger: 'test_helpers.test_clock.ready', fails: SHARED_CLOCK },
+  { trigger: 'test_helpers.test_clock.advancing' },
+  { trigger: 'test_helpers.test_clock.ready' },
 ];

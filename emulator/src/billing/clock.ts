@@ -1,6 +1,7 @@
-// The emulator's clock: real time plus an offset that only grows. Advancing it (like a Stripe
-// test clock) runs every scheduled task that falls due, one at a time in timestamp order,
-// with the clock set to each task's own time so the objects and events it creates carry it.
+// A clock and its task queue. The emulator-wide clock is real time plus an offset that only
+// grows; a test clock's (`frozen`) stands still at its `frozen_time` until advanced. Advancing
+// either runs every scheduled task that falls due, one at a time in timestamp order, with the
+// clock set to each task's own time so the objects it creates carry it.
 
 interface Task {
   at: number;
@@ -16,14 +17,17 @@ export class Clock {
   private heap: Task[] = [];
   private readonly byKey = new Map<string, Task>();
   private running = false;
+  /** A test clock's time: set, the clock does not tick with real time. */
+  private frozen: number | null;
 
-  constructor(startTime?: number) {
-    if (startTime !== undefined) this.offset = startTime - Date.now() / 1000;
+  constructor(startTime?: number, opts: { frozen?: boolean } = {}) {
+    this.frozen = opts.frozen ? Math.floor(startTime ?? Date.now() / 1000) : null;
+    if (startTime !== undefined && this.frozen === null) this.offset = startTime - Date.now() / 1000;
   }
 
   /** Unix seconds. */
   now(): number {
-    return Math.floor(Date.now() / 1000 + this.offset);
+    return this.frozen ?? Math.floor(Date.now() / 1000 + this.offset);
   }
 
   /** Schedules `run` at `at`; a task with the same key replaces the previous one. */
@@ -67,6 +71,10 @@ export class Clock {
   }
 
   private setNow(t: number): void {
+    if (this.frozen !== null) {
+      this.frozen = Math.max(this.frozen, Math.floor(t));
+      return;
+    }
     const current = Date.now() / 1000 + this.offset;
     if (t > current) this.offset += t - current;
   }

@@ -45,7 +45,7 @@ export function parseDiscounts(
 ): DiscountSpec[] | undefined {
   if (!p.has(key)) return undefined;
   const list = p.list(key) ?? [];
-  const now = emu.clock.now();
+  const now = emu.clockOf(scope, ctx.customer).now();
   return list.map((d, i) => {
     const param = `${key}[${i}]`;
     const given = ['coupon', 'promotion_code', 'discount'].filter((k) => d.str(k));
@@ -104,7 +104,7 @@ export function attachDiscounts(
   specs: DiscountSpec[],
   owner: { customer: string | null; subscription?: string | null; checkout_session?: string | null; invoice?: string | null },
 ): string[] {
-  const now = emu.clock.now();
+  const now = emu.clockOf(scope, owner.customer).now();
   return specs.map((spec) => {
     if (spec.existing) return spec.existing.id;
     const coupon = spec.coupon;
@@ -221,7 +221,7 @@ export function discountedAmount(line: Stripe.InvoiceLineItem): number {
  * customer with `customer.discount.deleted`. The caller announces the subscription's change.
  */
 export function expireDiscounts(emu: Emulator, scope: Scope, sub: Stripe.Subscription): void {
-  const now = emu.clock.now();
+  const now = emu.clockOf(scope, sub.customer).now();
   const expired = (id: string) => {
     const d = scope.discounts.get(id);
     return !d || !stillApplies(scope, d, now);

@@ -38,9 +38,10 @@ export function repriceDraft(scope: Scope, invoice: Stripe.Invoice): void {
 
 /** draft → open for an invoice the API finalizes: a due date for `send_invoice`, automatic collection for an auto-advancing `charge_automatically` one. */
 export function finalizeDraft(emu: Emulator, scope: Scope, invoice: Stripe.Invoice, autoAdvance: boolean | undefined): void {
+  const clock = emu.clockOf(scope, invoice.customer);
   if (invoice.status !== 'draft') throw errors.invalid('This invoice is already finalized, you can\'t re-finalize a non-draft invoice.', undefined, 'invoice_not_editable');
   if (autoAdvance !== undefined) invoice.auto_advance = autoAdvance;
-  const now = emu.clock.now();
+  const now = clock.now();
   const terms = dueTerms.get(invoice);
   if (invoice.collection_method === 'send_invoice' && invoice.due_date === null) invoice.due_date = now + (terms ?? 30) * DAY;
   finalizeInvoice(emu, scope, invoice);
@@ -50,7 +51,7 @@ export function finalizeDraft(emu: Emulator, scope: Scope, invoice: Stripe.Invoi
     return;
   }
   if (invoice.auto_advance && !invoice.parent) {
-    emu.clock.schedule(now + COLLECTION_DELAY, `collect_invoice:${invoice.id}`, () => {
+    clock.schedule(now + COLLECTION_DELAY, `collect_invoice:${invoice.id}`, () => {
       if (invoice.status !== 'open') return;
       const pm = scope.customers.get(invoice.customer as string)?.invoice_settings.default_payment_method;
       chargeInvoice(emu, scope, invoice, typeof pm === 'string' ? pm : null, { onSession: false, nextAttempt: null });
@@ -61,7 +62,7 @@ export function finalizeDraft(emu: Emulator, scope: Scope, invoice: Stripe.Invoi
 /** `invoice.overdue` when a sent invoice's due date passes unpaid. */
 function scheduleOverdue(emu: Emulator, scope: Scope, invoice: Stripe.Invoice): void {
   if (invoice.due_date === null) return;
-  emu.clock.schedule(invoice.due_date, `overdue:${invoice.id}`, () => {
+  emu.clockOf(scope, invoice.customer).schedule(invoice.due_date, `overdue:${invoice.id}`, () => {
     if (invoice.status === 'open') emu.events.publish(scope, 'invoice.overdue', invoice);
   });
 }

@@ -37,7 +37,7 @@ function noUpcomingInvoice(sub: Stripe.Subscription): StripeApiError {
 export function previewInvoice(emu: Emulator, scope: Scope, sub: Stripe.Subscription, input: PreviewInput): Stripe.Invoice {
   if (sub.status === 'canceled' || sub.status === 'incomplete_expired') throw noUpcomingInvoice(sub);
   checkProrationDate(sub, input.prorationDate, input.prorationBehavior, 'subscription_details[proration_date]');
-  const now = emu.clock.now();
+  const now = emu.clockOf(scope, sub.customer).now();
   // A deep copy: the change is made on it, never on the subscription (items, prices and all).
   const draft = structuredClone(sub);
   const outcome = applyItemChanges(scope, draft, input.items ?? [], input.prorationBehavior, input.prorationDate ?? now, now, false);

@@ -156,7 +156,7 @@ export function buildInvoice(
     collectionMethod: sub.collection_method,
     defaultTaxRates: sub.default_tax_rates ?? [],
     description: sub.description,
-    discounts: discountsFor(scope, sub, Math.max(emu.clock.now(), period.start)),
+    discounts: discountsFor(scope, sub, Math.max(emu.clockOf(scope, sub.customer).now(), period.start)),
     subscription: sub,
   };
   const items = pendingItems(scope, owner.customer, sub.id).map((item) => itemLine(item, id, owner.defaultTaxRates));
@@ -174,7 +174,7 @@ export function buildInvoiceOf(
 ): Stripe.Invoice {
   const sub = owner.subscription;
   const customer = scope.customers.get(owner.customer);
-  const now = emu.clock.now();
+  const now = emu.clockOf(scope, owner.customer).now();
   const own = lines.map((l) => ({ ...l, invoice: id }));
   const invoice: Stripe.Invoice = {
     id: id as string, // null only for the preview, which drops it
@@ -249,7 +249,7 @@ export function buildInvoiceOf(
     status_transitions: { finalized_at: null, marked_uncollectible_at: null, paid_at: null, voided_at: null },
     subtotal: 0,
     subtotal_excluding_tax: 0,
-    test_clock: null,
+    test_clock: customer?.test_clock ?? null,
     total: 0,
     total_discount_amounts: [],
     total_excluding_tax: 0,
@@ -281,7 +281,7 @@ export function createInvoice(
 
 /** draft → open. A zero-amount invoice is paid at once, as in Stripe. */
 export function finalizeInvoice(emu: Emulator, scope: Scope, invoice: Stripe.Invoice): void {
-  const now = emu.clock.now();
+  const now = emu.clockOf(scope, invoice.customer).now();
   const customer = scope.customers.get(invoice.customer as string);
   const seq = customer ? customer.next_invoice_sequence ?? 1 : 1;
   if (customer) customer.next_invoice_sequence = seq + 1;
@@ -298,7 +298,7 @@ export function finalizeInvoice(emu: Emulator, scope: Scope, invoice: Stripe.Inv
 }
 
 export function markPaid(emu: Emulator, scope: Scope, invoice: Stripe.Invoice): void {
-  const now = emu.clock.now();
+  const now = emu.clockOf(scope, invoice.customer).now();
   invoice.status = 'paid';
   invoice.amount_paid = invoice.amount_due;
   invoice.amount_remaining = 0;
@@ -314,7 +314,7 @@ export function voidInvoice(emu: Emulator, scope: Scope, invoice: Stripe.Invoice
   invoice.status = 'void';
   invoice.next_payment_attempt = null;
   invoice.auto_advance = false;
-  invoice.status_transitions.voided_at = emu.clock.now();
+  invoice.status_transitions.voided_at = emu.clockOf(scope, invoice.customer).now();
   cancelInvoiceIntent(emu, scope, invoice);
   emu.events.publish(scope, 'invoice.voided', invoice);
 }
@@ -322,7 +322,7 @@ export function voidInvoice(emu: Emulator, scope: Scope, invoice: Stripe.Invoice
 export function markUncollectible(emu: Emulator, scope: Scope, invoice: Stripe.Invoice): void {
   invoice.status = 'uncollectible';
   invoice.next_payment_attempt = null;
-  invoice.status_transitions.marked_uncollectible_at = emu.clock.now();
+  invoice.status_transitions.marked_uncollectible_at = emu.clockOf(scope, invoice.customer).now();
   emu.events.publish(scope, 'invoice.marked_uncollectible', invoice);
 }
 

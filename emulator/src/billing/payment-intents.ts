@@ -4,6 +4,8 @@
 // `last_payment_error`, back to requires_payment_method) or requires_action (3D Secure, completed
 // on the emulator's authentication page, pages/authenticate.ts). Invoices pay through one
 // PaymentIntent each (created at finalization), with an InvoicePayment linking the two.
+// Their times are the emulator-wide clock's even for a customer on a test clock: Stripe makes
+// them in real time too (stripe/stripe-python#1183), test clocks being for billing objects.
 import { randomBytes } from 'node:crypto';
 import type Stripe from 'stripe';
 import type { Emulator } from '../emulator.js';

@@ -84,7 +84,7 @@ export function newSchedule(
   endBehavior: Stripe.SubscriptionSchedule.EndBehavior,
   metadata: Record<string, string>,
 ): Stripe.SubscriptionSchedule {
-  const now = emu.clock.now();
+  const now = emu.clockOf(scope, customer).now();
   return {
     id: newId('sub_sched'),
     object: 'subscription_schedule',
@@ -106,7 +106,7 @@ export function newSchedule(
     released_subscription: null,
     status: 'not_started',
     subscription: null,
-    test_clock: null,
+    test_clock: scope.customers.get(customer)?.test_clock ?? null,
   };
 }
 
@@ -170,19 +170,20 @@ function sameItems(sub: Stripe.Subscription, prices: { price: Stripe.Price; quan
 
 /** The task at the end of phase `index`, and the expiry notice before the last phase ends. */
 export function watch(emu: Emulator, scope: Scope, s: Stripe.SubscriptionSchedule, index: number): void {
+  const clock = emu.clockOf(scope, s.customer);
   const end = s.phases[index].end_date;
-  emu.clock.schedule(end, phaseKey(s), () => {
+  clock.schedule(end, phaseKey(s), () => {
     if (s.status !== 'active') return;
     if (index + 1 < s.phases.length) startPhase(emu, scope, s, index + 1);
     else finish(emu, scope, s);
   });
   const sub = subscriptionOf(scope, s);
   // The renewal at the same time must run after the phase change (equal times run in scheduling order).
-  if (sub && (sub.status === 'active' || sub.status === 'past_due') && emu.clock.scheduledAt(taskKey('renew', sub)) === end) scheduleRenewal(emu, scope, sub);
+  if (sub && (sub.status === 'active' || sub.status === 'past_due') && clock.scheduledAt(taskKey('renew', sub)) === end) scheduleRenewal(emu, scope, sub);
   const last = s.phases[s.phases.length - 1].end_date;
   const notice = last - EXPIRING_NOTICE;
-  if (s.end_behavior === 'cancel' && notice > emu.clock.now() && emu.clock.scheduledAt(expiringKey(s)) === undefined) {
-    emu.clock.schedule(notice, expiringKey(s), () => {
+  if (s.end_behavior === 'cancel' && notice > clock.now() && clock.scheduledAt(expiringKey(s)) === undefined) {
+    clock.schedule(notice, expiringKey(s), () => {
       if (s.status === 'active') emu.events.publish(scope, 'subscription_schedule.expiring', s);
     });
   }
@@ -193,7 +194,7 @@ function finish(emu: Emulator, scope: Scope, s: Stripe.SubscriptionSchedule): vo
   const sub = subscriptionOf(scope, s);
   if (s.end_behavior === 'cancel') {
     s.status = 'completed';
-    s.completed_at = emu.clock.now();
+    s.completed_at = emu.clockOf(scope, s.customer).now();
     s.current_phase = null;
     if (sub && sub.status !== 'canceled' && sub.status !== 'incomplete_expired') cancelSubscription(emu, scope, sub, { reason: 'cancellation_requested' });
     emu.events.publish(scope, 'subscription_schedule.completed', s);
@@ -204,12 +205,13 @@ function finish(emu: Emulator, scope: Scope, s: Stripe.SubscriptionSchedule): vo
 
 /** The subscription goes on without the schedule. */
 export function release(emu: Emulator, scope: Scope, s: Stripe.SubscriptionSchedule): Stripe.SubscriptionSchedule {
+  const clock = emu.clockOf(scope, s.customer);
   if (s.status !== 'active' && s.status !== 'not_started') throw errors.invalid(`You cannot release a subscription schedule that is currently in the \`${s.status}\` status.`, undefined);
   const sub = subscriptionOf(scope, s);
-  emu.clock.cancel(phaseKey(s));
-  emu.clock.cancel(expiringKey(s));
-  const now = emu.clock.now();
-  emu.clock.cancel(`schedule_start:${s.id}`);
+  clock.cancel(phaseKey(s));
+  clock.cancel(expiringKey(s));
+  const now = clock.now();
+  clock.cancel(`schedule_start:${s.id}`);
   s.status = 'released';
   s.released_at = now;
   s.released_subscription = sub?.id ?? null;
@@ -226,13 +228,14 @@ export function release(emu: Emulator, scope: Scope, s: Stripe.SubscriptionSched
 
 /** Cancels the schedule and its subscription now. */
 export function cancelSchedule(emu: Emulator, scope: Scope, s: Stripe.SubscriptionSchedule, opts: { invoiceNow?: boolean; prorate?: boolean }): Stripe.SubscriptionSchedule {
+  const clock = emu.clockOf(scope, s.customer);
   if (s.status !== 'active' && s.status !== 'not_started') throw errors.invalid(`You cannot cancel a subscription schedule that is currently in the \`${s.status}\` status.`, undefined);
-  emu.clock.cancel(phaseKey(s));
-  emu.clock.cancel(expiringKey(s));
-  emu.clock.cancel(`schedule_start:${s.id}`);
+  clock.cancel(phaseKey(s));
+  clock.cancel(expiringKey(s));
+  clock.cancel(`schedule_start:${s.id}`);
   const sub = subscriptionOf(scope, s);
   s.status = 'canceled';
-  s.canceled_at = emu.clock.now();
+  s.canceled_at = clock.now();
   s.current_phase = null;
   if (sub && sub.status !== 'canceled' && sub.status !== 'incomplete_expired') cancelSubscription(emu, scope, sub, { reason: 'cancellation_requested', invoiceNow: opts.invoiceNow, prorate: opts.prorate });
   emu.events.publish(scope, 'subscription_schedule.canceled', s);
@@ -241,21 +244,23 @@ export function cancelSchedule(emu: Emulator, scope: Scope, s: Stripe.Subscripti
 
 /** A schedule starting in the future waits for its start date; one starting now starts its phase now. */
 export function begin(emu: Emulator, scope: Scope, s: Stripe.SubscriptionSchedule): void {
+  const clock = emu.clockOf(scope, s.customer);
   const start = s.phases[0].start_date;
-  if (start > emu.clock.now()) {
-    emu.clock.schedule(start, `schedule_start:${s.id}`, () => {
+  if (start > clock.now()) {
+    clock.schedule(start, `schedule_start:${s.id}`, () => {
       if (s.status === 'not_started') startPhase(emu, scope, s, 0);
     });
     return;
   }
-  startPhase(emu, scope, s, phaseAt(s, emu.clock.now()), false);
+  startPhase(emu, scope, s, phaseAt(s, clock.now()), false);
 }
 
 /** New phases of an active or not started schedule: the running phase's items are applied now. */
 export function replacePhases(emu: Emulator, scope: Scope, s: Stripe.SubscriptionSchedule, phases: Stripe.SubscriptionSchedule.Phase[]): void {
+  const clock = emu.clockOf(scope, s.customer);
   s.phases = phases;
-  emu.clock.cancel(phaseKey(s));
-  emu.clock.cancel(expiringKey(s));
-  if (s.status === 'active') startPhase(emu, scope, s, phaseAt(s, emu.clock.now()), false);
+  clock.cancel(phaseKey(s));
+  clock.cancel(expiringKey(s));
+  if (s.status === 'active') startPhase(emu, scope, s, phaseAt(s, clock.now()), false);
   else begin(emu, scope, s);
 }

@@ -26,7 +26,7 @@ export function cancelSubscription(emu: Emulator, scope: Scope, sub: Stripe.Subs
   if (sub.status === 'canceled' || sub.status === 'incomplete_expired') {
     throw errors.invalid(`This subscription has already been canceled.`, undefined);
   }
-  const now = emu.clock.now();
+  const now = emu.clockOf(scope, sub.customer).now();
   const state = scope.subState(sub.id);
   if (opts.prorate && sub.status !== 'trialing' && sub.status !== 'incomplete') {
     const p = period(sub);
@@ -223,6 +223,7 @@ export function checkProrationDate(sub: Stripe.Subscription, prorationDate: numb
 const cancelAtCredits = new Set<string>();
 
 export function updateSubscription(emu: Emulator, scope: Scope, sub: Stripe.Subscription, input: UpdateInput): Stripe.Subscription {
+  const clock = emu.clockOf(scope, sub.customer);
   if (sub.status === 'canceled' || sub.status === 'incomplete_expired') {
     const onlyMeta = !input.items && input.cancelAtPeriodEnd === undefined && input.pauseCollection === undefined && input.defaultPaymentMethod === undefined;
     if (!onlyMeta) throw errors.invalid('A canceled subscription can only update its cancellation_details and metadata.');
@@ -231,7 +232,7 @@ export function updateSubscription(emu: Emulator, scope: Scope, sub: Stripe.Subs
   if (input.resetAnchor && sub.status === 'trialing' && !input.trialEndNow) {
     throw errors.invalid('The emulator does not model billing_cycle_anchor=now during a trial: end the trial with trial_end=now.', 'billing_cycle_anchor');
   }
-  const now = emu.clock.now();
+  const now = clock.now();
   const before = snapshot(sub);
   const state = scope.subState(sub.id);
   const p = period(sub);
@@ -272,8 +273,8 @@ export function updateSubscription(emu: Emulator, scope: Scope, sub: Stripe.Subs
     sub.cancel_at = input.cancelAt;
     sub.canceled_at = input.cancelAt === null ? null : now;
     sub.cancel_at_period_end = input.cancelAt !== null && input.cancelAt === p.end;
-    if (input.cancelAt !== null) emu.clock.schedule(input.cancelAt, key('cancel_at', sub), () => renew(emu, scope, sub));
-    else emu.clock.cancel(key('cancel_at', sub));
+    if (input.cancelAt !== null) clock.schedule(input.cancelAt, key('cancel_at', sub), () => renew(emu, scope, sub));
+    else clock.cancel(key('cancel_at', sub));
   }
 
   let invoice: Stripe.Invoice | undefined;
@@ -295,8 +296,8 @@ export function updateSubscription(emu: Emulator, scope: Scope, sub: Stripe.Subs
   if (endTrialNow) {
     sub.trial_end = now;
     sub.status = trialStops === 'pause' ? 'paused' : 'active';
-    emu.clock.cancel(key('trial_will_end', sub));
-    if (trialStops) for (const k of ['renew', 'upcoming']) emu.clock.cancel(key(k, sub));
+    clock.cancel(key('trial_will_end', sub));
+    if (trialStops) for (const k of ['renew', 'upcoming']) clock.cancel(key(k, sub));
   }
   state.pendingLines = billing.carried;
   if (billing.now) {
@@ -319,7 +320,7 @@ export function pauseSubscription(emu: Emulator, scope: Scope, sub: Stripe.Subsc
   if (sub.status !== 'active' && sub.status !== 'trialing' && sub.status !== 'past_due') {
     throw errors.invalid(`A subscription with status ${sub.status} cannot be paused.`);
   }
-  for (const k of ['renew', 'retry', 'upcoming', 'trial_will_end']) emu.clock.cancel(key(k, sub));
+  for (const k of ['renew', 'retry', 'upcoming', 'trial_will_end']) emu.clockOf(scope, sub.customer).cancel(key(k, sub));
   mutate(emu, scope, sub, () => {
     sub.status = 'paused';
   });
@@ -329,7 +330,7 @@ export function pauseSubscription(emu: Emulator, scope: Scope, sub: Stripe.Subsc
 /** `POST /v1/subscriptions/:id/resume`: a paused subscription starts a new period now (or keeps its anchor). */
 export function resumeSubscription(emu: Emulator, scope: Scope, sub: Stripe.Subscription, anchor: 'now' | 'unchanged'): Stripe.Subscription {
   if (sub.status !== 'paused') throw errors.invalid('Only a paused subscription can be resumed.', undefined);
-  const now = emu.clock.now();
+  const now = emu.clockOf(scope, sub.customer).now();
   let invoice: Stripe.Invoice | undefined;
   mutate(emu, scope, sub, () => {
     sub.status = 'active';

@@ -63,6 +63,7 @@ const TRIAL_SETTINGS = {
 };
 
 export function createSubscription(emu: Emulator, scope: Scope, input: SubscriptionInput): Stripe.Subscription {
+  const clock = emu.clockOf(scope, input.customer);
   if (input.items.length === 0) throw errors.missing('items');
   const first = input.items[0].price;
   for (const [i, it] of input.items.entries()) {
@@ -74,7 +75,7 @@ export function createSubscription(emu: Emulator, scope: Scope, input: Subscript
       throw errors.invalid('All prices on a subscription must have the same `recurring.interval` and `recurring.interval_count`.', `items[${i}][price]`);
     }
   }
-  const now = emu.clock.now();
+  const now = clock.now();
   const trial = input.trialEnd !== null && input.trialEnd > now;
   if (input.paymentBehavior === 'error_if_incomplete' && !trial && !input.seeded) {
     const pm = input.defaultPaymentMethod ?? (input.customer.invoice_settings.default_payment_method as string | null);
@@ -127,7 +128,7 @@ export function createSubscription(emu: Emulator, scope: Scope, input: Subscript
     schedule: input.schedule ?? null,
     start_date: now,
     status: trial ? 'trialing' : 'incomplete',
-    test_clock: null,
+    test_clock: input.customer.test_clock ?? null,
     transfer_data: input.transferData,
     trial_end: trial ? input.trialEnd : null,
     trial_settings: TRIAL_SETTINGS[input.missingPaymentMethod],
@@ -171,7 +172,7 @@ export function createSubscription(emu: Emulator, scope: Scope, input: Subscript
     if (outcome.kind === 'succeeded') sub.status = 'active';
   }
   if (sub.status === 'incomplete') {
-    emu.clock.schedule(now + emu.settings.incompleteExpirySeconds, key('expire', sub), () => expireIncomplete(emu, scope, sub));
+    clock.schedule(now + emu.settings.incompleteExpirySeconds, key('expire', sub), () => expireIncomplete(emu, scope, sub));
   } else {
     scheduleRenewal(emu, scope, sub);
   }

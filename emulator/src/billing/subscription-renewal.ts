@@ -1,6 +1,7 @@
-// Time-driven steps, tasks on the emulator clock: trial end, renewal at the period end (with
-// `invoice.upcoming` before it), collection of the invoice, dunning (past_due → retries → unpaid
-// or canceled), incomplete expiry, and paying an open invoice on request.
+// Time-driven steps, tasks on the clock of the subscription's customer (emu.clockOf: its test
+// clock, else the emulator-wide one): trial end, renewal at the period end (with `invoice.upcoming`
+// before it), collection of the invoice, dunning (past_due → retries → unpaid or canceled),
+// incomplete expiry, and paying an open invoice on request.
 import type Stripe from 'stripe';
 import type { Emulator } from '../emulator.js';
 import { errors } from '../http/errors.js';
@@ -15,20 +16,22 @@ import { details, key, mutate, paymentMethodOf, period, periodLines, recurringOf
 const DAY = 86_400;
 
 export function scheduleTrial(emu: Emulator, scope: Scope, sub: Stripe.Subscription): void {
+  const clock = emu.clockOf(scope, sub.customer);
   const end = sub.trial_end!;
-  const warnAt = Math.max(emu.clock.now(), end - emu.settings.trialWillEndDays * DAY);
-  emu.clock.schedule(warnAt, key('trial_will_end', sub), () => {
+  const warnAt = Math.max(clock.now(), end - emu.settings.trialWillEndDays * DAY);
+  clock.schedule(warnAt, key('trial_will_end', sub), () => {
     if (sub.status === 'trialing') emu.events.publish(scope, 'customer.subscription.trial_will_end', sub);
   });
-  emu.clock.schedule(end, key('renew', sub), () => renew(emu, scope, sub));
+  clock.schedule(end, key('renew', sub), () => renew(emu, scope, sub));
 }
 
 export function scheduleRenewal(emu: Emulator, scope: Scope, sub: Stripe.Subscription): void {
+  const clock = emu.clockOf(scope, sub.customer);
   const end = period(sub).end;
-  emu.clock.schedule(end, key('renew', sub), () => renew(emu, scope, sub));
+  clock.schedule(end, key('renew', sub), () => renew(emu, scope, sub));
   const upcomingAt = end - emu.settings.upcomingInvoiceDays * DAY;
-  if (upcomingAt > emu.clock.now() && !emu.events.muted) {
-    emu.clock.schedule(upcomingAt, key('upcoming', sub), () => upcoming(emu, scope, sub));
+  if (upcomingAt > clock.now() && !emu.events.muted) {
+    clock.schedule(upcomingAt, key('upcoming', sub), () => upcoming(emu, scope, sub));
   }
 }
 
@@ -59,7 +62,7 @@ export function nextPeriodInvoice(
 /** The end of a billing period (or of a trial): cancel, pause, or invoice the next period. */
 export function renew(emu: Emulator, scope: Scope, sub: Stripe.Subscription): void {
   if (sub.status === 'canceled' || sub.status === 'incomplete' || sub.status === 'incomplete_expired' || sub.status === 'paused') return;
-  const now = emu.clock.now();
+  const now = emu.clockOf(scope, sub.customer).now();
   if (sub.cancel_at !== null && sub.cancel_at <= now) {
     // What is still waiting (a mid-period cancel_at's credit) goes on a final invoice, as in Stripe.
     const pending = scope.subState(sub.id).pendingLines;
@@ -118,7 +121,8 @@ export function collect(emu: Emulator, scope: Scope, sub: Stripe.Subscription, i
 
 /** One automatic attempt; schedules the next retry or applies the final dunning action. */
 function attemptRenewalPayment(emu: Emulator, scope: Scope, sub: Stripe.Subscription, invoice: Stripe.Invoice, retriesLeft: number): void {
-  const now = emu.clock.now();
+  const clock = emu.clockOf(scope, sub.customer);
+  const now = clock.now();
   const delays = emu.settings.retryScheduleDays;
   const nextAt = retriesLeft > 0 ? now + delays[delays.length - retriesLeft] * DAY : null;
   const outcome = chargeInvoice(emu, scope, invoice, paymentMethodOf(scope, sub), { onSession: false, nextAttempt: nextAt });
@@ -130,7 +134,7 @@ function attemptRenewalPayment(emu: Emulator, scope: Scope, sub: Stripe.Subscrip
     if (sub.status === 'active') sub.status = 'past_due';
   });
   if (nextAt !== null) {
-    emu.clock.schedule(nextAt, key('retry', sub), () => {
+    clock.schedule(nextAt, key('retry', sub), () => {
       if (invoice.status === 'open' && sub.status === 'past_due') attemptRenewalPayment(emu, scope, sub, invoice, retriesLeft - 1);
     });
     return;
@@ -146,9 +150,10 @@ function attemptRenewalPayment(emu: Emulator, scope: Scope, sub: Stripe.Subscrip
 
 /** After any invoice of the subscription is paid: back to active. */
 export function invoicePaid(emu: Emulator, scope: Scope, sub: Stripe.Subscription): void {
-  emu.clock.cancel(key('retry', sub));
+  const clock = emu.clockOf(scope, sub.customer);
+  clock.cancel(key('retry', sub));
   const wasIncomplete = sub.status === 'incomplete';
-  emu.clock.cancel(key('expire', sub));
+  clock.cancel(key('expire', sub));
   mutate(emu, scope, sub, () => {
     if (sub.status === 'incomplete' || sub.status === 'past_due' || sub.status === 'unpaid') sub.status = 'active';
   });
@@ -173,14 +178,15 @@ export function expireIncomplete(emu: Emulator, scope: Scope, sub: Stripe.Subscr
   const invoice = typeof sub.latest_invoice === 'string' ? scope.invoices.get(sub.latest_invoice) : undefined;
   if (invoice) voidInvoice(emu, scope, invoice);
   sub.status = 'incomplete_expired';
-  sub.ended_at = emu.clock.now();
+  sub.ended_at = emu.clockOf(scope, sub.customer).now();
   emu.events.publish(scope, 'customer.subscription.deleted', sub);
 }
 
 /** Ends the subscription now (`canceled`), stops collection, and announces it. */
 export function endSubscription(emu: Emulator, scope: Scope, sub: Stripe.Subscription, reason: Stripe.Subscription.CancellationDetails.Reason): void {
-  const now = emu.clock.now();
-  for (const k of ['renew', 'retry', 'expire', 'upcoming', 'trial_will_end']) emu.clock.cancel(key(k, sub));
+  const clock = emu.clockOf(scope, sub.customer);
+  const now = clock.now();
+  for (const k of ['renew', 'retry', 'expire', 'upcoming', 'trial_will_end']) clock.cancel(key(k, sub));
   sub.status = 'canceled';
   sub.ended_at = now;
   sub.canceled_at = sub.canceled_at ?? now;

@@ -254,7 +254,7 @@ export function payCheckoutSession(emu: Emulator, scope: Scope, session: Stripe.
     items: items.map((li) => ({ price: li.price!, quantity: li.quantity ?? 1, taxRates: null, metadata: {} })),
     paymentBehavior: 'allow_incomplete',
     defaultPaymentMethod: pm.id,
-    trialEnd: trial ? emu.clock.now() + settings.trialPeriodDays! * 86_400 : null,
+    trialEnd: trial ? emu.clockOf(scope, customer).now() + settings.trialPeriodDays! * 86_400 : null,
     defaultTaxRates: settings.defaultTaxRates,
     metadata: settings.metadata,
     description: settings.description,

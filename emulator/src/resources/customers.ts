@@ -1,4 +1,5 @@
-// Customers: create, retrieve, update, list (`email` filter), delete (cancels their subscriptions).
+// Customers: create (on a test clock with `test_clock`), retrieve, update, list (`email`, `created`,
+// `test_clock` filters), delete (cancels their subscriptions).
 import type Stripe from 'stripe';
 import { cancelSubscription } from '../billing/subscriptions.js';
 import type { Emulator } from '../emulator.js';
@@ -16,12 +17,14 @@ export function createCustomer(emu: Emulator, scope: Scope, p: Params): Stripe.C
   if (scope.customers.get(id)) throw errors.invalid(`Customer already exists.`, 'id', 'resource_already_exists');
   const settings = p.obj('invoice_settings');
   const pm = settings?.str('default_payment_method');
+  const testClock = p.str('test_clock') ? scope.testClocks.require(p.str('test_clock')!, 'test_clock').id : null;
   const customer: Stripe.Customer = {
     id,
     object: 'customer',
     address: addressParam(p.obj('address')),
     balance: p.int('balance') ?? 0,
-    created: emu.clock.now(),
+    // A customer on a test clock is created at the clock's frozen time (emu.clockOf).
+    created: (testClock ? emu.testClocks.get(testClock)! : emu.clock).now(),
     currency: null,
     default_source: null,
     delinquent: false,
@@ -38,7 +41,7 @@ export function createCustomer(emu: Emulator, scope: Scope, p: Params): Stripe.C
     preferred_locales: p.strings('preferred_locales') ?? [],
     shipping: null,
     tax_exempt: p.oneOf('tax_exempt', ['none', 'exempt', 'reverse'] as const) ?? 'none',
-    test_clock: p.str('test_clock') || null,
+    test_clock: testClock,
   };
   const payment = p.str('payment_method');
   if (payment) customer.invoice_settings.default_payment_method = resolvePaymentMethod(emu, scope, payment, 'payment_method', id);
@@ -70,6 +73,17 @@ export function updateCustomer(emu: Emulator, scope: Scope, customer: Stripe.Cus
   });
 }
 
+/** Cancels the customer's subscriptions, then deletes it (`customer.deleted`). */
+export function deleteCustomer(emu: Emulator, scope: Scope, customer: Stripe.Customer): void {
+  for (const sub of scope.subscriptions.values()) {
+    if (sub.customer === customer.id && sub.status !== 'canceled' && sub.status !== 'incomplete_expired') {
+      cancelSubscription(emu, scope, sub, { reason: 'cancellation_requested' });
+    }
+  }
+  scope.customers.remove(customer.id);
+  emu.events.publish(scope, 'customer.deleted', customer);
+}
+
 export function customerRoutes(emu: Emulator, r: ApiRouter): void {
   r.add('POST', '/v1/customers', ({ scope, p }) => createCustomer(emu, scope, p));
   // A deleted customer is still retrievable, as its `deleted: true` stub (Stripe does the same).
@@ -80,17 +94,13 @@ export function customerRoutes(emu: Emulator, r: ApiRouter): void {
   r.add('GET', '/v1/customers', ({ scope, p }) => {
     const email = p.str('email');
     const created = createdFilter(p);
-    return pageOf(scope.customers, p, '/v1/customers', email || created ? (c) => (!email || c.email === email) && (!created || created(c.created)) : undefined);
+    // As Stripe: customers on a test clock are listed only when that clock is asked for.
+    const testClock = p.str('test_clock') || null;
+    return pageOf(scope.customers, p, '/v1/customers', (c) => (!email || c.email === email) && (!created || created(c.created)) && (c.test_clock ?? null) === testClock);
   });
   r.add('DELETE', '/v1/customers/:id', ({ scope, params }) => {
     const customer = scope.customers.require(params.id);
-    for (const sub of scope.subscriptions.values()) {
-      if (sub.customer === customer.id && sub.status !== 'canceled' && sub.status !== 'incomplete_expired') {
-        cancelSubscription(emu, scope, sub, { reason: 'cancellation_requested' });
-      }
-    }
-    scope.customers.remove(customer.id);
-    emu.events.publish(scope, 'customer.deleted', customer);
+    deleteCustomer(emu, scope, customer);
     return deletedStub(customer.id, 'customer');
   });
 }

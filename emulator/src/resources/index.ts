@@ -18,6 +18,7 @@ import { setupIntentRoutes } from './setup-intents.js';
 import { platformRoutes } from './platform.js';
 import { subscriptionScheduleRoutes } from './subscription-schedules.js';
 import { subscriptionRoutes } from './subscriptions.js';
+import { testClockRoutes } from './test-clocks.js';
 
 export function registerApiRoutes(emu: Emulator, r: ApiRouter): void {
   customerRoutes(emu, r);
@@ -29,6 +30,7 @@ export function registerApiRoutes(emu: Emulator, r: ApiRouter): void {
   invoicePreviewRoutes(emu, r);
   meterRoutes(emu, r);
   platformRoutes(emu, r);
+  testClockRoutes(emu, r);
   couponRoutes(emu, r);
   billingPortalRoutes(emu, r);
   paymentMethodRoutes(emu, r);

@@ -56,7 +56,7 @@ function createItem(emu: Emulator, scope: Scope, p: Params, announceDraft = true
   const priced = pricingOf(scope, p);
   const currency = priced.currency ?? p.str('currency')?.toLowerCase() ?? invoice?.currency ?? sub?.currency;
   if (!currency) throw errors.missing('currency');
-  const now = emu.clock.now();
+  const now = emu.clockOf(scope, customer).now();
   const period = p.obj('period');
   const item: Stripe.InvoiceItem = {
     id: newId('ii'),
@@ -79,7 +79,7 @@ function createItem(emu: Emulator, scope: Scope, p: Params, announceDraft = true
     quantity: 1,
     quantity_decimal: '1' as unknown as Stripe.Decimal,
     tax_rates: (p.strings('tax_rates') ?? []).map((t, i) => scope.taxRates.require(t, `tax_rates[${i}]`)),
-    test_clock: null,
+    test_clock: customer.test_clock ?? null,
   };
   itemFields(item, priced.unit, priced.quantity);
   if (invoice) addItemToDraft(scope, invoice, item);
@@ -121,7 +121,7 @@ function createOneOff(emu: Emulator, scope: Scope, p: Params): Stripe.Invoice {
   const { method, days, due } = collectionParams(p, null);
   const defaultRates = (p.strings('default_tax_rates') ?? []).map((t, i) => scope.taxRates.require(t, `default_tax_rates[${i}]`));
   const id = newId('in');
-  const now = emu.clock.now();
+  const now = emu.clockOf(scope, customer).now();
   const specs = parseDiscounts(emu, scope, p, 'discounts', { customer: customer.id, currency }) ?? [];
   const discounts = attachDiscounts(emu, scope, specs, { customer: customer.id, invoice: id }).map((d) => scope.discounts.get(d)!);
   const lines = pending.filter((i) => i.currency === currency).map((item) => itemLine(item, id, defaultRates));

@@ -87,7 +87,8 @@ function recordMeterEvent(emu: Emulator, scope: Scope, p: Params): Stripe.Billin
   if (rawValue === undefined && meter.default_aggregation.formula !== 'count') throw errors.missing(`payload[${valueKey}]`);
   const value = rawValue === undefined ? 1 : Number(rawValue);
   if (!Number.isFinite(value)) throw errors.invalid(`Invalid decimal: ${rawValue}`, `payload[${valueKey}]`);
-  const now = emu.clock.now();
+  // Usage of a customer on a test clock is on that clock's time, as its subscription's periods are.
+  const now = emu.clockOf(scope, customer).now();
   const timestamp = p.int('timestamp') ?? now;
   if (timestamp < now - MAX_AGE || timestamp > now + MAX_AHEAD) {
     throw errors.invalid('The timestamp must be within the past 35 days and no more than 5 minutes in the future.', 'timestamp');

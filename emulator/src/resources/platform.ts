@@ -1,4 +1,4 @@
-// Events, webhook endpoints, Connect accounts and test clocks.
+// Events, webhook endpoints and Connect accounts.
 import { randomBytes } from 'node:crypto';
 import type Stripe from 'stripe';
 import type { Emulator } from '../emulator.js';
@@ -100,49 +100,5 @@ export function platformRoutes(emu: Emulator, r: ApiRouter): void {
   r.add('DELETE', '/v1/accounts/:id', ({ params }) => {
     if (!emu.accounts.delete(params.id)) throw errors.notFound('account', params.id, 'account');
     return deletedStub(params.id, 'account');
-  });
-
-  // One emulator-wide clock: every test clock shows it, and advancing any of them advances it.
-  r.add('POST', '/v1/test_helpers/test_clocks', ({ scope, p }) => {
-    const frozen = p.int('frozen_time');
-    if (frozen === undefined) throw errors.missing('frozen_time');
-    if (frozen > emu.clock.now()) emu.clock.advanceTo(frozen);
-    const clock: Stripe.TestHelpers.TestClock = {
-      id: newId('clock'),
-      object: 'test_helpers.test_clock',
-      created: emu.clock.now(),
-      deletes_after: emu.clock.now() + 30 * 86_400,
-      frozen_time: emu.clock.now(),
-      livemode: false,
-      name: p.str('name') || null,
-      status: 'ready',
-      status_details: {},
-    };
-    scope.testClocks.add(clock);
-    emu.events.publish(scope, 'test_helpers.test_clock.created', clock);
-    return clock;
-  });
-  const current = (c: Stripe.TestHelpers.TestClock) => ({ ...c, frozen_time: emu.clock.now() });
-  r.add('GET', '/v1/test_helpers/test_clocks/:id', ({ scope, params }) => current(scope.testClocks.require(params.id)));
-  r.add('GET', '/v1/test_helpers/test_clocks', ({ scope, p }) => {
-    const page = pageOf(scope.testClocks, p, '/v1/test_helpers/test_clocks');
-    return { ...page, data: page.data.map(current) };
-  });
-  r.add('POST', '/v1/test_helpers/test_clocks/:id/advance', ({ scope, params, p }) => {
-    const clock = scope.testClocks.require(params.id);
-    const target = p.int('frozen_time');
-    if (target === undefined) throw errors.missing('frozen_time');
-    if (target < emu.clock.now()) throw errors.invalid('The frozen_time must be after the current frozen_time of the test clock.', 'frozen_time');
-    // Stripe announces the advance, runs it, and announces the clock ready again; here it is done by the answer.
-    emu.events.publish(scope, 'test_helpers.test_clock.advancing', { ...current(clock), status: 'advancing', status_details: { advancing: { target_frozen_time: target } } });
-    emu.clock.advanceTo(target);
-    emu.events.publish(scope, 'test_helpers.test_clock.ready', current(clock));
-    return current(clock);
-  });
-  r.add('DELETE', '/v1/test_helpers/test_clocks/:id', ({ scope, params }) => {
-    const clock = scope.testClocks.require(params.id);
-    scope.testClocks.remove(params.id);
-    emu.events.publish(scope, 'test_helpers.test_clock.deleted', current(clock));
-    return deletedStub(params.id, 'test_helpers.test_clock');
   });
 }

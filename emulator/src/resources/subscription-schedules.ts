@@ -35,9 +35,9 @@ function parsePhases(scope: Scope, p: Params, defaultBehavior: PhaseInput['prora
   });
 }
 
-/** `start_date` of the first phase: a timestamp or `now`. */
-function startOf(emu: Emulator, raw: string | undefined, p: Params, key: string): number {
-  if (raw === undefined || raw === 'now') return emu.clock.now();
+/** `start_date` of the first phase: a timestamp or `now` (the customer's clock's). */
+function startOf(now: number, raw: string | undefined, p: Params, key: string): number {
+  if (raw === undefined || raw === 'now') return now;
   return p.int(key)!;
 }
 
@@ -74,7 +74,7 @@ function createSchedule(emu: Emulator, scope: Scope, p: Params): Stripe.Subscrip
     return schedule;
   }
   const customer = scope.customers.require(p.reqStr('customer'), 'customer');
-  const start = startOf(emu, p.str('start_date'), p, 'start_date');
+  const start = startOf(emu.clockOf(scope, customer).now(), p.str('start_date'), p, 'start_date');
   const schedule = newSchedule(emu, scope, customer.id, buildPhases(start, parsePhases(scope, p)), endBehavior, p.metadata());
   scope.subscriptionSchedules.add(schedule);
   emu.events.publish(scope, 'subscription_schedule.created', schedule);
@@ -111,8 +111,9 @@ export function subscriptionScheduleRoutes(emu: Emulator, r: ApiRouter): void {
     if (end) s.end_behavior = end;
     if (p.has('phases')) {
       const first = p.list('phases')![0];
-      const start = first.has('start_date') ? startOf(emu, first.str('start_date'), first, 'start_date') : s.phases[0].start_date;
-      if (s.status === 'active' && s.current_phase && start > emu.clock.now()) throw errors.invalid('The first phase of an active schedule must have started (its start_date in the past or now).', 'phases[0][start_date]');
+      const now = emu.clockOf(scope, s.customer).now();
+      const start = first.has('start_date') ? startOf(now, first.str('start_date'), first, 'start_date') : s.phases[0].start_date;
+      if (s.status === 'active' && s.current_phase && start > now) throw errors.invalid('The first phase of an active schedule must have started (its start_date in the past or now).', 'phases[0][start_date]');
       replacePhases(emu, scope, s, buildPhases(start, parsePhases(scope, p, p.oneOf('proration_behavior', ['always_invoice', 'create_prorations', 'none'] as const))));
     }
     if (JSON.stringify(before) !== JSON.stringify(s)) emu.events.publish(scope, 'subscription_schedule.updated', s);

@@ -91,8 +91,7 @@ export function transferData(ctx: ApiContext, p: Params): { destination: string;
   return { destination, amount_percent: td.num('amount_percent') ?? null };
 }
 
-function trialEnd(emu: Emulator, p: Params, prices: Stripe.Price[]): number | null {
-  const now = emu.clock.now();
+function trialEnd(now: number, p: Params, prices: Stripe.Price[]): number | null {
   const raw = p.str('trial_end');
   if (raw === 'now') return null;
   if (raw) {
@@ -109,8 +108,11 @@ function subscriptionFilter(p: Params): (s: Stripe.Subscription) => boolean {
   const price = p.str('price');
   const status = p.str('status');
   const created = createdFilter(p);
+  // As Stripe: subscriptions on a test clock are listed only when that clock or their customer is asked for.
+  const testClock = p.str('test_clock') || null;
   return (s) =>
-    (!customer || s.customer === customer) &&
+    (customer ? s.customer === customer : s.test_clock === testClock) &&
+    (!testClock || s.test_clock === testClock) &&
     (!price || s.items.data.some((i) => i.price.id === price)) &&
     (status === 'all' ||
       (status === 'ended' ? s.status === 'canceled' || s.status === 'incomplete_expired' : status ? s.status === status : s.status !== 'canceled')) &&
@@ -126,8 +128,10 @@ export function subscriptionRoutes(emu: Emulator, r: ApiRouter): void {
     if (collection === 'send_invoice') throw errors.invalid('The emulator supports collection_method=charge_automatically only.', 'collection_method');
     const td = transferData(ctx, p);
     const pm = p.str('default_payment_method');
-    const trial = trialEnd(emu, p, items.map((i) => i.price));
-    const anchor = parseAnchor(p, emu.clock.now(), items[0].price.recurring ?? { interval: 'month', interval_count: 1 });
+    // A subscription lives on its customer's test clock (Stripe takes no `test_clock` on it).
+    const now = emu.clockOf(scope, customer).now();
+    const trial = trialEnd(now, p, items.map((i) => i.price));
+    const anchor = parseAnchor(p, now, items[0].price.recurring ?? { interval: 'month', interval_count: 1 });
     if (anchor && trial !== null) throw errors.invalid('The emulator does not model a billing cycle anchor together with a trial.', 'billing_cycle_anchor');
     return createSubscription(emu, scope, {
       anchor,
@@ -200,7 +204,7 @@ export function subscriptionRoutes(emu: Emulator, r: ApiRouter): void {
     });
     const resumesAt = updated.pause_collection?.resumes_at;
     if (resumesAt) {
-      emu.clock.schedule(resumesAt, `unpause:${sub.id}`, () => {
+      emu.clockOf(scope, sub.customer).schedule(resumesAt, `unpause:${sub.id}`, () => {
         if (sub.pause_collection) updateSubscription(emu, scope, sub, { pauseCollection: null, prorationBehavior: 'none' });
       });
     }
