@@ -148,6 +148,35 @@ describe('test clocks', () => {
     expect((await h.stripe.subscriptions.list({ customer: customer.id })).data.map((s) => s.id)).toEqual([sub.id]);
   });
 
+  it('a subscription takes its customer\'s clock and no test_clock of its own (the SDK has no such parameter)', async () => {
+    const clock = await h.stripe.testHelpers.testClocks.create({ frozen_time: JAN_2020 });
+    const other = await h.stripe.testHelpers.testClocks.create({ frozen_time: JAN_2020 });
+    const customer = await h.stripe.customers.create({ test_clock: clock.id });
+    const params = { customer: customer.id, items: [{ price: price.id }], test_clock: other.id } as Stripe.SubscriptionCreateParams;
+    const err = await stripeError(h.stripe.subscriptions.create(params));
+    expect(err).toMatchObject({ statusCode: 400, code: 'parameter_unknown', param: 'test_clock' });
+  });
+
+  it('walks a schedule on its clock: expiring 7 days before a cancel schedule ends, then completed', async () => {
+    const clock = await h.stripe.testHelpers.testClocks.create({ frozen_time: JAN_2020 });
+    const customer = await h.stripe.customers.create({ test_clock: clock.id, invoice_settings: { default_payment_method: 'pm_card_visa' } });
+    const end = JAN_2020 + 28 * DAY;
+    const schedule = await h.stripe.subscriptionSchedules.create({ customer: customer.id, start_date: JAN_2020, end_behavior: 'cancel', phases: [{ items: [{ price: price.id }], end_date: end }] });
+    expect(schedule).toMatchObject({ status: 'active', created: JAN_2020, test_clock: clock.id, current_phase: { start_date: JAN_2020, end_date: end } });
+    await h.emu.flushWebhooks();
+    h.receiver.clear();
+    const ofSchedule = () => h.receiver.events.filter((e) => (e.data.object as { id: string }).id === schedule.id).map((e) => e.type);
+    await h.stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: end - 8 * DAY });
+    await h.emu.flushWebhooks();
+    expect(ofSchedule()).toEqual([]);
+    await h.stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: end - 7 * DAY });
+    await h.emu.flushWebhooks();
+    expect(ofSchedule()).toEqual(['subscription_schedule.expiring']);
+    await h.stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: end });
+    expect(await h.stripe.subscriptionSchedules.retrieve(schedule.id)).toMatchObject({ status: 'completed', completed_at: end });
+    expect(await h.stripe.subscriptions.retrieve(schedule.subscription as string)).toMatchObject({ status: 'canceled', ended_at: end });
+  });
+
   it('refuses a customer on a clock that does not exist', async () => {
     const err = await stripeError(h.stripe.customers.create({ test_clock: 'clock_missing' }));
     expect(err).toMatchObject({ statusCode: 404, code: 'resource_missing', param: 'test_clock' });

@@ -29,6 +29,7 @@ export class EventPublisher {
       id: newId('evt'),
       object: 'event',
       api_version: API_VERSION,
+      // The emulator-wide clock's time even for an object on a test clock (see resources/test-clocks.ts).
       created: this.emu.clock.now(),
       data: {
         object: structuredClone(object),
