@@ -1,22 +1,30 @@
-/** A token bucket: at most `perSecond` takes a second, with bursts up to one second's worth. */
+/**
+ * At most `perSecond` takes in any second: a take waits until the one `perSecond` takes before it
+ * is a full second old (a sliding window, so that no second ever sees more, not even the first,
+ * as a token bucket's initial burst would allow). Takes are served in order.
+ */
 export class RateLimiter {
-  private tokens: number;
-  private last = Date.now();
+  /** When each of the last `perSecond` takes went through (epoch ms), as a ring. */
+  private readonly times: number[] = [];
+  private next = 0;
+  private turn: Promise<void> = Promise.resolve();
 
-  constructor(private readonly perSecond: number) {
-    this.tokens = perSecond;
+  constructor(private readonly perSecond: number) {}
+
+  take(): Promise<void> {
+    const mine = this.turn.then(() => this.wait());
+    this.turn = mine;
+    return mine;
   }
 
-  async take(): Promise<void> {
-    for (;;) {
-      const now = Date.now();
-      this.tokens = Math.min(this.perSecond, this.tokens + ((now - this.last) / 1000) * this.perSecond);
-      this.last = now;
-      if (this.tokens >= 1) {
-        this.tokens -= 1;
-        return;
+  private async wait(): Promise<void> {
+    const oldest = this.times[this.next];
+    if (oldest !== undefined) {
+      for (let pause = oldest + 1000 - Date.now(); pause > 0; pause = oldest + 1000 - Date.now()) {
+        await new Promise((resolve) => setTimeout(resolve, pause));
       }
-      await new Promise((resolve) => setTimeout(resolve, Math.ceil(((1 - this.tokens) / this.perSecond) * 1000)));
     }
+    this.times[this.next] = Date.now();
+    this.next = (this.next + 1) % this.perSecond;
   }
 }
