@@ -55,12 +55,17 @@ interface Counts {
   emptyWindows: number;
 }
 
-/** Part of an account's listing: one customer's subscriptions, or those created in [from, to) (unbounded where undefined); `startingAfter` once its chain has begun. */
+/**
+ * Part of an account's listing: one customer's subscriptions, or those created in [from, to)
+ * (unbounded where undefined); `startingAfter` once its chain has begun. `planned`: cut from the
+ * mirror to hold under WINDOW_OBJECTS, so split only if it turns out to hold more.
+ */
 interface ListWindow {
   customer?: string;
   from?: number;
   to?: number;
   startingAfter?: string;
+  planned?: boolean;
 }
 
 /** A listed page on its way to the database: the run's subscriptions in it, and when it was read. */
@@ -235,10 +240,11 @@ export class ReconcilerService {
     const started = Date.now();
     const scopeMerchant = merchants[0]!;
     const owners = await this.owners();
-    const customers = request.scope === 'account' ? await this.customersOf(request.accountId!, stripeAccount) : [undefined];
     const seen = new Set<string>();
     const expected = await this.mirror.countOnStripeAccount(this.em.fork(), stripeAccount);
-    await this.listAndWrite(stripeAccount, customers, { owners, merchants, scopeMerchant, expected, started }, limiter, counts, seen, chains, onProgress);
+    const windows =
+      request.scope === 'account' ? (await this.customersOf(request.accountId!, stripeAccount)).map((customer) => ({ customer })) : await this.firstWindows(stripeAccount, expected, chains.max);
+    await this.listAndWrite(stripeAccount, windows, { owners, merchants, scopeMerchant, expected, started }, limiter, counts, seen, chains, onProgress);
     const vanished = await this.vanished(stripeAccount, merchants, request, seen);
     const removed = await this.em.fork().transactional((tx) => this.mirror.removeOrFlag(tx, vanished, request.allowDeletes, this.clock.now()));
     counts.deleted += removed.deleted;
@@ -261,7 +267,7 @@ export class ReconcilerService {
    */
   private async listAndWrite(
     stripeAccount: string,
-    customers: (string | undefined)[],
+    windows: ListWindow[],
     scope: { owners: Owners; merchants: Merchant[]; scopeMerchant: Merchant; expected: number; started: number },
     limiter: RateLimiter,
     counts: Counts,
@@ -270,7 +276,7 @@ export class ReconcilerService {
     onProgress?: (p: ReconcileProgress) => void,
   ): Promise<void> {
     const { owners, merchants, scopeMerchant, expected, started } = scope;
-    const pending: ListWindow[] = customers.map((customer) => (customer ? { customer } : {}));
+    const pending = [...windows];
     const running = new Set<Promise<void>>();
     let failure: { error: unknown } | undefined;
     let listed = 0;
@@ -299,6 +305,7 @@ export class ReconcilerService {
     };
 
     const chain = async (window: ListWindow): Promise<void> => {
+      let listedHere = 0;
       while (!failure) {
         // Listed one second back: a webhook of the very second of the listing may be newer, so it keeps its place.
         const readAt = this.clock.nowSeconds() - 1;
@@ -306,9 +313,10 @@ export class ReconcilerService {
         pagesListed += 1;
         if (page.data.length === 0) counts.emptyWindows += 1;
         const more = page.has_more && page.data.length > 0;
+        listedHere += page.data.length;
         if (more) {
           window = { ...window, startingAfter: page.data[page.data.length - 1]!.id };
-          if (!window.customer) {
+          if (!window.customer && (!window.planned || listedHere >= WINDOW_OBJECTS)) {
             const cut = splitWindow(window, page.data, Math.min(pagesListed - 1, chains.max - chains.active - pending.length));
             window = cut.kept;
             pending.push(...cut.windows);
@@ -358,6 +366,21 @@ export class ReconcilerService {
     // And every page handed to the writers is written (or its batch failed) before the run goes on.
     await Promise.allSettled(written);
     if (failure) throw failure.error;
+  }
+
+  /**
+   * Where an account's listing starts: the whole account as one window, or, when the mirror
+   * already holds more than a window's worth (every run after the first), windows of under
+   * WINDOW_OBJECTS each (split further only if they turn out larger) cut at the quantiles of the mirrored subscriptions' `created`, so that the
+   * run lists with all its chains from its first round trip instead of growing them page by page,
+   * at no Stripe call. The oldest and newest windows are open-ended: what was created since the
+   * last run, or is older than the mirror knows, is listed too.
+   */
+  private async firstWindows(stripeAccount: string, expected: number, maxChains: number): Promise<ListWindow[]> {
+    const parts = Math.min(maxChains, Math.ceil(expected / WINDOW_OBJECTS));
+    if (parts < 2) return [{}];
+    const bounds = await this.mirror.createdQuantiles(this.em.fork(), stripeAccount, parts);
+    return [...bounds, undefined].map((to, i) => ({ ...(i > 0 ? { from: bounds[i - 1] } : {}), ...(to !== undefined ? { to } : {}), planned: true }));
   }
 
   /** One page of subscriptions (all statuses), waiting out 429s with a growing pause. */

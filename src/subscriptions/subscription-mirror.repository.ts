@@ -276,6 +276,22 @@ export class SubscriptionMirrorRepository {
     return Number(row!.n);
   }
 
+  /**
+   * The `created` (unix seconds) that cut the mirrored subscriptions of a Stripe account into
+   * `parts` of about equal count, ascending and distinct (fewer when many share a second; none
+   * when the mirror holds none): where a reconcile splits its listing.
+   */
+  async createdQuantiles(em: EntityManager, stripeAccount: string, parts: number): Promise<number[]> {
+    if (parts < 2) return [];
+    const fractions = Array.from({ length: parts - 1 }, (_, i) => (i + 1) / parts);
+    const [row] = await exec<{ bounds: (string | number)[] | null }>(
+      em,
+      'select percentile_disc(?::float8[]) within group (order by extract(epoch from stripe_created)::bigint) as bounds from subscriptions where stripe_account = ?',
+      [fractions, stripeAccount],
+    );
+    return [...new Set((row?.bounds ?? []).map(Number))].sort((a, b) => a - b);
+  }
+
   /** The ids of the mirrored subscriptions on a Stripe account, of one account or one merchant when given. */
   async idsOnStripeAccount(em: EntityManager, stripeAccount: string, only: { accountId?: string; merchantId?: string } = {}): Promise<string[]> {
     const params: unknown[] = [stripeAccount];

@@ -6,6 +6,8 @@ const ACCOUNT = 'acct_SeededShop0001';
 const SEEDED = 450;
 const SPREAD_ACCOUNT = 'acct_SpreadShop00001';
 const SPREAD = 2_000;
+const LARGE_ACCOUNT = 'acct_LargeShop000001';
+const LARGE = 6_500;
 
 /**
  * Issue 7, cost: a run lists subscriptions 100 a page with what it needs expanded, so its Stripe
@@ -58,5 +60,23 @@ describe('Stripe calls of a reconcile run', () => {
     const [{ n }] = await query<{ n: number }>(s, 'select count(*)::int as n from subscriptions where stripe_account = ?', [SPREAD_ACCOUNT]);
     expect(n).toBe(SPREAD);
     for (const id of seeded.sample_subscriptions) await expectMirrored(s, id, { stripeAccount: SPREAD_ACCOUNT });
+  });
+
+  it('starts a later run of a large account in windows cut from the mirror, none of them empty, within the pages plus one partial page per window', async () => {
+    const merchant = await s.admin(s.http().post('/admin/merchants')).send({ id: 'large-shop', display_name: 'Large Shop', charge_model: 'direct', stripe_account_id: LARGE_ACCOUNT });
+    expect(merchant.status).toBe(201);
+    const seeded = await control<{ created: number }>(s, 'POST', '/_emulator/seed', { count: LARGE, account: LARGE_ACCOUNT, spread_seconds: 365 * 86_400 });
+    expect(seeded.created).toBe(LARGE);
+    const first = await reconcile(s, { scope: 'merchant', merchant_id: 'large-shop' });
+    expect(first).toMatchObject({ status: 'succeeded', created: LARGE, error: null });
+    // Two more subscriptions since, one of them newer than anything the mirror knows: the open-ended newest window lists it.
+    const later = await control<{ created: number; sample_subscriptions: string[] }>(s, 'POST', '/_emulator/seed', { count: 2, account: LARGE_ACCOUNT });
+    expect(later.created).toBe(2);
+    const again = await reconcile(s, { scope: 'merchant', merchant_id: 'large-shop' });
+    expect(again).toMatchObject({ status: 'succeeded', created: 2, unchanged: LARGE, deleted: 0, flagged: 0, error: null });
+    expect(again.windows).toBeGreaterThanOrEqual(2);
+    expect(again.empty_windows).toBe(0);
+    expect(again.stripe_calls).toBeLessThanOrEqual(Math.ceil((LARGE + 2) / 100) + again.windows + 5);
+    for (const id of later.sample_subscriptions) await expectMirrored(s, id, { stripeAccount: LARGE_ACCOUNT });
   });
 });
