@@ -31,6 +31,8 @@ export interface IntentInput {
   paymentMethodTypes: string[];
   statementDescriptor: string | null;
   statementDescriptorSuffix: string | null;
+  /** Stored and shown only: a shipping address changes no amount. */
+  shipping?: Stripe.PaymentIntent.Shipping | null;
 }
 
 export interface ConfirmOptions {
@@ -85,7 +87,7 @@ export function createPaymentIntent(emu: Emulator, scope: Scope, input: IntentIn
     receipt_email: input.receiptEmail,
     review: null,
     setup_future_usage: input.setupFutureUsage,
-    shipping: null,
+    shipping: input.shipping ?? null,
     source: null,
     statement_descriptor: input.statementDescriptor,
     statement_descriptor_suffix: input.statementDescriptorSuffix,

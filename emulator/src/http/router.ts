@@ -23,8 +23,13 @@ export class Router<H> {
 
   /** Every route as `METHOD /pattern`, in the order added (tests enumerate the API with it). */
   list(): string[] {
-    const out: string[] = [];
-    for (const [key, routes] of this.routes) for (const r of routes) out.push(`${key.split(' ')[0]} ${r.pattern}`);
+    return this.entries().map((r) => `${r.method} ${r.pattern}`);
+  }
+
+  /** Every route with its handler, in the order added. */
+  entries(): { method: string; pattern: string; handler: H }[] {
+    const out: { method: string; pattern: string; handler: H }[] = [];
+    for (const [key, routes] of this.routes) for (const r of routes) out.push({ method: key.split(' ')[0], pattern: r.pattern, handler: r.handler });
     return out;
   }
 

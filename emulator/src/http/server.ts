@@ -10,7 +10,7 @@ import { errors, StripeApiError } from './errors.js';
 import { expand } from './expand.js';
 import { parseForm, type FormObject } from './form.js';
 import { Params } from './params.js';
-import { checkKnownParams } from './strict-params.js';
+import { checkParams, readLog, settleReads } from './strict-params.js';
 import type { PlainRouter, RouteTables } from './routes.js';
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -135,16 +135,20 @@ export class EmulatorHttpServer {
       // Due renewals, expiries and retries happen before the call sees the state, as in Stripe.
       this.emu.clock.runDue();
       const form = method === 'POST' ? parseForm(raw) : parseForm(url.search.slice(1));
-      // Before the handler, as Stripe: an unknown parameter is refused whatever else is wrong.
-      checkKnownParams(method, match.pattern, form);
-      const p = new Params(form);
+      const route = match.handler;
+      // Before the handler, as Stripe: an unknown parameter is refused whatever else is wrong, and
+      // one the handler does not model is refused rather than ignored (http/strict-params.ts).
+      checkParams(method, match.pattern, form, route.modeled);
+      const reads = readLog();
+      const p = new Params(form, '', reads);
       const ctx: ApiContext = { emu: this.emu, scope, account, method, path, params: match.params, p };
       this.emu.currentRequest = { id: requestId, idempotency_key: idempotencyKey ?? null };
       let result: object;
       try {
-        result = await match.handler(ctx);
+        result = await route.handler(ctx);
       } finally {
         this.emu.currentRequest = null;
+        settleReads(method, match.pattern, reads, route.modeled);
       }
       const expanded = expand(result, p.strings('expand') ?? [], scope);
       out = new HttpResponse(200, JSON.stringify(expanded), { 'Content-Type': 'application/json' });

@@ -124,7 +124,13 @@ function applyConfigurationParams(config: Configuration, p: Params): void {
 }
 
 export function billingPortalRoutes(emu: Emulator, r: ApiRouter): void {
-  r.add('POST', '/v1/billing_portal/configurations', ({ scope, p }) => {
+  r.add('POST', '/v1/billing_portal/configurations', [
+    'business_profile[headline]', 'business_profile[privacy_policy_url]', 'business_profile[terms_of_service_url]',
+    'default_return_url', 'features[customer_update][allowed_updates]', 'features[customer_update][enabled]',
+    'features[subscription_cancel][cancellation_reason][enabled]',
+    'features[subscription_cancel][cancellation_reason][options]', 'features[subscription_cancel][enabled]',
+    'features[subscription_cancel][mode]', 'features[subscription_cancel][proration_behavior]', 'metadata', 'name',
+  ], ({ scope, p }) => {
     defaultConfiguration(emu, scope);
     const config = buildConfiguration(emu, false);
     applyConfigurationParams(config, p);
@@ -132,15 +138,18 @@ export function billingPortalRoutes(emu: Emulator, r: ApiRouter): void {
     emu.events.publish(scope, 'billing_portal.configuration.created', config);
     return config;
   });
-  r.add('GET', '/v1/billing_portal/configurations/:id', ({ scope, params }) => scope.portalConfigurations.require(params.id));
-  r.add('POST', '/v1/billing_portal/configurations/:id', ({ scope, params, p }) => {
+  r.add('GET', '/v1/billing_portal/configurations/:id', [], ({ scope, params }) => scope.portalConfigurations.require(params.id));
+  r.add('POST', '/v1/billing_portal/configurations/:id', [
+    'active', 'default_return_url', 'features[subscription_update][default_allowed_updates]',
+    'features[subscription_update][enabled]', 'features[subscription_update][proration_behavior]', 'metadata', 'name',
+  ], ({ scope, params, p }) => {
     const config = scope.portalConfigurations.require(params.id);
     return updateWithEvent(emu, scope, 'billing_portal.configuration.updated', config, () => {
       applyConfigurationParams(config, p);
       config.updated = emu.clock.now();
     });
   });
-  r.add('GET', '/v1/billing_portal/configurations', ({ scope, p }) => {
+  r.add('GET', '/v1/billing_portal/configurations', ['active', 'ending_before', 'is_default', 'limit', 'starting_after'], ({ scope, p }) => {
     defaultConfiguration(emu, scope);
     const active = p.bool('active');
     const isDefault = p.bool('is_default');
@@ -152,7 +161,7 @@ export function billingPortalRoutes(emu: Emulator, r: ApiRouter): void {
     );
   });
 
-  r.add('POST', '/v1/billing_portal/sessions', ({ scope, p }) => {
+  r.add('POST', '/v1/billing_portal/sessions', ['configuration', 'customer', 'locale', 'on_behalf_of', 'return_url'], ({ scope, p }) => {
     const customer = scope.customers.require(p.reqStr('customer'), 'customer');
     const configId = p.str('configuration');
     const configuration = configId ? scope.portalConfigurations.require(configId, 'configuration') : defaultConfiguration(emu, scope);

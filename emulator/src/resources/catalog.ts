@@ -179,9 +179,13 @@ function createTaxRate(emu: Emulator, scope: Scope, p: Params): Stripe.TaxRate {
 }
 
 export function catalogRoutes(emu: Emulator, r: ApiRouter): void {
-  r.add('POST', '/v1/products', ({ scope, p }) => createProduct(emu, scope, p));
-  r.add('GET', '/v1/products/:id', ({ scope, params }) => scope.products.require(params.id));
-  r.add('POST', '/v1/products/:id', ({ scope, params, p }) => {
+  r.add('POST', '/v1/products', [
+    'active', 'default_price_data[currency]', 'default_price_data[metadata]', 'default_price_data[recurring][interval]',
+    'default_price_data[recurring][interval_count]', 'default_price_data[tax_behavior]', 'default_price_data[unit_amount]',
+    'description', 'id', 'images', 'metadata', 'name', 'statement_descriptor', 'tax_code', 'unit_label', 'url',
+  ], ({ scope, p }) => createProduct(emu, scope, p));
+  r.add('GET', '/v1/products/:id', [], ({ scope, params }) => scope.products.require(params.id));
+  r.add('POST', '/v1/products/:id', ['active', 'default_price', 'description', 'metadata', 'name', 'tax_code', 'unit_label', 'url'], ({ scope, params, p }) => {
     const product = scope.products.require(params.id);
     return updateWithEvent(emu, scope, 'product.updated', product, () => {
       if (p.has('name')) product.name = p.reqStr('name');
@@ -196,12 +200,12 @@ export function catalogRoutes(emu: Emulator, r: ApiRouter): void {
       product.updated = emu.clock.now();
     });
   });
-  r.add('GET', '/v1/products', ({ scope, p }) => {
+  r.add('GET', '/v1/products', ['active', 'created', 'ending_before', 'ids', 'limit', 'starting_after'], ({ scope, p }) => {
     const active = p.bool('active');
     const ids = p.strings('ids');
     return pageOf(scope.products, p, '/v1/products', active === undefined && !ids ? undefined : (pr) => (active === undefined || pr.active === active) && (!ids || ids.includes(pr.id)));
   });
-  r.add('DELETE', '/v1/products/:id', ({ scope, params }) => {
+  r.add('DELETE', '/v1/products/:id', [], ({ scope, params }) => {
     const product = scope.products.require(params.id);
     if (scope.prices.find((pr) => pr.product === product.id)) {
       throw errors.invalid('This product cannot be deleted because it has one or more user-created prices.');
@@ -211,9 +215,14 @@ export function catalogRoutes(emu: Emulator, r: ApiRouter): void {
     return deletedStub(product.id, 'product');
   });
 
-  r.add('POST', '/v1/prices', ({ scope, p }) => createPrice(emu, scope, p));
-  r.add('GET', '/v1/prices/:id', ({ scope, params }) => scope.prices.require(params.id));
-  r.add('POST', '/v1/prices/:id', ({ scope, params, p }) => {
+  r.add('POST', '/v1/prices', [
+    'active', 'currency', 'lookup_key', 'metadata', 'nickname', 'product', 'product_data[active]', 'product_data[id]',
+    'product_data[metadata]', 'product_data[name]', 'product_data[statement_descriptor]', 'product_data[tax_code]',
+    'product_data[unit_label]', 'recurring[interval]', 'recurring[interval_count]', 'recurring[meter]',
+    'recurring[trial_period_days]', 'recurring[usage_type]', 'tax_behavior', 'transfer_lookup_key', 'unit_amount',
+  ], ({ scope, p }) => createPrice(emu, scope, p));
+  r.add('GET', '/v1/prices/:id', [], ({ scope, params }) => scope.prices.require(params.id));
+  r.add('POST', '/v1/prices/:id', ['active', 'lookup_key', 'metadata', 'nickname', 'tax_behavior'], ({ scope, params, p }) => {
     const price = scope.prices.require(params.id);
     return updateWithEvent(emu, scope, 'price.updated', price, () => {
       const active = p.bool('active');
@@ -229,11 +238,16 @@ export function catalogRoutes(emu: Emulator, r: ApiRouter): void {
       if (tax) price.tax_behavior = tax;
     });
   });
-  r.add('GET', '/v1/prices', ({ scope, p }) => pageOf(scope.prices, p, '/v1/prices', priceFilter(p)));
+  r.add('GET', '/v1/prices', [
+    'active', 'created', 'currency', 'ending_before', 'limit', 'lookup_keys', 'product', 'starting_after', 'type',
+  ], ({ scope, p }) => pageOf(scope.prices, p, '/v1/prices', priceFilter(p)));
 
-  r.add('POST', '/v1/tax_rates', ({ scope, p }) => createTaxRate(emu, scope, p));
-  r.add('GET', '/v1/tax_rates/:id', ({ scope, params }) => scope.taxRates.require(params.id));
-  r.add('POST', '/v1/tax_rates/:id', ({ scope, params, p }) => {
+  r.add('POST', '/v1/tax_rates', [
+    'active', 'country', 'description', 'display_name', 'inclusive', 'jurisdiction', 'metadata', 'percentage', 'state',
+    'tax_type',
+  ], ({ scope, p }) => createTaxRate(emu, scope, p));
+  r.add('GET', '/v1/tax_rates/:id', [], ({ scope, params }) => scope.taxRates.require(params.id));
+  r.add('POST', '/v1/tax_rates/:id', ['active', 'description', 'display_name', 'metadata'], ({ scope, params, p }) => {
     const rate = scope.taxRates.require(params.id);
     return updateWithEvent(emu, scope, 'tax_rate.updated', rate, () => {
       const active = p.bool('active');
@@ -243,7 +257,7 @@ export function catalogRoutes(emu: Emulator, r: ApiRouter): void {
       rate.metadata = p.metadata('metadata', rate.metadata ?? {});
     });
   });
-  r.add('GET', '/v1/tax_rates', ({ scope, p }) => {
+  r.add('GET', '/v1/tax_rates', ['active', 'created', 'ending_before', 'limit', 'starting_after'], ({ scope, p }) => {
     const active = p.bool('active');
     return pageOf(scope.taxRates, p, '/v1/tax_rates', active === undefined ? undefined : (t) => t.active === active);
   });

@@ -9,6 +9,7 @@ import { errors } from '../http/errors.js';
 import type { Params } from '../http/params.js';
 import type { Scope } from '../store/scope.js';
 import { createPrice } from './catalog.js';
+import { shippingParam } from './common.js';
 import { paymentMethodForCard } from './payment-methods.js';
 import { declined } from './payments.js';
 import { setupFailed } from './setup-intents.js';
@@ -19,6 +20,7 @@ interface IntentData {
   setupFutureUsage: 'off_session' | 'on_session' | null;
   captureMethod: 'automatic' | 'automatic_async' | 'manual';
   receiptEmail: string | null;
+  shipping: Stripe.PaymentIntent.Shipping | null;
 }
 
 const intentData = new WeakMap<Stripe.Checkout.Session, IntentData>();
@@ -32,6 +34,7 @@ export function rememberIntentData(session: Stripe.Checkout.Session, p: Params):
     setupFutureUsage: d?.oneOf('setup_future_usage', ['off_session', 'on_session'] as const) ?? null,
     captureMethod: d?.oneOf('capture_method', ['automatic', 'automatic_async', 'manual'] as const) ?? 'automatic_async',
     receiptEmail: d?.str('receipt_email') || null,
+    shipping: shippingParam(d?.obj('shipping')),
   });
 }
 
@@ -95,6 +98,7 @@ export function payIntentSession(emu: Emulator, scope: Scope, session: Stripe.Ch
       confirmationMethod: 'automatic',
       setupFutureUsage: data.setupFutureUsage,
       receiptEmail: data.receiptEmail ?? session.customer_email,
+      shipping: data.shipping,
       automaticPaymentMethods: false,
       allowedPaymentMethodTypes: null,
       paymentMethodTypes: ['card'],

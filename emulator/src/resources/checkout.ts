@@ -12,7 +12,7 @@ import { checkMeteredQuantity, isMetered } from '../billing/usage.js';
 import type { Emulator } from '../emulator.js';
 import { errors } from '../http/errors.js';
 import { registerExpandable } from '../http/expand.js';
-import { createdFilter, listOf, pageOf } from '../http/list.js';
+import { createdFilter, listOf, pageOf, pageOfArray } from '../http/list.js';
 import { Params } from '../http/params.js';
 import type { ApiRouter } from '../http/routes.js';
 import { newId } from '../store/ids.js';
@@ -308,9 +308,27 @@ function createCustomerFrom(emu: Emulator, scope: Scope, fields: Record<string, 
 }
 
 export function checkoutRoutes(emu: Emulator, r: ApiRouter): void {
-  r.add('POST', '/v1/checkout/sessions', (ctx) => createCheckoutSession(emu, ctx));
-  r.add('GET', '/v1/checkout/sessions/:id', ({ scope, params }) => scope.checkoutSessions.require(params.id));
-  r.add('GET', '/v1/checkout/sessions', ({ scope, p }) => {
+  r.add('POST', '/v1/checkout/sessions', [
+    'allow_promotion_codes', 'cancel_url', 'client_reference_id', 'currency', 'customer', 'customer_creation',
+    'customer_email', 'discounts[coupon]', 'discounts[promotion_code]', 'expires_at', 'line_items[price]',
+    'line_items[price_data][currency]', 'line_items[price_data][product]',
+    'line_items[price_data][product_data][description]', 'line_items[price_data][product_data][images]',
+    'line_items[price_data][product_data][metadata]', 'line_items[price_data][product_data][name]',
+    'line_items[price_data][product_data][tax_code]', 'line_items[price_data][product_data][unit_label]',
+    'line_items[price_data][tax_behavior]', 'line_items[price_data][unit_amount]', 'line_items[quantity]', 'locale',
+    'metadata', 'mode', 'payment_intent_data[capture_method]', 'payment_intent_data[description]',
+    'payment_intent_data[metadata]', 'payment_intent_data[receipt_email]', 'payment_intent_data[setup_future_usage]',
+    'payment_intent_data[shipping][address][city]', 'payment_intent_data[shipping][address][country]',
+    'payment_intent_data[shipping][address][line1]', 'payment_intent_data[shipping][address][line2]',
+    'payment_intent_data[shipping][address][postal_code]', 'payment_intent_data[shipping][address][state]',
+    'payment_intent_data[shipping][carrier]', 'payment_intent_data[shipping][name]', 'payment_intent_data[shipping][phone]',
+    'payment_intent_data[shipping][tracking_number]', 'setup_intent_data[description]', 'setup_intent_data[metadata]',
+    'subscription_data[application_fee_percent]', 'subscription_data[default_tax_rates]', 'subscription_data[description]',
+    'subscription_data[metadata]', 'subscription_data[transfer_data][amount_percent]',
+    'subscription_data[transfer_data][destination]', 'subscription_data[trial_period_days]', 'success_url', 'ui_mode',
+  ], (ctx) => createCheckoutSession(emu, ctx));
+  r.add('GET', '/v1/checkout/sessions/:id', [], ({ scope, params }) => scope.checkoutSessions.require(params.id));
+  r.add('GET', '/v1/checkout/sessions', ['created', 'customer', 'ending_before', 'limit', 'starting_after', 'status', 'subscription'], ({ scope, p }) => {
     const customer = p.str('customer');
     const subscription = p.str('subscription');
     const status = p.str('status');
@@ -322,9 +340,9 @@ export function checkoutRoutes(emu: Emulator, r: ApiRouter): void {
       (s) => (!customer || s.customer === customer) && (!subscription || s.subscription === subscription) && (!status || s.status === status) && (!created || created(s.created)),
     );
   });
-  r.add('GET', '/v1/checkout/sessions/:id/line_items', ({ scope, params }) => {
+  r.add('GET', '/v1/checkout/sessions/:id/line_items', ['ending_before', 'limit', 'starting_after'], ({ scope, params, p }) => {
     scope.checkoutSessions.require(params.id);
-    return listOf(scope.checkoutLineItems.get(params.id) ?? [], `/v1/checkout/sessions/${params.id}/line_items`);
+    return pageOfArray(scope.checkoutLineItems.get(params.id) ?? [], p, `/v1/checkout/sessions/${params.id}/line_items`);
   });
-  r.add('POST', '/v1/checkout/sessions/:id/expire', ({ scope, params }) => expireCheckoutSession(emu, scope, scope.checkoutSessions.require(params.id)));
+  r.add('POST', '/v1/checkout/sessions/:id/expire', [], ({ scope, params }) => expireCheckoutSession(emu, scope, scope.checkoutSessions.require(params.id)));
 }

@@ -1,4 +1,5 @@
 // Helpers shared by resource handlers: `*.updated` events with previous attributes, deleted stubs.
+import type Stripe from 'stripe';
 import { previousAttributes, snapshot } from '../billing/diff.js';
 import type { Emulator } from '../emulator.js';
 import type { Params } from '../http/params.js';
@@ -31,6 +32,18 @@ export function addressParam(p: Params | undefined, current: StripeAddress | nul
   const base = current ?? { city: null, country: null, line1: null, line2: null, postal_code: null, state: null };
   const pick = (k: keyof StripeAddress): string | null => (p.has(k) ? p.str(k) || null : base[k]);
   return { city: pick('city'), country: pick('country'), line1: pick('line1'), line2: pick('line2'), postal_code: pick('postal_code'), state: pick('state') };
+}
+
+/** `shipping[name|phone|carrier|tracking_number|address[…]]` of a PaymentIntent (kept and shown, as Stripe does). */
+export function shippingParam(p: Params | undefined): Stripe.PaymentIntent.Shipping | null {
+  if (!p) return null;
+  return {
+    address: addressParam(p.obj('address')) ?? { city: null, country: null, line1: null, line2: null, postal_code: null, state: null },
+    carrier: p.str('carrier') || null,
+    name: p.reqStr('name'),
+    phone: p.str('phone') || null,
+    tracking_number: p.str('tracking_number') || null,
+  } as Stripe.PaymentIntent.Shipping;
 }
 
 /** A nullable string parameter: absent keeps `current`, empty string clears it. */

@@ -25,8 +25,7 @@ function randomCode(length = 8): string {
 function currencyOptions(p: Params | undefined, field: string): Record<string, { [k: string]: number }> | undefined {
   if (!p) return undefined;
   const out: Record<string, { [k: string]: number }> = {};
-  for (const currency of Object.keys(p.raw)) {
-    const opt = p.obj(currency)!;
+  for (const [currency, opt] of p.entries()) {
     const v = opt.int(field);
     if (v === undefined) throw errors.missing(`currency_options[${currency}][${field}]`);
     out[currency.toLowerCase()] = { [field]: v };
@@ -137,9 +136,12 @@ function noDiscount(what: string, id: string): StripeApiError {
 
 export function couponRoutes(emu: Emulator, r: ApiRouter): void {
   const now = () => emu.clock.now();
-  r.add('POST', '/v1/coupons', ({ scope, p }) => createCoupon(emu, scope, p));
-  r.add('GET', '/v1/coupons/:id', ({ scope, params }) => refreshCoupon(now(), scope.coupons.require(params.id)));
-  r.add('POST', '/v1/coupons/:id', ({ scope, params, p }) => {
+  r.add('POST', '/v1/coupons', [
+    'amount_off', 'applies_to[products]', 'currency', 'currency_options[*][amount_off]', 'duration', 'duration_in_months',
+    'id', 'max_redemptions', 'metadata', 'name', 'percent_off', 'redeem_by',
+  ], ({ scope, p }) => createCoupon(emu, scope, p));
+  r.add('GET', '/v1/coupons/:id', [], ({ scope, params }) => refreshCoupon(now(), scope.coupons.require(params.id)));
+  r.add('POST', '/v1/coupons/:id', ['metadata', 'name'], ({ scope, params, p }) => {
     const coupon = refreshCoupon(now(), scope.coupons.require(params.id));
     return updateWithEvent(emu, scope, 'coupon.updated', coupon, () => {
       if (p.has('name')) coupon.name = p.str('name') || null;
@@ -148,23 +150,26 @@ export function couponRoutes(emu: Emulator, r: ApiRouter): void {
       if (options) coupon.currency_options = { ...coupon.currency_options, ...options };
     });
   });
-  r.add('GET', '/v1/coupons', ({ scope, p }) => {
+  r.add('GET', '/v1/coupons', ['created', 'ending_before', 'limit', 'starting_after'], ({ scope, p }) => {
     const created = createdFilter(p);
     const page = pageOf(scope.coupons, p, '/v1/coupons', created ? (c) => created(c.created) : undefined);
     for (const c of page.data) refreshCoupon(now(), c);
     return page;
   });
   // The coupon goes; discounts made from it stay, with its terms (billing/discounts.ts keeps them).
-  r.add('DELETE', '/v1/coupons/:id', ({ scope, params }) => {
+  r.add('DELETE', '/v1/coupons/:id', [], ({ scope, params }) => {
     const coupon = refreshCoupon(now(), scope.coupons.require(params.id));
     scope.coupons.remove(coupon.id);
     emu.events.publish(scope, 'coupon.deleted', coupon);
     return deletedStub(coupon.id, 'coupon');
   });
 
-  r.add('POST', '/v1/promotion_codes', ({ scope, p }) => createPromotionCode(emu, scope, p));
-  r.add('GET', '/v1/promotion_codes/:id', ({ scope, params }) => scope.promotionCodes.require(params.id));
-  r.add('POST', '/v1/promotion_codes/:id', ({ scope, params, p }) => {
+  r.add('POST', '/v1/promotion_codes', [
+    'active', 'code', 'customer', 'expires_at', 'max_redemptions', 'metadata', 'promotion[coupon]', 'promotion[type]',
+    'restrictions[first_time_transaction]', 'restrictions[minimum_amount]', 'restrictions[minimum_amount_currency]',
+  ], ({ scope, p }) => createPromotionCode(emu, scope, p));
+  r.add('GET', '/v1/promotion_codes/:id', [], ({ scope, params }) => scope.promotionCodes.require(params.id));
+  r.add('POST', '/v1/promotion_codes/:id', ['active', 'metadata'], ({ scope, params, p }) => {
     const promo = scope.promotionCodes.require(params.id);
     const active = p.bool('active');
     if (active === true && !promo.active && scope.promotionCodes.find((c) => c.active && c.id !== promo.id && c.code.toUpperCase() === promo.code.toUpperCase())) {
@@ -179,7 +184,7 @@ export function couponRoutes(emu: Emulator, r: ApiRouter): void {
       if (options) promo.restrictions = { ...promo.restrictions, currency_options: { ...promo.restrictions.currency_options, ...options } };
     });
   });
-  r.add('GET', '/v1/promotion_codes', ({ scope, p }) => {
+  r.add('GET', '/v1/promotion_codes', ['active', 'code', 'coupon', 'created', 'customer', 'ending_before', 'limit', 'starting_after'], ({ scope, p }) => {
     const active = p.bool('active');
     const code = p.str('code');
     const coupon = p.str('coupon');
@@ -198,7 +203,7 @@ export function couponRoutes(emu: Emulator, r: ApiRouter): void {
     );
   });
 
-  r.add('DELETE', '/v1/customers/:id/discount', ({ scope, params }) => {
+  r.add('DELETE', '/v1/customers/:id/discount', [], ({ scope, params }) => {
     const customer = scope.customers.require(params.id);
     const discount = customer.discount;
     if (!discount) throw noDiscount('customer', customer.id);
@@ -207,7 +212,7 @@ export function couponRoutes(emu: Emulator, r: ApiRouter): void {
     });
     return endDiscount(emu, scope, discount.id)!;
   });
-  r.add('DELETE', '/v1/subscriptions/:id/discount', ({ scope, params }) => {
+  r.add('DELETE', '/v1/subscriptions/:id/discount', [], ({ scope, params }) => {
     const sub = scope.subscriptions.require(params.id);
     const ids = (sub.discounts ?? []).map((d) => (typeof d === 'string' ? d : d.id));
     if (ids.length === 0) throw noDiscount('subscription', sub.id);

@@ -85,20 +85,27 @@ export function deleteCustomer(emu: Emulator, scope: Scope, customer: Stripe.Cus
 }
 
 export function customerRoutes(emu: Emulator, r: ApiRouter): void {
-  r.add('POST', '/v1/customers', ({ scope, p }) => createCustomer(emu, scope, p));
+  r.add('POST', '/v1/customers', [
+    'address[city]', 'address[country]', 'address[line1]', 'address[line2]', 'address[postal_code]', 'address[state]',
+    'balance', 'description', 'email', 'invoice_settings[default_payment_method]', 'metadata', 'name', 'payment_method',
+    'phone', 'preferred_locales', 'tax_exempt', 'test_clock',
+  ], ({ scope, p }) => createCustomer(emu, scope, p));
   // A deleted customer is still retrievable, as its `deleted: true` stub (Stripe does the same).
-  r.add('GET', '/v1/customers/:id', ({ scope, params }) =>
+  r.add('GET', '/v1/customers/:id', [], ({ scope, params }) =>
     scope.customers.wasDeleted(params.id) ? deletedStub(params.id, 'customer') : scope.customers.require(params.id),
   );
-  r.add('POST', '/v1/customers/:id', ({ scope, params, p }) => updateCustomer(emu, scope, scope.customers.require(params.id), p));
-  r.add('GET', '/v1/customers', ({ scope, p }) => {
+  r.add('POST', '/v1/customers/:id', [
+    'balance', 'description', 'email', 'invoice_settings[default_payment_method]', 'metadata', 'name', 'phone',
+    'preferred_locales', 'tax_exempt',
+  ], ({ scope, params, p }) => updateCustomer(emu, scope, scope.customers.require(params.id), p));
+  r.add('GET', '/v1/customers', ['created', 'email', 'ending_before', 'limit', 'starting_after'], ({ scope, p }) => {
     const email = p.str('email');
     const created = createdFilter(p);
     // As Stripe: customers on a test clock are listed only when that clock is asked for.
     const testClock = p.str('test_clock') || null;
     return pageOf(scope.customers, p, '/v1/customers', (c) => (!email || c.email === email) && (!created || created(c.created)) && (c.test_clock ?? null) === testClock);
   });
-  r.add('DELETE', '/v1/customers/:id', ({ scope, params }) => {
+  r.add('DELETE', '/v1/customers/:id', [], ({ scope, params }) => {
     const customer = scope.customers.require(params.id);
     deleteCustomer(emu, scope, customer);
     return deletedStub(customer.id, 'customer');

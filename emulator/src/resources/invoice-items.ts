@@ -15,11 +15,6 @@ import { newId } from '../store/ids.js';
 import type { Scope } from '../store/scope.js';
 import { deletedStub, updateWithEvent } from './common.js';
 
-/** Parameters Stripe knows that the emulator does not model: refused by name rather than ignored. */
-function refuseUnmodelled(p: Params, names: string[]): void {
-  for (const name of names) if (p.has(name)) throw errors.invalid(`The emulator does not implement \`${name}\` here.`, name);
-}
-
 /** Unit amount and price of an item: `amount` (+ `currency`), `pricing[price]`, or `price_data`. */
 function pricingOf(scope: Scope, p: Params): { unit: number; currency: string | null; pricing: Stripe.InvoiceItem.Pricing | null; quantity: number } {
   const quantity = p.int('quantity') ?? 1;
@@ -47,7 +42,6 @@ function pricingOf(scope: Scope, p: Params): { unit: number; currency: string | 
 }
 
 function createItem(emu: Emulator, scope: Scope, p: Params, announceDraft = true): Stripe.InvoiceItem {
-  refuseUnmodelled(p, ['discounts', 'customer_account', 'tax_code']);
   const customer = scope.customers.require(p.reqStr('customer'), 'customer');
   const invoice = p.str('invoice') ? scope.invoices.require(p.str('invoice')!, 'invoice') : null;
   const subId = p.str('subscription');
@@ -113,7 +107,6 @@ function collectionParams(p: Params, current: Stripe.Invoice | null) {
 }
 
 function createOneOff(emu: Emulator, scope: Scope, p: Params): Stripe.Invoice {
-  refuseUnmodelled(p, ['subscription', 'from_invoice', 'automatic_tax', 'customer_account', 'transfer_data', 'application_fee_amount', 'on_behalf_of', 'shipping_cost', 'schedule_details']);
   const customer = scope.customers.require(p.reqStr('customer'), 'customer');
   const behavior = p.oneOf('pending_invoice_items_behavior', ['exclude', 'include'] as const) ?? 'exclude';
   const pending = behavior === 'include' ? pendingItems(scope, customer.id, null) : [];
@@ -151,7 +144,6 @@ function updateDraft(emu: Emulator, scope: Scope, invoice: Stripe.Invoice, p: Pa
   if (invoice.status !== 'draft' && draftOnly.some((k) => p.has(k))) {
     throw errors.invalid(`You can only update ${draftOnly.filter((k) => p.has(k)).join(', ')} on a draft invoice.`, draftOnly.find((k) => p.has(k)), 'invoice_not_editable');
   }
-  refuseUnmodelled(p, ['automatic_tax', 'transfer_data', 'application_fee_amount', 'on_behalf_of', 'shipping_cost']);
   return updateWithEvent(emu, scope, 'invoice.updated', invoice, () => {
     invoice.metadata = p.metadata('metadata', invoice.metadata ?? {});
     if (p.has('description')) invoice.description = p.str('description') || null;
@@ -180,11 +172,15 @@ function updateDraft(emu: Emulator, scope: Scope, invoice: Stripe.Invoice, p: Pa
 }
 
 export function invoiceItemRoutes(emu: Emulator, r: ApiRouter): void {
-  r.add('POST', '/v1/invoiceitems', ({ scope, p }) => createItem(emu, scope, p));
-  r.add('GET', '/v1/invoiceitems/:id', ({ scope, params }) => scope.invoiceItems.require(params.id));
+  r.add('POST', '/v1/invoiceitems', [
+    'amount', 'currency', 'customer', 'description', 'discountable', 'invoice', 'metadata', 'pricing[price]', 'quantity',
+    'subscription', 'tax_rates', 'unit_amount_decimal',
+  ], ({ scope, p }) => createItem(emu, scope, p));
+  r.add('GET', '/v1/invoiceitems/:id', [], ({ scope, params }) => scope.invoiceItems.require(params.id));
   // Stripe has no `invoiceitem.updated` event; a draft it is on sends `invoice.updated`.
-  r.add('POST', '/v1/invoiceitems/:id', ({ scope, params, p }) => {
-    refuseUnmodelled(p, ['discounts', 'tax_code']);
+  r.add('POST', '/v1/invoiceitems/:id', [
+    'amount', 'description', 'discountable', 'metadata', 'quantity', 'tax_rates', 'unit_amount_decimal',
+  ], ({ scope, params, p }) => {
     const item = scope.invoiceItems.require(params.id);
     const draft = editable(scope, item);
     if (p.has('description')) item.description = p.str('description') || null;
@@ -207,7 +203,7 @@ export function invoiceItemRoutes(emu: Emulator, r: ApiRouter): void {
     }
     return item;
   });
-  r.add('DELETE', '/v1/invoiceitems/:id', ({ scope, params }) => {
+  r.add('DELETE', '/v1/invoiceitems/:id', [], ({ scope, params }) => {
     const item = scope.invoiceItems.require(params.id);
     const draft = editable(scope, item);
     if (draft) {
@@ -218,7 +214,7 @@ export function invoiceItemRoutes(emu: Emulator, r: ApiRouter): void {
     emu.events.publish(scope, 'invoiceitem.deleted', item);
     return deletedStub(item.id, 'invoiceitem');
   });
-  r.add('GET', '/v1/invoiceitems', ({ scope, p }) => {
+  r.add('GET', '/v1/invoiceitems', ['created', 'customer', 'ending_before', 'invoice', 'limit', 'pending', 'starting_after'], ({ scope, p }) => {
     const customer = p.str('customer');
     const invoice = p.str('invoice');
     const pending = p.bool('pending');
@@ -231,9 +227,15 @@ export function invoiceItemRoutes(emu: Emulator, r: ApiRouter): void {
     );
   });
 
-  r.add('POST', '/v1/invoices', ({ scope, p }) => createOneOff(emu, scope, p));
-  r.add('POST', '/v1/invoices/:id', ({ scope, params, p }) => updateDraft(emu, scope, scope.invoices.require(params.id), p));
-  r.add('DELETE', '/v1/invoices/:id', ({ scope, params }) => {
+  r.add('POST', '/v1/invoices', [
+    'auto_advance', 'collection_method', 'currency', 'customer', 'days_until_due', 'default_tax_rates', 'description',
+    'due_date', 'footer', 'metadata', 'pending_invoice_items_behavior',
+  ], ({ scope, p }) => createOneOff(emu, scope, p));
+  r.add('POST', '/v1/invoices/:id', [
+    'auto_advance', 'collection_method', 'days_until_due', 'default_tax_rates', 'description', 'discounts[coupon]',
+    'discounts[discount]', 'discounts[promotion_code]', 'due_date', 'footer', 'metadata',
+  ], ({ scope, params, p }) => updateDraft(emu, scope, scope.invoices.require(params.id), p));
+  r.add('DELETE', '/v1/invoices/:id', [], ({ scope, params }) => {
     const invoice = scope.invoices.require(params.id);
     if (invoice.status !== 'draft') throw errors.invalid('You can only delete draft invoices.', undefined, 'invoice_not_editable');
     if (invoice.parent) throw errors.invalid("You can't delete the draft invoice of a subscription.", undefined, 'invoice_not_editable');
@@ -243,7 +245,10 @@ export function invoiceItemRoutes(emu: Emulator, r: ApiRouter): void {
     emu.events.publish(scope, 'invoice.deleted', invoice);
     return deletedStub(invoice.id, 'invoice');
   });
-  r.add('POST', '/v1/invoices/:id/add_lines', ({ scope, params, p }) => {
+  r.add('POST', '/v1/invoices/:id/add_lines', [
+    'invoice_metadata', 'lines[amount]', 'lines[description]', 'lines[discountable]', 'lines[invoice_item]',
+    'lines[metadata]', 'lines[quantity]', 'lines[tax_rates]',
+  ], ({ scope, params, p }) => {
     const invoice = scope.invoices.require(params.id);
     if (invoice.status !== 'draft') throw errors.invalid('You can only add lines to a draft invoice.', undefined, 'invoice_not_editable');
     const lines = p.list('lines');
@@ -251,7 +256,6 @@ export function invoiceItemRoutes(emu: Emulator, r: ApiRouter): void {
     return updateWithEvent(emu, scope, 'invoice.updated', invoice, () => {
       invoice.metadata = p.metadata('invoice_metadata', invoice.metadata ?? {});
       for (const line of lines) {
-        refuseUnmodelled(line, ['discounts', 'tax_amounts']);
         const existing = line.str('invoice_item');
         if (existing) {
           const item = scope.invoiceItems.require(existing, 'lines[invoice_item]');
@@ -259,11 +263,11 @@ export function invoiceItemRoutes(emu: Emulator, r: ApiRouter): void {
           addItemToDraft(scope, invoice, item);
           continue;
         }
-        createItem(emu, scope, new Params({ ...line.raw, customer: invoice.customer as string, invoice: invoice.id, currency: invoice.currency }), false);
+        createItem(emu, scope, line.with({ customer: invoice.customer as string, invoice: invoice.id, currency: invoice.currency }), false);
       }
     });
   });
-  r.add('POST', '/v1/invoices/:id/send', ({ scope, params }) => {
+  r.add('POST', '/v1/invoices/:id/send', [], ({ scope, params }) => {
     const invoice = scope.invoices.require(params.id);
     if (invoice.collection_method !== 'send_invoice') throw errors.invalid('You can only send invoices with `collection_method=send_invoice`.');
     if (invoice.status === 'draft') finalizeDraft(emu, scope, invoice, undefined);

@@ -142,9 +142,12 @@ function eventSummaries(scope: Scope, meter: Stripe.Billing.Meter, p: Params): S
 }
 
 export function meterRoutes(emu: Emulator, r: ApiRouter): void {
-  r.add('POST', '/v1/billing/meters', ({ scope, p }) => createMeter(emu, scope, p));
-  r.add('GET', '/v1/billing/meters/:id', ({ scope, params }) => scope.meters.require(params.id));
-  r.add('POST', '/v1/billing/meters/:id', ({ scope, params, p }) => {
+  r.add('POST', '/v1/billing/meters', [
+    'customer_mapping[event_payload_key]', 'customer_mapping[type]', 'default_aggregation[formula]', 'display_name',
+    'event_name', 'event_time_window', 'value_settings[event_payload_key]',
+  ], ({ scope, p }) => createMeter(emu, scope, p));
+  r.add('GET', '/v1/billing/meters/:id', [], ({ scope, params }) => scope.meters.require(params.id));
+  r.add('POST', '/v1/billing/meters/:id', ['display_name'], ({ scope, params, p }) => {
     const meter = scope.meters.require(params.id);
     return updateWithEvent(emu, scope, 'billing.meter.updated', meter, () => {
       if (p.has('display_name')) {
@@ -153,12 +156,12 @@ export function meterRoutes(emu: Emulator, r: ApiRouter): void {
       }
     });
   });
-  r.add('GET', '/v1/billing/meters', ({ scope, p }) => {
+  r.add('GET', '/v1/billing/meters', ['ending_before', 'limit', 'starting_after', 'status'], ({ scope, p }) => {
     const status = p.oneOf('status', ['active', 'inactive'] as const);
     return pageOf(scope.meters, p, '/v1/billing/meters', status ? (m) => m.status === status : undefined);
   });
-  r.add('POST', '/v1/billing/meters/:id/deactivate', ({ scope, params }) => setStatus(emu, scope, params.id, 'inactive'));
-  r.add('POST', '/v1/billing/meters/:id/reactivate', ({ scope, params }) => setStatus(emu, scope, params.id, 'active'));
-  r.add('GET', '/v1/billing/meters/:id/event_summaries', ({ scope, params, p }) => eventSummaries(scope, scope.meters.require(params.id), p));
-  r.add('POST', '/v1/billing/meter_events', ({ scope, p }) => recordMeterEvent(emu, scope, p));
+  r.add('POST', '/v1/billing/meters/:id/deactivate', [], ({ scope, params }) => setStatus(emu, scope, params.id, 'inactive'));
+  r.add('POST', '/v1/billing/meters/:id/reactivate', [], ({ scope, params }) => setStatus(emu, scope, params.id, 'active'));
+  r.add('GET', '/v1/billing/meters/:id/event_summaries', ['customer', 'end_time', 'limit', 'start_time', 'starting_after', 'value_grouping_window'], ({ scope, params, p }) => eventSummaries(scope, scope.meters.require(params.id), p));
+  r.add('POST', '/v1/billing/meter_events', ['event_name', 'identifier', 'payload[*]', 'timestamp'], ({ scope, p }) => recordMeterEvent(emu, scope, p));
 }

@@ -161,9 +161,17 @@ function listFilter(p: Params, customer: string | undefined): (pm: Stripe.Paymen
 }
 
 export function paymentMethodRoutes(emu: Emulator, r: ApiRouter): void {
-  r.add('POST', '/v1/payment_methods', ({ scope, p }) => createPaymentMethod(emu, scope, p));
-  r.add('GET', '/v1/payment_methods/:id', ({ scope, params }) => scope.paymentMethods.require(params.id));
-  r.add('POST', '/v1/payment_methods/:id', ({ scope, params, p }) => {
+  r.add('POST', '/v1/payment_methods', [
+    'billing_details[address][city]', 'billing_details[address][country]', 'billing_details[address][line1]',
+    'billing_details[address][line2]', 'billing_details[address][postal_code]', 'billing_details[address][state]',
+    'billing_details[email]', 'billing_details[name]', 'billing_details[phone]', 'billing_details[tax_id]',
+    'card[exp_month]', 'card[exp_year]', 'card[number]', 'card[token]', 'metadata', 'type',
+  ], ({ scope, p }) => createPaymentMethod(emu, scope, p));
+  r.add('GET', '/v1/payment_methods/:id', [], ({ scope, params }) => scope.paymentMethods.require(params.id));
+  r.add('POST', '/v1/payment_methods/:id', [
+    'allow_redisplay', 'billing_details[email]', 'billing_details[name]', 'billing_details[phone]',
+    'billing_details[tax_id]', 'metadata',
+  ], ({ scope, params, p }) => {
     const pm = scope.paymentMethods.require(params.id);
     if (!pm.customer) throw errors.invalid('You must save this PaymentMethod to a customer before you can update it.', undefined, 'payment_method_unexpected_state');
     return updateWithEvent(emu, scope, 'payment_method.updated', pm, () => {
@@ -175,17 +183,17 @@ export function paymentMethodRoutes(emu: Emulator, r: ApiRouter): void {
       if (card && pm.card) pm.card = { ...pm.card, exp_month: card.int('exp_month') ?? pm.card.exp_month, exp_year: card.int('exp_year') ?? pm.card.exp_year };
     });
   });
-  r.add('GET', '/v1/payment_methods', ({ scope, p }) => pageOf(scope.paymentMethods, p, '/v1/payment_methods', listFilter(p, p.str('customer'))));
-  r.add('POST', '/v1/payment_methods/:id/attach', ({ scope, params, p }) => {
+  r.add('GET', '/v1/payment_methods', ['allow_redisplay', 'customer', 'ending_before', 'limit', 'starting_after', 'type'], ({ scope, p }) => pageOf(scope.paymentMethods, p, '/v1/payment_methods', listFilter(p, p.str('customer'))));
+  r.add('POST', '/v1/payment_methods/:id/attach', ['customer'], ({ scope, params, p }) => {
     const pm = requirePaymentMethod(emu, scope, params.id, 'payment_method');
     return attachPaymentMethod(emu, scope, pm, p.reqStr('customer'));
   });
-  r.add('POST', '/v1/payment_methods/:id/detach', ({ scope, params }) => detachPaymentMethod(emu, scope, scope.paymentMethods.require(params.id)));
-  r.add('GET', '/v1/customers/:id/payment_methods', ({ scope, params, p }) => {
+  r.add('POST', '/v1/payment_methods/:id/detach', [], ({ scope, params }) => detachPaymentMethod(emu, scope, scope.paymentMethods.require(params.id)));
+  r.add('GET', '/v1/customers/:id/payment_methods', ['allow_redisplay', 'ending_before', 'limit', 'starting_after', 'type'], ({ scope, params, p }) => {
     scope.customers.require(params.id);
     return pageOf(scope.paymentMethods, p, `/v1/customers/${params.id}/payment_methods`, listFilter(p, params.id));
   });
-  r.add('GET', '/v1/customers/:id/payment_methods/:pm', ({ scope, params }) => {
+  r.add('GET', '/v1/customers/:id/payment_methods/:pm', [], ({ scope, params }) => {
     scope.customers.require(params.id);
     const pm = scope.paymentMethods.get(params.pm);
     if (!pm || pm.customer !== params.id) throw errors.notFound('payment_method', params.pm);

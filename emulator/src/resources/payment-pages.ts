@@ -8,8 +8,8 @@ import type { ApiRouter } from '../http/routes.js';
 import { payCheckoutSession } from './checkout.js';
 
 export function paymentPageRoutes(emu: Emulator, r: ApiRouter): void {
-  r.add('GET', '/v1/payment_pages/:id', ({ scope, params }) => scope.checkoutSessions.require(params.id));
-  r.add('POST', '/v1/payment_pages/:id/confirm', ({ scope, params, p }) => {
+  r.add('GET', '/v1/payment_pages/:id', [], ({ scope, params }) => scope.checkoutSessions.require(params.id));
+  r.add('POST', '/v1/payment_pages/:id/confirm', ['expected_amount', 'payment_method'], ({ scope, params, p }) => {
     const session = scope.checkoutSessions.require(params.id);
     const pmId = p.reqStr('payment_method');
     const pm = scope.paymentMethods.require(pmId, 'payment_method');

@@ -24,7 +24,7 @@ import { createdFilter, listOf, pageOf } from '../http/list.js';
 import type { Params } from '../http/params.js';
 import type { ApiRouter } from '../http/routes.js';
 import type { Scope } from '../store/scope.js';
-import { nullableStr, updateWithEvent } from './common.js';
+import { nullableStr, shippingParam, updateWithEvent } from './common.js';
 import { resolvePaymentMethod } from './payment-methods.js';
 
 registerExpandable('invoice', 'payments', (owner, scope) => {
@@ -145,6 +145,7 @@ function createIntent(emu: Emulator, scope: Scope, p: Params): Stripe.PaymentInt
     paymentMethodTypes: ['card'],
     statementDescriptor: p.str('statement_descriptor') || null,
     statementDescriptorSuffix: p.str('statement_descriptor_suffix') || null,
+    shipping: shippingParam(p.obj('shipping')),
   });
   if (!confirmNow) return pi;
   const outcome = attemptPayment(emu, scope, pi, { offSession: offSessionParam(p), returnUrl: p.str('return_url') || null, authenticationFailsOffSession: true });
@@ -203,26 +204,37 @@ function chargeOf(scope: Scope, p: Params): Stripe.Charge {
 }
 
 export function paymentRoutes(emu: Emulator, r: ApiRouter): void {
-  r.add('POST', '/v1/payment_intents', ({ scope, p }) => createIntent(emu, scope, p));
-  r.add('GET', '/v1/payment_intents/:id', ({ scope, params }) => scope.paymentIntents.require(params.id));
-  r.add('POST', '/v1/payment_intents/:id', ({ scope, params, p }) => updateIntent(emu, scope, scope.paymentIntents.require(params.id), p));
-  r.add('GET', '/v1/payment_intents', ({ scope, p }) => {
+  r.add('POST', '/v1/payment_intents', [
+    'allowed_payment_method_types', 'amount', 'capture_method', 'confirm', 'confirmation_method', 'currency', 'customer',
+    'description', 'metadata', 'off_session', 'payment_method', 'receipt_email', 'return_url', 'setup_future_usage',
+    'shipping[address][city]', 'shipping[address][country]', 'shipping[address][line1]', 'shipping[address][line2]',
+    'shipping[address][postal_code]', 'shipping[address][state]', 'shipping[carrier]', 'shipping[name]', 'shipping[phone]',
+    'shipping[tracking_number]', 'statement_descriptor', 'statement_descriptor_suffix',
+  ], ({ scope, p }) => createIntent(emu, scope, p));
+  r.add('GET', '/v1/payment_intents/:id', [], ({ scope, params }) => scope.paymentIntents.require(params.id));
+  r.add('POST', '/v1/payment_intents/:id', [
+    'amount', 'capture_method', 'currency', 'customer', 'description', 'metadata', 'payment_method', 'receipt_email',
+    'setup_future_usage', 'statement_descriptor', 'statement_descriptor_suffix',
+  ], ({ scope, params, p }) => updateIntent(emu, scope, scope.paymentIntents.require(params.id), p));
+  r.add('GET', '/v1/payment_intents', ['created', 'customer', 'ending_before', 'limit', 'starting_after'], ({ scope, p }) => {
     const customer = p.str('customer');
     const created = createdFilter(p);
     return pageOf(scope.paymentIntents, p, '/v1/payment_intents', (pi) => (!customer || pi.customer === customer) && (!created || created(pi.created)));
   });
-  r.add('POST', '/v1/payment_intents/:id/confirm', ({ scope, params, p }) => confirm(emu, scope, scope.paymentIntents.require(params.id), p));
-  r.add('POST', '/v1/payment_intents/:id/capture', ({ scope, params, p }) =>
+  r.add('POST', '/v1/payment_intents/:id/confirm', [
+    'capture_method', 'off_session', 'payment_method', 'receipt_email', 'return_url', 'setup_future_usage',
+  ], ({ scope, params, p }) => confirm(emu, scope, scope.paymentIntents.require(params.id), p));
+  r.add('POST', '/v1/payment_intents/:id/capture', ['amount_to_capture'], ({ scope, params, p }) =>
     capturePaymentIntent(emu, scope, scope.paymentIntents.require(params.id), p.int('amount_to_capture')),
   );
-  r.add('POST', '/v1/payment_intents/:id/cancel', ({ scope, params, p }) => {
+  r.add('POST', '/v1/payment_intents/:id/cancel', ['cancellation_reason'], ({ scope, params, p }) => {
     const pi = scope.paymentIntents.require(params.id);
     if (invoiceIdOfIntent(pi)) throw errors.invalid('This PaymentIntent belongs to an invoice: void the invoice to cancel it.', undefined, 'payment_intent_unexpected_state');
     return cancelPaymentIntent(emu, scope, pi, p.oneOf('cancellation_reason', ['duplicate', 'fraudulent', 'requested_by_customer', 'abandoned'] as const) ?? null);
   });
 
-  r.add('GET', '/v1/charges/:id', ({ scope, params }) => scope.charges.require(params.id));
-  r.add('POST', '/v1/charges/:id', ({ scope, params, p }) => {
+  r.add('GET', '/v1/charges/:id', [], ({ scope, params }) => scope.charges.require(params.id));
+  r.add('POST', '/v1/charges/:id', ['description', 'metadata', 'receipt_email'], ({ scope, params, p }) => {
     const charge = scope.charges.require(params.id);
     return updateWithEvent(emu, scope, 'charge.updated', charge, () => {
       charge.description = nullableStr(p, 'description', charge.description);
@@ -230,22 +242,22 @@ export function paymentRoutes(emu: Emulator, r: ApiRouter): void {
       charge.metadata = p.metadata('metadata', charge.metadata);
     });
   });
-  r.add('GET', '/v1/charges', ({ scope, p }) => {
+  r.add('GET', '/v1/charges', ['created', 'customer', 'ending_before', 'limit', 'payment_intent', 'starting_after'], ({ scope, p }) => {
     const customer = p.str('customer');
     const intent = p.str('payment_intent');
     const created = createdFilter(p);
     return pageOf(scope.charges, p, '/v1/charges', (c) => (!customer || c.customer === customer) && (!intent || c.payment_intent === intent) && (!created || created(c.created)));
   });
 
-  r.add('POST', '/v1/refunds', ({ scope, p }) =>
+  r.add('POST', '/v1/refunds', ['amount', 'charge', 'metadata', 'payment_intent', 'reason'], ({ scope, p }) =>
     createRefund(emu, scope, chargeOf(scope, p), {
       amount: p.int('amount'),
       reason: p.oneOf('reason', ['duplicate', 'fraudulent', 'requested_by_customer'] as const) ?? null,
       metadata: p.metadata(),
     }),
   );
-  r.add('GET', '/v1/refunds/:id', ({ scope, params }) => scope.refunds.require(params.id));
-  r.add('POST', '/v1/refunds/:id', ({ scope, params, p }) => {
+  r.add('GET', '/v1/refunds/:id', [], ({ scope, params }) => scope.refunds.require(params.id));
+  r.add('POST', '/v1/refunds/:id', ['metadata'], ({ scope, params, p }) => {
     const refund = scope.refunds.require(params.id);
     const before = snapshot(refund);
     refund.metadata = p.metadata('metadata', refund.metadata ?? {});
@@ -254,15 +266,15 @@ export function paymentRoutes(emu: Emulator, r: ApiRouter): void {
     if (diff) for (const type of ['refund.updated', 'charge.refund.updated']) emu.events.publish(scope, type, refund, diff);
     return refund;
   });
-  r.add('GET', '/v1/refunds', ({ scope, p }) => {
+  r.add('GET', '/v1/refunds', ['charge', 'created', 'ending_before', 'limit', 'payment_intent', 'starting_after'], ({ scope, p }) => {
     const charge = p.str('charge');
     const intent = p.str('payment_intent');
     const created = createdFilter(p);
     return pageOf(scope.refunds, p, '/v1/refunds', (x) => (!charge || x.charge === charge) && (!intent || x.payment_intent === intent) && (!created || created(x.created)));
   });
 
-  r.add('GET', '/v1/invoice_payments/:id', ({ scope, params }) => scope.invoicePayments.require(params.id));
-  r.add('GET', '/v1/invoice_payments', ({ scope, p }) => {
+  r.add('GET', '/v1/invoice_payments/:id', [], ({ scope, params }) => scope.invoicePayments.require(params.id));
+  r.add('GET', '/v1/invoice_payments', ['created', 'ending_before', 'invoice', 'limit', 'starting_after', 'status'], ({ scope, p }) => {
     const invoice = p.str('invoice');
     const intent = p.obj('payment')?.str('payment_intent');
     const status = p.oneOf('status', ['canceled', 'open', 'paid'] as const);

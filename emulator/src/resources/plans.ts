@@ -13,9 +13,6 @@ import type { Scope } from '../store/scope.js';
 import { createPrice, createProduct } from './catalog.js';
 import { deletedStub, nullableStr, updateWithEvent } from './common.js';
 
-/** Parameters Stripe knows for a plan that the emulator does not model: refused by name rather than ignored. */
-const UNMODELED = ['tiers', 'tiers_mode', 'transform_usage'];
-
 function requirePlan(scope: Scope, id: string): Stripe.Price {
   const price = scope.prices.get(id);
   if (!price?.recurring) throw errors.notFound('plan', id);
@@ -23,7 +20,6 @@ function requirePlan(scope: Scope, id: string): Stripe.Price {
 }
 
 function createPlan(emu: Emulator, scope: Scope, p: Params): Stripe.Plan {
-  for (const name of UNMODELED) if (p.has(name)) throw errors.invalid(`The emulator does not support parameter \`${name}\` of POST /v1/plans (Stripe does); see emulator/README.md.`, name);
   if (p.oneOf('billing_scheme', ['per_unit', 'tiered'] as const) === 'tiered') {
     throw errors.invalid('The emulator supports `billing_scheme=per_unit` plans only; see emulator/README.md.', 'billing_scheme');
   }
@@ -46,8 +42,7 @@ function createPlan(emu: Emulator, scope: Scope, p: Params): Stripe.Plan {
     const v = p.str(key);
     if (v !== undefined) fields[key] = v;
   }
-  const metadata = p.obj('metadata');
-  if (metadata) fields.metadata = metadata.raw as Record<string, string>;
+  if (p.has('metadata')) fields.metadata = p.metadata();
   const price = createPrice(emu, scope, new Params(fields), product);
   const plan = planOf(price);
   emu.events.publish(scope, 'plan.created', plan);
@@ -55,9 +50,13 @@ function createPlan(emu: Emulator, scope: Scope, p: Params): Stripe.Plan {
 }
 
 export function planRoutes(emu: Emulator, r: ApiRouter): void {
-  r.add('POST', '/v1/plans', ({ scope, p }) => createPlan(emu, scope, p));
-  r.add('GET', '/v1/plans/:id', ({ scope, params }) => planOf(requirePlan(scope, params.id)));
-  r.add('POST', '/v1/plans/:id', ({ scope, params, p }) => {
+  r.add('POST', '/v1/plans', [
+    'active', 'amount', 'billing_scheme', 'currency', 'id', 'interval', 'interval_count', 'meter', 'nickname',
+    'product[active]', 'product[id]', 'product[metadata]', 'product[name]', 'product[statement_descriptor]',
+    'product[tax_code]', 'product[unit_label]', 'trial_period_days', 'usage_type',
+  ], ({ scope, p }) => createPlan(emu, scope, p));
+  r.add('GET', '/v1/plans/:id', [], ({ scope, params }) => planOf(requirePlan(scope, params.id)));
+  r.add('POST', '/v1/plans/:id', ['active', 'metadata', 'nickname', 'product', 'trial_period_days'], ({ scope, params, p }) => {
     const price = requirePlan(scope, params.id);
     const product = p.str('product');
     if (product !== undefined && product !== price.product) {
@@ -76,7 +75,7 @@ export function planRoutes(emu: Emulator, r: ApiRouter): void {
     if (diff) emu.events.publish(scope, 'plan.updated', plan, diff);
     return plan;
   });
-  r.add('GET', '/v1/plans', ({ scope, p }) => {
+  r.add('GET', '/v1/plans', ['active', 'created', 'ending_before', 'limit', 'product', 'starting_after'], ({ scope, p }) => {
     const active = p.bool('active');
     const product = p.str('product');
     const created = createdFilter(p);
@@ -89,7 +88,7 @@ export function planRoutes(emu: Emulator, r: ApiRouter): void {
     return { ...page, data: page.data.map(planOf) };
   });
   // Deleting a plan deletes its price; subscriptions already on it keep it, as in Stripe.
-  r.add('DELETE', '/v1/plans/:id', ({ scope, params }) => {
+  r.add('DELETE', '/v1/plans/:id', [], ({ scope, params }) => {
     const price = requirePlan(scope, params.id);
     const plan = planOf(price);
     scope.prices.remove(price.id);

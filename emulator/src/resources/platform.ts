@@ -36,8 +36,8 @@ export function createWebhookEndpoint(
 
 export function platformRoutes(emu: Emulator, r: ApiRouter): void {
 
-  r.add('GET', '/v1/events/:id', ({ scope, params }) => scope.events.require(params.id));
-  r.add('GET', '/v1/events', ({ scope, p }) => {
+  r.add('GET', '/v1/events/:id', [], ({ scope, params }) => scope.events.require(params.id));
+  r.add('GET', '/v1/events', ['created', 'ending_before', 'limit', 'starting_after', 'type', 'types'], ({ scope, p }) => {
     const type = p.str('type');
     const types = p.strings('types');
     const created = createdFilter(p);
@@ -46,7 +46,7 @@ export function platformRoutes(emu: Emulator, r: ApiRouter): void {
     return pageOf(scope.events, p, '/v1/events', (e) => matchType(e.type) && (!types || types.includes(e.type)) && (!created || created(e.created)));
   });
 
-  r.add('POST', '/v1/webhook_endpoints', ({ scope, p }) => {
+  r.add('POST', '/v1/webhook_endpoints', ['connect', 'description', 'enabled_events', 'metadata', 'url'], ({ scope, p }) => {
     const url = p.reqStr('url');
     const events = p.strings('enabled_events');
     if (!events || events.length === 0) throw errors.missing('enabled_events');
@@ -55,9 +55,9 @@ export function platformRoutes(emu: Emulator, r: ApiRouter): void {
     // Stripe shows the signing secret only in the creation response.
     return { ...endpoint, secret: emu.endpointSecrets.get(endpoint.id) };
   });
-  r.add('GET', '/v1/webhook_endpoints/:id', ({ scope, params }) => scope.webhookEndpoints.require(params.id));
-  r.add('GET', '/v1/webhook_endpoints', ({ scope, p }) => pageOf(scope.webhookEndpoints, p, '/v1/webhook_endpoints'));
-  r.add('POST', '/v1/webhook_endpoints/:id', ({ scope, params, p }) => {
+  r.add('GET', '/v1/webhook_endpoints/:id', [], ({ scope, params }) => scope.webhookEndpoints.require(params.id));
+  r.add('GET', '/v1/webhook_endpoints', ['ending_before', 'limit', 'starting_after'], ({ scope, p }) => pageOf(scope.webhookEndpoints, p, '/v1/webhook_endpoints'));
+  r.add('POST', '/v1/webhook_endpoints/:id', ['description', 'disabled', 'enabled_events', 'metadata', 'url'], ({ scope, params, p }) => {
     const endpoint = scope.webhookEndpoints.require(params.id);
     if (p.has('url')) endpoint.url = p.reqStr('url');
     const events = p.strings('enabled_events');
@@ -68,14 +68,14 @@ export function platformRoutes(emu: Emulator, r: ApiRouter): void {
     endpoint.metadata = p.metadata('metadata', endpoint.metadata);
     return endpoint;
   });
-  r.add('DELETE', '/v1/webhook_endpoints/:id', ({ scope, params }) => {
+  r.add('DELETE', '/v1/webhook_endpoints/:id', [], ({ scope, params }) => {
     const endpoint = scope.webhookEndpoints.require(params.id);
     scope.webhookEndpoints.remove(endpoint.id);
     emu.connectEndpoints.delete(endpoint.id);
     return deletedStub(endpoint.id, 'webhook_endpoint');
   });
 
-  r.add('POST', '/v1/accounts', ({ account, p }) => {
+  r.add('POST', '/v1/accounts', ['country', 'email', 'metadata', 'type'], ({ account, p }) => {
     if (account) throw errors.permission('Connected accounts cannot create accounts.');
     const id = newId('acct', 16);
     const created = emu.ensureAccount(id, {
@@ -86,18 +86,18 @@ export function platformRoutes(emu: Emulator, r: ApiRouter): void {
     });
     return created.account;
   });
-  r.add('GET', '/v1/accounts/:id', ({ params }) => {
+  r.add('GET', '/v1/accounts/:id', [], ({ params }) => {
     const a = emu.accounts.get(params.id);
     if (!a || a.deauthorized) throw errors.notFound('account', params.id, 'account');
     return a.account;
   });
-  r.add('GET', '/v1/account', ({ account }) => (account ? emu.ensureAccount(account).account : emu.ensureAccount('acct_platform').account));
-  r.add('GET', '/v1/accounts', ({ p }) => {
+  r.add('GET', '/v1/account', [], ({ account }) => (account ? emu.ensureAccount(account).account : emu.ensureAccount('acct_platform').account));
+  r.add('GET', '/v1/accounts', ['limit'], ({ p }) => {
     const all = [...emu.accounts.values()].filter((a) => !a.deauthorized).map((a) => a.account).reverse();
     const limit = p.int('limit') ?? 10;
     return listOf(all.slice(0, limit), '/v1/accounts', all.length > limit);
   });
-  r.add('DELETE', '/v1/accounts/:id', ({ params }) => {
+  r.add('DELETE', '/v1/accounts/:id', [], ({ params }) => {
     if (!emu.accounts.delete(params.id)) throw errors.notFound('account', params.id, 'account');
     return deletedStub(params.id, 'account');
   });

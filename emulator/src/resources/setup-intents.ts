@@ -48,9 +48,12 @@ function createSetup(emu: Emulator, scope: Scope, p: Params): Stripe.SetupIntent
 }
 
 export function setupIntentRoutes(emu: Emulator, r: ApiRouter): void {
-  r.add('POST', '/v1/setup_intents', ({ scope, p }) => createSetup(emu, scope, p));
-  r.add('GET', '/v1/setup_intents/:id', ({ scope, params }) => scope.setupIntents.require(params.id));
-  r.add('POST', '/v1/setup_intents/:id', ({ scope, params, p }) => {
+  r.add('POST', '/v1/setup_intents', [
+    'allowed_payment_method_types', 'confirm', 'customer', 'description', 'metadata', 'payment_method', 'return_url',
+    'usage',
+  ], ({ scope, p }) => createSetup(emu, scope, p));
+  r.add('GET', '/v1/setup_intents/:id', [], ({ scope, params }) => scope.setupIntents.require(params.id));
+  r.add('POST', '/v1/setup_intents/:id', ['customer', 'description', 'metadata', 'payment_method'], ({ scope, params, p }) => {
     const si = scope.setupIntents.require(params.id);
     if (si.status === 'succeeded' || si.status === 'canceled') {
       throw errors.invalid(`You cannot update this SetupIntent because it has a status of ${si.status}.`, undefined, 'setup_intent_unexpected_state');
@@ -71,14 +74,14 @@ export function setupIntentRoutes(emu: Emulator, r: ApiRouter): void {
     }
     return si;
   });
-  r.add('GET', '/v1/setup_intents', ({ scope, p }) => {
+  r.add('GET', '/v1/setup_intents', ['created', 'customer', 'ending_before', 'limit', 'payment_method', 'starting_after'], ({ scope, p }) => {
     const customer = p.str('customer');
     const pm = p.str('payment_method');
     const created = createdFilter(p);
     return pageOf(scope.setupIntents, p, '/v1/setup_intents', (si) => (!customer || si.customer === customer) && (!pm || si.payment_method === pm) && (!created || created(si.created)));
   });
-  r.add('POST', '/v1/setup_intents/:id/confirm', ({ scope, params, p }) => confirmSetup(emu, scope, scope.setupIntents.require(params.id), p));
-  r.add('POST', '/v1/setup_intents/:id/cancel', ({ scope, params, p }) =>
+  r.add('POST', '/v1/setup_intents/:id/confirm', ['payment_method', 'return_url'], ({ scope, params, p }) => confirmSetup(emu, scope, scope.setupIntents.require(params.id), p));
+  r.add('POST', '/v1/setup_intents/:id/cancel', ['cancellation_reason'], ({ scope, params, p }) =>
     cancelSetupIntent(emu, scope, scope.setupIntents.require(params.id), p.oneOf('cancellation_reason', ['abandoned', 'duplicate', 'requested_by_customer'] as const) ?? null),
   );
 }

@@ -10,13 +10,10 @@ import type { Params } from '../http/params.js';
 import type { ApiRouter } from '../http/routes.js';
 import type { Scope } from '../store/scope.js';
 
-const UNMODELLED_PHASE = ['add_invoice_items', 'application_fee_percent', 'automatic_tax', 'billing_cycle_anchor', 'billing_thresholds', 'collection_method', 'default_payment_method', 'default_tax_rates', 'description', 'discounts', 'invoice_settings', 'on_behalf_of', 'transfer_data', 'trial', 'trial_end'];
-
 function parsePhases(scope: Scope, p: Params, defaultBehavior: PhaseInput['prorationBehavior'] = 'create_prorations'): PhaseInput[] {
   const list = p.list('phases');
   if (!list || list.length === 0) throw errors.missing('phases');
   return list.map((ph, i) => {
-    for (const name of UNMODELLED_PHASE) if (ph.has(name)) throw errors.invalid(`The emulator does not implement \`phases[${i}][${name}]\`.`, `phases[${i}][${name}]`);
     const items = (ph.list('items') ?? []).map((it, j) => {
       const id = it.str('price') ?? it.str('plan');
       if (!id) throw errors.missing(`phases[${i}][items][${j}][price]`);
@@ -41,13 +38,7 @@ function startOf(now: number, raw: string | undefined, p: Params, key: string): 
   return p.int(key)!;
 }
 
-/** Known to Stripe, not modelled: refused by name rather than ignored. */
-function refuseSettings(p: Params): void {
-  for (const k of ['default_settings', 'pause_schedules']) if (p.has(k)) throw errors.invalid(`The emulator does not implement \`${k}\` on subscription schedules.`, k);
-}
-
 function createSchedule(emu: Emulator, scope: Scope, p: Params): Stripe.SubscriptionSchedule {
-  refuseSettings(p);
   const fromId = p.str('from_subscription');
   const endBehavior = p.oneOf('end_behavior', ['cancel', 'none', 'release', 'renew'] as const) ?? 'release';
   if (fromId) {
@@ -83,9 +74,13 @@ function createSchedule(emu: Emulator, scope: Scope, p: Params): Stripe.Subscrip
 }
 
 export function subscriptionScheduleRoutes(emu: Emulator, r: ApiRouter): void {
-  r.add('POST', '/v1/subscription_schedules', ({ scope, p }) => createSchedule(emu, scope, p));
-  r.add('GET', '/v1/subscription_schedules/:id', ({ scope, params }) => scope.subscriptionSchedules.require(params.id));
-  r.add('GET', '/v1/subscription_schedules', ({ scope, p }) => {
+  r.add('POST', '/v1/subscription_schedules', [
+    'customer', 'end_behavior', 'from_subscription', 'metadata', 'phases[duration][interval]',
+    'phases[duration][interval_count]', 'phases[end_date]', 'phases[items][price]', 'phases[items][quantity]',
+    'phases[metadata]', 'phases[proration_behavior]', 'start_date',
+  ], ({ scope, p }) => createSchedule(emu, scope, p));
+  r.add('GET', '/v1/subscription_schedules/:id', [], ({ scope, params }) => scope.subscriptionSchedules.require(params.id));
+  r.add('GET', '/v1/subscription_schedules', ['created', 'customer', 'ending_before', 'limit', 'scheduled', 'starting_after'], ({ scope, p }) => {
     const customer = p.str('customer');
     const created = createdFilter(p);
     const scheduled = p.bool('scheduled');
@@ -101,8 +96,11 @@ export function subscriptionScheduleRoutes(emu: Emulator, r: ApiRouter): void {
         (released === undefined || s.released_at !== null),
     );
   });
-  r.add('POST', '/v1/subscription_schedules/:id', ({ scope, params, p }) => {
-    refuseSettings(p);
+  r.add('POST', '/v1/subscription_schedules/:id', [
+    'end_behavior', 'metadata', 'phases[duration][interval]', 'phases[duration][interval_count]', 'phases[end_date]',
+    'phases[items][price]', 'phases[items][quantity]', 'phases[metadata]', 'phases[proration_behavior]',
+    'phases[start_date]', 'proration_behavior',
+  ], ({ scope, params, p }) => {
     const s = scope.subscriptionSchedules.require(params.id);
     if (s.status !== 'active' && s.status !== 'not_started') throw errors.invalid(`You cannot update a subscription schedule that is currently in the \`${s.status}\` status.`);
     const before = structuredClone(s);
@@ -119,8 +117,8 @@ export function subscriptionScheduleRoutes(emu: Emulator, r: ApiRouter): void {
     if (JSON.stringify(before) !== JSON.stringify(s)) emu.events.publish(scope, 'subscription_schedule.updated', s);
     return s;
   });
-  r.add('POST', '/v1/subscription_schedules/:id/release', ({ scope, params }) => release(emu, scope, scope.subscriptionSchedules.require(params.id)));
-  r.add('POST', '/v1/subscription_schedules/:id/cancel', ({ scope, params, p }) =>
+  r.add('POST', '/v1/subscription_schedules/:id/release', [], ({ scope, params }) => release(emu, scope, scope.subscriptionSchedules.require(params.id)));
+  r.add('POST', '/v1/subscription_schedules/:id/cancel', ['invoice_now', 'prorate'], ({ scope, params, p }) =>
     cancelSchedule(emu, scope, scope.subscriptionSchedules.require(params.id), { invoiceNow: p.bool('invoice_now'), prorate: p.bool('prorate') }),
   );
 }

@@ -10,7 +10,7 @@ import { parseAnchor } from '../billing/anchors.js';
 import type { Emulator } from '../emulator.js';
 import type { ApiContext } from '../http/context.js';
 import { errors } from '../http/errors.js';
-import { createdFilter, listOf, pageOf } from '../http/list.js';
+import { createdFilter, listOf, pageOf, pageOfArray } from '../http/list.js';
 import type { Params } from '../http/params.js';
 import type { ApiRouter } from '../http/routes.js';
 import type { Scope } from '../store/scope.js';
@@ -37,7 +37,7 @@ function parseItems(scope: Scope, p: Params): ItemInput[] {
 
 /** `billing_cycle_anchor[type]` of this API version, or the plain string older clients send. */
 function anchorType(p: Params): 'now' | 'unchanged' | undefined {
-  return typeof p.raw.billing_cycle_anchor === 'object'
+  return typeof p.value('billing_cycle_anchor') === 'object'
     ? p.obj('billing_cycle_anchor')?.oneOf('type', ['now', 'unchanged'] as const)
     : p.oneOf('billing_cycle_anchor', ['now', 'unchanged'] as const);
 }
@@ -120,7 +120,15 @@ function subscriptionFilter(p: Params): (s: Stripe.Subscription) => boolean {
 }
 
 export function subscriptionRoutes(emu: Emulator, r: ApiRouter): void {
-  r.add('POST', '/v1/subscriptions', (ctx) => {
+  r.add('POST', '/v1/subscriptions', [
+    'application_fee_percent', 'billing_cycle_anchor', 'billing_cycle_anchor_config[day_of_month]',
+    'billing_cycle_anchor_config[hour]', 'billing_cycle_anchor_config[minute]', 'billing_cycle_anchor_config[month]',
+    'billing_cycle_anchor_config[second]', 'cancel_at', 'cancel_at_period_end', 'collection_method', 'customer',
+    'default_payment_method', 'default_tax_rates', 'description', 'discounts[coupon]', 'discounts[discount]',
+    'discounts[promotion_code]', 'items[metadata]', 'items[price]', 'items[quantity]', 'items[tax_rates]', 'metadata',
+    'payment_behavior', 'proration_behavior', 'transfer_data[amount_percent]', 'transfer_data[destination]', 'trial_end',
+    'trial_from_plan', 'trial_period_days', 'trial_settings[end_behavior][missing_payment_method]',
+  ], (ctx) => {
     const { scope, p } = ctx;
     const customer = scope.customers.require(p.reqStr('customer'), 'customer');
     const items = parseItems(scope, p);
@@ -157,9 +165,18 @@ export function subscriptionRoutes(emu: Emulator, r: ApiRouter): void {
       }),
     });
   });
-  r.add('GET', '/v1/subscriptions/:id', ({ scope, params }) => scope.subscriptions.require(params.id));
-  r.add('GET', '/v1/subscriptions', ({ scope, p }) => pageOf(scope.subscriptions, p, '/v1/subscriptions', subscriptionFilter(p)));
-  r.add('POST', '/v1/subscriptions/:id', (ctx) => {
+  r.add('GET', '/v1/subscriptions/:id', [], ({ scope, params }) => scope.subscriptions.require(params.id));
+  r.add('GET', '/v1/subscriptions', [
+    'created', 'created[gt]', 'created[gte]', 'created[lt]', 'created[lte]', 'customer', 'ending_before', 'limit', 'price',
+    'starting_after', 'status',
+  ], ({ scope, p }) => pageOf(scope.subscriptions, p, '/v1/subscriptions', subscriptionFilter(p)));
+  r.add('POST', '/v1/subscriptions/:id', [
+    'application_fee_percent', 'billing_cycle_anchor', 'billing_cycle_anchor[type]', 'cancel_at', 'cancel_at_period_end',
+    'cancellation_details[comment]', 'cancellation_details[feedback]', 'default_payment_method', 'default_tax_rates',
+    'description', 'discounts[coupon]', 'discounts[discount]', 'discounts[promotion_code]', 'items[deleted]', 'items[id]',
+    'items[price]', 'items[quantity]', 'items[tax_rates]', 'metadata', 'pause_collection[behavior]',
+    'pause_collection[resumes_at]', 'proration_behavior', 'proration_date', 'trial_end',
+  ], (ctx) => {
     const { scope, params, p } = ctx;
     const sub = scope.subscriptions.require(params.id);
     const items: ItemChange[] | undefined = p.list('items')?.map((it, i) => ({
@@ -210,7 +227,7 @@ export function subscriptionRoutes(emu: Emulator, r: ApiRouter): void {
     }
     return updated;
   });
-  r.add('DELETE', '/v1/subscriptions/:id', ({ scope, params, p }) => {
+  r.add('DELETE', '/v1/subscriptions/:id', ['invoice_now', 'prorate'], ({ scope, params, p }) => {
     const details = p.obj('cancellation_details');
     return cancelSubscription(emu, scope, scope.subscriptions.require(params.id), {
       invoiceNow: p.bool('invoice_now'),
@@ -219,23 +236,23 @@ export function subscriptionRoutes(emu: Emulator, r: ApiRouter): void {
       feedback: (details?.str('feedback') as Stripe.Subscription.CancellationDetails.Feedback | undefined) ?? null,
     });
   });
-  r.add('POST', '/v1/subscriptions/:id/pause', ({ scope, params }) => pauseSubscription(emu, scope, scope.subscriptions.require(params.id)));
-  r.add('POST', '/v1/subscriptions/:id/resume', ({ scope, params, p }) => {
+  r.add('POST', '/v1/subscriptions/:id/pause', [], ({ scope, params }) => pauseSubscription(emu, scope, scope.subscriptions.require(params.id)));
+  r.add('POST', '/v1/subscriptions/:id/resume', ['billing_cycle_anchor', 'billing_cycle_anchor[type]'], ({ scope, params, p }) => {
     return resumeSubscription(emu, scope, scope.subscriptions.require(params.id), anchorType(p) ?? 'now');
   });
-  r.add('GET', '/v1/subscription_items', ({ scope, p }) => {
+  r.add('GET', '/v1/subscription_items', ['subscription'], ({ scope, p }) => {
     const sub = scope.subscriptions.require(p.reqStr('subscription'), 'subscription');
     return listOf(sub.items.data, `/v1/subscription_items?subscription=${sub.id}`);
   });
-  r.add('GET', '/v1/subscription_items/:id', ({ scope, params }) => {
+  r.add('GET', '/v1/subscription_items/:id', [], ({ scope, params }) => {
     const sub = scope.subscriptions.get(scope.itemOwners.get(params.id) ?? '');
     const item = sub?.items.data.find((i) => i.id === params.id);
     if (!item) throw errors.notFound('subscription_item', params.id);
     return item;
   });
 
-  r.add('GET', '/v1/invoices/:id', ({ scope, params }) => scope.invoices.require(params.id));
-  r.add('GET', '/v1/invoices', ({ scope, p }) => {
+  r.add('GET', '/v1/invoices/:id', [], ({ scope, params }) => scope.invoices.require(params.id));
+  r.add('GET', '/v1/invoices', ['created', 'customer', 'ending_before', 'limit', 'starting_after', 'status', 'subscription'], ({ scope, p }) => {
     const customer = p.str('customer');
     const subscription = p.str('subscription');
     const status = p.str('status');
@@ -251,8 +268,11 @@ export function subscriptionRoutes(emu: Emulator, r: ApiRouter): void {
         (!created || created(i.created)),
     );
   });
-  r.add('GET', '/v1/invoices/:id/lines', ({ scope, params }) => scope.invoices.require(params.id).lines);
-  r.add('POST', '/v1/invoices/:id/pay', ({ scope, params, p }) => {
+  r.add('GET', '/v1/invoices/:id/lines', ['ending_before', 'limit', 'starting_after'], ({ scope, params, p }) => {
+    const { lines } = scope.invoices.require(params.id);
+    return pageOfArray(lines.data, p, lines.url);
+  });
+  r.add('POST', '/v1/invoices/:id/pay', ['off_session', 'payment_method'], ({ scope, params, p }) => {
     const invoice = scope.invoices.require(params.id);
     // Stripe finalizes a draft before paying it.
     if (invoice.status === 'draft') finalizeDraft(emu, scope, invoice, undefined);
@@ -264,18 +284,18 @@ export function subscriptionRoutes(emu: Emulator, r: ApiRouter): void {
     if (outcome.kind === 'requires_action') throw errors.card('authentication_required', 'This payment requires authentication.');
     return invoice;
   });
-  r.add('POST', '/v1/invoices/:id/finalize', ({ scope, params, p }) => {
+  r.add('POST', '/v1/invoices/:id/finalize', ['auto_advance'], ({ scope, params, p }) => {
     const invoice = scope.invoices.require(params.id);
     finalizeDraft(emu, scope, invoice, p.bool('auto_advance'));
     return invoice;
   });
-  r.add('POST', '/v1/invoices/:id/void', ({ scope, params }) => {
+  r.add('POST', '/v1/invoices/:id/void', [], ({ scope, params }) => {
     const invoice = scope.invoices.require(params.id);
     if (invoice.status !== 'open') throw errors.invalid(`You can only void an open invoice (this one is ${invoice.status}).`);
     voidInvoice(emu, scope, invoice);
     return invoice;
   });
-  r.add('POST', '/v1/invoices/:id/mark_uncollectible', ({ scope, params }) => {
+  r.add('POST', '/v1/invoices/:id/mark_uncollectible', [], ({ scope, params }) => {
     const invoice = scope.invoices.require(params.id);
     if (invoice.status !== 'open') throw errors.invalid(`You can only mark an open invoice uncollectible (this one is ${invoice.status}).`);
     markUncollectible(emu, scope, invoice);
