@@ -95,6 +95,7 @@ export function customerRoutes(emu: Emulator, r: ApiRouter): void {
     scope.customers.wasDeleted(params.id) ? deletedStub(params.id, 'customer') : scope.customers.require(params.id),
   );
   r.add('POST', '/v1/customers/:id', [
+    'address[city]', 'address[country]', 'address[line1]', 'address[line2]', 'address[postal_code]', 'address[state]',
     'balance', 'description', 'email', 'invoice_settings[default_payment_method]', 'metadata', 'name', 'phone',
     'preferred_locales', 'tax_exempt',
   ], ({ scope, params, p }) => updateCustomer(emu, scope, scope.customers.require(params.id), p));
