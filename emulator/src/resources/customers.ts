@@ -99,7 +99,7 @@ export function customerRoutes(emu: Emulator, r: ApiRouter): void {
     'balance', 'description', 'email', 'invoice_settings[default_payment_method]', 'metadata', 'name', 'phone',
     'preferred_locales', 'tax_exempt',
   ], ({ scope, params, p }) => updateCustomer(emu, scope, scope.customers.require(params.id), p));
-  r.add('GET', '/v1/customers', ['created', 'email', 'ending_before', 'limit', 'starting_after'], ({ scope, p }) => {
+  r.add('GET', '/v1/customers', ['created', 'email', 'ending_before', 'limit', 'starting_after', 'test_clock'], ({ scope, p }) => {
     const email = p.str('email');
     const created = createdFilter(p);
     // As Stripe: customers on a test clock are listed only when that clock is asked for.

@@ -168,7 +168,7 @@ export function subscriptionRoutes(emu: Emulator, r: ApiRouter): void {
   r.add('GET', '/v1/subscriptions/:id', [], ({ scope, params }) => scope.subscriptions.require(params.id));
   r.add('GET', '/v1/subscriptions', [
     'created', 'created[gt]', 'created[gte]', 'created[lt]', 'created[lte]', 'customer', 'ending_before', 'limit', 'price',
-    'starting_after', 'status',
+    'starting_after', 'status', 'test_clock',
   ], ({ scope, p }) => pageOf(scope.subscriptions, p, '/v1/subscriptions', subscriptionFilter(p)));
   r.add('POST', '/v1/subscriptions/:id', [
     'application_fee_percent', 'billing_cycle_anchor', 'billing_cycle_anchor[type]', 'cancel_at', 'cancel_at_period_end',

@@ -40,7 +40,7 @@ function advanceLimit(scope: Scope, clock: Stripe.TestHelpers.TestClock): { at: 
 }
 
 export function testClockRoutes(emu: Emulator, r: ApiRouter): void {
-  r.add('POST', '/v1/test_helpers/test_clocks', ({ scope, p }) => {
+  r.add('POST', '/v1/test_helpers/test_clocks', ['frozen_time', 'name'], ({ scope, p }) => {
     const frozen = p.int('frozen_time');
     if (frozen === undefined) throw errors.missing('frozen_time');
     const created = emu.clock.now();
@@ -60,9 +60,9 @@ export function testClockRoutes(emu: Emulator, r: ApiRouter): void {
     emu.events.publish(scope, 'test_helpers.test_clock.created', clock);
     return clock;
   });
-  r.add('GET', '/v1/test_helpers/test_clocks/:id', ({ scope, params }) => scope.testClocks.require(params.id));
-  r.add('GET', '/v1/test_helpers/test_clocks', ({ scope, p }) => pageOf(scope.testClocks, p, '/v1/test_helpers/test_clocks'));
-  r.add('POST', '/v1/test_helpers/test_clocks/:id/advance', ({ scope, params, p }) => {
+  r.add('GET', '/v1/test_helpers/test_clocks/:id', [], ({ scope, params }) => scope.testClocks.require(params.id));
+  r.add('GET', '/v1/test_helpers/test_clocks', ['ending_before', 'limit', 'starting_after'], ({ scope, p }) => pageOf(scope.testClocks, p, '/v1/test_helpers/test_clocks'));
+  r.add('POST', '/v1/test_helpers/test_clocks/:id/advance', ['frozen_time'], ({ scope, params, p }) => {
     const clock = scope.testClocks.require(params.id);
     const target = p.int('frozen_time');
     if (target === undefined) throw errors.missing('frozen_time');
@@ -83,7 +83,7 @@ export function testClockRoutes(emu: Emulator, r: ApiRouter): void {
     return clock;
   });
   // As Stripe: deleting a test clock deletes its customers, and so ends their subscriptions.
-  r.add('DELETE', '/v1/test_helpers/test_clocks/:id', ({ scope, params }) => {
+  r.add('DELETE', '/v1/test_helpers/test_clocks/:id', [], ({ scope, params }) => {
     const clock = scope.testClocks.require(params.id);
     for (const customer of [...scope.customers.values()]) {
       if (customer.test_clock === clock.id) deleteCustomer(emu, scope, customer);
