@@ -7,7 +7,7 @@ import type { FormObject, FormValue } from './form.js';
  * The parameter paths a handler asked for (whether the request had them or not), as templates:
  * `items[][price]` (an array's elements share `[]`), `currency_options[*][unit_amount]` (any key).
  * A path is a `leaf` when its whole value was taken (a string, `metadata`, a list of strings), a
- * `node` when only its keys were looked at. http/modeled-params.ts compares them with the route's
+ * `node` when only its keys were looked at. http/strict-params.ts compares them with the route's
  * declared list (tests) or collects them to make that list (scripts/modeled-params.mjs).
  */
 export type ReadLog = Map<string, 'leaf' | 'node'>;
