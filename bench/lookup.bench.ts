@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
 import { SignJWT } from 'jose';
 import pg from 'pg';
-import { freshDatabase, startServer, stopServer, type Benchmark } from './support.js';
+import { cpuTimeOfProcessMs, freshDatabase, startServer, stopServer, type Benchmark, type ServerProcess } from './support.js';
 
 const COMPANIES = 10_000;
 const SUBSCRIPTIONS_PER_COMPANY = 2;
@@ -41,13 +41,13 @@ export const lookupBenchmark: Benchmark = {
       const tokens = await Promise.all(Array.from({ length: 500 }, (_, i) => new SignJWT({ acc: company(i * 17), role: 'owner' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(new TextEncoder().encode(JWT_SECRET))));
 
       const app = await startServer('serve-app.js', env);
-      const lookup = await load(app.port, () => `/api/applications/default/app-payment-customers?company_id=${company(randomIndex())}`, { authorization: `Bearer ${API_KEY}` });
+      const lookup = await load(app, () => `/api/applications/default/app-payment-customers?company_id=${company(randomIndex())}`, { authorization: `Bearer ${API_KEY}` });
       let n = 0;
-      const features = await loadWithHeaders(app.port, () => ({ path: '/api/subscriptions/features', headers: { authorization: `Bearer ${tokens[n++ % tokens.length]}` } }));
+      const features = await loadWithHeaders(app, () => ({ path: '/api/subscriptions/features', headers: { authorization: `Bearer ${tokens[n++ % tokens.length]}` } }));
       const appRss = await stopServer(app.child);
 
       const bare = await startServer('serve-bare.js', env);
-      const floor = await load(bare.port, () => `/?company_id=${company(randomIndex())}`, {});
+      const floor = await load(bare, () => `/?company_id=${company(randomIndex())}`, {});
       const bareRss = await stopServer(bare.child);
 
       return {
@@ -63,6 +63,9 @@ export const lookupBenchmark: Benchmark = {
         features_vs_bare_pct: Math.round((features.rps / floor.rps) * 100),
         lookup_p99_vs_bare: ratio(lookup.p99, floor.p99),
         features_p99_vs_bare: ratio(features.p99, floor.p99),
+        lookup_cpu_us_per_request: lookup.cpuUs,
+        features_cpu_us_per_request: features.cpuUs,
+        bare_cpu_us_per_request: floor.cpuUs,
         app_peak_rss_mb: appRss,
         bare_peak_rss_mb: bareRss,
       };
@@ -123,20 +126,26 @@ interface LoadResult {
   rps: number;
   p99: number;
   non2xx: number;
+  /** The server process's CPU time (user + system) per measured request, in µs. */
+  cpuUs: number;
 }
 
-function load(port: number, path: () => string, headers: Record<string, string>): Promise<LoadResult> {
-  return loadWithHeaders(port, () => ({ path: path(), headers }));
+function load(server: ServerProcess, path: () => string, headers: Record<string, string>): Promise<LoadResult> {
+  return loadWithHeaders(server, () => ({ path: path(), headers }));
 }
 
-async function loadWithHeaders(port: number, next: () => { path: string; headers: Record<string, string> }): Promise<LoadResult> {
-  // `warmup` is in autocannon 8+ but not yet in its type definitions.
-  const result = await autocannon({
-    url: `http://127.0.0.1:${port}`,
-    connections: CONNECTIONS,
-    duration: DURATION_S,
-    warmup: { connections: CONNECTIONS, duration: WARMUP_S },
-    requests: [{ setupRequest: (request: any) => ({ ...request, ...next() }) }],
-  } as autocannon.Options);
-  return { rps: Math.round(result.requests.average), p99: result.latency.p99, non2xx: result.non2xx };
+async function loadWithHeaders(server: ServerProcess, next: () => { path: string; headers: Record<string, string> }): Promise<LoadResult> {
+  const run = (duration: number) =>
+    autocannon({
+      url: `http://127.0.0.1:${server.port}`,
+      connections: CONNECTIONS,
+      duration,
+      requests: [{ setupRequest: (request: any) => ({ ...request, ...next() }) }],
+    });
+  // The warm-up is a run of its own, so that the server's CPU time can be read between the two.
+  await run(WARMUP_S);
+  const cpuBefore = await cpuTimeOfProcessMs(server.child.pid);
+  const result = await run(DURATION_S);
+  const cpuMs = (await cpuTimeOfProcessMs(server.child.pid)) - cpuBefore;
+  return { rps: Math.round(result.requests.average), p99: result.latency.p99, non2xx: result.non2xx, cpuUs: Math.round((cpuMs * 1000) / Math.max(result.requests.total, 1)) };
 }

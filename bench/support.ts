@@ -53,9 +53,14 @@ export interface ServerProcess {
   port: number;
 }
 
-/** A server of the benchmarks (bench/serve-*.js) in a process of its own, once it prints the port it listens on. */
+/**
+ * A server of the benchmarks (bench/serve-*.js) in a process of its own, once it prints the port it listens on.
+ * `BENCH_CPU_PROF=DIR` runs each server under `node --cpu-prof`, writing a .cpuprofile into DIR when it stops
+ * (read it with `node scripts/cpu-profile-summary.mjs FILE`): profiling the server under the benchmark's own load.
+ */
 export async function startServer(entry: string, env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [fileURLToPath(new URL(`./${entry}`, import.meta.url))], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=${entry.replace(/\.js$/, '')}-${Date.now()}.cpuprofile`] : [];
+  const child = spawn(process.execPath, [...profile, fileURLToPath(new URL(`./${entry}`, import.meta.url))], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk) => {
@@ -77,6 +82,22 @@ export async function stopServer(child: ChildProcess): Promise<number> {
     child.kill('SIGTERM');
   });
   return peak;
+}
+
+/**
+ * CPU time (user + system) a process has used so far, in ms (Linux /proc; 0 elsewhere). Divided by
+ * the requests a server answered, it is its cost per request: unlike requests/s on a shared
+ * machine, it hardly depends on what else the cores are doing.
+ */
+export async function cpuTimeOfProcessMs(pid: number | undefined): Promise<number> {
+  try {
+    // Fields after the command name (which may hold spaces, hence the last ')'): utime and stime are the 12th and 13th, in clock ticks (100 a second).
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
 }
 
 export async function peakRssOfProcessMb(pid: number | undefined): Promise<number> {
