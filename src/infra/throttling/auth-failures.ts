@@ -2,7 +2,7 @@ import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { AppError } from '../errors/app-error.js';
-import { LimitStore } from './limit-store.js';
+import { LimitStore, type LimitCount } from './limit-store.js';
 
 /**
  * How long this instance trusts "not locked out" for an address before asking the store again: the
@@ -21,6 +21,8 @@ const MAX_REMEMBERED = 10_000;
 @Injectable()
 export class AuthFailures {
   private readonly clear = new Map<string, number>();
+  /** Reads of an address's count on their way: the requests that find its "clear" expired together share one. */
+  private readonly reading = new Map<string, Promise<LimitCount | null>>();
 
   constructor(
     private readonly store: LimitStore,
@@ -45,6 +47,8 @@ export class AuthFailures {
   async recordFailure(ip: string): Promise<void> {
     if (this.config.AUTH_FAILURE_LIMIT === 0) return;
     this.clear.delete(ip);
+    // A read already on its way may not include this failure: later requests read afresh.
+    this.reading.delete(ip);
     try {
       await this.store.hit(keyOf(ip), this.config.AUTH_FAILURE_WINDOW_SECONDS * 1000);
     } catch (error) {
@@ -53,14 +57,21 @@ export class AuthFailures {
     }
   }
 
-  private async read(ip: string) {
-    try {
-      return await this.store.peek(keyOf(ip));
-    } catch (error) {
-      // Fail open: the credential check that follows still refuses a wrong one.
-      new Logger('AuthFailures').warn(`reading failed attempts failed: ${(error as Error).message}`);
-      return null;
-    }
+  private read(ip: string): Promise<LimitCount | null> {
+    const shared = this.reading.get(ip);
+    if (shared) return shared;
+    const pending: Promise<LimitCount | null> = this.store
+      .peek(keyOf(ip))
+      .catch((error: unknown) => {
+        // Fail open: the credential check that follows still refuses a wrong one.
+        new Logger('AuthFailures').warn(`reading failed attempts failed: ${(error as Error).message}`);
+        return null;
+      })
+      .finally(() => {
+        if (this.reading.get(ip) === pending) this.reading.delete(ip);
+      });
+    this.reading.set(ip, pending);
+    return pending;
   }
 }
 

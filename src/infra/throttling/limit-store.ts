@@ -112,6 +112,8 @@ interface BatchedKey {
   shared: number;
   readAt: number;
   endsAt: number;
+  /** A flush of this key is on its way to the database. */
+  flushing: boolean;
 }
 
 /**
@@ -134,22 +136,32 @@ export class PostgresLimitStore extends LimitStore {
     if (limit === undefined || limit < BATCHED_LIMIT_FROM) return this.add(key, 1, windowMs);
     const now = Date.now();
     const state = this.batched.get(key);
-    if (state && now < state.endsAt && now - state.readAt < BATCH_FLUSH_MS && state.shared + state.pending + 1 < limit * EXACT_FROM_SHARE) {
+    const belowExact = state !== undefined && now < state.endsAt && state.shared + state.pending + 1 < limit * EXACT_FROM_SHARE;
+    // While one flush is on its way, the hits arriving meanwhile wait for the next one: under load
+    // every request of the round trip would otherwise find the key due and send a flush of its own
+    // (measured: one upsert per five lookups instead of four a second).
+    if (belowExact && (now - state.readAt < BATCH_FLUSH_MS || state.flushing)) {
       state.pending += 1;
       return { hits: state.shared + state.pending, resetMs: state.endsAt - now };
     }
     // Due (or near the limit, or a new window): this hit and the pending ones go to the shared count now.
     const adding = (state && now < state.endsAt ? state.pending : 0) + 1;
-    if (state) state.pending = 0;
+    if (state) {
+      state.pending = 0;
+      state.flushing = true;
+    }
     try {
       const count = await this.add(key, adding, windowMs);
       const after = Date.now();
       const current = this.batched.get(key);
-      this.batched.set(key, { pending: current?.pending ?? 0, shared: count.hits, readAt: after, endsAt: after + count.resetMs });
+      this.batched.set(key, { pending: current?.pending ?? 0, shared: count.hits, readAt: after, endsAt: after + count.resetMs, flushing: false });
       return { hits: count.hits + (current?.pending ?? 0), resetMs: count.resetMs };
     } catch (error) {
       // Not counted: give the hits back for the next attempt (the guard lets the request through).
-      if (state) state.pending += adding - 1;
+      if (state) {
+        state.pending += adding - 1;
+        state.flushing = false;
+      }
       throw error;
     }
   }
