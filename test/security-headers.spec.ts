@@ -2,7 +2,7 @@ import { startTestApp, type TestApp } from './support/test-app.js';
 import { usingPostgres } from './support/test-database.js';
 
 /**
- * The security headers every answer carries (@fastify/helmet, src/infra/http/security-headers.ts):
+ * The security headers every answer carries (helmet, src/infra/http/security-headers.ts):
  * a locked-down CSP on API answers, the billing page's own CSP left as its controller writes it,
  * Swagger UI's CSP allowing its own scripts and styles, and HSTS only with HTTPS_ONLY.
  */

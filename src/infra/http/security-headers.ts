@@ -1,8 +1,6 @@
-import fastifyHelmet from '@fastify/helmet';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import helmet, { type HelmetOptions } from 'helmet';
 import type { AppConfig } from '../config/config.js';
-
-type HelmetOptions = Parameters<FastifyReply['helmet']>[0];
 
 /** API answers are JSON: nothing in them may load, run or be framed. */
 const API_CSP = { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] } };
@@ -28,7 +26,7 @@ const DOCS_CSP = {
 };
 
 /**
- * Security headers on every answer, with @fastify/helmet: X-Content-Type-Options nosniff,
+ * Security headers on every answer, with helmet: X-Content-Type-Options nosniff,
  * Referrer-Policy no-referrer, Cross-Origin-Opener/Resource-Policy, a Content-Security-Policy, and
  * Strict-Transport-Security only with HTTPS_ONLY (sent over plain http it would be ignored, and
  * sent from a host also reached over http it would lock those clients out).
@@ -38,9 +36,7 @@ const DOCS_CSP = {
  * embedded by the applications' origins), so helmet leaves the CSP and X-Frame-Options to it.
  * X-Frame-Options is off everywhere else too: `frame-ancestors` says the same, and wins in browsers.
  */
-export async function registerSecurityHeaders(fastify: FastifyInstance, config: AppConfig): Promise<void> {
-  // global: false, and the options chosen per request below (one registration, three policies).
-  await fastify.register(fastifyHelmet, { global: false });
+export function registerSecurityHeaders(fastify: FastifyInstance, config: AppConfig): void {
   const common: HelmetOptions = {
     xFrameOptions: false,
     referrerPolicy: { policy: 'no-referrer' },
@@ -56,8 +52,11 @@ export async function registerSecurityHeaders(fastify: FastifyInstance, config: 
     // would cut that link at the first cross-origin navigation and the page would wait forever.
     billing: { ...common, contentSecurityPolicy: false, crossOriginOpenerPolicy: false },
   } satisfies Record<string, HelmetOptions>;
-  fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    await reply.helmet(policies[policyOf(request.url)]);
+  // Each policy's middleware is built once: @fastify/helmet built one per request (its options
+  // checked and the CSP parsed again every time: 3 % of the lookup's CPU in a profile).
+  const middlewares = { api: helmet(policies.api), docs: helmet(policies.docs), billing: helmet(policies.billing) };
+  fastify.addHook('onRequest', (request, reply, done) => {
+    middlewares[policyOf(request.url)](request.raw, reply.raw, (error: unknown) => done(error as Error | undefined));
   });
 }
 
