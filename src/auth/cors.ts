@@ -11,6 +11,8 @@ const ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-
 /** Headers it may read from the answers: the request id to quote, Retry-After and the limit headers to honour. */
 const EXPOSED_HEADERS = ['X-Request-Id', 'Retry-After', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'];
 
+const NO_CORS: FastifyCorsOptions = { origin: false };
+
 /**
  * CORS for browser apps, with Fastify's CORS plugin through Nest: a browser on an origin that some
  * application allows (`allowed_origins`, the same list that governs redirect URLs) may call the
@@ -25,17 +27,16 @@ const EXPOSED_HEADERS = ['X-Request-Id', 'Retry-After', 'X-RateLimit-Limit', 'X-
  */
 export async function enableAccountCors(app: NestFastifyApplication): Promise<void> {
   const applications = app.get(ApplicationsService);
-  const decide = async (req: FastifyRequest): Promise<string | false> => {
-    const origin = req.headers.origin;
-    if (!origin || !ACCOUNT_ROUTES.test(req.url)) return false;
-    return (await applications.browserOrigins()).has(origin) ? origin : false;
-  };
+  const decide = async (origin: string): Promise<string | false> => ((await applications.browserOrigins()).has(origin) ? origin : false);
   // Fastify's CORS plugin takes a function of (request, callback) as a per-request options delegate.
   const perRequest = (req: FastifyRequest, callback: (error: Error | null, options: FastifyCorsOptions) => void) => {
-    decide(req).then(
-      (origin) => callback(null, { origin, methods: ['GET', 'POST'], allowedHeaders: ALLOWED_HEADERS, exposedHeaders: EXPOSED_HEADERS, maxAge: 600, credentials: false }),
+    const origin = req.headers.origin;
+    // Servers (partners, webhooks, most callers) send no Origin: answered at once, without a promise per request.
+    if (!origin || !ACCOUNT_ROUTES.test(req.url)) return callback(null, NO_CORS);
+    decide(origin).then(
+      (allowed) => callback(null, { origin: allowed, methods: ['GET', 'POST'], allowedHeaders: ALLOWED_HEADERS, exposedHeaders: EXPOSED_HEADERS, maxAge: 600, credentials: false }),
       // The origins could not be read (the database is down): no CORS headers, the request itself answers as it can.
-      () => callback(null, { origin: false }),
+      () => callback(null, NO_CORS),
     );
   };
   app.enableCors(perRequest as unknown as FastifyCorsOptions);
