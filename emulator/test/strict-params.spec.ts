@@ -170,6 +170,9 @@ describe('through the stripe SDK', () => {
     expect(typeof sub.latest_invoice).toBe('object');
     const listed = await h.stripe.subscriptions.list({ customer: customer.id, status: 'all', limit: 10, expand: ['data.customer'] });
     expect(listed.data.map((s) => s.id)).toEqual([sub.id]);
+    // A customer's address, on create and update (every key of it is modeled).
+    const address = { country: 'JP', postal_code: '1410031', state: '東京都', city: '品川区', line1: '西五反田2-8-1', line2: '5F' };
+    expect((await h.stripe.customers.update(customer.id, { address, name: 'N', email: 'c@example.com', preferred_locales: ['ja'] })).address).toEqual(address);
     // Hand-written clients and the Stripe CLI send `expand[]=…`.
     const res = await raw('GET', `/v1/subscriptions/${sub.id}`, 'expand[]=customer');
     expect(res.status).toBe(200);
