@@ -3321,6 +3321,7 @@ export interface operations {
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
              *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
+             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `stripe_error`: Stripe answered with an error the service does not expect.
              */
             502: {
@@ -3616,6 +3617,7 @@ export interface operations {
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
              *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
+             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `stripe_error`: Stripe answered with an error the service does not expect.
              */
             502: {
@@ -4973,6 +4975,7 @@ export interface operations {
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
              *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
+             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `stripe_error`: Stripe answered with an error the service does not expect.
              */
             502: {
@@ -5179,6 +5182,7 @@ export interface operations {
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
              *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
+             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `stripe_error`: Stripe answered with an error the service does not expect.
              */
             502: {
@@ -5364,6 +5368,7 @@ export interface operations {
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
              *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
+             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `stripe_error`: Stripe answered with an error the service does not expect.
              */
             502: {
@@ -5586,6 +5591,7 @@ export interface operations {
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
              *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
+             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `stripe_error`: Stripe answered with an error the service does not expect.
              */
             502: {
@@ -5801,6 +5807,7 @@ export interface operations {
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
              *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
+             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `stripe_error`: Stripe answered with an error the service does not expect.
              */
             502: {
@@ -6036,6 +6043,7 @@ export interface operations {
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
              *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
+             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `stripe_error`: Stripe answered with an error the service does not expect.
              */
             502: {
@@ -6233,6 +6241,7 @@ export interface operations {
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
              *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
+             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `stripe_error`: Stripe answered with an error the service does not expect.
              */
             502: {
@@ -6462,6 +6471,7 @@ export interface operations {
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
              *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
+             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `stripe_error`: Stripe answered with an error the service does not expect.
              */
             502: {
@@ -7288,6 +7298,7 @@ export interface operations {
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
              *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
+             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `stripe_error`: Stripe answered with an error the service does not expect.
              */
             502: {
@@ -7490,6 +7501,7 @@ export interface operations {
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
              *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
+             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `stripe_error`: Stripe answered with an error the service does not expect.
              */
             502: {
@@ -7671,6 +7683,7 @@ export interface operations {
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
              *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
+             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `stripe_error`: Stripe answered with an error the service does not expect.
              */
             502: {
@@ -7889,6 +7902,7 @@ export interface operations {
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
              *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
+             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `stripe_error`: Stripe answered with an error the service does not expect.
              */
             502: {
@@ -8100,6 +8114,7 @@ export interface operations {
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
              *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
+             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `stripe_error`: Stripe answered with an error the service does not expect.
              */
             502: {
@@ -8334,6 +8349,7 @@ export interface operations {
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
              *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
+             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `stripe_error`: Stripe answered with an error the service does not expect.
              */
             502: {
@@ -8530,6 +8546,7 @@ export interface operations {
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
              *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
+             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `stripe_error`: Stripe answered with an error the service does not expect.
              */
             502: {
@@ -8753,6 +8770,7 @@ export interface operations {
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
              *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
+             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `stripe_error`: Stripe answered with an error the service does not expect.
              */
             502: {
@@ -8951,6 +8969,7 @@ export interface operations {
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
              *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
+             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `stripe_error`: Stripe answered with an error the service does not expect.
              */
             502: {
@@ -9148,6 +9167,7 @@ export interface operations {
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
              *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
+             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `stripe_error`: Stripe answered with an error the service does not expect.
              */
             502: {
@@ -11374,6 +11394,7 @@ export interface operations {
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
              *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
+             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `stripe_error`: Stripe answered with an error the service does not expect.
              */
             502: {

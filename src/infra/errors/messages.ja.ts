@@ -84,6 +84,7 @@ export const JA_MESSAGES: Record<ErrorCode, string> = {
   internal_error: 'サービス側でエラーが発生しました。リクエスト ID をお知らせください。',
   stripe_unavailable: 'Stripe に接続できないか、Stripe でエラーが発生しました。しばらくしてからもう一度お試しください。',
   stripe_misconfigured: 'サービスの Stripe 設定に問題があります。運用担当者にお問い合わせください。',
+  stripe_account_inaccessible: 'Stripe がマーチャントの連結アカウントへのアクセスを拒否しました（存在しないか、プラットフォームへのアクセスが取り消されています）。運用担当者にお問い合わせください。',
   stripe_error: 'Stripe から予期しないエラーが返されました。',
   stripe_timeout: 'Stripe の応答が時間内にありませんでした。しばらくしてからもう一度お試しください。',
   stripe_rate_limited: 'Stripe へのリクエストが制限されています。少し待ってからもう一度お試しください。',

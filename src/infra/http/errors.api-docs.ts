@@ -115,7 +115,7 @@ export const ADMIN_AUTH = { 401: ['missing_token', 'invalid_admin_token'], 429: 
 /** A route that calls Stripe: Stripe refusing (422), failing (502), too slow or rate-limiting us (503). */
 export const STRIPE_CALLS = {
   422: ['stripe_invalid_request'],
-  502: ['stripe_unavailable', 'stripe_misconfigured', 'stripe_error'],
+  502: ['stripe_unavailable', 'stripe_misconfigured', 'stripe_account_inaccessible', 'stripe_error'],
   503: ['stripe_timeout', 'stripe_rate_limited'],
 } as const satisfies ErrorSpec;
 /** A route that changes Stripe under an idempotency key: the same key with other parameters is a 409. */

@@ -24,6 +24,16 @@ export function toAppError(error: unknown): AppError {
   if (error instanceof Stripe.errors.StripeConnectionError || error instanceof Stripe.errors.StripeAPIError) {
     return new AppError(HttpStatus.BAD_GATEWAY, 'stripe_unavailable', 'Stripe could not be reached or failed; try again.');
   }
+  if (error instanceof Stripe.errors.StripePermissionError && error.code === 'account_invalid') {
+    // The key works, but the connected account a merchant names (Stripe-Account, or a destination)
+    // does not exist or has revoked the platform's access: the merchant's record is what is wrong.
+    // Stripe's own message is not passed on, since it quotes the start of our key.
+    return new AppError(
+      HttpStatus.BAD_GATEWAY,
+      'stripe_account_inaccessible',
+      "Stripe refuses the merchant's connected account: it does not exist or no longer grants this platform access; an operator has to correct the merchant.",
+    );
+  }
   if (error instanceof Stripe.errors.StripeAuthenticationError || error instanceof Stripe.errors.StripePermissionError) {
     return new AppError(HttpStatus.BAD_GATEWAY, 'stripe_misconfigured', 'The service cannot use its Stripe account; an operator has to fix its configuration.');
   }
