@@ -33,9 +33,8 @@ describe('the partner lookup after the merchant is deauthorized', () => {
   }
 
   beforeAll(async () => {
-    // As Stripe: only an account that exists may be named in Stripe-Account.
-    s = await startStack({}, { acceptAnyAccount: false });
-    await control(s, 'POST', '/_emulator/accounts', { id: SHOP });
+    s = await startStack();
+    await s.connectedAccount(SHOP);
     shopTier = await createTier(s.stripe, 'deauth_plan', ['deauth_reports'], { stripeAccount: SHOP });
     platformTier = await createTier(s.stripe, 'platform_plan', ['platform_reports']);
     expect((await s.admin(s.http().post('/admin/merchants')).send({ id: 'shop', display_name: 'Shop', charge_model: 'direct', stripe_account_id: SHOP })).status).toBe(201);

@@ -43,6 +43,7 @@ describe('reconcile scopes: merchant, account, platform', () => {
 
   beforeAll(async () => {
     s = await startStack();
+    for (const account of [SHOP, OTHER]) await s.connectedAccount(account);
     platformTier = await createTier(s.stripe, 'scoped', ['scoped_reports']);
     shopTier = await createTier(s.stripe, 'shop_plan', ['shop_reports'], { stripeAccount: SHOP });
     const otherTier = await createTier(s.stripe, 'other_plan', ['other_reports'], { stripeAccount: OTHER });

@@ -35,7 +35,7 @@ describe('charge models: the subscription is created where the merchant sells', 
   }
 
   it('direct: customer, session and subscription live on the connected account, with the platform fee', async () => {
-    const acct = 'acct_DirectShop01';
+    const acct = await s.connectedAccount('acct_DirectShop01');
     const tier = await createTier(s.stripe, 'direct_plan', ['direct_feature'], { stripeAccount: acct });
     await merchantWithApp({ id: 'direct-shop', display_name: 'Direct Shop', charge_model: 'direct', stripe_account_id: acct, application_fee_percent: 10 }, 'direct-app', [tier.monthly, tier.yearly]);
 
@@ -76,7 +76,7 @@ describe('charge models: the subscription is created where the merchant sells', 
   });
 
   it('direct without a fee: no application_fee_percent on the subscription', async () => {
-    const acct = 'acct_DirectNoFee02';
+    const acct = await s.connectedAccount('acct_DirectNoFee02');
     const tier = await createTier(s.stripe, 'nofee_plan', [], { stripeAccount: acct });
     await merchantWithApp({ id: 'nofee-shop', display_name: 'No Fee Shop', charge_model: 'direct', stripe_account_id: acct }, 'nofee-app', [tier.monthly]);
     const { view } = await buy('ACME', { header: 'nofee-app' }, tier.monthly);
@@ -85,7 +85,7 @@ describe('charge models: the subscription is created where the merchant sells', 
   });
 
   it('destination: on the platform, with transfer_data.destination and application_fee_percent', async () => {
-    const acct = 'acct_DestShop03';
+    const acct = await s.connectedAccount('acct_DestShop03');
     const tier = await createTier(s.stripe, 'dest_plan', ['dest_feature']);
     await merchantWithApp({ id: 'dest-shop', display_name: 'Destination Shop', charge_model: 'destination', stripe_account_id: acct, application_fee_percent: 5 }, 'dest-app', [tier.monthly]);
 
@@ -109,6 +109,40 @@ describe('charge models: the subscription is created where the merchant sells', 
     const sub = await expectMatchesStripe(s, view);
     expect(sub.transfer_data).toBeNull();
     expect(sub.application_fee_percent).toBeNull();
+  });
+
+  // As Stripe, the emulator knows only connected accounts that were created: a merchant whose
+  // stripe_account_id names another id fails where the service first sends it, with a code that
+  // says so (and without Stripe's message, which quotes the start of the key).
+  it("direct, on a connected account never created: the application's prices are refused with stripe_account_inaccessible, then accepted once the account exists", async () => {
+    const acct = 'acct_NotCreatedYet04';
+    expect((await s.admin(s.http().post('/admin/merchants')).send({ id: 'early-shop', display_name: 'Early Shop', charge_model: 'direct', stripe_account_id: acct })).status).toBe(201);
+    const application = { id: 'early-app', name: 'early-app', merchant_id: 'early-shop', allowed_origins: [ORIGIN] };
+    const refused = await s.admin(s.http().post('/admin/applications')).send({ ...application, price_ids: ['price_1EarlyShopPlan'] });
+    expect([refused.status, refused.body.error.code]).toEqual([502, 'stripe_account_inaccessible']);
+    expect(JSON.stringify(refused.body)).not.toContain('sk_');
+
+    await s.connectedAccount(acct);
+    const tier = await createTier(s.stripe, 'early_plan', [], { stripeAccount: acct });
+    expect((await s.admin(s.http().post('/admin/applications')).send({ ...application, price_ids: [tier.monthly.id] })).status).toBe(201);
+    const { view } = await buy('EARLY', { header: 'early-app' }, tier.monthly);
+    expect(view).toMatchObject({ status: 'active', merchant_id: 'early-shop' });
+    await expectMatchesStripe(s, view, { stripeAccount: acct });
+  });
+
+  it('destination, to a connected account never created: checkout is refused with stripe_account_inaccessible, then succeeds once the account exists', async () => {
+    const acct = 'acct_NotCreatedYet05';
+    const tier = await createTier(s.stripe, 'late_dest_plan', []);
+    await merchantWithApp({ id: 'late-dest', display_name: 'Late Destination', charge_model: 'destination', stripe_account_id: acct }, 'late-dest-app', [tier.monthly]);
+    const token = await ownerToken('LATE', { app: 'late-dest-app' });
+    const refused = await authed(s.http().post('/api/subscriptions/stripe/checkout-session'), token).send({ price_id: tier.monthly.id, ...urls });
+    expect([refused.status, refused.body.error.code]).toEqual([502, 'stripe_account_inaccessible']);
+    expect(JSON.stringify(refused.body)).not.toContain('sk_');
+
+    await s.connectedAccount(acct);
+    const { view } = await buy('LATE', { claim: 'late-dest-app' }, tier.monthly);
+    expect(view).toMatchObject({ status: 'active', merchant_id: 'late-dest' });
+    expect((await expectMatchesStripe(s, view)).transfer_data).toMatchObject({ destination: acct });
   });
 
   it('a token naming one application and a header naming another is refused', async () => {

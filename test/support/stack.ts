@@ -3,6 +3,7 @@ import { startEmulator, type RunningEmulator, type StartEmulatorOptions } from '
 import { FollowingClock } from '../../src/infra/clock/emulator-clock.js';
 import { connectWebhookEndpoint } from '../../src/local-mode.js';
 import { WebhookWorker } from '../../src/webhooks/webhook-worker.service.js';
+import { control } from './mirror-check.js';
 import { startTestApp, type TestApp } from './test-app.js';
 
 export interface Stack extends TestApp {
@@ -15,6 +16,13 @@ export interface Stack extends TestApp {
   advance(seconds: number): Promise<void>;
   /** Pays a checkout session on the emulator's hosted page, as a customer would. */
   payCheckout(sessionId: string, card?: string): Promise<{ status: string }>;
+  /**
+   * A connected account that exists in the emulator, as Stripe requires of any `Stripe-Account`:
+   * made by `POST /v1/accounts` (Stripe's own id), or, when the test names its id, by the
+   * emulator's control API (`POST /_emulator/accounts`), since Stripe never lets one choose an id.
+   * Returns the account's id.
+   */
+  connectedAccount(id?: string): Promise<string>;
 }
 
 /**
@@ -23,9 +31,10 @@ export interface Stack extends TestApp {
  * registered (real signed deliveries), and the service's clock following the emulator's.
  */
 export async function startStack(env: Record<string, string> = {}, emulatorOptions: StartEmulatorOptions = {}): Promise<Stack> {
-  // Any `acct_…` is accepted: most tests name a merchant's account without being about Connect;
-  // those that are create their accounts and pass `acceptAnyAccount: false`.
-  const emulator = await startEmulator({ port: 0, webhookRetryDelaysMs: [50, 100, 200], acceptAnyAccount: true, ...emulatorOptions });
+  // As Stripe, the emulator refuses a `Stripe-Account` that names an account never created (403
+  // account_invalid): a test that sells through a connected account creates it first
+  // (`connectedAccount`), so that a wrong account id sent by the service fails here as in production.
+  const emulator = await startEmulator({ port: 0, webhookRetryDelaysMs: [50, 100, 200], ...emulatorOptions });
   const t = await startTestApp(
     // The worker runs only when a test settles, so that a test knows when every event has been applied.
     { STRIPE_SECRET_KEY: emulator.secretKey, STRIPE_API_BASE: emulator.url, WEBHOOK_WORKER_ENABLED: 'false', ...env },
@@ -41,7 +50,7 @@ export async function startStack(env: Record<string, string> = {}, emulatorOptio
       if (applied === 0) return;
     }
   };
-  return {
+  const stack: Stack = {
     ...t,
     emulator,
     stripe,
@@ -59,9 +68,14 @@ export async function startStack(env: Record<string, string> = {}, emulatorOptio
       if (!res.ok) throw new Error(`paying ${sessionId} failed: ${res.status} ${await res.text()}`);
       return (await res.json()) as { status: string };
     },
+    async connectedAccount(id) {
+      if (id === undefined) return (await stripe.accounts.create({ type: 'standard', country: 'JP' })).id;
+      return (await control<{ id: string }>(stack, 'POST', '/_emulator/accounts', { id })).id;
+    },
     async close() {
       await t.close();
       await emulator.stop();
     },
   };
+  return stack;
 }

@@ -21,8 +21,8 @@ describe('Connect and platform webhook endpoints of an application', () => {
   let endpoints: { platform: string; connect: string };
 
   beforeAll(async () => {
-    s = await startStack({}, { acceptAnyAccount: false });
-    account = (await s.stripe.accounts.create({ type: 'standard', country: 'JP' })).id;
+    s = await startStack();
+    account = await s.connectedAccount();
     expect((await s.admin(s.http().post('/admin/merchants')).send({ id: 'hooked-shop', display_name: 'Hooked shop', charge_model: 'direct', stripe_account_id: account })).status).toBe(201);
     expect((await s.admin(s.http().post('/admin/applications')).send({ id: 'hooked-app', name: 'Hooked app', merchant_id: 'hooked-shop' })).status).toBe(201);
     endpoints = await connectWebhookEndpoint(s.app, s.baseUrl, 'hooked-app');

@@ -130,13 +130,7 @@ describe('the webhook endpoint refuses what Stripe did not send and stores what 
   });
 
   it('keeps Connect events of an unknown connected account as dead and flagged, and applies them once the merchant exists and they are replayed', async () => {
-    const account = 'acct_unknown';
-    const control = await fetch(`${s.emulator.url}/_emulator/accounts`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${s.emulator.secretKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ id: account }),
-    });
-    expect(control.status).toBe(200);
+    const account = await s.connectedAccount('acct_unknown');
     const onAccount = { stripeAccount: account };
 
     // The stack's worker runs only when the test drains it, so what arrives stays as received until then.
