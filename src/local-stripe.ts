@@ -29,6 +29,9 @@ export async function startLocalStripe(config: AppConfig): Promise<LocalStripe> 
     const url = config.STRIPE_API_BASE.replace(/\/+$/, '');
     return { config: { ...config, STRIPE_SECRET_KEY: DEFAULT_SECRET_KEY }, embedded: false, url, secretKey: DEFAULT_SECRET_KEY, stop: async () => undefined };
   }
+  // acceptAnyAccount stays off, as in Stripe: a direct or destination merchant tried here fails on
+  // a wrong stripe_account_id as it would in production; its account is created first (POST
+  // /v1/accounts, or /_emulator/accounts for a chosen id), as onboarding does in Stripe.
   const emulator = await startEmulator({ port: config.EMULATOR_PORT }).catch((error: unknown) => {
     // A fixed port is what makes the emulator's URL known in advance; when it is taken, say which
     // variable moves it rather than printing Node's EADDRINUSE.
