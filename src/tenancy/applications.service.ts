@@ -12,10 +12,21 @@ import { generateWebhookSecret } from './api-key.js';
 import { Application, ApplicationPrice, DEFAULT_GRACE_DAYS, WebhookSecret } from './application.entity.js';
 import { orConflict } from './conflicts.js';
 import { Merchant } from './merchant.entity.js';
-import { TenancyCache, type CachedApplication } from './tenancy-cache.js';
+import { TenancyCache, type CachedApplication, type CachedWebhookSecret } from './tenancy-cache.js';
 import type { ApplicationResponse, CreateApplicationDto, RotateWebhookSecretResponse, UpdateApplicationDto } from './tenancy.dto.js';
 
 export const PLATFORM_MERCHANT_ID = 'platform';
+
+/**
+ * The rule of a current webhook secret, as SQL on a `webhook_secrets` row (the parameter: now):
+ * the newest never ends until it is rotated, a rotated one ends after its overlap.
+ */
+export const CURRENT_WEBHOOK_SECRET = '(expires_at is null or expires_at > ?)';
+
+/** The same rule on a secret read before (`now` in epoch milliseconds, by the service's clock). */
+export function isCurrentWebhookSecret(secret: Pick<CachedWebhookSecret, 'expiresAt'>, now: number): boolean {
+  return secret.expiresAt === null || secret.expiresAt > now;
+}
 
 /** The application; 404 `application_not_found` when there is none with that id. */
 export async function requireApplication(em: EntityManager, id: string): Promise<Application> {
@@ -250,32 +261,43 @@ export class ApplicationsService {
 
   /** Secrets that verify a webhook now: the newest, and rotated ones still inside their overlap; none for an unknown application. */
   async currentWebhookSecrets(applicationId: string): Promise<string[]> {
-    return (await this.webhookSecretsIfApplication(applicationId)) ?? [];
-  }
-
-  /** The same for the webhook intake, where an unknown application is a 404 `application_not_found`. */
-  async requireWebhookSecrets(applicationId: string): Promise<string[]> {
-    const secrets = await this.webhookSecretsIfApplication(applicationId);
-    if (!secrets) throw AppError.notFound('application_not_found', `No application "${applicationId.slice(0, 64)}".`);
-    return secrets;
+    const now = this.clock.now().getTime();
+    return ((await this.readWebhookSecrets(applicationId)) ?? []).filter((s) => isCurrentWebhookSecret(s, now)).map((s) => s.secret);
   }
 
   /**
-   * The current secrets, newest first, or null when there is no such application: one query, on
-   * every webhook. Not cached: a rotation without overlap must stop the old secret on every
-   * instance at once, not when the other instances hear of it.
+   * The webhook intake's secrets of an application, newest first, with when each ends (the caller
+   * keeps those current by its clock, `isCurrentWebhookSecret`); a 404 `application_not_found` when
+   * there is no such application. From the tenancy cache, so that a webhook costs no read of them,
+   * unless `fresh`. The cache may lag a rotation made on another instance by a moment: the intake
+   * therefore re-reads them when none verifies (a new secret), and stores an event only while the
+   * secret that verified it is current in the database (`CURRENT_WEBHOOK_SECRET`, in the same
+   * statement), so that an ended secret stops verifying on every instance at once.
    */
-  private async webhookSecretsIfApplication(applicationId: string): Promise<string[] | null> {
+  async webhookSigningSecrets(applicationId: string, options: { fresh?: boolean } = {}): Promise<CachedWebhookSecret[]> {
+    if (!ID_PATTERN.test(applicationId)) throw AppError.notFound('application_not_found', `No application "${applicationId.slice(0, 64)}".`);
+    if (options.fresh) this.cache.webhookSecrets.delete(applicationId);
+    const secrets = await this.cache.webhookSecrets.get(applicationId, () => this.readWebhookSecrets(applicationId));
+    if (secrets) return secrets;
+    // An application created on another instance a moment ago may be cached as absent here: absence is always read again.
+    if (!options.fresh) return this.webhookSigningSecrets(applicationId, { fresh: true });
+    throw AppError.notFound('application_not_found', `No application "${applicationId.slice(0, 64)}".`);
+  }
+
+  /** The current secrets with their ends, newest first, or null when there is no such application: one query. */
+  private async readWebhookSecrets(applicationId: string): Promise<CachedWebhookSecret[] | null> {
     if (!ID_PATTERN.test(applicationId)) return null;
-    const rows = await exec<{ secret: string | null }>(
+    const rows = await exec<{ id: string | null; secret: string | null; expires_at: Date | string | null }>(
       this.em.fork(),
-      `select s.secret from applications a
-       left join webhook_secrets s on s.application_id = a.id and (s.expires_at is null or s.expires_at > ?)
+      `select s.id, s.secret, s.expires_at from applications a
+       left join webhook_secrets s on s.application_id = a.id and ${CURRENT_WEBHOOK_SECRET}
        where a.id = ? order by s.created_at desc`,
       [this.clock.now(), applicationId],
     );
     if (rows.length === 0) return null;
-    return rows.map((r) => r.secret).filter((secret): secret is string => secret !== null);
+    return rows
+      .filter((r) => r.id !== null && r.secret !== null)
+      .map((r) => ({ id: r.id!, secret: r.secret!, expiresAt: r.expires_at === null ? null : new Date(r.expires_at).getTime() }));
   }
 
   async rotateWebhookSecret(applicationId: string, options: { secret?: string; overlapHours?: number }): Promise<RotateWebhookSecretResponse> {

@@ -22,6 +22,13 @@ export interface CachedApplication {
   merchant: Merchant;
 }
 
+/** A webhook signing secret of an application, with when it stops verifying (null: the current one, until rotated). */
+export interface CachedWebhookSecret {
+  id: string;
+  secret: string;
+  expiresAt: number | null;
+}
+
 export interface CachedKey {
   id: string;
   applicationId: string;
@@ -42,6 +49,12 @@ export class TenancyCache implements OnModuleInit, OnModuleDestroy {
   readonly applications = new TtlCache<CachedApplication | null>(HOT_PATH_TTL_MS);
   /** By key hash. */
   readonly apiKeys = new TtlCache<CachedKey | null>(HOT_PATH_TTL_MS);
+  /**
+   * By application id: its webhook signing secrets, newest first (null: there is no such
+   * application). Never the last word on a secret: the intake stores an event only if the secret
+   * that verified it is still current in the database (see WebhookIntakeService).
+   */
+  readonly webhookSecrets = new TtlCache<CachedWebhookSecret[] | null>(HOT_PATH_TTL_MS);
   /** The union of every application's allowed origins (one entry, 'all'), for CORS preflights. */
   readonly browserOrigins = new TtlCache<ReadonlySet<string>>(HOT_PATH_TTL_MS);
 
@@ -95,11 +108,15 @@ export class TenancyCache implements OnModuleInit, OnModuleDestroy {
   /** Drops what a change makes stale in this instance's caches; everything when the change is unknown. */
   forget(change: TenancyChange | undefined): void {
     if (!change || 'application' in change) this.browserOrigins.clear();
-    if (change && 'application' in change) this.applications.delete(change.application);
+    if (change && 'application' in change) {
+      this.applications.delete(change.application);
+      this.webhookSecrets.delete(change.application);
+    }
     else if (change && 'api_key' in change) this.apiKeys.delete(change.api_key);
     else if (change && 'merchant' in change) this.applications.clear(); // cached per application, with its merchant
     else {
       this.applications.clear();
+      this.webhookSecrets.clear();
       this.apiKeys.clear();
     }
   }

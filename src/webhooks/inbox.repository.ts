@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/core';
 import type { WebhookEventState } from './webhook-event.entity.js';
+import { execPrepared, PreparedStatement } from '../infra/database/prepared.js';
 import { exec, sql } from '../infra/database/sql.js';
+import { CURRENT_WEBHOOK_SECRET } from '../tenancy/applications.service.js';
 
 export interface InboxInsert {
   id: string;
@@ -11,13 +13,38 @@ export interface InboxInsert {
   stripeCreated: number;
   apiVersion: string | null;
   livemode: boolean;
-  payload: unknown;
+  /** The event as JSON text (the signed body itself, unless characters had to be replaced: see `payloadNote`). */
+  payload: string;
   flag: string | null;
   receivedAt: Date;
   /** The signed bytes, kept only when the payload had to be changed to be stored (`payloadNote` says how). */
   rawBody?: Buffer;
   payloadNote?: string;
+  /** The webhook secret (its id) that verified the event: stored only while that secret is current at `receivedAt`. */
+  signedBy: string;
 }
+
+/** What an insert did: stored the event, found its id stored already, or stored nothing because the secret that verified it has ended. */
+export type InboxInsertOutcome = 'stored' | 'duplicate' | 'secret_ended';
+
+/**
+ * The intake's one statement per event, prepared once per connection: the event is stored (once
+ * per id) only if the secret that verified it is still current, checked in the same statement so
+ * that a secret ended on any instance stops verifying at once although the intake caches secrets.
+ */
+const INSERT_EVENT = new PreparedStatement(
+  'webhook_events_insert',
+  `with signed_by as (
+     select 1 from webhook_secrets where id = ?::uuid and application_id = ?::text and ${CURRENT_WEBHOOK_SECRET}
+   ), stored as (
+     insert into webhook_events (id, application_id, stripe_account, type, stripe_created, api_version, livemode, payload, state, attempts, next_attempt_at, flag, received_at, raw_body, payload_note)
+     select ?::text, ?::text, ?::text, ?::text, ?::bigint, ?::text, ?::boolean, ?::jsonb, 'received', 0, ?::timestamptz, ?::text, ?::timestamptz, ?::bytea, ?::text
+     where exists (select 1 from signed_by)
+     on conflict (id) do nothing
+     returning 1
+   )
+   select exists (select 1 from signed_by) as signed, exists (select 1 from stored) as stored`,
+);
 
 export interface ClaimedEvent {
   id: string;
@@ -52,19 +79,14 @@ const SUMMARY_COLUMNS = 'id, application_id, stripe_account, type, stripe_create
 /** The webhook inbox in SQL: store once, claim with SKIP LOCKED, record outcomes. */
 @Injectable()
 export class InboxRepository {
-  /** Stores an event unless its id is there already; returns whether it was new. */
-  async insert(em: EntityManager, event: InboxInsert): Promise<boolean> {
-    const rows = await sql(em).execute<{ id: string }[]>(
-      `insert into webhook_events (id, application_id, stripe_account, type, stripe_created, api_version, livemode, payload, state, attempts, next_attempt_at, flag, received_at, raw_body, payload_note)
-       values (?, ?, ?, ?, ?, ?, ?, ?::jsonb, 'received', 0, ?, ?, ?, ?, ?)
-       on conflict (id) do nothing
-       returning id`,
-      [
-        event.id, event.applicationId, event.stripeAccount, event.type, event.stripeCreated, event.apiVersion, event.livemode, JSON.stringify(event.payload),
-        event.receivedAt, event.flag, event.receivedAt, event.rawBody ?? null, event.payloadNote ?? null,
-      ],
-    );
-    return rows.length > 0;
+  /** Stores an event unless its id is there already or the secret that verified it has ended since (see INSERT_EVENT). */
+  async insert(em: EntityManager, event: InboxInsert): Promise<InboxInsertOutcome> {
+    const [row] = await execPrepared<{ signed: boolean; stored: boolean }>(em, INSERT_EVENT, [
+      event.signedBy, event.applicationId, event.receivedAt,
+      event.id, event.applicationId, event.stripeAccount, event.type, event.stripeCreated, event.apiVersion, event.livemode, event.payload,
+      event.receivedAt, event.flag, event.receivedAt, event.rawBody ?? null, event.payloadNote ?? null,
+    ]);
+    return !row!.signed ? 'secret_ended' : row!.stored ? 'stored' : 'duplicate';
   }
 
   /**

@@ -3,12 +3,13 @@ import { EntityManager } from '@mikro-orm/core';
 import { Clock } from '../infra/clock/clock.js';
 import type { AppConfig } from '../infra/config/config.js';
 import { APP_CONFIG } from '../infra/config/config.module.js';
-import { toStorableJson } from '../infra/database/storable-text.js';
+import { toStorableParsedJson } from '../infra/database/storable-text.js';
 import { AppError } from '../infra/errors/app-error.js';
 import { retryOnceOnConnectionLoss } from '../infra/errors/database-errors.js';
 import { Metrics } from '../infra/metrics/metrics.service.js';
-import { verifyStripeSignature } from '../infra/stripe/webhook-signature.js';
-import { ApplicationsService } from '../tenancy/applications.service.js';
+import { INVALID_SIGNATURE_MESSAGE, verifyStripeSignature } from '../infra/stripe/webhook-signature.js';
+import { ApplicationsService, isCurrentWebhookSecret } from '../tenancy/applications.service.js';
+import type { CachedWebhookSecret } from '../tenancy/tenancy-cache.js';
 import { MerchantsService } from '../tenancy/merchants.service.js';
 import { EventApplier } from './event-applier.service.js';
 import { InboxRepository } from './inbox.repository.js';
@@ -51,26 +52,22 @@ export class WebhookIntakeService {
    * parser, so that the event is not parsed a second time here.
    */
   async receive(applicationId: string, rawBody: Buffer | undefined, body: unknown, signature: string | undefined): Promise<{ received: true; duplicate: boolean }> {
-    const em = this.em.fork();
-    // The application's current secrets in one query (the same rule as the admin API's); an unknown application is a 404.
-    const secrets = await this.applications.requireWebhookSecrets(applicationId);
+    // The application's current secrets, cached (an unknown application is a 404); see `verified` for why that is safe.
+    const secrets = await this.applications.webhookSigningSecrets(applicationId);
     if (!rawBody || rawBody.length === 0) throw AppError.badRequest('invalid_payload', 'The body must be the Stripe event as JSON.');
-    const check = verifyStripeSignature(rawBody, signature, secrets, this.config.WEBHOOK_TOLERANCE_SECONDS);
-    if (!check.ok) throw AppError.badRequest(check.code, check.message);
+    let signedBy = await this.verified(applicationId, secrets, rawBody, signature);
 
     // A correctly signed event is never refused for what its strings hold: Stripe would retry and then
     // give up, and the event would be lost. PostgreSQL cannot store NUL or unpaired surrogates, so
     // they are replaced (U+FFFD), the exact bytes kept beside the event and a note says so.
-    const storable = toStorableJson(body);
+    const storable = toStorableParsedJson(rawBody, body);
     const event = asEvent(storable.value);
     const stripeAccount = event.account ?? PLATFORM_ACCOUNT;
     // Only an event the service applies needs a merchant: one of a type it has no handler for
     // (payment_intent.*, charge.*, …) is processed as a no-op wherever it comes from, so it is not flagged.
     const flag =
-      stripeAccount !== PLATFORM_ACCOUNT && this.applier.handles(event.type) && !(await this.merchants.merchantIdOfStripeAccount(em, stripeAccount)) ? 'unknown_account' : null;
-    // The insert is idempotent (by event id): when the connection drops under it, it is sent once
-    // more on a fresh connection, so that a database failover does not turn into a 503 for Stripe.
-    const inserted = await retryOnceOnConnectionLoss(() => this.inbox.insert(em, {
+      stripeAccount !== PLATFORM_ACCOUNT && this.applier.handles(event.type) && !(await this.merchants.merchantIdOfStripeAccount(this.em.fork(), stripeAccount)) ? 'unknown_account' : null;
+    const row = {
       id: event.id,
       applicationId,
       stripeAccount,
@@ -78,16 +75,50 @@ export class WebhookIntakeService {
       stripeCreated: event.created,
       apiVersion: event.api_version ?? null,
       livemode: event.livemode ?? false,
-      payload: event,
+      // The signed text itself when it is storable as it is (the same JSON; not serialised again), else the repaired event.
+      payload: storable.replaced > 0 ? JSON.stringify(event) : rawBody.toString('utf8'),
       flag,
-      receivedAt: this.clock.now(),
       ...(storable.replaced > 0
         ? { rawBody, payloadNote: `${storable.replaced} string(s) held characters PostgreSQL cannot store (NUL or unpaired surrogates), replaced by U+FFFD; the signed bytes are kept in raw_body.` }
         : {}),
-    }));
+    };
+    // The insert is idempotent (by event id): when the connection drops under it, it is sent once
+    // more on a fresh connection, so that a database failover does not turn into a 503 for Stripe.
+    const store = () => retryOnceOnConnectionLoss(() => this.inbox.insert(this.em, { ...row, receivedAt: this.clock.now(), signedBy: signedBy.secretId }));
+    let outcome = await store();
+    if (outcome === 'secret_ended') {
+      // The cached secret that verified the event has ended (a rotation on another instance, heard
+      // of late, or its overlap over): verified again against the secrets as they are now.
+      signedBy = await this.verified(applicationId, await this.applications.webhookSigningSecrets(applicationId, { fresh: true }), rawBody, signature, true);
+      outcome = await store();
+      if (outcome === 'secret_ended') throw AppError.badRequest('invalid_signature', INVALID_SIGNATURE_MESSAGE);
+    }
+    const inserted = outcome === 'stored';
     this.metrics.webhookReceived(event.type, !inserted);
     if (inserted) this.worker.notify();
     return { received: true, duplicate: !inserted };
+  }
+
+  /**
+   * The secret (its id) among the application's current ones that verifies the signature, or the
+   * 400 that says why none does. Cached secrets may lag a rotation on another instance: when none
+   * verifies, they are read again once (`fresh`) before the event is refused.
+   */
+  private async verified(
+    applicationId: string,
+    secrets: CachedWebhookSecret[],
+    rawBody: Buffer,
+    signature: string | undefined,
+    fresh = false,
+  ): Promise<{ secretId: string }> {
+    const now = this.clock.now().getTime();
+    const current = secrets.filter((s) => isCurrentWebhookSecret(s, now));
+    const check = verifyStripeSignature(rawBody, signature, current.map((s) => s.secret), this.config.WEBHOOK_TOLERANCE_SECONDS);
+    if (check.ok) return { secretId: current.find((s) => s.secret === check.secret)!.id };
+    if (check.code === 'invalid_signature' && !fresh) {
+      return this.verified(applicationId, await this.applications.webhookSigningSecrets(applicationId, { fresh: true }), rawBody, signature, true);
+    }
+    throw AppError.badRequest(check.code, check.message);
   }
 }
 

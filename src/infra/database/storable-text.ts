@@ -35,6 +35,8 @@ export function firstUnstorablePath(value: unknown, path = ''): string | undefin
  * by U+FFFD, with how many strings had to change (0: the value is returned as it is).
  */
 export function toStorableJson<T>(value: T): { value: T; replaced: number } {
+  // The common case (nothing to replace) is found without copying anything.
+  if (firstUnstorablePath(value) === undefined) return { value, replaced: 0 };
   let replaced = 0;
   const fix = (s: string): string => {
     if (isStorableText(s)) return s;
@@ -49,4 +51,15 @@ export function toStorableJson<T>(value: T): { value: T; replaced: number } {
   };
   const fixed = walk(value) as T;
   return replaced === 0 ? { value, replaced } : { value: fixed, replaced };
+}
+
+const BACKSLASH_U = Buffer.from('\\u');
+
+/**
+ * `toStorableJson` of a value parsed from the JSON text `text`, without walking it when the text has
+ * no `\u` escape: only an escape can put a NUL (a raw control character is not JSON) or an unpaired
+ * surrogate (UTF-8 cannot encode one; the decoder turns broken bytes into U+FFFD) into a parsed string.
+ */
+export function toStorableParsedJson<T>(text: Buffer, value: T): { value: T; replaced: number } {
+  return text.includes(BACKSLASH_U) ? toStorableJson(value) : { value, replaced: 0 };
 }
