@@ -84,6 +84,53 @@ export class IdentityService {
     return accountId;
   }
 
+  /**
+   * `link` for many customers of one Stripe account at once (a batch of webhook events), with the
+   * same outcome as `link` one by one in their order: the links read in one statement, the new ones
+   * written in one. Returns the account each link's customer stands for afterwards, in their order.
+   */
+  async linkMany(em: EntityManager, stripeAccount: string, links: readonly { accountId: string; customer: Omit<CustomerFacts, 'stripeAccount'> }[]): Promise<string[]> {
+    const linkedTo = await this.accountsOf(em, stripeAccount, links.map((l) => l.customer.customerId));
+    // What `link` one by one would do, decided here: a customer linked already (before, or earlier
+    // in this list) keeps its account; an account linked earlier in this list keeps that customer.
+    const customerOf = new Map<string, string>();
+    const rows: { id: string; accountId: string; customerId: string; email: string | null; name: string | null }[] = [];
+    const accounts = links.map(({ accountId, customer }) => {
+      const linked = linkedTo.get(customer.customerId);
+      if (linked !== undefined) {
+        if (linked !== accountId) this.logger.warn(`customer ${customer.customerId} is linked to another account; link to ${accountId} refused`);
+        return linked;
+      }
+      if (customerOf.has(accountId)) {
+        this.logger.warn(`account ${accountId} keeps its live customer; ${customer.customerId} not linked`);
+        return accountId;
+      }
+      customerOf.set(accountId, customer.customerId);
+      linkedTo.set(customer.customerId, accountId);
+      rows.push({ id: crypto.randomUUID(), accountId, customerId: customer.customerId, email: customer.email ?? null, name: customer.name ?? null });
+      return accountId;
+    });
+    if (rows.length === 0) return accounts;
+    // `link`'s upsert, for every new link at once.
+    const linked = await exec<{ stripe_customer_id: string }>(
+      em,
+      `insert into identities (id, account_id, stripe_account, stripe_customer_id, email, name, deleted_at, created_at, updated_at)
+       select l.id, l.account_id, ?, l.customer_id, l.email, l.name, null, now(), now()
+       from unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[]) as l(id, account_id, customer_id, email, name)
+       on conflict (account_id, stripe_account) do update set
+         stripe_customer_id = excluded.stripe_customer_id,
+         email = coalesce(excluded.email, identities.email),
+         name = coalesce(excluded.name, identities.name),
+         deleted_at = null, updated_at = now()
+       where identities.deleted_at is not null or identities.stripe_customer_id = excluded.stripe_customer_id
+       returning stripe_customer_id`,
+      [stripeAccount, rows.map((r) => r.id), rows.map((r) => r.accountId), rows.map((r) => r.customerId), rows.map((r) => r.email), rows.map((r) => r.name)],
+    );
+    const done = new Set(linked.map((r) => r.stripe_customer_id));
+    for (const r of rows) if (!done.has(r.customerId)) this.logger.warn(`account ${r.accountId} keeps its live customer; ${r.customerId} not linked`);
+    return accounts;
+  }
+
   /** Keeps email and name current (customer.updated). */
   async updateCustomer(em: EntityManager, customer: CustomerFacts): Promise<void> {
     await sql(em).execute(

@@ -143,8 +143,15 @@ export class SubscriptionSyncService {
     const entries: MirrorEntry[] = [];
     for (const [stripeAccount, ofAccount] of groupBy(winners, (w) => w.scope.stripeAccount)) {
       const accounts = await this.identities.accountsOf(em, stripeAccount, ofAccount.map((w) => idOf(w.snapshot.customer)!));
+      // Customers without an identity are linked to the account their metadata names, all in one write (a burst of new subscriptions is all of them).
+      const unlinked = ofAccount.flatMap((w) => {
+        const link = accounts.has(idOf(w.snapshot.customer)!) ? null : metadataLink(w.snapshot);
+        return link ? [{ w, link }] : [];
+      });
+      const linked = await this.identities.linkMany(em, stripeAccount, unlinked.map((u) => u.link));
+      const linkedOf = new Map(unlinked.map((u, i) => [u.w, linked[i]!]));
       for (const w of ofAccount) {
-        const accountId = accounts.get(idOf(w.snapshot.customer)!) ?? (await this.linkFromMetadata(em, w.snapshot, w.scope));
+        const accountId = accounts.get(idOf(w.snapshot.customer)!) ?? linkedOf.get(w) ?? null;
         entries.push({
           row: subscriptionRow(w.snapshot),
           ctx: { stripeAccount, merchantId: w.scope.merchantId, applicationId: w.snapshot.metadata?.application_id || w.scope.applicationId, accountId },
@@ -257,11 +264,8 @@ export class SubscriptionSyncService {
 
   /** The account named in the subscription's or its customer's metadata, which then becomes the customer's identity; null when none is named. */
   private async linkFromMetadata(em: EntityManager, subscription: Stripe.Subscription, scope: SyncScope): Promise<string | null> {
-    const customerId = idOf(subscription.customer)!;
-    const customer = typeof subscription.customer === 'object' && !('deleted' in subscription.customer && subscription.customer.deleted) ? (subscription.customer as Stripe.Customer) : undefined;
-    const named = accountFromMetadata(subscription.metadata) ?? accountFromMetadata(customer?.metadata);
-    if (!named) return null;
-    return this.identities.link(em, named, { stripeAccount: scope.stripeAccount, customerId, email: customer?.email ?? null, name: customer?.name ?? null });
+    const link = metadataLink(subscription);
+    return link ? this.identities.link(em, link.accountId, { stripeAccount: scope.stripeAccount, ...link.customer }) : null;
   }
 
   private async fetchSubscription(id: string, scope: SyncScope): Promise<Stripe.Subscription> {
@@ -279,6 +283,14 @@ export class SubscriptionSyncService {
     );
     return { ...subscription, items: { ...subscription.items, data: items, has_more: false } };
   }
+}
+
+/** The link a subscription's metadata (or its expanded customer's) asks for: the account named, and the customer's facts; null when none is named. */
+function metadataLink(subscription: Stripe.Subscription): { accountId: string; customer: { customerId: string; email: string | null; name: string | null } } | null {
+  const customer = typeof subscription.customer === 'object' && !('deleted' in subscription.customer && subscription.customer.deleted) ? (subscription.customer as Stripe.Customer) : undefined;
+  const named = accountFromMetadata(subscription.metadata) ?? accountFromMetadata(customer?.metadata);
+  if (!named) return null;
+  return { accountId: named, customer: { customerId: idOf(subscription.customer)!, email: customer?.email ?? null, name: customer?.name ?? null } };
 }
 
 function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
