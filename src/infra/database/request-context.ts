@@ -12,7 +12,10 @@ const NO_REQUEST_CONTEXT = 'withoutRequestContext';
  * the partner lookup and `features` in a profile. A route so marked that used the request's
  * EntityManager anyway would fail loudly (MikroORM refuses the global context), not silently.
  */
-export const WithoutRequestContext = () => RouteConfig({ [NO_REQUEST_CONTEXT]: true });
+export const WithoutRequestContext = () => RouteConfig(WITHOUT_REQUEST_CONTEXT);
+
+/** The same as route config, for a route with more config of its own (a second @RouteConfig would replace the first). */
+export const WITHOUT_REQUEST_CONTEXT = { [NO_REQUEST_CONTEXT]: true } as const;
 
 /**
  * Every other request gets its own EntityManager (MikroORM's RequestContext: its own identity map),
