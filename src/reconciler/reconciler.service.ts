@@ -12,7 +12,7 @@ import { AppError } from '../infra/errors/app-error.js';
 import { Metrics } from '../infra/metrics/metrics.service.js';
 import { StripeGateway } from '../infra/stripe/stripe.gateway.js';
 import { SubscriptionMirrorRepository } from '../subscriptions/subscription-mirror.repository.js';
-import { SubscriptionSyncService } from '../subscriptions/subscription-sync.service.js';
+import { SubscriptionSyncService, type ListedSubscription } from '../subscriptions/subscription-sync.service.js';
 import { TrialsService } from '../subscriptions/trials.service.js';
 import { ApplicationsService } from '../tenancy/applications.service.js';
 import type { Merchant } from '../tenancy/merchant.entity.js';
@@ -68,10 +68,13 @@ interface ListWindow {
   planned?: boolean;
 }
 
-/** A listed page on its way to the database: the run's subscriptions in it, and when it was read. */
+/**
+ * A listed page on its way to the database: the run's subscriptions in it, already reduced to their
+ * rows (SubscriptionSyncService.prepareListing), and when it was read.
+ */
 interface ListedPage {
   objects: number;
-  subscriptions: Stripe.Subscription[];
+  subscriptions: ListedSubscription[];
   readAt: number;
 }
 
@@ -294,7 +297,7 @@ export class ReconcilerService {
         // A page lost to a crash right after its commit is simply listed again by the next run,
         // so the run does not wait for each commit to reach the disk.
         await exec(tx, 'set local synchronous_commit = off');
-        return this.sync.applyListingPage(tx, subscriptions, stripeAccount, (s) => ownerOf(s, owners, stripeAccount, scopeMerchant), readAt);
+        return this.sync.applyListedPage(tx, subscriptions, stripeAccount, readAt);
       });
       for (const [id, result] of outcome) {
         seen.add(id);
@@ -304,27 +307,41 @@ export class ReconcilerService {
       }
     };
 
-    const chain = async (window: ListWindow): Promise<void> => {
+    // One page of a chain listed (`listedBefore`: what the chain listed before it), the windows it
+    // shows split off, and the run's subscriptions in it reduced to their rows: the parsed page is
+    // garbage once this returns, before the chain waits for room in the queue. `next`: the chain's
+    // window after this page, none when it is done.
+    const listAndPrepare = async (window: ListWindow, listedBefore: number): Promise<{ mine: ListedSubscription[]; listed: number; next?: ListWindow }> => {
+      const page = await this.listPage(stripeAccount, window, limiter, counts);
+      pagesListed += 1;
+      if (page.data.length === 0) counts.emptyWindows += 1;
+      const more = page.has_more && page.data.length > 0;
+      const listedHere = listedBefore + page.data.length;
+      let next: ListWindow | undefined;
+      if (more) {
+        next = { ...window, startingAfter: page.data[page.data.length - 1]!.id };
+        if (!next.customer && (!next.planned || listedHere >= WINDOW_OBJECTS)) {
+          const cut = splitWindow(next, page.data, Math.min(pagesListed - 1, chains.max - chains.active - pending.length));
+          next = cut.kept;
+          pending.push(...cut.windows);
+          launch();
+        }
+      }
+      listed += page.data.length;
+      const inScope = page.data.filter((s) => belongsToScope(s, owners, merchants));
+      const mine = await this.sync.prepareListing(inScope, stripeAccount, (s) => ownerOf(s, owners, stripeAccount, scopeMerchant));
+      return { mine, listed: listedHere, ...(next ? { next } : {}) };
+    };
+
+    const chain = async (first: ListWindow): Promise<void> => {
+      let window: ListWindow | undefined = first;
       let listedHere = 0;
-      while (!failure) {
+      while (!failure && window) {
         // Listed one second back: a webhook of the very second of the listing may be newer, so it keeps its place.
         const readAt = this.clock.nowSeconds() - 1;
-        const page = await this.listPage(stripeAccount, window, limiter, counts);
-        pagesListed += 1;
-        if (page.data.length === 0) counts.emptyWindows += 1;
-        const more = page.has_more && page.data.length > 0;
-        listedHere += page.data.length;
-        if (more) {
-          window = { ...window, startingAfter: page.data[page.data.length - 1]!.id };
-          if (!window.customer && (!window.planned || listedHere >= WINDOW_OBJECTS)) {
-            const cut = splitWindow(window, page.data, Math.min(pagesListed - 1, chains.max - chains.active - pending.length));
-            window = cut.kept;
-            pending.push(...cut.windows);
-            launch();
-          }
-        }
-        const mine = page.data.filter((s) => belongsToScope(s, owners, merchants));
-        listed += page.data.length;
+        const { mine, listed: listedNow, next } = await listAndPrepare(window, listedHere);
+        listedHere = listedNow;
+        window = next;
         // The page is handed to the writers and the next one listed at once; the chain waits only
         // while the queue is full (the database behind), holding this one page.
         if (mine.length) {
@@ -335,7 +352,6 @@ export class ReconcilerService {
           written.push(queued.written);
         }
         onProgress?.({ stripeAccount, subscriptions: listed, expected, stripeCalls: counts.stripeCalls, elapsedMs: Date.now() - started });
-        if (!more) return;
       }
     };
 

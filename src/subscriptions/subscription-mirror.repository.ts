@@ -20,7 +20,9 @@ export interface MirrorContext {
 export interface MirrorEntry {
   row: SubscriptionRow;
   ctx: MirrorContext;
-  raw: unknown;
+  /** The object stored in `raw`; or `stored`, its text and hash already made (`canonicalRaw`). */
+  raw?: unknown;
+  stored?: CanonicalRaw;
   /** The version this entry is written at, when it is not the batch's (a batch of events, each of its own time). */
   version?: number;
 }
@@ -70,8 +72,8 @@ export class SubscriptionMirrorRepository {
     if (unique.length === 0) return outcome;
     const guard = versionGuard(mode);
     const prepared = unique.map((entry) => {
-      const raw = canonicalJson(entry.raw);
-      return { ...entry, version: entry.version ?? version, raw, rawHash: hash('sha1', raw, 'hex') };
+      const { text, hash } = entry.stored ?? canonicalRaw(entry.raw);
+      return { row: entry.row, ctx: entry.ctx, version: entry.version ?? version, raw: text, rawHash: hash };
     });
     const states = await this.storedStatesAndAccess(em, prepared);
     const access = (id: string) => states.get(id)!.access;
@@ -340,6 +342,17 @@ async function versionsIn(em: EntityManager, table: 'subscriptions' | 'invoices'
   if (unique.length === 0) return new Map();
   const rows = await exec<{ id: string; stripe_version: string }>(em, `select id, stripe_version from ${table} where id = any(?::text[])`, [unique]);
   return new Map(rows.map((r) => [r.id, Number(r.stripe_version)]));
+}
+
+/** A subscription's `raw` as stored: its canonical JSON and the `raw_hash` of it. */
+export interface CanonicalRaw {
+  text: string;
+  hash: string;
+}
+
+export function canonicalRaw(value: unknown): CanonicalRaw {
+  const text = canonicalJson(value);
+  return { text, hash: hash('sha1', text, 'hex') };
 }
 
 /**

@@ -4,8 +4,8 @@ import type Stripe from 'stripe';
 import { accountFromMetadata, IdentityService } from '../identity/identity.service.js';
 import { lockCustomers } from '../infra/stripe/object-locks.js';
 import { StripeGateway } from '../infra/stripe/stripe.gateway.js';
-import { invoiceRow, subscriptionRow } from './stripe-objects.js';
-import { SubscriptionMirrorRepository, type MirrorContext, type MirrorEntry, type UpsertOutcome } from './subscription-mirror.repository.js';
+import { invoiceRow, subscriptionRow, type InvoiceRow, type SubscriptionRow } from './stripe-objects.js';
+import { canonicalRaw, SubscriptionMirrorRepository, type CanonicalRaw, type MirrorContext, type MirrorEntry, type UpsertOutcome } from './subscription-mirror.repository.js';
 import { idOf } from '../infra/stripe/accounts.js';
 import type { VersionMode } from '../infra/stripe/ordering.js';
 
@@ -218,11 +218,7 @@ export class SubscriptionSyncService {
 
   /**
    * A page of a listing (reconcile, sync), applied in a handful of statements whatever its size:
-   * identities of the page's customers in one read, their expanded latest invoices in one upsert,
-   * what is stored of the subscriptions and the facts of their access in one read, then the changed
-   * subscriptions (with their access) in one upsert and their items in one. Subscriptions that did
-   * not change only move their version and have their access recomputed, in one statement.
-   * `scopeOf` says where each subscription belongs.
+   * see `applyListedPage`. `scopeOf` says where each subscription belongs.
    */
   async applyListingPage(
     em: EntityManager,
@@ -231,28 +227,59 @@ export class SubscriptionSyncService {
     scopeOf: (subscription: Stripe.Subscription) => { merchantId: string | null; applicationId: string | null },
     readAt: number,
   ): Promise<Map<string, UpsertOutcome>> {
-    if (page.length === 0) return new Map();
-    await lockCustomers(em, stripeAccount, page.map((s) => idOf(s.customer)!));
+    return this.applyListedPage(em, await this.prepareListing(page, stripeAccount, scopeOf), stripeAccount, readAt);
+  }
+
+  /**
+   * A listed page reduced to what its write needs (rows, the stored object's text and hash, the
+   * facts of its customer), with the items of any subscription that has more than Stripe embeds.
+   * A reconcile does this as soon as a page is listed, so that the pages waiting for a writer hold
+   * these compact rows and not Stripe's objects with their expanded customer and invoice: those die
+   * young instead of filling the old generation (most of a large run's memory was such garbage).
+   */
+  async prepareListing(
+    page: readonly Stripe.Subscription[],
+    stripeAccount: string,
+    scopeOf: (subscription: Stripe.Subscription) => { merchantId: string | null; applicationId: string | null },
+  ): Promise<ListedSubscription[]> {
     const complete = await Promise.all(page.map((s) => this.withAllItems(s, { stripeAccount, merchantId: null, applicationId: null })));
-    const accounts = await this.identities.accountsOf(em, stripeAccount, complete.map((s) => idOf(s.customer)!));
-    const entries: MirrorEntry[] = [];
-    for (const subscription of complete) {
+    return complete.map((subscription) => {
       const where = scopeOf(subscription);
-      const scope = { stripeAccount, ...where };
-      // The page's links were read above: a customer not among them is only linked from metadata.
-      const accountId = accounts.get(idOf(subscription.customer)!) ?? (await this.linkFromMetadata(em, subscription, scope));
-      entries.push({
+      const invoice = subscription.latest_invoice;
+      return {
         row: subscriptionRow(subscription),
-        ctx: { stripeAccount, merchantId: where.merchantId, applicationId: subscription.metadata?.application_id || where.applicationId, accountId },
-        raw: storedRaw(subscription),
-      });
+        scope: { merchantId: where.merchantId, applicationId: subscription.metadata?.application_id || where.applicationId },
+        stored: canonicalRaw(storedRaw(subscription)),
+        invoice: invoice !== null && typeof invoice === 'object' ? invoiceRow(invoice) : null,
+        customerDeleted: typeof subscription.customer === 'object' && 'deleted' in subscription.customer && subscription.customer.deleted === true,
+        link: metadataLink(subscription),
+      };
+    });
+  }
+
+  /**
+   * A prepared page (`prepareListing`) applied in a handful of statements whatever its size:
+   * identities of the page's customers in one read, their expanded latest invoices in one upsert,
+   * what is stored of the subscriptions and the facts of their access in one read, then the changed
+   * subscriptions (with their access) in one upsert and their items in one. Subscriptions that did
+   * not change only move their version and have their access recomputed, in one statement.
+   */
+  async applyListedPage(em: EntityManager, page: readonly ListedSubscription[], stripeAccount: string, readAt: number): Promise<Map<string, UpsertOutcome>> {
+    if (page.length === 0) return new Map();
+    await lockCustomers(em, stripeAccount, page.map((s) => s.row.customerId));
+    const accounts = await this.identities.accountsOf(em, stripeAccount, page.map((s) => s.row.customerId));
+    const entries: MirrorEntry[] = [];
+    for (const listed of page) {
+      // The page's links were read above: a customer not among them is only linked from metadata.
+      const accountId = accounts.get(listed.row.customerId) ?? (await this.link(em, listed.link, stripeAccount));
+      entries.push({ row: listed.row, ctx: { stripeAccount, ...listed.scope, accountId }, stored: listed.stored });
     }
     // Expanded latest invoices first, so that the access each subscription's write carries reflects them.
-    const invoices = complete.map((s) => s.latest_invoice).filter((i): i is Stripe.Invoice => i !== null && typeof i === 'object');
-    await this.mirror.upsertInvoices(em, invoices.map(invoiceRow), stripeAccount, readAt, 'at-least');
+    const invoices = page.map((s) => s.invoice).filter((i): i is InvoiceRow => i !== null);
+    await this.mirror.upsertInvoices(em, invoices, stripeAccount, readAt, 'at-least');
     const outcome = await this.mirror.upsertSubscriptions(em, entries, readAt, 'at-least', { skipUnchanged: true });
     // A customer the listing shows deleted no longer stands for its account (as customer.deleted says), once.
-    const deletedCustomers = [...new Set(page.filter((s) => typeof s.customer === 'object' && 'deleted' in s.customer && s.customer.deleted).map((s) => idOf(s.customer)!))];
+    const deletedCustomers = [...new Set(page.filter((s) => s.customerDeleted).map((s) => s.row.customerId))];
     await this.identities.markDeleted(em, stripeAccount, deletedCustomers, new Date(readAt * 1000));
     return outcome;
   }
@@ -264,8 +291,11 @@ export class SubscriptionSyncService {
 
   /** The account named in the subscription's or its customer's metadata, which then becomes the customer's identity; null when none is named. */
   private async linkFromMetadata(em: EntityManager, subscription: Stripe.Subscription, scope: SyncScope): Promise<string | null> {
-    const link = metadataLink(subscription);
-    return link ? this.identities.link(em, link.accountId, { stripeAccount: scope.stripeAccount, ...link.customer }) : null;
+    return this.link(em, metadataLink(subscription), scope.stripeAccount);
+  }
+
+  private async link(em: EntityManager, link: MetadataLink | null, stripeAccount: string): Promise<string | null> {
+    return link ? this.identities.link(em, link.accountId, { stripeAccount, ...link.customer }) : null;
   }
 
   private async fetchSubscription(id: string, scope: SyncScope): Promise<Stripe.Subscription> {
@@ -322,4 +352,19 @@ function newestOfEach<T extends { created: number }>(events: readonly T[], idOf:
  */
 function storedRaw(subscription: Stripe.Subscription): Stripe.Subscription {
   return { ...subscription, customer: idOf(subscription.customer)!, latest_invoice: idOf(subscription.latest_invoice) } as Stripe.Subscription;
+}
+
+type MetadataLink = NonNullable<ReturnType<typeof metadataLink>>;
+
+/** A listed subscription as `prepareListing` keeps it for its write: none of Stripe's objects. */
+export interface ListedSubscription {
+  row: SubscriptionRow;
+  /** Its merchant and application (the application named in its metadata first). */
+  scope: { merchantId: string | null; applicationId: string | null };
+  stored: CanonicalRaw;
+  /** Its expanded latest invoice, when it has one. */
+  invoice: InvoiceRow | null;
+  /** Whether the listing shows its customer deleted. */
+  customerDeleted: boolean;
+  link: MetadataLink | null;
 }
