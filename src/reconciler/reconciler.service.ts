@@ -116,8 +116,9 @@ const MAX_RATE_LIMIT_RETRIES = 8;
  */
 const WINDOW_OBJECTS = 3000;
 /**
- * Listed objects waiting for a writer before the chains wait (about 20 pages of expanded
- * subscriptions, some 30 MB): enough to keep the writers fed through the listing's bursts.
+ * Listed objects waiting for a writer before the chains wait (about 20 pages, each subscription
+ * already reduced to its rows and stored text, not Stripe's expanded objects): enough to keep the
+ * writers fed through the listing's bursts.
  */
 const QUEUED_OBJECTS = 2000;
 
