@@ -125,7 +125,7 @@ export const CONFIG_SCHEMA = {
   WEBHOOK_TOLERANCE_SECONDS: { description: 'Largest age of a Stripe-Signature timestamp', default: '300', parse: integer(1, 86400) },
   WEBHOOK_WORKER_ENABLED: { description: 'Whether this instance applies stored webhook events (turn off on instances that only receive)', default: 'true', parse: bool },
   WEBHOOK_WORKER_CONCURRENCY: { description: 'Event batches applied at once by this instance', default: '2', parse: integer(1, 32) },
-  WEBHOOK_WORKER_BATCH_SIZE: { description: 'Events claimed per batch (one transaction; its subscription and invoice events written together, the others one savepoint each)', default: '100', parse: integer(1, 500) },
+  WEBHOOK_WORKER_BATCH_SIZE: { description: 'Events claimed per batch (one transaction; its subscription and invoice events written together, the others one savepoint each): larger batches apply faster, and hold the locks of their customers a little longer', default: '500', parse: integer(1, 500) },
   WEBHOOK_WORKER_POLL_MS: { description: 'How often an idle worker looks for due events (new events also wake it at once)', default: '500', parse: integer(10, 60000) },
   WEBHOOK_MAX_ATTEMPTS: { description: 'Attempts before an event is marked dead (replayable from the admin API)', default: '8', parse: integer(1, 100) },
   WEBHOOK_RETRY_BASE_SECONDS: { description: 'First retry delay; doubles with each attempt (with jitter), at most 6 hours', default: '10', parse: integer(1, 3600) },

@@ -4,11 +4,10 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
 import { postWebhook, query, stripeSignature } from '../support/webhooks.js';
 
 /**
- * A batch of subscription events links the customers it meets to the accounts their metadata
- * names, in one write for the whole batch, with the rules of a link made one at a time: a customer
- * linked already keeps its account, and an account keeps the first customer linked to it.
+ * Subscription events applied a batch at a time, in a few statements for the whole batch, with the
+ * outcome of applying them one at a time.
  */
-describe('customers linked from subscription metadata, a batch at a time', () => {
+describe('a batch of subscription events applied together', () => {
   let t: TestApp;
   let secret: string;
   beforeAll(async () => {
@@ -19,7 +18,7 @@ describe('customers linked from subscription metadata, a batch at a time', () =>
 
   const created = Math.floor(Date.now() / 1000) - 3600;
   let n = 0;
-  const subscriptionEvent = (sub: string, customer: string, account: string) => {
+  const subscriptionEvent = (sub: string, customer: string, account: string, quantity = 1) => {
     const body = JSON.stringify({
       id: `evt_batch_links_${++n}`,
       object: 'event',
@@ -38,7 +37,7 @@ describe('customers linked from subscription metadata, a batch at a time', () =>
           start_date: created,
           latest_invoice: null,
           metadata: { account_id: account },
-          items: { object: 'list', has_more: false, data: [{ id: `si_${sub}`, object: 'subscription_item', quantity: 1, current_period_start: created, current_period_end: created + 30 * 86_400, price: { id: 'price_links', object: 'price', product: 'prod_links', recurring: { interval: 'month', usage_type: 'licensed' } } }] },
+          items: { object: 'list', has_more: false, data: [{ id: `si_${sub}`, object: 'subscription_item', quantity, current_period_start: created, current_period_end: created + 30 * 86_400, price: { id: 'price_links', object: 'price', product: 'prod_links', recurring: { interval: 'month', usage_type: 'licensed' } } }] },
         },
       },
     });
@@ -47,6 +46,9 @@ describe('customers linked from subscription metadata, a batch at a time', () =>
   const identities = () => query<{ account_id: string; stripe_customer_id: string }>(t.app, `select account_id, stripe_customer_id from identities where account_id like 'LINKS-%' order by account_id, stripe_customer_id`);
   const accountOf = async (sub: string) => (await query<{ account_id: string | null }>(t.app, 'select account_id from subscriptions where id = ?', [sub]))[0]?.account_id;
 
+  // The customers it meets are linked to the accounts their metadata names in one write, with the
+  // rules of a link made one at a time: a customer linked already keeps its account, and an account
+  // keeps the first customer linked to it.
   it('links each new customer once, keeps existing links and lets an account keep its first customer', async () => {
     await subscriptionEvent('sub_links_old', 'cus_links_old', 'LINKS-OLD');
     await t.app.get(WebhookWorker).drain();
@@ -69,5 +71,24 @@ describe('customers linked from subscription metadata, a batch at a time', () =>
     expect(await accountOf('sub_links_4')).toBe('LINKS-OLD');
     const [processed] = await query<{ n: string }>(t.app, `select count(*) as n from webhook_events where id like 'evt_batch_links_%' and state = 'processed'`);
     expect(Number(processed!.n)).toBe(5);
+  });
+
+  it('an event PostgreSQL refuses fails alone: its neighbours in the batch are applied, it is dead with the reason', async () => {
+    await subscriptionEvent('sub_batch_ok_1', 'cus_batch_ok_1', 'LINKS-BATCH-1');
+    // A quantity beyond PostgreSQL's integer: the bulk write of the batch fails on it.
+    await subscriptionEvent('sub_batch_bad', 'cus_batch_bad', 'LINKS-BATCH-BAD', 1e12);
+    await subscriptionEvent('sub_batch_ok_2', 'cus_batch_ok_2', 'LINKS-BATCH-2');
+    expect(await t.app.get(WebhookWorker).drain()).toBe(3);
+
+    const states = await query<{ id: string; state: string; flag: string | null; last_error: string | null }>(
+      t.app,
+      `select id, state, flag, last_error from webhook_events where id in (?, ?, ?) order by id`,
+      [`evt_batch_links_${n - 2}`, `evt_batch_links_${n - 1}`, `evt_batch_links_${n}`],
+    );
+    expect(states.map((e) => [e.state, e.flag])).toEqual([['processed', null], ['dead', 'unappliable'], ['processed', null]]);
+    expect(states[1]!.last_error).toMatch(/out of range/);
+    expect(await accountOf('sub_batch_ok_1')).toBe('LINKS-BATCH-1');
+    expect(await accountOf('sub_batch_ok_2')).toBe('LINKS-BATCH-2');
+    expect(await accountOf('sub_batch_bad')).toBeUndefined();
   });
 });
