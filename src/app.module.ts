@@ -29,6 +29,8 @@ export interface AppModuleOptions {
   clock?: Clock;
   /** Extra modules mounted next to the application's own (tests add probe routes this way). */
   imports?: Array<Type | DynamicModule>;
+  /** Serves the fast routes (auth/fast-route.ts) through Nest's pipeline like every other route: tests compare the two answers. */
+  withoutFastRoutes?: boolean;
 }
 
 @Module({})

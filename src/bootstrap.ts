@@ -13,6 +13,9 @@ import { registerJsonBodyParser } from './infra/http/body-parsing.js';
 import { registerSecurityHeaders } from './infra/http/security-headers.js';
 import { boundStripeTimePerRequest, createHttpAdapter, exposeRequestIds } from './infra/http/http-adapter.js';
 import { setupSwagger } from './infra/http/swagger.js';
+import { serveFast } from './auth/fast-route.js';
+import { appPaymentCustomersFastRoutes } from './app-payment-customers/app-payment-customers.fast-route.js';
+import { featuresFastRoutes } from './subscriptions/features.fast-route.js';
 import { recordHttpMetrics } from './infra/metrics/http-metrics.js';
 import { MetricsServer } from './infra/metrics/metrics-server.js';
 import { Metrics } from './infra/metrics/metrics.service.js';
@@ -33,6 +36,8 @@ export async function createApp(config: AppConfig, options: AppModuleOptions = {
   boundStripeTimePerRequest(fastify);
   registerJsonBodyParser(fastify, config.BODY_LIMIT, config.BODY_MAX_DEPTH);
   registerSecurityHeaders(fastify, config);
+  // The hottest reads, served without Nest's per-request pipeline and otherwise the same (issue 17).
+  if (!options.withoutFastRoutes) serveFast(app, [...appPaymentCustomersFastRoutes(app), ...featuresFastRoutes(app)]);
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
   setupSwagger(app);

@@ -13,10 +13,11 @@ import { WithoutRequestContext } from '../infra/database/request-context.js';
  * The query string with every parameter as a list of its values (Fastify's parser gives a string
  * for one value and an array for repeats, and keeps every repeat: 1,001 ids are 1,001 ids).
  */
-const QueryLists = createParamDecorator((_: unknown, ctx: ExecutionContext): Record<string, string[]> => {
-  const query = ctx.switchToHttp().getRequest<FastifyRequest>().query as Record<string, string | string[]>;
+export function queryLists(request: FastifyRequest): Record<string, string[]> {
+  const query = request.query as Record<string, string | string[]>;
   return Object.fromEntries(Object.entries(query).map(([name, value]) => [name, Array.isArray(value) ? value : [value]]));
-});
+}
+const QueryLists = createParamDecorator((_: unknown, ctx: ExecutionContext) => queryLists(ctx.switchToHttp().getRequest<FastifyRequest>()));
 
 @ApiTags('app-payment-customers (partners)')
 @ApiBearerAuth(AUTH_SCHEMES.partner)

@@ -30,7 +30,13 @@ export class AccountGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const ownerOnly = this.reflector.getAllAndOverride<boolean>(OWNER_ONLY, [context.getHandler(), context.getClass()]);
+    await this.authenticate(context.switchToHttp().getRequest<AuthenticatedRequest>(), context.switchToHttp().getResponse<FastifyReply>(), ownerOnly);
+    return true;
+  }
+
+  /** The guard's whole rule, also called by the routes served outside Nest's pipeline (fast routes). */
+  async authenticate(req: AuthenticatedRequest, reply: FastifyReply, ownerOnly: boolean | undefined): Promise<void> {
     const token = bearerToken(req.headers);
     if (!token) throw AppError.unauthorized('missing_token', 'Send an account token as "Authorization: Bearer <jwt>".');
     const account = await this.verifier.verify(token);
@@ -39,7 +45,6 @@ export class AccountGuard implements CanActivate {
     if (pathAccount !== undefined && pathAccount !== account.accountId) {
       throw AppError.forbidden('account_mismatch', 'The token is for another account.');
     }
-    const ownerOnly = this.reflector.getAllAndOverride<boolean>(OWNER_ONLY, [context.getHandler(), context.getClass()]);
     if (ownerOnly && !account.isOwner) {
       throw AppError.forbidden('owner_role_required', `Only the account's owner (role "${this.config.JWT_OWNER_ROLE}") may do this.`);
     }
@@ -62,9 +67,8 @@ export class AccountGuard implements CanActivate {
     if (!SAFE_METHODS.has(req.method)) {
       // Reads of this account go to the primary from now until a while after the answer (see ReadYourWrites).
       this.readYourWrites.wrote(account.accountId);
-      context.switchToHttp().getResponse<FastifyReply>().raw.once('finish', () => this.readYourWrites.wrote(account.accountId));
+      reply.raw.once('finish', () => this.readYourWrites.wrote(account.accountId));
     }
-    return true;
   }
 }
 

@@ -25,7 +25,8 @@ import { RequestLimitsGuard, requestLimits } from './request-limits.guard.js';
     ThrottlingModule,
     ThrottlerModule.forRootAsync({ inject: [APP_CONFIG, LimitStore], useFactory: (config: AppConfig, store: LimitStore) => requestLimits(config, store) }),
   ],
-  providers: [AccountTokenVerifier, AccountGuard, PartnerKeyGuard, AdminGuard, { provide: APP_GUARD, useClass: RequestLimitsGuard }],
-  exports: [TenancyModule, AccountTokenVerifier, AccountGuard, PartnerKeyGuard, AdminGuard],
+  // The global guard is also a provider of its own, so that the fast routes (auth/fast-route.ts) count with the same instance.
+  providers: [AccountTokenVerifier, AccountGuard, PartnerKeyGuard, AdminGuard, RequestLimitsGuard, { provide: APP_GUARD, useExisting: RequestLimitsGuard }],
+  exports: [TenancyModule, AccountTokenVerifier, AccountGuard, PartnerKeyGuard, AdminGuard, RequestLimitsGuard],
 })
 export class AuthModule {}

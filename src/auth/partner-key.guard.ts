@@ -18,7 +18,12 @@ export class PartnerKeyGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const req = context.switchToHttp().getRequest<AuthenticatedRequest & { ip: string }>();
+    await this.authenticate(context.switchToHttp().getRequest<AuthenticatedRequest & { ip: string }>());
+    return true;
+  }
+
+  /** The guard's whole rule, also called by the routes served outside Nest's pipeline (fast routes). */
+  async authenticate(req: AuthenticatedRequest & { ip: string }): Promise<void> {
     await this.failures.assertNotLockedOut(req.ip);
     const header = req.headers['x-api-key'];
     const key = bearerToken(req.headers) ?? (typeof header === 'string' ? header.trim() : undefined);
@@ -32,6 +37,5 @@ export class PartnerKeyGuard implements CanActivate {
       throw AppError.forbidden('api_key_wrong_application', 'This API key belongs to another application.');
     }
     req.partner = partner;
-    return true;
   }
 }

@@ -23,30 +23,35 @@ const UNLIMITED_PATHS = /^\/(health|metrics)(\/|\?|$)/;
  */
 const limitKinds = new WeakMap<object, Map<object, LimitKind | null>>();
 
+const limitKindOf = (context: ExecutionContext): LimitKind | null => limitKindFor(context.getClass(), context.getHandler());
+
 /** The route's limit: named on it, else known by its guard (null: admin routes, only failed attempts limited). */
-function limitKindOf(context: ExecutionContext): LimitKind | null {
-  let byHandler = limitKinds.get(context.getClass());
+export function limitKindFor(controller: object, handler: object): LimitKind | null {
+  let byHandler = limitKinds.get(controller);
   if (!byHandler) {
     byHandler = new Map();
-    limitKinds.set(context.getClass(), byHandler);
+    limitKinds.set(controller, byHandler);
   }
-  let kind = byHandler.get(context.getHandler());
+  let kind = byHandler.get(handler);
   if (kind === undefined) {
-    kind = readLimitKind(context);
-    byHandler.set(context.getHandler(), kind);
+    kind = readLimitKind(controller, handler);
+    byHandler.set(handler, kind);
   }
   return kind;
 }
 
-function readLimitKind(context: ExecutionContext): LimitKind | null {
-  const named = Reflect.getMetadata(LIMIT_KIND, context.getHandler()) ?? Reflect.getMetadata(LIMIT_KIND, context.getClass());
+function readLimitKind(controller: object, handler: object): LimitKind | null {
+  const named = Reflect.getMetadata(LIMIT_KIND, handler) ?? Reflect.getMetadata(LIMIT_KIND, controller);
   if (named) return named as LimitKind;
-  const guards: unknown[] = [...(Reflect.getMetadata(GUARDS_METADATA, context.getClass()) ?? []), ...(Reflect.getMetadata(GUARDS_METADATA, context.getHandler()) ?? [])];
+  const guards: unknown[] = [...(Reflect.getMetadata(GUARDS_METADATA, controller) ?? []), ...(Reflect.getMetadata(GUARDS_METADATA, handler) ?? [])];
   if (guards.includes(AccountGuard)) return 'account';
   if (guards.includes(PartnerKeyGuard)) return 'partner';
   if (guards.includes(AdminGuard)) return null;
   return 'ip';
 }
+
+/** The counter of a limit and a caller. */
+const limitKey = (name: string, tracker: string) => `${name}:${tracker}`;
 
 /**
  * @nestjs/throttler's limits, one per kind of caller (THROTTLE_*_LIMIT per THROTTLE_WINDOW_SECONDS):
@@ -59,7 +64,7 @@ export function requestLimits(config: AppConfig, storage: ThrottlerStorage): Thr
   return {
     storage,
     // One counter per limit and caller across every route (the library's default counts per route).
-    generateKey: (_context, tracker, name) => `${name}:${tracker}`,
+    generateKey: (_context, tracker, name) => limitKey(name, tracker),
     throttlers: [
       limit('account', config.THROTTLE_ACCOUNT_LIMIT),
       limit('partner', config.THROTTLE_PARTNER_LIMIT),
@@ -90,9 +95,12 @@ export class RequestLimitsGuard extends ThrottlerGuard {
 
   /** Who the request counts for, by the route's limit. */
   protected override async getTracker(req: Record<string, unknown>, context?: ExecutionContext): Promise<string> {
-    const request = req as unknown as FastifyRequest;
+    return this.trackerOf(req as unknown as FastifyRequest, context ? limitKindOf(context) : null);
+  }
+
+  private async trackerOf(request: FastifyRequest, kind: LimitKind | null): Promise<string> {
     const ip = `ip:${normalizeIp(request.ip)}`;
-    switch (context && limitKindOf(context)) {
+    switch (kind) {
       case 'account': {
         // Per account and application, the token verified (cached: the account guard reuses it); a
         // token that does not verify counts against its sender's address, then the guard answers 401.
@@ -125,13 +133,30 @@ export class RequestLimitsGuard extends ThrottlerGuard {
   protected override async handleRequest({ context, limit, ttl, throttler, getTracker, generateKey }: ThrottlerRequest): Promise<boolean> {
     const req = context.switchToHttp().getRequest<FastifyRequest>();
     const reply = context.switchToHttp().getResponse<FastifyReply>();
-    const key = generateKey(context, await getTracker(req, context), throttler.name!);
+    await this.count(reply, generateKey(context, await getTracker(req, context), throttler.name!), limit, ttl, throttler.name!);
+    return true;
+  }
+
+  /**
+   * The same limit for a route served outside Nest's pipeline (a module's fast route, see
+   * auth/fast-route.ts): counts the request against the limit of `kind`, as canActivate does
+   * for a route whose limit is `kind` (that limit only; none when it is 0).
+   */
+  async limitRequest(request: FastifyRequest, reply: FastifyReply, kind: LimitKind): Promise<void> {
+    if (UNLIMITED_PATHS.test(request.url)) return;
+    const throttler = this.throttlers.find((candidate) => candidate.name === kind);
+    if (!throttler || throttler.limit === 0) return;
+    await this.count(reply, limitKey(kind, await this.trackerOf(request, kind)), throttler.limit as number, throttler.ttl as number, kind);
+  }
+
+  /** Counts one request under `key`; the limit headers on the answer; 429 past the limit. */
+  private async count(reply: FastifyReply, key: string, limit: number, ttl: number, name: string): Promise<void> {
     let record;
     try {
-      record = await this.storageService.increment(key, ttl, limit, ttl, throttler.name!);
+      record = await this.storageService.increment(key, ttl, limit, ttl, name);
     } catch (error) {
       new Logger('RequestLimits').warn(`counting a request failed, let through: ${(error as Error).message}`);
-      return true;
+      return;
     }
     void reply.header('x-ratelimit-limit', String(limit));
     void reply.header('x-ratelimit-remaining', String(Math.max(0, limit - record.totalHits)));
@@ -139,6 +164,5 @@ export class RequestLimitsGuard extends ThrottlerGuard {
     if (record.isBlocked) {
       throw AppError.retryable(HttpStatus.TOO_MANY_REQUESTS, 'rate_limited', `More than ${limit} requests in ${Math.round(ttl / 1000)} s; try again after Retry-After seconds.`, record.timeToBlockExpire);
     }
-    return true;
   }
 }

@@ -15,13 +15,18 @@ const DATABASE_RETRY_AFTER_SECONDS = 2;
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
-  private readonly logger = new Logger('Errors');
-
   catch(exception: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<FastifyReply>();
+    answerError(host.switchToHttp().getResponse<FastifyReply>(), exception);
+  }
+}
+
+const logger = new Logger('Errors');
+
+/** The filter's whole rule, also used by the routes served outside Nest's pipeline (fast routes). */
+export function answerError(res: FastifyReply, exception: unknown): void {
     if (res.sent) return;
     if (exception instanceof AppError) {
-      if (exception.status >= 500) this.logger.warn(`${exception.code}: ${exception.message}`);
+      if (exception.status >= 500) logger.warn(`${exception.code}: ${exception.message}`);
       return sendError(res, exception.status, exception.code, exception.message, exception.details, exception.retryAfterSeconds);
     }
     if (exception instanceof HttpException) {
@@ -37,12 +42,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (isDatabaseConnectionError(exception)) {
       // PostgreSQL restarting, failing over or killing our connection: a failure of the moment, not
       // a bug. The pool drops the dead connection and opens a new one for the next request.
-      this.logger.warn(`database connection lost: ${(exception as Error).message}`);
+      logger.warn(`database connection lost: ${(exception as Error).message}`);
       return sendError(res, 503, 'database_unavailable', 'The database could not be reached; try again shortly.', undefined, DATABASE_RETRY_AFTER_SECONDS);
     }
-    this.logger.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
+    logger.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
     sendError(res, 500, 'internal_error', 'Something went wrong on our side; the request id is in our logs.');
-  }
 }
 
 function httpExceptionMessage(exception: HttpException): string {
