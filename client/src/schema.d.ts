@@ -3321,7 +3321,6 @@ export interface operations {
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
              *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
-             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `stripe_error`: Stripe answered with an error the service does not expect.
              */
             502: {
@@ -3559,6 +3558,19 @@ export interface operations {
                 };
             };
             /**
+             * @description The current state does not allow it. `error.code` is one of:
+             *
+             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description The body is too large. `error.code` is one of:
              *
              *     - `payload_too_large`: The body is larger than BODY_LIMIT (1 MB by default); the connection is closed.
@@ -3617,7 +3629,6 @@ export interface operations {
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
              *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
-             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `stripe_error`: Stripe answered with an error the service does not expect.
              */
             502: {
@@ -4905,6 +4916,7 @@ export interface operations {
             /**
              * @description The current state does not allow it. `error.code` is one of:
              *
+             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `idempotency_conflict`: The Idempotency-Key was already used for a request with other parameters.
              *     - `trial_already_used`: The account has already had its trial of the application (one per account and application).
              */
@@ -4975,7 +4987,6 @@ export interface operations {
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
              *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
-             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `stripe_error`: Stripe answered with an error the service does not expect.
              */
             502: {
@@ -5112,6 +5123,7 @@ export interface operations {
             /**
              * @description The current state does not allow it. `error.code` is one of:
              *
+             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `idempotency_conflict`: The Idempotency-Key was already used for a request with other parameters.
              *     - `already_subscribed`: The account already has a live subscription to the product and the application allows one per product.
              */
@@ -5182,7 +5194,6 @@ export interface operations {
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
              *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
-             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `stripe_error`: Stripe answered with an error the service does not expect.
              */
             502: {
@@ -5310,6 +5321,19 @@ export interface operations {
                 };
             };
             /**
+             * @description The current state does not allow it. `error.code` is one of:
+             *
+             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description The body is too large. `error.code` is one of:
              *
              *     - `payload_too_large`: The body is larger than BODY_LIMIT (1 MB by default); the connection is closed.
@@ -5368,7 +5392,6 @@ export interface operations {
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
              *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
-             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `stripe_error`: Stripe answered with an error the service does not expect.
              */
             502: {
@@ -5522,6 +5545,7 @@ export interface operations {
             /**
              * @description The current state does not allow it. `error.code` is one of:
              *
+             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `checkout_not_complete`: The Checkout Session is still open or expired: there is no subscription to mirror yet.
              */
             409: {
@@ -5591,7 +5615,6 @@ export interface operations {
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
              *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
-             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `stripe_error`: Stripe answered with an error the service does not expect.
              */
             502: {
@@ -5749,6 +5772,19 @@ export interface operations {
                 };
             };
             /**
+             * @description The current state does not allow it. `error.code` is one of:
+             *
+             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description The body is too large. `error.code` is one of:
              *
              *     - `payload_too_large`: The body is larger than BODY_LIMIT (1 MB by default); the connection is closed.
@@ -5807,7 +5843,6 @@ export interface operations {
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
              *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
-             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `stripe_error`: Stripe answered with an error the service does not expect.
              */
             502: {
@@ -5972,6 +6007,7 @@ export interface operations {
             /**
              * @description The current state does not allow it. `error.code` is one of:
              *
+             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `idempotency_conflict`: The Idempotency-Key was already used for a request with other parameters.
              *     - `subscription_ended`: The subscription has ended (canceled or incomplete_expired) and can no longer change.
              *     - `no_licensed_item`: The subscription has only metered items: no plan or quantity to change.
@@ -6043,7 +6079,6 @@ export interface operations {
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
              *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
-             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `stripe_error`: Stripe answered with an error the service does not expect.
              */
             502: {
@@ -6171,6 +6206,7 @@ export interface operations {
             /**
              * @description The current state does not allow it. `error.code` is one of:
              *
+             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `idempotency_conflict`: The Idempotency-Key was already used for a request with other parameters.
              *     - `subscription_ended`: The subscription has ended (canceled or incomplete_expired) and can no longer change.
              */
@@ -6241,7 +6277,6 @@ export interface operations {
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
              *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
-             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `stripe_error`: Stripe answered with an error the service does not expect.
              */
             502: {
@@ -6400,6 +6435,7 @@ export interface operations {
             /**
              * @description The current state does not allow it. `error.code` is one of:
              *
+             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `idempotency_conflict`: The Idempotency-Key was already used for a request with other parameters.
              *     - `not_scheduled_to_cancel`: Resume of a subscription that is neither set to cancel at the period end nor paused.
              *     - `subscription_ended`: The subscription has ended (canceled or incomplete_expired) and can no longer change.
@@ -6471,7 +6507,6 @@ export interface operations {
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
              *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
-             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `stripe_error`: Stripe answered with an error the service does not expect.
              */
             502: {
@@ -7228,6 +7263,7 @@ export interface operations {
             /**
              * @description The current state does not allow it. `error.code` is one of:
              *
+             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `idempotency_conflict`: The Idempotency-Key was already used for a request with other parameters.
              *     - `trial_already_used`: The account has already had its trial of the application (one per account and application).
              */
@@ -7298,7 +7334,6 @@ export interface operations {
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
              *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
-             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `stripe_error`: Stripe answered with an error the service does not expect.
              */
             502: {
@@ -7431,6 +7466,7 @@ export interface operations {
             /**
              * @description The current state does not allow it. `error.code` is one of:
              *
+             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `idempotency_conflict`: The Idempotency-Key was already used for a request with other parameters.
              *     - `already_subscribed`: The account already has a live subscription to the product and the application allows one per product.
              */
@@ -7501,7 +7537,6 @@ export interface operations {
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
              *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
-             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `stripe_error`: Stripe answered with an error the service does not expect.
              */
             502: {
@@ -7625,6 +7660,19 @@ export interface operations {
                 };
             };
             /**
+             * @description The current state does not allow it. `error.code` is one of:
+             *
+             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description The body is too large. `error.code` is one of:
              *
              *     - `payload_too_large`: The body is larger than BODY_LIMIT (1 MB by default); the connection is closed.
@@ -7683,7 +7731,6 @@ export interface operations {
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
              *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
-             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `stripe_error`: Stripe answered with an error the service does not expect.
              */
             502: {
@@ -7833,6 +7880,7 @@ export interface operations {
             /**
              * @description The current state does not allow it. `error.code` is one of:
              *
+             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `checkout_not_complete`: The Checkout Session is still open or expired: there is no subscription to mirror yet.
              */
             409: {
@@ -7902,7 +7950,6 @@ export interface operations {
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
              *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
-             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `stripe_error`: Stripe answered with an error the service does not expect.
              */
             502: {
@@ -8056,6 +8103,19 @@ export interface operations {
                 };
             };
             /**
+             * @description The current state does not allow it. `error.code` is one of:
+             *
+             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description The body is too large. `error.code` is one of:
              *
              *     - `payload_too_large`: The body is larger than BODY_LIMIT (1 MB by default); the connection is closed.
@@ -8114,7 +8174,6 @@ export interface operations {
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
              *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
-             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `stripe_error`: Stripe answered with an error the service does not expect.
              */
             502: {
@@ -8278,6 +8337,7 @@ export interface operations {
             /**
              * @description The current state does not allow it. `error.code` is one of:
              *
+             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `idempotency_conflict`: The Idempotency-Key was already used for a request with other parameters.
              *     - `subscription_ended`: The subscription has ended (canceled or incomplete_expired) and can no longer change.
              *     - `no_licensed_item`: The subscription has only metered items: no plan or quantity to change.
@@ -8349,7 +8409,6 @@ export interface operations {
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
              *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
-             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `stripe_error`: Stripe answered with an error the service does not expect.
              */
             502: {
@@ -8476,6 +8535,7 @@ export interface operations {
             /**
              * @description The current state does not allow it. `error.code` is one of:
              *
+             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `idempotency_conflict`: The Idempotency-Key was already used for a request with other parameters.
              *     - `subscription_ended`: The subscription has ended (canceled or incomplete_expired) and can no longer change.
              */
@@ -8546,7 +8606,6 @@ export interface operations {
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
              *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
-             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `stripe_error`: Stripe answered with an error the service does not expect.
              */
             502: {
@@ -8699,6 +8758,7 @@ export interface operations {
             /**
              * @description The current state does not allow it. `error.code` is one of:
              *
+             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `idempotency_conflict`: The Idempotency-Key was already used for a request with other parameters.
              *     - `not_scheduled_to_cancel`: Resume of a subscription that is neither set to cancel at the period end nor paused.
              *     - `subscription_ended`: The subscription has ended (canceled or incomplete_expired) and can no longer change.
@@ -8770,7 +8830,6 @@ export interface operations {
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
              *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
-             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `stripe_error`: Stripe answered with an error the service does not expect.
              */
             502: {
@@ -8899,6 +8958,7 @@ export interface operations {
             /**
              * @description The current state does not allow it. `error.code` is one of:
              *
+             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `subscription_ended`: The subscription has ended (canceled or incomplete_expired) and can no longer change.
              *     - `no_licensed_item`: The subscription has only metered items: no plan or quantity to change.
              */
@@ -8969,7 +9029,6 @@ export interface operations {
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
              *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
-             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `stripe_error`: Stripe answered with an error the service does not expect.
              */
             502: {
@@ -9097,6 +9156,7 @@ export interface operations {
             /**
              * @description The current state does not allow it. `error.code` is one of:
              *
+             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `subscription_ended`: The subscription has ended (canceled or incomplete_expired) and can no longer change.
              *     - `no_licensed_item`: The subscription has only metered items: no plan or quantity to change.
              */
@@ -9167,7 +9227,6 @@ export interface operations {
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
              *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
-             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `stripe_error`: Stripe answered with an error the service does not expect.
              */
             502: {
@@ -11336,6 +11395,19 @@ export interface operations {
                 };
             };
             /**
+             * @description The current state does not allow it. `error.code` is one of:
+             *
+             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
+             */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /**
              * @description The body is too large. `error.code` is one of:
              *
              *     - `payload_too_large`: The body is larger than BODY_LIMIT (1 MB by default); the connection is closed.
@@ -11394,7 +11466,6 @@ export interface operations {
              *
              *     - `stripe_unavailable`: Stripe could not be reached or failed (a network error, a Stripe 5xx).
              *     - `stripe_misconfigured`: The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).
-             *     - `stripe_account_inaccessible`: Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).
              *     - `stripe_error`: Stripe answered with an error the service does not expect.
              */
             502: {

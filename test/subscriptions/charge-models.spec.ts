@@ -119,7 +119,7 @@ describe('charge models: the subscription is created where the merchant sells', 
     expect((await s.admin(s.http().post('/admin/merchants')).send({ id: 'early-shop', display_name: 'Early Shop', charge_model: 'direct', stripe_account_id: acct })).status).toBe(201);
     const application = { id: 'early-app', name: 'early-app', merchant_id: 'early-shop', allowed_origins: [ORIGIN] };
     const refused = await s.admin(s.http().post('/admin/applications')).send({ ...application, price_ids: ['price_1EarlyShopPlan'] });
-    expect([refused.status, refused.body.error.code]).toEqual([502, 'stripe_account_inaccessible']);
+    expect([refused.status, refused.body.error.code]).toEqual([409, 'stripe_account_inaccessible']);
     expect(JSON.stringify(refused.body)).not.toContain('sk_');
 
     await s.connectedAccount(acct);
@@ -136,7 +136,7 @@ describe('charge models: the subscription is created where the merchant sells', 
     await merchantWithApp({ id: 'late-dest', display_name: 'Late Destination', charge_model: 'destination', stripe_account_id: acct }, 'late-dest-app', [tier.monthly]);
     const token = await ownerToken('LATE', { app: 'late-dest-app' });
     const refused = await authed(s.http().post('/api/subscriptions/stripe/checkout-session'), token).send({ price_id: tier.monthly.id, ...urls });
-    expect([refused.status, refused.body.error.code]).toEqual([502, 'stripe_account_inaccessible']);
+    expect([refused.status, refused.body.error.code]).toEqual([409, 'stripe_account_inaccessible']);
     expect(JSON.stringify(refused.body)).not.toContain('sk_');
 
     await s.connectedAccount(acct);

@@ -110,6 +110,11 @@ export const ERROR_CODES = {
   idempotency_conflict: { status: 409, when: 'The Idempotency-Key was already used for a request with other parameters.', message: 'The same request was already made with other parameters.' },
   application_exists: { status: 409, when: 'An application with this id exists.', message: 'An application "inbox-manager" already exists.' },
   merchant_exists: { status: 409, when: 'A merchant with this id or connected account exists.', message: 'A merchant with this id or connected account already exists.' },
+  stripe_account_inaccessible: {
+    status: 409,
+    when: "Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).",
+    message: "Stripe refuses the merchant's connected account: it does not exist or no longer grants this platform access; an operator has to correct the merchant.",
+  },
   reconcile_running: { status: 409, when: 'A reconcile of the same Stripe account is under way (on any instance).', message: 'A reconcile of platform is already running.' },
   conflict: { status: 409, when: 'A 409 raised by the framework rather than by the service (not expected on documented routes).', message: 'Conflict' },
 
@@ -138,11 +143,6 @@ export const ERROR_CODES = {
   internal_error: { status: 500, when: 'A fault of the service; the request id is in its logs.', message: 'Something went wrong on our side; the request id is in our logs.' },
   stripe_unavailable: { status: 502, when: 'Stripe could not be reached or failed (a network error, a Stripe 5xx).', message: 'Stripe could not be reached or failed; try again.' },
   stripe_misconfigured: { status: 502, when: "The service's Stripe key is refused or lacks a permission (an operator must fix the configuration).", message: 'The service cannot use its Stripe account; an operator has to fix its configuration.' },
-  stripe_account_inaccessible: {
-    status: 502,
-    when: "Stripe refuses the connected account a merchant names (stripe_account_id): no such account, or it revoked the platform's access (an operator must correct the merchant).",
-    message: "Stripe refuses the merchant's connected account: it does not exist or no longer grants this platform access; an operator has to correct the merchant.",
-  },
   stripe_error: { status: 502, when: 'Stripe answered with an error the service does not expect.', message: 'Stripe answered with an unexpected error.' },
   stripe_timeout: {
     status: 503,

@@ -112,11 +112,12 @@ export const PARTNER_AUTH = { 401: ['missing_api_key', 'invalid_api_key', 'api_k
 /** Admin routes: the admin token. */
 export const ADMIN_AUTH = { 401: ['missing_token', 'invalid_admin_token'], 429: ['too_many_failed_attempts'] } as const satisfies ErrorSpec;
 
-/** A route that calls Stripe: Stripe refusing (422), failing (502), too slow or rate-limiting us (503). */
+/** A route that calls Stripe: the merchant's connected account refused (409), Stripe refusing (422), failing (502), too slow or rate-limiting us (503). */
 export const STRIPE_CALLS = {
+  409: ['stripe_account_inaccessible'],
   422: ['stripe_invalid_request'],
-  502: ['stripe_unavailable', 'stripe_misconfigured', 'stripe_account_inaccessible', 'stripe_error'],
+  502: ['stripe_unavailable', 'stripe_misconfigured', 'stripe_error'],
   503: ['stripe_timeout', 'stripe_rate_limited'],
 } as const satisfies ErrorSpec;
 /** A route that changes Stripe under an idempotency key: the same key with other parameters is a 409. */
-export const STRIPE_MUTATION = { ...STRIPE_CALLS, 409: ['idempotency_conflict'] } as const satisfies ErrorSpec;
+export const STRIPE_MUTATION = { ...STRIPE_CALLS, 409: ['stripe_account_inaccessible', 'idempotency_conflict'] } as const satisfies ErrorSpec;

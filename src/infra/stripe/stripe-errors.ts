@@ -27,9 +27,11 @@ export function toAppError(error: unknown): AppError {
   if (error instanceof Stripe.errors.StripePermissionError && error.code === 'account_invalid') {
     // The key works, but the connected account a merchant names (Stripe-Account, or a destination)
     // does not exist or has revoked the platform's access: the merchant's record is what is wrong.
-    // Stripe's own message is not passed on, since it quotes the start of our key.
+    // Stripe's own message is not passed on, since it quotes the start of our key. A 409, not a
+    // 502: retrying cannot help (Stripe is up and answered), and the merchant record an admin gave
+    // is the state that must change, so it is not a fault of the service or of Stripe.
     return new AppError(
-      HttpStatus.BAD_GATEWAY,
+      HttpStatus.CONFLICT,
       'stripe_account_inaccessible',
       "Stripe refuses the merchant's connected account: it does not exist or no longer grants this platform access; an operator has to correct the merchant.",
     );
