@@ -20,6 +20,18 @@ export interface CustomerFacts {
   name?: string | null;
 }
 
+/**
+ * How a new link meets the account's existing one (link and linkMany alike): one customer per
+ * account and Stripe account; a live link is kept, only a deleted customer's link is replaced, so
+ * that a late event of a replaced customer cannot take the account back.
+ */
+const ON_LINK_CONFLICT = `on conflict (account_id, stripe_account) do update set
+         stripe_customer_id = excluded.stripe_customer_id,
+         email = coalesce(excluded.email, identities.email),
+         name = coalesce(excluded.name, identities.name),
+         deleted_at = null, updated_at = now()
+       where identities.deleted_at is not null or identities.stripe_customer_id = excluded.stripe_customer_id
+       returning stripe_customer_id`;
 
 /**
  * Subscription Identity: which Stripe customer stands for an account, per Stripe account.
@@ -66,18 +78,10 @@ export class IdentityService {
       this.logger.warn(`customer ${customer.customerId} is linked to another account; link to ${accountId} refused`);
       return existing;
     }
-    // One customer per account and Stripe account. A live link is kept: only a deleted customer's link
-    // is replaced, so that a late event of a replaced customer cannot take the account back.
     const linked = await sql(em).execute<{ stripe_customer_id: string }[]>(
       `insert into identities (id, account_id, stripe_account, stripe_customer_id, email, name, deleted_at, created_at, updated_at)
        values (?, ?, ?, ?, ?, ?, null, now(), now())
-       on conflict (account_id, stripe_account) do update set
-         stripe_customer_id = excluded.stripe_customer_id,
-         email = coalesce(excluded.email, identities.email),
-         name = coalesce(excluded.name, identities.name),
-         deleted_at = null, updated_at = now()
-       where identities.deleted_at is not null or identities.stripe_customer_id = excluded.stripe_customer_id
-       returning stripe_customer_id`,
+       ${ON_LINK_CONFLICT}`,
       [crypto.randomUUID(), accountId, customer.stripeAccount, customer.customerId, customer.email ?? null, customer.name ?? null],
     );
     if (linked.length === 0) this.logger.warn(`account ${accountId} keeps its live customer; ${customer.customerId} not linked`);
@@ -117,13 +121,7 @@ export class IdentityService {
       `insert into identities (id, account_id, stripe_account, stripe_customer_id, email, name, deleted_at, created_at, updated_at)
        select l.id, l.account_id, ?, l.customer_id, l.email, l.name, null, now(), now()
        from unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[]) as l(id, account_id, customer_id, email, name)
-       on conflict (account_id, stripe_account) do update set
-         stripe_customer_id = excluded.stripe_customer_id,
-         email = coalesce(excluded.email, identities.email),
-         name = coalesce(excluded.name, identities.name),
-         deleted_at = null, updated_at = now()
-       where identities.deleted_at is not null or identities.stripe_customer_id = excluded.stripe_customer_id
-       returning stripe_customer_id`,
+       ${ON_LINK_CONFLICT}`,
       [stripeAccount, rows.map((r) => r.id), rows.map((r) => r.accountId), rows.map((r) => r.customerId), rows.map((r) => r.email), rows.map((r) => r.name)],
     );
     const done = new Set(linked.map((r) => r.stripe_customer_id));
