@@ -16,6 +16,7 @@ import { setupSwagger } from './infra/http/swagger.js';
 import { serveFast } from './auth/fast-route.js';
 import { appPaymentCustomersFastRoutes } from './app-payment-customers/app-payment-customers.fast-route.js';
 import { featuresFastRoutes } from './subscriptions/features.fast-route.js';
+import { webhooksFastRoutes } from './webhooks/webhooks.fast-route.js';
 import { recordHttpMetrics } from './infra/metrics/http-metrics.js';
 import { MetricsServer } from './infra/metrics/metrics-server.js';
 import { Metrics } from './infra/metrics/metrics.service.js';
@@ -36,8 +37,8 @@ export async function createApp(config: AppConfig, options: AppModuleOptions = {
   boundStripeTimePerRequest(fastify);
   registerJsonBodyParser(fastify, config.BODY_LIMIT, config.BODY_MAX_DEPTH);
   registerSecurityHeaders(fastify, config);
-  // The hottest reads, served without Nest's per-request pipeline and otherwise the same (issue 17).
-  if (!options.withoutFastRoutes) serveFast(app, [...appPaymentCustomersFastRoutes(app), ...featuresFastRoutes(app)]);
+  // The hottest routes (two reads and the webhook intake), served without Nest's per-request pipeline and otherwise the same (issue 17).
+  if (!options.withoutFastRoutes) serveFast(app, [...appPaymentCustomersFastRoutes(app), ...featuresFastRoutes(app), ...webhooksFastRoutes()]);
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
   setupSwagger(app);
