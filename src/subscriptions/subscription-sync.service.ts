@@ -142,16 +142,9 @@ export class SubscriptionSyncService {
     if (winners.length === 0) return left;
     const entries: MirrorEntry[] = [];
     for (const [stripeAccount, ofAccount] of groupBy(winners, (w) => w.scope.stripeAccount)) {
-      const accounts = await this.identities.accountsOf(em, stripeAccount, ofAccount.map((w) => idOf(w.snapshot.customer)!));
-      // Customers without an identity are linked to the account their metadata names, all in one write (a burst of new subscriptions is all of them).
-      const unlinked = ofAccount.flatMap((w) => {
-        const link = accounts.has(idOf(w.snapshot.customer)!) ? null : metadataLink(w.snapshot);
-        return link ? [{ w, link }] : [];
-      });
-      const linked = await this.identities.linkMany(em, stripeAccount, unlinked.map((u) => u.link));
-      const linkedOf = new Map(unlinked.map((u, i) => [u.w, linked[i]!]));
-      for (const w of ofAccount) {
-        const accountId = accounts.get(idOf(w.snapshot.customer)!) ?? linkedOf.get(w) ?? null;
+      const accountIds = await this.accountsOf(em, stripeAccount, ofAccount.map((w) => ({ customerId: idOf(w.snapshot.customer)!, link: metadataLink(w.snapshot) })));
+      for (const [i, w] of ofAccount.entries()) {
+        const accountId = accountIds[i]!;
         entries.push({
           row: subscriptionRow(w.snapshot),
           ctx: { stripeAccount, merchantId: w.scope.merchantId, applicationId: w.snapshot.metadata?.application_id || w.scope.applicationId, accountId },
@@ -267,13 +260,8 @@ export class SubscriptionSyncService {
   async applyListedPage(em: EntityManager, page: readonly ListedSubscription[], stripeAccount: string, readAt: number): Promise<Map<string, UpsertOutcome>> {
     if (page.length === 0) return new Map();
     await lockCustomers(em, stripeAccount, page.map((s) => s.row.customerId));
-    const accounts = await this.identities.accountsOf(em, stripeAccount, page.map((s) => s.row.customerId));
-    const entries: MirrorEntry[] = [];
-    for (const listed of page) {
-      // The page's links were read above: a customer not among them is only linked from metadata.
-      const accountId = accounts.get(listed.row.customerId) ?? (await this.link(em, listed.link, stripeAccount));
-      entries.push({ row: listed.row, ctx: { stripeAccount, ...listed.scope, accountId }, stored: listed.stored });
-    }
+    const accountIds = await this.accountsOf(em, stripeAccount, page.map((s) => ({ customerId: s.row.customerId, link: s.link })));
+    const entries: MirrorEntry[] = page.map((listed, i) => ({ row: listed.row, ctx: { stripeAccount, ...listed.scope, accountId: accountIds[i]! }, stored: listed.stored }));
     // Expanded latest invoices first, so that the access each subscription's write carries reflects them.
     const invoices = page.map((s) => s.invoice).filter((i): i is InvoiceRow => i !== null);
     await this.mirror.upsertInvoices(em, invoices, stripeAccount, readAt, 'at-least');
@@ -296,6 +284,19 @@ export class SubscriptionSyncService {
 
   private async link(em: EntityManager, link: MetadataLink | null, stripeAccount: string): Promise<string | null> {
     return link ? this.identities.link(em, link.accountId, { stripeAccount, ...link.customer }) : null;
+  }
+
+  /**
+   * The account each customer stands for, in their order: its identity, else the account its
+   * metadata names (`link`), linked now, and all of those in one write (a burst of new
+   * subscriptions, or a first reconcile, is nothing but such customers); null when neither.
+   */
+  private async accountsOf(em: EntityManager, stripeAccount: string, customers: readonly { customerId: string; link: MetadataLink | null }[]): Promise<(string | null)[]> {
+    const accounts = await this.identities.accountsOf(em, stripeAccount, customers.map((c) => c.customerId));
+    const unlinked = customers.filter((c): c is { customerId: string; link: MetadataLink } => !accounts.has(c.customerId) && c.link !== null);
+    const linked = await this.identities.linkMany(em, stripeAccount, unlinked.map((c) => c.link));
+    const linkedOf = new Map(unlinked.map((c, i) => [c, linked[i]!]));
+    return customers.map((c) => accounts.get(c.customerId) ?? linkedOf.get(c as (typeof unlinked)[number]) ?? null);
   }
 
   private async fetchSubscription(id: string, scope: SyncScope): Promise<Stripe.Subscription> {
