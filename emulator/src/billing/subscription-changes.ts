@@ -320,7 +320,8 @@ export function pauseSubscription(emu: Emulator, scope: Scope, sub: Stripe.Subsc
   if (sub.status !== 'active' && sub.status !== 'trialing' && sub.status !== 'past_due') {
     throw errors.invalid(`A subscription with status ${sub.status} cannot be paused.`);
   }
-  for (const k of ['renew', 'retry', 'upcoming', 'trial_will_end']) emu.clockOf(scope, sub.customer).cancel(key(k, sub));
+  const clock = emu.clockOf(scope, sub.customer);
+  for (const k of ['renew', 'retry', 'upcoming', 'trial_will_end']) clock.cancel(key(k, sub));
   mutate(emu, scope, sub, () => {
     sub.status = 'paused';
   });

@@ -113,7 +113,7 @@ function walkModeled(method: string, pattern: string, tree: ModeledTree, value: 
  * everything it knows), so the code is the emulator's own, named after its `parameter_unknown`;
  * no `doc_url` since Stripe's error pages do not describe it.
  */
-export function notModeled(method: string, pattern: string, param: string): StripeApiError {
+function notModeled(method: string, pattern: string, param: string): StripeApiError {
   return new StripeApiError(400, {
     type: 'invalid_request_error',
     code: 'parameter_not_modeled',
@@ -170,8 +170,9 @@ function covered(tree: ModeledTree, template: string): boolean {
 
 /** After the handler: records its reads (STRIPE_EMULATOR_RECORD_READS), or (under Jest) fails on a leaf it read but does not declare. */
 export function settleReads(method: string, pattern: string, reads: ReadLog | undefined, modeled: ModeledTree): void {
+  if (!reads) return;
   const known = knownParams(method, pattern);
-  if (!reads || known === undefined) return;
+  if (known === undefined) return;
   const leaves: string[] = [];
   for (const [path, kind] of reads) {
     const at = knownAt(known, path);

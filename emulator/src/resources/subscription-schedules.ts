@@ -15,7 +15,7 @@ function parsePhases(scope: Scope, p: Params, defaultBehavior: PhaseInput['prora
   if (!list || list.length === 0) throw errors.missing('phases');
   return list.map((ph, i) => {
     const items = (ph.list('items') ?? []).map((it, j) => {
-      const id = it.str('price') ?? it.str('plan');
+      const id = it.str('price');
       if (!id) throw errors.missing(`phases[${i}][items][${j}][price]`);
       return { price: scope.prices.require(id, `phases[${i}][items][${j}][price]`), quantity: it.int('quantity') ?? 1 };
     });
