@@ -13,7 +13,7 @@ import { accountToken, TEST_ADMIN_TOKEN, TEST_JWT_SECRET } from '../support/test
  * runs it, three instances of the built service (separate processes) on one real PostgreSQL
  * database, the Stripe emulator behind a proxy that can cut it off, and this process as Stripe's
  * webhook sender and as the readers. It checks, while things break:
- * - 20,000 signed deliveries of real events (10 % duplicates, shuffled) to the three instances, one
+ * - about 20,000 signed deliveries of real events (10 % duplicates, shuffled) to the three instances, one
  *   instance SIGKILLed and restarted mid-stream, every database connection killed mid-stream: every
  *   event stored once and applied, none dead, the senders saw no 500 (a 503 or a refused
  *   connection at worst, which they retry as Stripe does), the mirror equal to the emulator;
@@ -151,6 +151,10 @@ describe('three instances on one PostgreSQL, under faults', () => {
     ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     JWT_SECRET: TEST_JWT_SECRET,
     WEBHOOK_RETRY_BASE_SECONDS: '1',
+    // Above the ~21,000 deliveries and their retries, which the default (20,000 a minute per
+    // application) can refuse in part with a 429 when the stream fits in one window: this suite is
+    // about faults, not limits (test/request-limits.spec.ts covers those), so any 429 here is a miscount.
+    THROTTLE_WEBHOOK_LIMIT: '100000',
     RECONCILER_CRON: '* * * * *',
     RECONCILER_MAX_REQUESTS_PER_SECOND: '100',
     TRIAL_EXPIRY_CRON: '* * * * *',
@@ -294,7 +298,7 @@ describe('three instances on one PostgreSQL, under faults', () => {
   const accounts: { account: string; subscription: string }[] = [];
   let partnerKey = '';
 
-  it('stores once and applies every one of 20,000 shuffled deliveries (10 % duplicates) while an instance is SIGKILLed and every database connection is killed', async () => {
+  it('stores once and applies every one of about 20,000 shuffled deliveries (10 % duplicates) while an instance is SIGKILLed and every database connection is killed', async () => {
     const product = await stripe.products.create({ name: 'Reliability plan' });
     const feature = await stripe.entitlements.features.create({ name: 'Reports', lookup_key: 'reports' });
     await stripe.products.createFeature(product.id, { entitlement_feature: feature.id });
@@ -332,9 +336,12 @@ describe('three instances on one PostgreSQL, under faults', () => {
       events = await countEvents();
     }
     phase('objects and events made in Stripe');
-    const real = (await allEvents()).slice(0, unique).map((e) => JSON.stringify(e));
-    // The newest `unique` events; older ones of the first objects may be left out, which the reconcile and ordering rules cover.
-    const duplicates = shuffle([...real], 7).slice(0, DELIVERIES - real.length);
+    // Every event Stripe holds, so that the mirror checked below is the webhooks' work alone. (Only
+    // the newest `unique` used to be sent: a subscription whose every event fell in the older part
+    // was then mirrored only if a scheduled reconcile happened to finish during the stream, so the
+    // check depended on timing: one run in a few left ~76 subscriptions unmirrored.)
+    const real = (await allEvents()).map((e) => JSON.stringify(e));
+    const duplicates = shuffle([...real], 7).slice(0, Math.round(real.length * DUPLICATE_SHARE));
     const bodies = shuffle([...real, ...duplicates], 42);
     summary['events (unique)'] = real.length;
     summary['deliveries (with duplicates)'] = bodies.length;
