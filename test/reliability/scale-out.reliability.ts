@@ -18,7 +18,7 @@ import { accountToken, TEST_ADMIN_TOKEN, TEST_JWT_SECRET } from '../support/test
  *   event stored once and applied, none dead, the senders saw no 500 (a 503 or a refused
  *   connection at worst, which they retry as Stripe does), the mirror equal to the emulator;
  * - Stripe unreachable for RELIABILITY_STRIPE_OUTAGE_S (60 s): readers answer from the mirror, a
- *   mutation answers 503 with Retry-After, the inbox keeps accepting, and everything converges after;
+ *   mutation answers 502 stripe_unavailable (or 503 stripe_timeout) with Retry-After, the inbox keeps accepting, and everything converges after;
  * - the scheduled reconcile and trial expiry (every minute here) run once per tick across the three.
  * It prints a summary. Needs real PostgreSQL (DATABASE_URL), as CI gives it.
  */
@@ -383,7 +383,7 @@ describe('three instances on one PostgreSQL, under faults', () => {
     expect(diffs.slice(0, 10)).toEqual([]);
   });
 
-  it('answers readers from the mirror while Stripe is unreachable, refuses mutations with 503 and Retry-After, keeps accepting webhooks, and converges afterwards', async () => {
+  it('answers readers from the mirror while Stripe is unreachable, refuses mutations with 502 or 503 and Retry-After, keeps accepting webhooks, and converges afterwards', async () => {
     const before = await countEvents();
     cutter.down = true;
     const outageEnds = Date.now() + OUTAGE_SECONDS * 1000;
