@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { RequestMethod } from '@nestjs/common';
-import { LoggerModule } from 'nestjs-pino';
+import { LoggerModule, PinoLogger } from 'nestjs-pino';
+import type { FastifyInstance } from 'fastify';
 import type { LogFn, Logger } from 'pino';
 import type { AppConfig } from '../config/config.js';
 
@@ -86,19 +86,75 @@ export function logMethodHook(this: Logger, args: Parameters<LogFn>, method: Log
 
 export function loggingModule(config: AppConfig) {
   return LoggerModule.forRoot({
-    // Every route. nestjs-pino's default path (`{/*splat}`) is not matched by Fastify's middleware adapter.
-    forRoutes: [{ path: '{*all}', method: RequestMethod.ALL }],
+    // No Nest middleware: the request log and the request's logger come from Fastify hooks
+    // (registerRequestLogging). pino-http is still what builds the logger, with these options.
+    forRoutes: [],
     pinoHttp: {
       level: config.LOG_LEVEL,
       hooks: { logMethod: logMethodHook },
       redact: { paths: REDACTED_PATHS, censor: REDACTED },
-      // Fastify gives every request its id (requestIdOf, see http-adapter.ts) and pino-http logs it.
+      // Fastify gives every request its id (requestIdOf, see http-adapter.ts) and it is logged as `req.id`.
       // Query strings can hold ids but never secrets in this API; bodies are not logged at all;
       // headers are logged by allow-list (LOGGED_REQUEST_HEADERS).
       serializers: {
         req: (req: { id: unknown; method: string; url: string; headers: Record<string, unknown> }) => ({ id: req.id, method: req.method, url: req.url, headers: loggedRequestHeaders(req.headers) }),
       },
-      customLogLevel: (_req: IncomingMessage, res: ServerResponse, error?: Error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     },
+  });
+}
+
+/** A request's log line is at error for a 5xx or a failed response, warn for a 4xx, info otherwise. */
+function requestLogLevel(_req: IncomingMessage, res: ServerResponse, error?: Error): 'error' | 'warn' | 'info' {
+  return error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
+}
+
+const START = Symbol('requestLogStart');
+
+/**
+ * One log line per request ("request completed", or "request errored" for a 5xx or a failed
+ * response, with `req`, `res` and `responseTime`), and the request's own logger, with which every
+ * line logged while it is served carries its `req` (nestjs-pino's request context).
+ *
+ * Those were nestjs-pino's pino-http middleware, run as Nest middleware through @fastify/middie.
+ * The hot paths (issue 17) paid for that route on every request: middie's matching and its
+ * copies of the request's properties, Nest's middleware proxy and path matching, before any of
+ * the logging itself (5-6 % of the partner lookup's CPU in a profile). The same work is done here
+ * from one Fastify hook, as pino-http does it: the same pino logger (pino-http builds it from the
+ * options above), a child bound to the request (`req`, by the same serializer), its line when the
+ * response finishes, closes early or fails, at the level requestLogLevel gives. The line is the
+ * same line, field for field (test/request-log.spec.ts).
+ */
+export function registerRequestLogging(fastify: FastifyInstance, logger: PinoLogger): void {
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const req = request.raw as IncomingMessage & { id?: string; originalUrl?: string };
+    const res = reply.raw as ServerResponse & { [START]?: number; err?: Error };
+    // What the serializers read from the request: its id, and the URL as it came (before any rewrite).
+    req.id = request.id;
+    req.originalUrl = req.url;
+    res[START] = Date.now();
+    // The request's logger: a child bound to it, in nestjs-pino's request context for everything logged meanwhile.
+    logger.runInContext(
+      () => {
+        const log = logger.logger;
+        const complete = (error?: Error) => {
+          res.removeListener('close', complete);
+          res.removeListener('finish', complete);
+          res.removeListener('error', complete);
+          const level = requestLogLevel(req, res, error);
+          if (!log.isLevelEnabled(level)) return;
+          const responseTime = Date.now() - res[START]!;
+          if (error || res.err || res.statusCode >= 500) {
+            log[level]({ res, err: error ?? res.err ?? new Error(`failed with status code ${res.statusCode}`), responseTime }, 'request errored');
+          } else {
+            log[level]({ res, responseTime }, 'request completed');
+          }
+        };
+        res.on('close', complete);
+        res.on('finish', complete);
+        res.on('error', complete);
+        done();
+      },
+      { bindings: { req } },
+    );
   });
 }
