@@ -1,6 +1,7 @@
 import { AuthProbeModule } from './support/auth-probe.module.js';
 import { accountToken, startTestApp, type TestApp } from './support/test-app.js';
 import { usingPostgres } from './support/test-database.js';
+import { appWithCapturedLog } from './support/captured-log.js';
 
 /*
  * A file of its own on purpose: nestjs-pino builds one pino-http instance per module registry
@@ -10,29 +11,10 @@ import { usingPostgres } from './support/test-database.js';
 const bearer = (token: string) => `Bearer ${token}`;
 
 describe(`secrets in the request log on ${usingPostgres() ? 'PostgreSQL' : 'embedded PGlite'}`, () => {
+  const { lines, app } = appWithCapturedLog(() => startTestApp({ LOG_LEVEL: 'info' }, { imports: [AuthProbeModule] }));
   let t: TestApp;
-  const lines: string[] = [];
-  const originalWrite = process.stdout.write;
-
-  beforeAll(async () => {
-    // Installed before the app starts: pino then writes through process.stdout instead of its own fd stream.
-    process.stdout.write = ((chunk: string | Uint8Array) => {
-      lines.push(...String(chunk).split('\n').filter((l) => l.trim() !== ''));
-      return true;
-    }) as typeof process.stdout.write;
-    try {
-      t = await startTestApp({ LOG_LEVEL: 'info' }, { imports: [AuthProbeModule] });
-    } catch (error) {
-      process.stdout.write = originalWrite;
-      throw error;
-    }
-  });
-  afterAll(async () => {
-    try {
-      await t?.close();
-    } finally {
-      process.stdout.write = originalWrite;
-    }
+  beforeAll(() => {
+    t = app();
   });
 
   it('logs the request id but never the bearer token, the API key or the admin token', async () => {

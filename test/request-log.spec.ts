@@ -3,6 +3,7 @@ import { ApplicationsService } from '../src/tenancy/applications.service.js';
 import { refuseConnections } from './support/database-outage.js';
 import { accountToken, startTestApp, type TestApp } from './support/test-app.js';
 import { usingPostgres } from './support/test-database.js';
+import { appWithCapturedLog } from './support/captured-log.js';
 import { stripeEvent, stripeSignature, webhookPath } from './support/webhooks.js';
 
 /*
@@ -17,34 +18,20 @@ type Line = Record<string, unknown> & { req?: { id?: string }; msg?: string };
  * status says, and every line logged while a request is served carries that request (`req`).
  */
 describe(`the request log on ${usingPostgres() ? 'PostgreSQL' : 'embedded PGlite'}`, () => {
+  const captured = appWithCapturedLog(() => startTestApp({ LOG_LEVEL: 'info', WEBHOOK_WORKER_ENABLED: 'false' }));
   let t: TestApp;
-  const lines: Line[] = [];
-  const originalWrite = process.stdout.write;
   let apiKey = '';
-
   beforeAll(async () => {
-    // Installed before the app starts: pino then writes through process.stdout instead of its own fd stream.
-    process.stdout.write = ((chunk: string | Uint8Array) => {
-      for (const text of String(chunk).split('\n')) if (text.trim() !== '') lines.push(JSON.parse(text) as Line);
-      return true;
-    }) as typeof process.stdout.write;
-    try {
-      t = await startTestApp({ LOG_LEVEL: 'info', WEBHOOK_WORKER_ENABLED: 'false' });
-      apiKey = (await t.admin(t.http().post('/admin/applications/default/api-keys')).send({ name: 'logged' }).expect(201)).body.key as string;
-    } catch (error) {
-      process.stdout.write = originalWrite;
-      throw error;
-    }
+    t = captured.app();
+    apiKey = (await t.admin(t.http().post('/admin/applications/default/api-keys')).send({ name: 'logged' }).expect(201)).body.key as string;
   });
-  afterAll(async () => {
-    try {
-      await t?.close();
-    } finally {
-      process.stdout.write = originalWrite;
-    }
-  });
+  /** The log lines since the last `clear()`, parsed. */
+  const lines = {
+    clear: () => void (captured.lines.length = 0),
+    all: () => captured.lines.map((text) => JSON.parse(text) as Line),
+  };
 
-  const requestLines = (id: string) => lines.filter((l) => l.req?.id === id);
+  const requestLines = (id: string) => lines.all().filter((l) => l.req?.id === id);
 
   it('one line per request, the same fields in the same order, at the level of its status', async () => {
     const token = await accountToken({ acc: 'ACME', role: 'owner' });
@@ -60,7 +47,7 @@ describe(`the request log on ${usingPostgres() ? 'PostgreSQL' : 'embedded PGlite
       ['log-admin-0007', 200, 30, () => t.admin(t.http().get('/admin/applications/default')).set('x-request-id', 'log-admin-0007').expect(200)],
       ['log-not-found-0008', 404, 40, () => t.http().get('/api/nothing-here?x=1').set('x-request-id', 'log-not-found-0008').expect(404)],
     ];
-    lines.length = 0;
+    lines.clear();
     for (const [, , , send] of calls) await send();
     // The line is written when the response has finished, possibly just after the client read it.
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -90,7 +77,7 @@ describe(`the request log on ${usingPostgres() ? 'PostgreSQL' : 'embedded PGlite
     it('a line logged while a request is served carries the request; a 503 is logged as an error with the request', async () => {
       const down = await refuseConnections(t.config.DATABASE_URL);
       try {
-        lines.length = 0;
+        lines.clear();
         const token = await accountToken({ acc: 'DOWN' });
         await t.http().get('/api/subscriptions/features').set('authorization', `Bearer ${token}`).set('x-application-id', 'nope').set('x-request-id', 'log-down-0009').expect(503);
         await new Promise((resolve) => setTimeout(resolve, 50));
