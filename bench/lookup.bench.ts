@@ -21,6 +21,7 @@ const API_KEY = `psk_bench_${randomBytes(16).toString('hex')}`;
  */
 export const lookupBenchmark: Benchmark = {
   name: 'lookup',
+  service: 'servers',
   description: `${COMPANIES} companies, ${COMPANIES * SUBSCRIPTIONS_PER_COMPANY} subscriptions: lookup and features, ${DURATION_S}s at ${CONNECTIONS} connections each, vs a bare node:http + pg server`,
   async run() {
     const db = await freshDatabase();

@@ -27,11 +27,11 @@ const SPREAD_SECONDS = 365 * 86_400;
  */
 export const reconcileBenchmark: Benchmark = {
   name: 'reconcile',
+  service: 'in-process',
   description: `${TOTAL} subscriptions across 3 merchants, full runs at ${LATENCIES_MS.join(' and ')} ms per Stripe call then a no-change run, ${REQUESTS_PER_SECOND} Stripe requests/s allowed`,
   async run() {
     const emulator = await startEmulatorProcess();
-    // The heap settings the run had (the image sets --max-old-space-size): peak_rss_mb depends on them.
-    const figures: Record<string, number | string> = { node_options: process.env.NODE_OPTIONS ?? '', stripe_limit_rows_per_s: REQUESTS_PER_SECOND * 100 };
+    const figures: Record<string, number | string> = { stripe_limit_rows_per_s: REQUESTS_PER_SECOND * 100 };
     try {
       const perAccount = Math.ceil(TOTAL / ACCOUNTS.length);
       for (const account of ACCOUNTS) {

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { Benchmark, BenchResult } from './support.js';
+import { SERVICE_NODE_OPTIONS, type Benchmark, type BenchResult } from './support.js';
 import { emulatorListingBenchmark } from './emulator-listing.bench.js';
 import { lookupBenchmark } from './lookup.bench.js';
 import { reconcileBenchmark } from './reconcile.bench.js';
@@ -25,10 +25,12 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const selected = wanted.length ? BENCHMARKS.filter((b) => wanted.includes(b.name)) : BENCHMARKS;
-  if (selected.length > 1) {
-    // One process per benchmark, so that each one's peak memory is its own.
+  if (process.env.BENCH_CHILD !== '1') {
+    // One process per benchmark, so that each one's peak memory is its own, started with the
+    // service's V8 flags when the service runs in it.
     for (const benchmark of selected) {
-      const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), benchmark.name], { stdio: 'inherit' });
+      const nodeOptions = benchmark.service === 'in-process' ? SERVICE_NODE_OPTIONS : (process.env.NODE_OPTIONS ?? '');
+      const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), benchmark.name], { stdio: 'inherit', env: { ...process.env, BENCH_CHILD: '1', NODE_OPTIONS: nodeOptions } });
       if (child.status !== 0) process.exit(child.status ?? 1);
     }
     process.exit(0);
@@ -38,7 +40,7 @@ async function main(): Promise<void> {
     console.log(`\n== ${benchmark.name}: ${benchmark.description}`);
     // The machine may be busy with other work: absolute figures say little then, the ratios to a floor measured in the same run do.
     const load = Math.round(loadavg()[0]! * 100) / 100;
-    const figures = { load_average_1m_before: load, ...(await benchmark.run()) };
+    const figures = { load_average_1m_before: load, ...(benchmark.service ? { service_node_options: SERVICE_NODE_OPTIONS } : {}), ...(await benchmark.run()) };
     results[benchmark.name] = { ...figures, measured_at: new Date().toISOString(), machine: `${process.arch}, node ${process.version}` };
     console.table(Object.entries(figures).map(([metric, value]) => ({ metric, value })));
   }

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { createApp } from '../src/bootstrap.js';
@@ -40,7 +41,29 @@ export interface BenchResult {
 export interface Benchmark {
   name: string;
   description: string;
+  /**
+   * Where the benchmark runs the service, which then runs with SERVICE_NODE_OPTIONS (recorded in its
+   * figures): in server processes (startServer gives them the flags) or in the benchmark's own
+   * process (the runner starts it with them).
+   */
+  service?: 'servers' | 'in-process';
   run(): Promise<BenchResult>;
+}
+
+/**
+ * The V8 flags the service runs with in the benchmarks: the image's own (the Dockerfile's
+ * `NODE_OPTIONS`), so that memory and speed are those of what is deployed, not of V8's defaults,
+ * which size the heap from the machine's memory (on this 24 GiB machine Node 24 reserves a 128 MB
+ * young generation, over half of an idle service's RSS). BENCH_NODE_OPTIONS overrides them ('' for
+ * V8's defaults). The bare floors run with the same flags, so that the ratios compare like with like.
+ */
+export const SERVICE_NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS ?? imageNodeOptions();
+
+function imageNodeOptions(): string {
+  const dockerfile = readFileSync(fileURLToPath(new URL('../../Dockerfile', import.meta.url)), 'utf8');
+  const set = /NODE_OPTIONS="([^"]*)"/.exec(dockerfile);
+  if (!set) throw new Error('the Dockerfile sets no NODE_OPTIONS="…": set BENCH_NODE_OPTIONS');
+  return set[1]!;
 }
 
 /** Peak resident memory of this process so far, in MB. */
@@ -60,7 +83,7 @@ export interface ServerProcess {
  */
 export async function startServer(entry: string, env: Record<string, string>): Promise<ServerProcess> {
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=${entry.replace(/\.js$/, '')}-${Date.now()}.cpuprofile`] : [];
-  const child = spawn(process.execPath, [...profile, fileURLToPath(new URL(`./${entry}`, import.meta.url))], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...profile, fileURLToPath(new URL(`./${entry}`, import.meta.url))], { env: { ...process.env, NODE_OPTIONS: SERVICE_NODE_OPTIONS, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk) => {

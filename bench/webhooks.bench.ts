@@ -21,6 +21,7 @@ const STEP_S = 100;
  */
 export const webhooksBenchmark: Benchmark = {
   name: 'webhooks',
+  service: 'servers',
   description: `${SUBSCRIPTIONS} subscriptions × ${EVENT_TYPES.length} events, shuffled: accepted/s over HTTP (${CONNECTIONS} connections) vs a bare intake server, then applied/s by the worker`,
   async run() {
     const db = await freshDatabase();
