@@ -98,6 +98,15 @@ const PEEK = new PreparedStatement(
 /**
  * Limits of at least this many hits per window are counted in batches (see PostgresLimitStore);
  * smaller ones (failed attempts, an account's few hundred a minute) hit by hit.
+ *
+ * Why not lease small limits too (an instance reserving a few hits of a key in one write and
+ * spending them from memory, as `features` would like: its write per request costs about as much
+ * PostgreSQL work as the features query itself, issue 17)? The total would never pass the limit,
+ * but hits reserved and not yet spent on one instance would count on every other: a caller spread
+ * over instances could be refused before reaching its limit, and X-RateLimit-Remaining would
+ * undercount what is left. Small limits are documented as exact (README, Request limits), so they
+ * stay hit by hit; what could make them cheaper is sending the hit with the route's own statement
+ * in one round trip.
  */
 export const BATCHED_LIMIT_FROM = 1000;
 /** How long a batched key's hits may wait in memory before they are added to the shared count. */
