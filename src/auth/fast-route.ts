@@ -66,8 +66,16 @@ export function serveFast(app: NestFastifyApplication, routes: readonly FastRout
     const kind = limitKindFor(route.controller, handler);
     const controller = app.get(route.controller);
     byRoute.set(routeKey(RequestMethod[method], routeUrl(route.controller, handler)), (request, reply) => {
-      (kind ? limits.limitRequest(request, reply, kind) : Promise.resolve())
-        .then(() => route.authenticate?.(request, reply))
+      // The limit answers without a promise when it counts in memory (see limitRequest); a 429 is then thrown here.
+      let limited: Promise<void> | undefined;
+      try {
+        limited = kind ? limits.limitRequest(request, reply, kind) : undefined;
+      } catch (error) {
+        answerError(reply, error);
+        return;
+      }
+      const authenticate = () => route.authenticate?.(request, reply);
+      (limited ? limited.then(authenticate) : Promise.resolve(authenticate()))
         .then(() => route.handle(controller, request))
         .then(
           (body) => void reply.code(status).send(body),

@@ -10,6 +10,7 @@ import type { AppConfig } from '../infra/config/config.js';
 import { APP_CONFIG } from '../infra/config/config.module.js';
 import { AppError } from '../infra/errors/app-error.js';
 import { LIMIT_KIND, type LimitKind } from '../infra/throttling/limit-kind.js';
+import { LimitStore } from '../infra/throttling/limit-store.js';
 import { hashApiKey } from '../tenancy/api-key.js';
 import { AccountGuard } from './account.guard.js';
 import { PartnerKeyGuard } from './partner-key.guard.js';
@@ -95,34 +96,40 @@ export class RequestLimitsGuard extends ThrottlerGuard {
 
   /** Who the request counts for, by the route's limit. */
   protected override async getTracker(req: Record<string, unknown>, context?: ExecutionContext): Promise<string> {
-    return this.trackerOf(req as unknown as FastifyRequest, context ? limitKindOf(context) : null);
+    return await this.trackerOf(req as unknown as FastifyRequest, context ? limitKindOf(context) : null);
   }
 
-  private async trackerOf(request: FastifyRequest, kind: LimitKind | null): Promise<string> {
-    const ip = `ip:${normalizeIp(request.ip)}`;
+  /** A string when it is known at once; a promise when a token must be verified first (account limits). */
+  private trackerOf(request: FastifyRequest, kind: LimitKind | null): string | Promise<string> {
+    const ip = () => `ip:${normalizeIp(request.ip)}`;
     switch (kind) {
-      case 'account': {
-        // Per account and application, the token verified (cached: the account guard reuses it); a
-        // token that does not verify counts against its sender's address, then the guard answers 401.
-        const token = bearerToken(request.headers);
-        const principal = token ? await this.verifier.verify(token).catch(() => undefined) : undefined;
-        if (!principal) return ip;
-        const header = request.headers['x-application-id'];
-        const application = principal.applicationClaim ?? (typeof header === 'string' && header !== '' ? header : this.config.DEFAULT_APPLICATION_ID);
-        return `${application.slice(0, 100)}:${principal.accountId.slice(0, 100)}`;
-      }
+      case 'account':
+        return this.accountTracker(request, ip);
       case 'partner': {
         // Per API key, by its hash (the stored counter holds no secret); guessing keys is what the
         // failed-attempt lock-out stops.
         const header = request.headers['x-api-key'];
         const key = bearerToken(request.headers) ?? (typeof header === 'string' ? header.trim() : undefined);
-        return key ? hashApiKey(key) : ip;
+        return key ? hashApiKey(key) : ip();
       }
       case 'webhook':
         return ((request.params as Record<string, string> | undefined)?.application_id ?? '').slice(0, 100);
       default:
-        return ip;
+        return ip();
     }
+  }
+
+  /**
+   * Per account and application, the token verified (cached: the account guard reuses it); a
+   * token that does not verify counts against its sender's address, then the guard answers 401.
+   */
+  private async accountTracker(request: FastifyRequest, ip: () => string): Promise<string> {
+    const token = bearerToken(request.headers);
+    const principal = token ? await this.verifier.verify(token).catch(() => undefined) : undefined;
+    if (!principal) return ip();
+    const header = request.headers['x-application-id'];
+    const application = principal.applicationClaim ?? (typeof header === 'string' && header !== '' ? header : this.config.DEFAULT_APPLICATION_ID);
+    return `${application.slice(0, 100)}:${principal.accountId.slice(0, 100)}`;
   }
 
   protected override shouldSkip(context: ExecutionContext): Promise<boolean> {
@@ -141,12 +148,22 @@ export class RequestLimitsGuard extends ThrottlerGuard {
    * The same limit for a route served outside Nest's pipeline (a module's fast route, see
    * auth/fast-route.ts): counts the request against the limit of `kind`, as canActivate does
    * for a route whose limit is `kind` (that limit only; none when it is 0).
+   *
+   * Without a promise when nothing has to wait (no limit, or the count is in this instance's memory:
+   * the memory store, a generous limit between its flushes; undefined is returned, a 429 thrown):
+   * the chain of async steps of a count was a good part of the lookup's promise work (issue 17).
    */
-  async limitRequest(request: FastifyRequest, reply: FastifyReply, kind: LimitKind): Promise<void> {
-    if (UNLIMITED_PATHS.test(request.url)) return;
+  limitRequest(request: FastifyRequest, reply: FastifyReply, kind: LimitKind): Promise<void> | undefined {
+    if (UNLIMITED_PATHS.test(request.url)) return undefined;
     const throttler = this.throttlers.find((candidate) => candidate.name === kind);
-    if (!throttler || throttler.limit === 0) return;
-    await this.count(reply, limitKey(kind, await this.trackerOf(request, kind)), throttler.limit as number, throttler.ttl as number, kind);
+    if (!throttler || throttler.limit === 0) return undefined;
+    const [limit, ttl] = [throttler.limit as number, throttler.ttl as number];
+    const tracker = this.trackerOf(request, kind);
+    if (typeof tracker !== 'string') return tracker.then((known) => this.count(reply, limitKey(kind, known), limit, ttl, kind));
+    const record = this.storageService instanceof LimitStore ? this.storageService.incrementNow(limitKey(kind, tracker), ttl, limit) : undefined;
+    if (!record) return this.count(reply, limitKey(kind, tracker), limit, ttl, kind);
+    this.answer(reply, record, limit, ttl);
+    return undefined;
   }
 
   /** Counts one request under `key`; the limit headers on the answer; 429 past the limit. */
@@ -158,6 +175,11 @@ export class RequestLimitsGuard extends ThrottlerGuard {
       new Logger('RequestLimits').warn(`counting a request failed, let through: ${(error as Error).message}`);
       return;
     }
+    this.answer(reply, record, limit, ttl);
+  }
+
+  /** The limit headers of a counted request; 429 past the limit. */
+  private answer(reply: FastifyReply, record: Awaited<ReturnType<ThrottlerStorage['increment']>>, limit: number, ttl: number): void {
     void reply.header('x-ratelimit-limit', String(limit));
     void reply.header('x-ratelimit-remaining', String(Math.max(0, limit - record.totalHits)));
     void reply.header('x-ratelimit-reset', String(record.timeToExpire));

@@ -28,11 +28,28 @@ export abstract class LimitStore implements ThrottlerStorage {
   /** Forgets every window that has ended. */
   protected abstract purge(): Promise<void>;
 
+  /**
+   * Counts one hit when that takes no round trip (this instance's memory), without a promise; else
+   * undefined and nothing counted (then `hit`).
+   */
+  protected hitNow(_key: string, _windowMs: number, _limit?: number): LimitCount | undefined {
+    return undefined;
+  }
+
   async increment(key: string, ttl: number, limit: number): ReturnType<ThrottlerStorage['increment']> {
     this.purgeNow();
-    const { hits, resetMs } = await this.hit(key, ttl, limit);
-    const seconds = Math.max(1, Math.ceil(resetMs / 1000));
-    return { totalHits: hits, timeToExpire: seconds, isBlocked: hits > limit, timeToBlockExpire: hits > limit ? seconds : 0 };
+    return asRecord(await this.hit(key, ttl, limit), limit);
+  }
+
+  /**
+   * `increment` when the count is in this instance's memory (the memory store; a batched key between
+   * its flushes): answered at once, no promise. Undefined when the count needs the database, with
+   * nothing counted: then call `increment`. The hot paths count every request (issue 17).
+   */
+  incrementNow(key: string, ttl: number, limit: number): Awaited<ReturnType<ThrottlerStorage['increment']>> | undefined {
+    this.purgeNow();
+    const count = this.hitNow(key, ttl, limit);
+    return count && asRecord(count, limit);
   }
 
   /**
@@ -47,11 +64,21 @@ export abstract class LimitStore implements ThrottlerStorage {
   }
 }
 
+/** A count as @nestjs/throttler's storage answers it. */
+function asRecord({ hits, resetMs }: LimitCount, limit: number): Awaited<ReturnType<ThrottlerStorage['increment']>> {
+  const seconds = Math.max(1, Math.ceil(resetMs / 1000));
+  return { totalHits: hits, timeToExpire: seconds, isBlocked: hits > limit, timeToBlockExpire: hits > limit ? seconds : 0 };
+}
+
 /** THROTTLE_STORE=memory: this instance's own counts (N instances allow N times the limits). */
 export class MemoryLimitStore extends LimitStore {
   private readonly windows = new Map<string, { hits: number; endsAt: number }>();
 
   hit(key: string, windowMs: number): Promise<LimitCount> {
+    return Promise.resolve(this.hitNow(key, windowMs));
+  }
+
+  protected override hitNow(key: string, windowMs: number): LimitCount {
     const now = Date.now();
     let window = this.windows.get(key);
     if (!window || window.endsAt <= now) {
@@ -59,7 +86,7 @@ export class MemoryLimitStore extends LimitStore {
       this.windows.set(key, window);
     }
     window.hits += 1;
-    return Promise.resolve({ hits: window.hits, resetMs: window.endsAt - now });
+    return { hits: window.hits, resetMs: window.endsAt - now };
   }
 
   peek(key: string): Promise<LimitCount | null> {
@@ -144,8 +171,9 @@ export class PostgresLimitStore extends LimitStore {
     super();
   }
 
-  async hit(key: string, windowMs: number, limit?: number): Promise<LimitCount> {
-    if (limit === undefined || limit < BATCHED_LIMIT_FROM) return this.add(key, 1, windowMs);
+  /** A hit of a batched key that is held in memory (see below); undefined when it is due, or the key is counted hit by hit. */
+  protected override hitNow(key: string, _windowMs: number, limit?: number): LimitCount | undefined {
+    if (limit === undefined || limit < BATCHED_LIMIT_FROM) return undefined;
     const now = Date.now();
     const state = this.batched.get(key);
     const belowExact = state !== undefined && now < state.endsAt && state.shared + state.pending + 1 < limit * EXACT_FROM_SHARE;
@@ -156,10 +184,17 @@ export class PostgresLimitStore extends LimitStore {
     // of a fast caller's traffic can be many times that share, and what an instance holds back is
     // what the others cannot see (two instances at 260 requests/s each let 1,040 through a limit of 1,000).
     const held = state !== undefined && (state.flushing || (now - state.readAt < BATCH_FLUSH_MS && state.pending + 1 < Math.max(1, Math.floor(limit * BATCH_SHARE))));
-    if (belowExact && held) {
-      state.pending += 1;
-      return { hits: state.shared + state.pending, resetMs: state.endsAt - now };
-    }
+    if (!belowExact || !held) return undefined;
+    state.pending += 1;
+    return { hits: state.shared + state.pending, resetMs: state.endsAt - now };
+  }
+
+  async hit(key: string, windowMs: number, limit?: number): Promise<LimitCount> {
+    if (limit === undefined || limit < BATCHED_LIMIT_FROM) return this.add(key, 1, windowMs);
+    const held = this.hitNow(key, windowMs, limit);
+    if (held) return held;
+    const now = Date.now();
+    const state = this.batched.get(key);
     // Due (or near the limit, or a new window): this hit and the pending ones go to the shared count now.
     const adding = (state && now < state.endsAt ? state.pending : 0) + 1;
     if (state) {
