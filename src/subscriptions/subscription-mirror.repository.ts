@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/core';
-import { exec } from '../infra/database/sql.js';
+import { exec, unnestRows } from '../infra/database/sql.js';
 import { versionGuard, type VersionMode } from '../infra/stripe/ordering.js';
 import { DEFAULT_GRACE_DAYS } from '../tenancy/application.entity.js';
 import { accessUntil } from './access-policy.js';
@@ -87,36 +87,65 @@ export class SubscriptionMirrorRepository {
         return stored.raw_hash === e.rawHash && (e.ctx.accountId === null || stored.account_id === e.ctx.accountId);
       });
       if (same.length) {
+        const v = unnestRows(same, [
+          ['id', 'text', (e) => e.row.id],
+          ['version', 'bigint', (e) => e.version],
+          ['raw_hash', 'text', (e) => e.rawHash],
+          ['access_until', 'timestamptz', (e) => access(e.row.id).accessUntil],
+          ['first_failed', 'timestamptz', (e) => access(e.row.id).firstFailedPaymentAt],
+          ['latest_status', 'text', (e) => access(e.row.id).latestInvoiceStatus],
+        ]);
         const unchanged = await exec<{ id: string }>(
           em,
           `update subscriptions as s set stripe_version = v.version, missing_in_stripe_at = null,
              access_until = v.access_until, first_failed_payment_at = v.first_failed, latest_invoice_status = v.latest_status
-           from (values ${same.map(() => '(?, ?::bigint, ?, ?::timestamptz, ?::timestamptz, ?::text)').join(', ')}) as v(id, version, raw_hash, access_until, first_failed, latest_status)
+           from ${v.sql}
            where s.id = v.id and s.raw_hash = v.raw_hash and s.stripe_version ${guard} v.version
            returning s.id`,
-          same.flatMap((e) => [e.row.id, e.version, e.rawHash, access(e.row.id).accessUntil, access(e.row.id).firstFailedPaymentAt, access(e.row.id).latestInvoiceStatus]),
+          v.params,
         );
         for (const u of unchanged) outcome.set(u.id, 'unchanged');
       }
       changed = prepared.filter((e) => outcome.get(e.row.id) !== 'unchanged');
       if (changed.length === 0) return outcome;
     }
-    const values = changed.map(() => '(?, ?, ?, ?, ?, ?, ?, ?::boolean, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?, ?::timestamptz, ?::bigint, ?::jsonb, ?::jsonb, ?, ?::timestamptz, ?::timestamptz, ?, null::timestamptz, now(), now())').join(', ');
-    const params = changed.flatMap(({ row, ctx, raw, rawHash, version }) => {
-      const a = access(row.id);
-      return [
-        row.id, ctx.stripeAccount, ctx.merchantId, ctx.applicationId, ctx.accountId, row.customerId, row.status, row.cancelAtPeriodEnd,
-        row.cancelAt, row.canceledAt, row.endedAt, row.currentPeriodStart, row.currentPeriodEnd, row.trialStart, row.trialEnd, row.latestInvoiceId,
-        row.stripeCreated, version, JSON.stringify(row.metadata), raw, rawHash, a.accessUntil, a.firstFailedPaymentAt, a.latestInvoiceStatus,
-      ];
-    });
+    const v = unnestRows(changed, [
+      ['id', 'text', (e) => e.row.id],
+      ['stripe_account', 'text', (e) => e.ctx.stripeAccount],
+      ['merchant_id', 'text', (e) => e.ctx.merchantId],
+      ['application_id', 'text', (e) => e.ctx.applicationId],
+      ['account_id', 'text', (e) => e.ctx.accountId],
+      ['customer_id', 'text', (e) => e.row.customerId],
+      ['status', 'text', (e) => e.row.status],
+      ['cancel_at_period_end', 'boolean', (e) => e.row.cancelAtPeriodEnd],
+      ['cancel_at', 'timestamptz', (e) => e.row.cancelAt],
+      ['canceled_at', 'timestamptz', (e) => e.row.canceledAt],
+      ['ended_at', 'timestamptz', (e) => e.row.endedAt],
+      ['current_period_start', 'timestamptz', (e) => e.row.currentPeriodStart],
+      ['current_period_end', 'timestamptz', (e) => e.row.currentPeriodEnd],
+      ['trial_start', 'timestamptz', (e) => e.row.trialStart],
+      ['trial_end', 'timestamptz', (e) => e.row.trialEnd],
+      ['latest_invoice_id', 'text', (e) => e.row.latestInvoiceId],
+      ['stripe_created', 'timestamptz', (e) => e.row.stripeCreated],
+      ['stripe_version', 'bigint', (e) => e.version],
+      ['metadata', 'jsonb', (e) => JSON.stringify(e.row.metadata)],
+      ['raw', 'jsonb', (e) => e.raw],
+      ['raw_hash', 'text', (e) => e.rawHash],
+      ['access_until', 'timestamptz', (e) => access(e.row.id).accessUntil],
+      ['first_failed_payment_at', 'timestamptz', (e) => access(e.row.id).firstFailedPaymentAt],
+      ['latest_invoice_status', 'text', (e) => access(e.row.id).latestInvoiceStatus],
+    ]);
     const written = await exec<{ id: string; inserted: boolean }>(
       em,
       `insert into subscriptions (id, stripe_account, merchant_id, application_id, account_id, customer_id, status, cancel_at_period_end,
          cancel_at, canceled_at, ended_at, current_period_start, current_period_end, trial_start, trial_end, latest_invoice_id,
          stripe_created, stripe_version, metadata, raw, raw_hash, access_until, first_failed_payment_at, latest_invoice_status,
          missing_in_stripe_at, created_at, updated_at)
-       values ${values}
+       select v.id, v.stripe_account, v.merchant_id, v.application_id, v.account_id, v.customer_id, v.status, v.cancel_at_period_end,
+         v.cancel_at, v.canceled_at, v.ended_at, v.current_period_start, v.current_period_end, v.trial_start, v.trial_end, v.latest_invoice_id,
+         v.stripe_created, v.stripe_version, v.metadata, v.raw, v.raw_hash, v.access_until, v.first_failed_payment_at, v.latest_invoice_status,
+         null, now(), now()
+       from ${v.sql}
        on conflict (id) do update set
          stripe_account = excluded.stripe_account,
          merchant_id = coalesce(excluded.merchant_id, subscriptions.merchant_id),
@@ -132,7 +161,7 @@ export class SubscriptionMirrorRepository {
          missing_in_stripe_at = null, updated_at = now()
        where subscriptions.stripe_version ${guard} excluded.stripe_version
        returning id, (xmax = 0) as inserted`,
-      params,
+      v.params,
     );
     for (const w of written) outcome.set(w.id, w.inserted ? 'created' : 'updated');
     // A subscription just created has no items stored yet: only the updated ones have theirs replaced.
@@ -144,19 +173,27 @@ export class SubscriptionMirrorRepository {
   private async replaceItems(em: EntityManager, rows: SubscriptionRow[], created: Set<string>): Promise<void> {
     if (rows.length === 0) return;
     const updated = rows.filter((r) => !created.has(r.id)).map((r) => r.id);
-    if (updated.length) await exec(em, `delete from subscription_items where subscription_id in (${updated.map(() => '?').join(', ')})`, updated);
+    if (updated.length) await exec(em, 'delete from subscription_items where subscription_id = any(?::text[])', [updated]);
     const items = rows.flatMap((row) => row.items.map((item) => ({ ...item, subscriptionId: row.id })));
     if (items.length === 0) return;
-    const values = items.map(() => '(?, ?, ?, ?, ?::int, ?, ?::timestamptz, ?::timestamptz)').join(', ');
-    const params = items.flatMap((i) => [i.id, i.subscriptionId, i.priceId, i.productId, i.quantity, i.usageType, i.currentPeriodStart, i.currentPeriodEnd]);
+    const v = unnestRows(items, [
+      ['id', 'text', (i) => i.id],
+      ['subscription_id', 'text', (i) => i.subscriptionId],
+      ['price_id', 'text', (i) => i.priceId],
+      ['product_id', 'text', (i) => i.productId],
+      ['quantity', 'int', (i) => i.quantity],
+      ['usage_type', 'text', (i) => i.usageType],
+      ['current_period_start', 'timestamptz', (i) => i.currentPeriodStart],
+      ['current_period_end', 'timestamptz', (i) => i.currentPeriodEnd],
+    ]);
     // An item id moves with its subscription, but be safe against a stale row of another subscription.
     await exec(
       em,
       `insert into subscription_items (id, subscription_id, price_id, product_id, quantity, usage_type, current_period_start, current_period_end)
-       values ${values}
+       select v.id, v.subscription_id, v.price_id, v.product_id, v.quantity, v.usage_type, v.current_period_start, v.current_period_end from ${v.sql}
        on conflict (id) do update set subscription_id = excluded.subscription_id, price_id = excluded.price_id, product_id = excluded.product_id,
          quantity = excluded.quantity, usage_type = excluded.usage_type, current_period_start = excluded.current_period_start, current_period_end = excluded.current_period_end`,
-      params,
+      v.params,
     );
   }
 
@@ -171,12 +208,34 @@ export class SubscriptionMirrorRepository {
     const unique = [...new Map(rows.map((r) => [r.id, r])).values()];
     if (unique.length === 0) return [];
     const guard = versionGuard(mode);
+    const v = unnestRows(unique, [
+      ['id', 'text', (r) => r.id],
+      ['subscription_id', 'text', (r) => r.subscriptionId],
+      ['customer_id', 'text', (r) => r.customerId],
+      ['status', 'text', (r) => r.status],
+      ['billing_reason', 'text', (r) => r.billingReason],
+      ['currency', 'text', (r) => r.currency],
+      ['amount_due', 'bigint', (r) => r.amountDue],
+      ['amount_paid', 'bigint', (r) => r.amountPaid],
+      ['amount_remaining', 'bigint', (r) => r.amountRemaining],
+      ['total', 'bigint', (r) => r.total],
+      ['hosted_invoice_url', 'text', (r) => r.hostedInvoiceUrl],
+      ['period_start', 'timestamptz', (r) => r.periodStart],
+      ['period_end', 'timestamptz', (r) => r.periodEnd],
+      ['attempt_count', 'int', (r) => r.attemptCount],
+      ['next_payment_attempt', 'timestamptz', (r) => r.nextPaymentAttempt],
+      ['stripe_created', 'timestamptz', (r) => r.stripeCreated],
+      ['stripe_version', 'bigint', versionOfRow],
+    ]);
     const written = await exec<{ id: string }>(
       em,
       `insert into invoices (id, stripe_account, subscription_id, customer_id, status, billing_reason, currency, amount_due, amount_paid,
          amount_remaining, total, hosted_invoice_url, period_start, period_end, attempt_count, next_payment_attempt, stripe_created,
          stripe_version, created_at, updated_at)
-       values ${unique.map(() => '(?, ?, ?, ?, ?, ?, ?, ?::bigint, ?::bigint, ?::bigint, ?::bigint, ?, ?::timestamptz, ?::timestamptz, ?::int, ?::timestamptz, ?::timestamptz, ?::bigint, now(), now())').join(', ')}
+       select v.id, ?::text, v.subscription_id, v.customer_id, v.status, v.billing_reason, v.currency, v.amount_due, v.amount_paid,
+         v.amount_remaining, v.total, v.hosted_invoice_url, v.period_start, v.period_end, v.attempt_count, v.next_payment_attempt, v.stripe_created,
+         v.stripe_version, now(), now()
+       from ${v.sql}
        on conflict (id) do update set
          subscription_id = coalesce(excluded.subscription_id, invoices.subscription_id), status = excluded.status,
          billing_reason = excluded.billing_reason, currency = excluded.currency, amount_due = excluded.amount_due,
@@ -186,11 +245,7 @@ export class SubscriptionMirrorRepository {
          stripe_version = excluded.stripe_version, updated_at = now()
        where invoices.stripe_version ${guard} excluded.stripe_version
        returning id`,
-      unique.flatMap((row) => [
-        row.id, stripeAccount, row.subscriptionId, row.customerId, row.status, row.billingReason, row.currency, row.amountDue, row.amountPaid,
-        row.amountRemaining, row.total, row.hostedInvoiceUrl, row.periodStart, row.periodEnd, row.attemptCount, row.nextPaymentAttempt,
-        row.stripeCreated, versionOfRow(row),
-      ]),
+      [stripeAccount, ...v.params],
     );
     return written.map((w) => w.id);
   }
@@ -203,15 +258,22 @@ export class SubscriptionMirrorRepository {
    * will keep: the given ones, else the stored ones.
    */
   private async storedStatesAndAccess(em: EntityManager, entries: (MirrorEntry & { version: number })[]): Promise<Map<string, StoredState & { access: AccessFields }>> {
+    const v = unnestRows(entries, [
+      ['id', 'text', (e) => e.row.id],
+      ['version', 'bigint', (e) => e.version],
+      ['latest_invoice_id', 'text', (e) => e.row.latestInvoiceId],
+      ['application_id', 'text', (e) => e.ctx.applicationId],
+      ['merchant_id', 'text', (e) => e.ctx.merchantId],
+    ]);
     const facts = await exec<AccessFacts & StoredState & { id: string }>(
       em,
       `select v.id, s.raw_hash, s.account_id, a.past_due_grace_days as grace_days, m.status as merchant_status,
          ${invoiceFacts('v.id', 'to_timestamp(v.version)', 'v.latest_invoice_id')}
-       from (values ${entries.map(() => '(?, ?::bigint, ?, ?, ?)').join(', ')}) as v(id, version, latest_invoice_id, application_id, merchant_id)
+       from ${v.sql}
        left join subscriptions s on s.id = v.id
        left join applications a on a.id = coalesce(v.application_id, s.application_id)
        left join merchants m on m.id = coalesce(v.merchant_id, s.merchant_id)`,
-      entries.flatMap((e) => [e.row.id, e.version, e.row.latestInvoiceId, e.ctx.applicationId, e.ctx.merchantId]),
+      v.params,
     );
     const byId = new Map(facts.map((f) => [f.id, f]));
     return new Map(entries.map((e) => {
