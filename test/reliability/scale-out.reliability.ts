@@ -438,15 +438,27 @@ describe('three instances on one PostgreSQL, under faults', () => {
   });
 
   it('runs the scheduled reconcile and trial expiry once per tick across the three instances', async () => {
-    // Every instance fires every minute; the suite has run for minutes by now.
-    const claims = await sql.query<{ job: string; tick_at: Date; instance: string }>(`select job, tick_at, instance from scheduled_runs where tick_at >= $1 order by tick_at`, [startedAt]);
+    // Every instance fires every minute. On a quiet machine the phases above can end within two
+    // minutes, with the first tick before any subscription existed and the second in the Stripe
+    // outage: wait (within the suite's timeout) for two ticks of each job and a scheduled reconcile
+    // that listed the subscriptions, then check them (the metrics below count what it listed).
+    const ticks = () => sql.query<{ job: string; tick_at: Date; instance: string }>(`select job, tick_at, instance from scheduled_runs where tick_at >= $1 order by tick_at`, [startedAt]);
+    let claims = await ticks();
     const byJob = (job: string) => claims.rows.filter((r) => r.job === job);
+    const succeeded = async () => Number((await sql.query<{ n: string }>(`select count(*) as n from reconcile_runs where trigger = 'schedule' and status = 'succeeded' and created + updated + unchanged > 0`)).rows[0]!.n);
+    const waitUntil = Date.now() + 180_000;
+    while ((byJob('reconcile').length < 2 || byJob('trial-expiry').length < 2 || (await succeeded()) === 0) && Date.now() < waitUntil) {
+      await sleep(2000);
+      claims = await ticks();
+    }
     summary['reconcile ticks (claimed once each)'] = byJob('reconcile').length;
     summary['trial-expiry ticks (claimed once each)'] = byJob('trial-expiry').length;
     expect(byJob('reconcile').length).toBeGreaterThanOrEqual(2);
     expect(byJob('trial-expiry').length).toBeGreaterThanOrEqual(2);
     // One run per claimed tick (a tick whose claimant found a run still going skips it: fewer, never more).
+    // The runs are read before the claims again: a tick claimed in between adds a claim, never a run.
     const runs = await sql.query<{ started_at: Date }>(`select started_at from reconcile_runs where trigger = 'schedule' order by started_at`);
+    claims = await ticks();
     summary['scheduled reconcile runs'] = runs.rowCount ?? 0;
     expect(runs.rowCount).toBeGreaterThanOrEqual(1);
     expect(runs.rowCount).toBeLessThanOrEqual(byJob('reconcile').length);
