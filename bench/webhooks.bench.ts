@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { freshDatabase, startServer, stopServer, type Benchmark } from './support.js';
+import { cpuTimeOfProcessMs, freshDatabase, startServer, stopServer, type Benchmark, type ServerProcess } from './support.js';
 
 const SUBSCRIPTIONS = Number(process.env.BENCH_WEBHOOK_SUBSCRIPTIONS ?? 10_000);
 const CONNECTIONS = 20;
@@ -50,12 +50,12 @@ export const webhooksBenchmark: Benchmark = {
       const bodies = shuffle(burst(Math.floor(Date.now() / 1000) - 86_400));
 
       const bare = await startServer('serve-bare-intake.js', { ...env, WEBHOOK_SECRET: secret });
-      const floor = await post(bare.port, '/', bodies, secret);
+      const floor = await post(bare, '/', bodies, secret);
       const bareRss = await stopServer(bare.child);
       await client.query('truncate webhook_events');
 
       const intake = await startServer('serve-app.js', { ...env, WEBHOOK_WORKER_ENABLED: 'false' });
-      const accepted = await post(intake.port, '/api/applications/default/subscriptions/stripe/webhook', bodies, secret);
+      const accepted = await post(intake, '/api/applications/default/subscriptions/stripe/webhook', bodies, secret);
       const intakeRss = await stopServer(intake.child);
 
       const worker = await startServer('serve-app.js', env);
@@ -72,6 +72,8 @@ export const webhooksBenchmark: Benchmark = {
         accepted_per_s: accepted.perSecond,
         accept_p99_ms: accepted.p99,
         accepted_vs_bare_pct: Math.round((accepted.perSecond / floor.perSecond) * 100),
+        intake_cpu_us_per_delivery: accepted.cpuUs,
+        bare_cpu_us_per_delivery: floor.cpuUs,
         applied: applied.processed,
         not_applied: applied.other,
         applied_per_s: applied.perSecond,
@@ -86,15 +88,17 @@ export const webhooksBenchmark: Benchmark = {
   },
 };
 
-async function post(port: number, path: string, bodies: string[], secret: string): Promise<{ ok: number; non2xx: number; perSecond: number; p99: number }> {
+/** Posts every body once; accepted/s, p99, and the server's CPU time per delivery (user + system, µs: hardly moved by what else the machine runs). */
+async function post(server: ServerProcess, path: string, bodies: string[], secret: string): Promise<{ ok: number; non2xx: number; perSecond: number; p99: number; cpuUs: number }> {
   let next = 0;
+  const cpuBefore = await cpuTimeOfProcessMs(server.child.pid);
   // From the first request sent to the last answer received: autocannon's `amount` run only ends
   // on its once-a-second tick, so timing the whole call rounds every run up to whole seconds (10-30 %
   // of a few-second run, and more of the faster server's).
   let first = 0;
   let last = 0;
   const result = await autocannon({
-    url: `http://127.0.0.1:${port}${path}`,
+    url: `http://127.0.0.1:${server.port}${path}`,
     connections: CONNECTIONS,
     amount: bodies.length,
     method: 'POST',
@@ -115,7 +119,8 @@ async function post(port: number, path: string, bodies: string[], secret: string
     ],
   });
   const seconds = (last - first) / 1000;
-  return { ok: result['2xx'], non2xx: result.non2xx, perSecond: Math.round(result['2xx'] / seconds), p99: result.latency.p99 };
+  const cpuMs = (await cpuTimeOfProcessMs(server.child.pid)) - cpuBefore;
+  return { ok: result['2xx'], non2xx: result.non2xx, perSecond: Math.round(result['2xx'] / seconds), p99: result.latency.p99, cpuUs: Math.round((cpuMs * 1000) / Math.max(result.requests.total, 1)) };
 }
 
 /** Waits until no event is left to apply; applied/s from the first to the last `processed_at`. */
