@@ -142,6 +142,11 @@ describe('hostile input', () => {
         { id: 'evt_unappliable_id', type: 'customer.subscription.updated', object: { id: 42, object: 'subscription', customer: 'cus_1', items: { data: [] } }, reason: /id is not a string/ },
         { id: 'evt_unappliable_items', type: 'customer.subscription.updated', object: { id: 'sub_odd', object: 'subscription', customer: 'cus_1', items: 'none' }, reason: /items.data is not a list/ },
         { id: 'evt_unappliable_currency', type: 'price.updated', object: { id: 'price_odd', object: 'price', product: 'prod_odd', active: true, currency: 'yen!', unit_amount: 1, recurring: null, metadata: {} }, reason: /value too long/ },
+        // An array or a fraction where the catalog mirror writes a string or an integer (found by the fuzz suite).
+        { id: 'evt_unappliable_name', type: 'product.updated', object: { id: 'prod_odd', object: 'product', name: [], active: true, metadata: {} }, reason: /name is not a string/ },
+        { id: 'evt_unappliable_nickname', type: 'price.updated', object: { id: 'price_odd2', object: 'price', product: 'prod_odd', active: true, currency: 'jpy', unit_amount: 1, nickname: ['a', 'b'], recurring: null, metadata: {} }, reason: /nickname is not a string/ },
+        { id: 'evt_unappliable_amount', type: 'price.updated', object: { id: 'price_odd3', object: 'price', product: 'prod_odd', active: true, currency: 'jpy', unit_amount: 5e-324, recurring: null, metadata: {} }, reason: /unit_amount is not an integer/ },
+        { id: 'evt_unappliable_interval', type: 'price.updated', object: { id: 'price_odd4', object: 'price', product: 'prod_odd', active: true, currency: 'jpy', unit_amount: 1, recurring: { interval: {}, interval_count: 1 }, metadata: {} }, reason: /recurring.interval is not a string/ },
       ];
       for (const c of cases) {
         const res = await signed({ id: c.id, object: 'event', type: c.type, created: s.emulator.now(), data: { object: c.object } });

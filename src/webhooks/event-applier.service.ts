@@ -170,5 +170,34 @@ function shapeProblem(object: unknown): string | null {
     if (!Array.isArray(items)) return 'items.data is not a list';
     if (!items.every((i) => i && typeof i === 'object' && isId((i as { id?: unknown }).id) && isRef((i as { price?: unknown }).price))) return 'an item has no id or price';
   }
+  if (o.deleted !== true && (o.object === 'product' || o.object === 'price')) {
+    const problem = scalarsProblem(o, CATALOG_SCALARS[o.object], '') ?? (o.object === 'price' && o.recurring ? scalarsProblem(o.recurring, RECURRING_SCALARS, 'recurring.') : null);
+    if (problem) return problem;
+  }
+  return null;
+}
+
+type ScalarKind = 'text' | 'boolean' | 'integer' | 'object';
+/**
+ * The fields of catalog objects the catalog mirror writes as columns, and what each must be when
+ * present (null and absence are left to the columns' own rules). Without this, an array where a
+ * string belongs (`name: []`) reached the statement and died of `syntax error at or near ","` (the
+ * driver spreads an array parameter into a list), which names nothing (found by the fuzz suite).
+ */
+const CATALOG_SCALARS: Record<'product' | 'price', Record<string, ScalarKind>> = {
+  product: { name: 'text', description: 'text', active: 'boolean' },
+  price: { currency: 'text', active: 'boolean', unit_amount: 'integer', lookup_key: 'text', nickname: 'text', tax_behavior: 'text', recurring: 'object' },
+};
+const RECURRING_SCALARS: Record<string, ScalarKind> = { interval: 'text', interval_count: 'integer', usage_type: 'text' };
+
+function scalarsProblem(object: unknown, fields: Record<string, ScalarKind>, prefix: string): string | null {
+  const o = object as Record<string, unknown>;
+  for (const [field, kind] of Object.entries(fields)) {
+    const value = o[field];
+    if (value === null || value === undefined) continue;
+    const fits =
+      kind === 'text' ? typeof value === 'string' : kind === 'boolean' ? typeof value === 'boolean' : kind === 'integer' ? Number.isSafeInteger(value) : typeof value === 'object' && !Array.isArray(value);
+    if (!fits) return `${prefix}${field} is not ${kind === 'integer' ? 'an integer' : kind === 'object' ? 'an object' : `a ${kind === 'text' ? 'string' : kind}`}`;
+  }
   return null;
 }
