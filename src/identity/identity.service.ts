@@ -89,12 +89,14 @@ export class IdentityService {
   }
 
   /**
-   * `link` for many customers of one Stripe account at once (a batch of webhook events), with the
-   * same outcome as `link` one by one in their order: the links read in one statement, the new ones
-   * written in one. Returns the account each link's customer stands for afterwards, in their order.
+   * `link` for many customers of one Stripe account at once (a batch of webhook events, a reconcile's
+   * page), with the same outcome as `link` one by one in their order, the new links written in one
+   * statement. `known` is what `accountsOf` answered for these customers in the caller's transaction
+   * (the caller read it to find who needs a link; it is not read twice). Returns the account each
+   * link's customer stands for afterwards, in their order.
    */
-  async linkMany(em: EntityManager, stripeAccount: string, links: readonly { accountId: string; customer: Omit<CustomerFacts, 'stripeAccount'> }[]): Promise<string[]> {
-    const linkedTo = await this.accountsOf(em, stripeAccount, links.map((l) => l.customer.customerId));
+  async linkMany(em: EntityManager, stripeAccount: string, links: readonly { accountId: string; customer: Omit<CustomerFacts, 'stripeAccount'> }[], known: ReadonlyMap<string, string>): Promise<string[]> {
+    const linkedTo = new Map(known);
     // What `link` one by one would do, decided here: a customer linked already (before, or earlier
     // in this list) keeps its account; an account linked earlier in this list keeps that customer.
     const customerOf = new Map<string, string>();

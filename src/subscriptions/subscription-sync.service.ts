@@ -274,16 +274,8 @@ export class SubscriptionSyncService {
 
   /** The account of a subscription: its customer's identity, else the account named in metadata (which then becomes the identity). */
   private async resolveAccount(em: EntityManager, subscription: Stripe.Subscription, scope: SyncScope): Promise<string | null> {
-    return (await this.identities.accountOf(em, scope.stripeAccount, idOf(subscription.customer)!)) ?? this.linkFromMetadata(em, subscription, scope);
-  }
-
-  /** The account named in the subscription's or its customer's metadata, which then becomes the customer's identity; null when none is named. */
-  private async linkFromMetadata(em: EntityManager, subscription: Stripe.Subscription, scope: SyncScope): Promise<string | null> {
-    return this.link(em, metadataLink(subscription), scope.stripeAccount);
-  }
-
-  private async link(em: EntityManager, link: MetadataLink | null, stripeAccount: string): Promise<string | null> {
-    return link ? this.identities.link(em, link.accountId, { stripeAccount, ...link.customer }) : null;
+    const [accountId] = await this.accountsOf(em, scope.stripeAccount, [{ customerId: idOf(subscription.customer)!, link: metadataLink(subscription) }]);
+    return accountId!;
   }
 
   /**
@@ -294,7 +286,7 @@ export class SubscriptionSyncService {
   private async accountsOf(em: EntityManager, stripeAccount: string, customers: readonly { customerId: string; link: MetadataLink | null }[]): Promise<(string | null)[]> {
     const accounts = await this.identities.accountsOf(em, stripeAccount, customers.map((c) => c.customerId));
     const unlinked = customers.filter((c): c is { customerId: string; link: MetadataLink } => !accounts.has(c.customerId) && c.link !== null);
-    const linked = await this.identities.linkMany(em, stripeAccount, unlinked.map((c) => c.link));
+    const linked = await this.identities.linkMany(em, stripeAccount, unlinked.map((c) => c.link), accounts);
     const linkedOf = new Map(unlinked.map((c, i) => [c, linked[i]!]));
     return customers.map((c) => accounts.get(c.customerId) ?? linkedOf.get(c as (typeof unlinked)[number]) ?? null);
   }
