@@ -89,6 +89,17 @@ function parseMetrics(text: string): Map<string, number> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** What `promise` gives within `ms`, else undefined (its timer cleared either way, so that it keeps no process alive). */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, ms, undefined)));
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function shuffle<T>(items: T[], seed: number): T[] {
   let state = seed;
   const random = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
@@ -186,7 +197,16 @@ describe('three instances on one PostgreSQL, under faults', () => {
 
   afterAll(async () => {
     clearInterval(scraping);
-    for (const instance of instances) await instance?.process.stop();
+    // SIGTERM, as a deployment stops an instance; one that has not ended within 60 s is killed
+    // (and named) so that a stuck shutdown fails the suite here instead of outliving CI's bound.
+    for (const instance of instances) {
+      if (!instance) continue;
+      const stopped = await within(instance.process.stop(), 60_000);
+      if (stopped === undefined) {
+        instance.process.child.kill('SIGKILL');
+        summary[`${instance.name} did not stop within 60 s of SIGTERM`] = 'killed';
+      }
+    }
     await cutter?.close();
     await emulator?.stop();
     await sql?.end();
@@ -248,9 +268,15 @@ describe('three instances on one PostgreSQL, under faults', () => {
   }
 
   let phaseStarted = Date.now();
+  /**
+   * A line on stderr at once (Jest prints console.log only when the file ends, and a run that CI's
+   * bound kills prints nothing): where the suite is and how long it has run.
+   */
+  const progress = (line: string) => process.stderr.write(`reliability +${Math.round((Date.now() - startedAt.getTime()) / 1000)}s: ${line}\n`);
   /** Records how long the phase that just ended took, for the summary. */
   const phase = (label: string) => {
     summary[`seconds: ${label}`] = Math.round((Date.now() - phaseStarted) / 100) / 10;
+    progress(`${label} (${summary[`seconds: ${label}`]} s)`);
     phaseStarted = Date.now();
   };
 
@@ -261,13 +287,28 @@ describe('three instances on one PostgreSQL, under faults', () => {
     return events;
   }
 
+  /**
+   * Waits until every stored event is processed. Fails at once when what is left can no longer
+   * change (dead events: only a replay moves them), naming their errors, instead of waiting out
+   * the deadline; reports what is left every 30 s while it waits.
+   */
   async function waitForInbox(label: string, timeoutMs = 240_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    let reported = Date.now();
     for (;;) {
       const { rows } = await sql.query<{ state: string; n: string }>(`select state, count(*) as n from webhook_events where state <> 'processed' group by state`);
       const open = Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
       if (rows.length === 0) return;
-      if (Date.now() > deadline) throw new Error(`${label}: the inbox still holds ${JSON.stringify(open)}`);
+      const stuck = rows.every((r) => r.state === 'dead') || Date.now() > deadline;
+      if (stuck || Date.now() - reported > 30_000) {
+        reported = Date.now();
+        const { rows: samples } = await sql.query<{ id: string; type: string; state: string; attempts: number; last_error: string | null }>(
+          `select id, type, state, attempts, last_error from webhook_events where state <> 'processed' order by received_at limit 5`,
+        );
+        const detail = `${label}: the inbox still holds ${JSON.stringify(open)}, e.g. ${JSON.stringify(samples)}`;
+        if (stuck) throw new Error(detail);
+        progress(detail);
+      }
       await sleep(500);
     }
   }
@@ -496,5 +537,16 @@ describe('three instances on one PostgreSQL, under faults', () => {
     expect(moved.listed).toBeGreaterThan(0);
     expect(moved.lookups).toBeGreaterThan(0);
     expect(moved.http5xxToReaders).toBe(0);
+  });
+
+  it('stops every instance within 60 s of SIGTERM, as a deployment stops them', async () => {
+    const ends = await Promise.all(
+      instances.map(async (instance) => {
+        const stopped = await within(instance!.process.stop(), 60_000);
+        return `${instance!.name}: ${stopped ? `ended (${stopped.code ?? stopped.signal})` : 'still running 60 s after SIGTERM'}`;
+      }),
+    );
+    phase('instances stopped');
+    expect(ends.filter((end) => end.includes('still running'))).toEqual([]);
   });
 });
