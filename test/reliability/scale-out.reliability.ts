@@ -197,15 +197,11 @@ describe('three instances on one PostgreSQL, under faults', () => {
 
   afterAll(async () => {
     clearInterval(scraping);
-    // SIGTERM, as a deployment stops an instance; one that has not ended within 60 s is killed
-    // (and named) so that a stuck shutdown fails the suite here instead of outliving CI's bound.
+    // The graceful stop is the last test's check; whatever it left running (a stuck shutdown, or
+    // every instance when it did not run) is killed here, so that nothing outlives the suite.
     for (const instance of instances) {
-      if (!instance) continue;
-      const stopped = await within(instance.process.stop(), 60_000);
-      if (stopped === undefined) {
-        instance.process.child.kill('SIGKILL');
-        summary[`${instance.name} did not stop within 60 s of SIGTERM`] = 'killed';
-      }
+      instance?.process.child.kill('SIGKILL');
+      await instance?.process.stop();
     }
     await cutter?.close();
     await emulator?.stop();
