@@ -181,11 +181,13 @@ export class ReconcilerService {
       trigger: request.trigger,
       allowDeletes: request.allowDeletes,
     });
-    const done = this.execute(run, request, merchants, onProgress).finally(() => Promise.all(held.map((h) => h.release())));
+    let released: Promise<unknown> | undefined;
+    const release = () => (released ??= Promise.all(held.map((h) => h.release())));
+    const done = this.execute(run, request, merchants, release, onProgress).finally(release);
     return { run, done };
   }
 
-  private async execute(run: ReconcileRun, request: ReconcileRequest, merchants: Merchant[], onProgress?: (p: ReconcileProgress) => void): Promise<ReconcileRun> {
+  private async execute(run: ReconcileRun, request: ReconcileRequest, merchants: Merchant[], releaseLocks: () => Promise<unknown>, onProgress?: (p: ReconcileProgress) => void): Promise<ReconcileRun> {
     const counts: Counts = { created: 0, updated: 0, deleted: 0, unchanged: 0, flagged: 0, stripeCalls: 0, windows: 0, emptyWindows: 0 };
     const limiter = new RateLimiter(this.config.RECONCILER_MAX_REQUESTS_PER_SECOND);
     let error: string | null = null;
@@ -208,6 +210,10 @@ export class ReconcilerService {
       error = failure instanceof AppError ? `${failure.code}: ${failure.message}` : failure instanceof Error ? failure.message : String(failure);
       this.logger.error(`reconcile run ${run.id} failed: ${error}`);
     }
+    // The locks go before the record says the run has ended: whoever sees it ended may start the
+    // next run at once, and a lock still held would refuse that with 409 reconcile_running. Every
+    // write of this run is done by now; only its record is left.
+    await releaseLocks();
     const stored = await this.runs.finish(run.id, {
       status: error ? 'failed' : 'succeeded',
       created: counts.created,

@@ -3,6 +3,7 @@ import type Stripe from 'stripe';
 import supertest from 'supertest';
 import { createApp } from '../../src/bootstrap.js';
 import { FollowingClock } from '../../src/infra/clock/emulator-clock.js';
+import { ReconcileLock } from '../../src/reconciler/reconcile-lock.js';
 import { createTier, type Tier } from '../support/catalog.js';
 import { mirrorView, query, stripeView } from '../support/mirror-check.js';
 import { startStack, type Stack } from '../support/stack.js';
@@ -65,6 +66,28 @@ describe('concurrent reconcile runs and webhooks during a run', () => {
     const runs = await s.admin(s.http().get(RUNS)).expect(200);
     expect(runs.body.data.map((r: RunView) => r.id)).toEqual([started.id]);
     expect((await reconcile(s)).status).toBe('succeeded');
+  });
+
+  it('a run that reads as ended has let go of its locks: a start the moment it ends is accepted', async () => {
+    // Letting go of a lock takes a round trip to PostgreSQL; here it is made slow, so that a record
+    // written before the locks are released would be seen while they are still held (CI saw that 409).
+    const locks = s.app.get(ReconcileLock);
+    const tryAcquire = locks.tryAcquire.bind(locks);
+    locks.tryAcquire = async (key) => {
+      const held = await tryAcquire(key);
+      return held && { release: () => new Promise<void>((resolve) => setTimeout(resolve, 300)).then(() => held.release()) };
+    };
+    try {
+      for (let i = 0; i < 3; i++) {
+        const res = await postRun(s, { wait: false });
+        expect(res.status).toBe(202);
+        expect((await waitForRun(s, res.body.id)).status).toBe('succeeded');
+        const next = await postRun(s, { wait: true });
+        expect({ status: next.status, error: next.body.error }).toEqual({ status: 200, error: null });
+      }
+    } finally {
+      locks.tryAcquire = tryAcquire;
+    }
   });
 
   it('a webhook applied while the run holds an older listing of the subscription: the newer state stays', async () => {
