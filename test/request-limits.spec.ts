@@ -2,7 +2,7 @@ import type supertest from 'supertest';
 import { usingPostgres } from './support/test-database.js';
 import { accountToken, startTestApp, type TestApp } from './support/test-app.js';
 import { postWebhook, query, stripeEvent, stripeSignature } from './support/webhooks.js';
-import { BATCHED_LIMIT_FROM } from '../src/infra/throttling/limit-store.js';
+import { BATCHED_LIMIT_FROM, LimitStore } from '../src/infra/throttling/limit-store.js';
 
 /**
  * The request limits (README, Request limits) over real HTTP: each limit answers 429 rate_limited
@@ -162,6 +162,43 @@ describe('where the counts live', () => {
     const other = await accountToken({ acc: 'acct_shared_concurrent' });
     const together = await Promise.all(Array.from({ length: 12 }, (_, i) => features(apps[i % apps.length]!, other)));
     expect(statuses(together).filter((st) => st === 200)).toHaveLength(4);
+  });
+
+  it(`many accounts at once${usingPostgres() ? ', on two instances' : ''}: each gets exactly its limit, and each answer its own count (hits arriving together share a statement)`, async () => {
+    const env = { THROTTLE_STORE: 'postgres', THROTTLE_ACCOUNT_LIMIT: '5', WEBHOOK_WORKER_ENABLED: 'false' };
+    apps.push(await startTestApp(env));
+    if (usingPostgres()) apps.push(await startTestApp(env, {}, { databaseUrl: apps[0]!.config.DATABASE_URL }));
+    const accounts = Array.from({ length: 12 }, (_, i) => `acct_many_${i}`);
+    const tokens = await Promise.all(accounts.map((acc) => accountToken({ acc })));
+    // 8 requests of each account, all sent at once, the accounts interleaved and spread over the instances.
+    const sent = Array.from({ length: 8 * accounts.length }, (_, i) => ({ account: i % accounts.length, res: features(apps[i % apps.length]!, tokens[i % accounts.length]!) }));
+    const answers = await Promise.all(sent.map(async ({ account, res }) => ({ account, res: await res })));
+    for (let a = 0; a < accounts.length; a++) {
+      const own = answers.filter((x) => x.account === a).map((x) => x.res);
+      const passed = own.filter((r) => r.status === 200);
+      expect({ account: accounts[a], passed: passed.length, refused: own.filter((r) => r.status === 429).length }).toEqual({ account: accounts[a], passed: 5, refused: 3 });
+      // Each request that got through was told its own place in the count: 4 left, 3, 2, 1, 0.
+      expect({ account: accounts[a], remaining: passed.map((r) => Number(r.headers['x-ratelimit-remaining'])).sort() }).toEqual({ account: accounts[a], remaining: [0, 1, 2, 3, 4] });
+    }
+    const rows = await query<{ key: string; hits: number }>(apps[0]!.app, `select key, hits from request_limits where key like 'account:%acct_many_%' order by key`);
+    expect(rows.map((r) => Number(r.hits))).toEqual(accounts.map(() => 8));
+  });
+
+  it('hits of several keys sent together share statements, and each is counted once, with a count of its own', async () => {
+    apps.push(await startTestApp({ THROTTLE_STORE: 'postgres', WEBHOOK_WORKER_ENABLED: 'false' }));
+    const store = apps[0]!.app.get(LimitStore);
+    // 3 keys, 20 hits each, interleaved, all in one tick: the first leave at once, the rest wait and go together.
+    const keys = ['together:a', 'together:b', 'together:c'];
+    const hits = Array.from({ length: 60 }, (_, i) => ({ key: keys[i % 3]!, count: store.increment(keys[i % 3]!, 60_000, 10) }));
+    const counted = await Promise.all(hits.map(async ({ key, count }) => ({ key, hits: (await count).totalHits, blocked: (await count).isBlocked })));
+    for (const key of keys) {
+      const own = counted.filter((c) => c.key === key);
+      // Hits on their way at the same time have no order between them; each has its own place in the count.
+      expect({ key, hits: own.map((c) => c.hits).sort((x, y) => x - y) }).toEqual({ key, hits: Array.from({ length: 20 }, (_, i) => i + 1) });
+      expect({ key, blocked: own.filter((c) => c.blocked).length }).toEqual({ key, blocked: 10 });
+    }
+    const rows = await query<{ key: string; hits: number }>(apps[0]!.app, `select key, hits from request_limits where key like 'together:%' order by key`);
+    expect(rows.map((r) => [r.key, Number(r.hits)])).toEqual(keys.map((k) => [k, 20]));
   });
 
   it(`a generous limit (${BATCHED_LIMIT_FROM} and more a window) is counted in batches yet shared: ${usingPostgres() ? "two instances" : "one instance"} stop the key at its limit (a few per cent past it at most)`, async () => {
