@@ -17,12 +17,13 @@ const API_KEY = `psk_bench_${randomBytes(16).toString('hex')}`;
  * The read paths partners and billing pages hit: the contract lookup (partner API key) and
  * `features` (account JWT), with 10,000 companies and 20,000 subscriptions on real PostgreSQL,
  * each server in its own process and autocannon in this one (after an unmeasured warm-up); then a bare node:http + pg server
- * running the same lookup query, the floor of what the stack could do.
+ * running the same two statements, each path's floor: what the stack could do with that query (features' query
+ * is not the lookup's: a union of subscriptions, entitlements and trials, so it has a floor of its own).
  */
 export const lookupBenchmark: Benchmark = {
   name: 'lookup',
   service: 'servers',
-  description: `${COMPANIES} companies, ${COMPANIES * SUBSCRIPTIONS_PER_COMPANY} subscriptions: lookup and features, ${DURATION_S}s at ${CONNECTIONS} connections each, vs a bare node:http + pg server`,
+  description: `${COMPANIES} companies, ${COMPANIES * SUBSCRIPTIONS_PER_COMPANY} subscriptions: lookup and features, ${DURATION_S}s at ${CONNECTIONS} connections each, vs a bare node:http + pg server running each one's statement`,
   async run() {
     const db = await freshDatabase();
     const env = {
@@ -49,7 +50,15 @@ export const lookupBenchmark: Benchmark = {
 
       const bare = await startServer('serve-bare.js', env);
       const floor = await load(bare, () => `/?company_id=${company(randomIndex())}`, {});
+      let m = 0;
+      const featuresFloor = await load(bare, () => `/features?account_id=${company((m++ % tokens.length) * 17)}`, {});
       const bareRss = await stopServer(bare.child);
+
+      const framework = await startServer('serve-bare.js', { ...env, BARE_SERVER: 'fastify' });
+      const fastifyFloor = await load(framework, () => `/?company_id=${company(randomIndex())}`, {});
+      let f = 0;
+      const fastifyFeaturesFloor = await load(framework, () => `/features?account_id=${company((f++ % tokens.length) * 17)}`, {});
+      await stopServer(framework.child);
 
       return {
         lookup_rps: lookup.rps,
@@ -60,13 +69,24 @@ export const lookupBenchmark: Benchmark = {
         features_non_2xx: features.non2xx,
         bare_lookup_rps: floor.rps,
         bare_lookup_p99_ms: floor.p99,
+        bare_features_rps: featuresFloor.rps,
+        bare_features_p99_ms: featuresFloor.p99,
         lookup_vs_bare_pct: Math.round((lookup.rps / floor.rps) * 100),
-        features_vs_bare_pct: Math.round((features.rps / floor.rps) * 100),
+        features_vs_bare_pct: Math.round((features.rps / featuresFloor.rps) * 100),
         lookup_p99_vs_bare: ratio(lookup.p99, floor.p99),
-        features_p99_vs_bare: ratio(features.p99, floor.p99),
+        features_p99_vs_bare: ratio(features.p99, featuresFloor.p99),
         lookup_cpu_us_per_request: lookup.cpuUs,
         features_cpu_us_per_request: features.cpuUs,
         bare_cpu_us_per_request: floor.cpuUs,
+        bare_features_cpu_us_per_request: featuresFloor.cpuUs,
+        // The framework alone (a bare Fastify, same statements): how much of the gap is Fastify's, how much the service's.
+        bare_fastify_lookup_rps: fastifyFloor.rps,
+        bare_fastify_features_rps: fastifyFeaturesFloor.rps,
+        bare_fastify_vs_bare_pct: Math.round((fastifyFloor.rps / floor.rps) * 100),
+        bare_fastify_features_vs_bare_pct: Math.round((fastifyFeaturesFloor.rps / featuresFloor.rps) * 100),
+        lookup_vs_bare_fastify_pct: Math.round((lookup.rps / fastifyFloor.rps) * 100),
+        features_vs_bare_fastify_pct: Math.round((features.rps / fastifyFeaturesFloor.rps) * 100),
+        bare_fastify_cpu_us_per_request: fastifyFloor.cpuUs,
         app_peak_rss_mb: appRss,
         bare_peak_rss_mb: bareRss,
       };

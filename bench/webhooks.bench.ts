@@ -15,7 +15,8 @@ const STEP_S = 100;
  * 30,000 events, shuffled), each server in a process of its own and autocannon in this one:
  *
  * 1. accepted/s by a bare node:http + pg server that checks the signature and inserts the raw
- *    event into the same table (the floor), then by the service's endpoint (worker off);
+ *    event into the same table (the floor), by the same intake on a bare Fastify (the framework's
+ *    share of the gap), then by the service's endpoint (worker off);
  * 2. applied/s: the service started again with its worker on (default claim size and slots),
  *    applying the stored burst; timed by the first and last `processed_at`.
  */
@@ -54,6 +55,11 @@ export const webhooksBenchmark: Benchmark = {
       const bareRss = await stopServer(bare.child);
       await client.query('truncate webhook_events');
 
+      const framework = await startServer('serve-bare-intake.js', { ...env, WEBHOOK_SECRET: secret, BARE_SERVER: 'fastify' });
+      const fastifyFloor = await post(framework, '/', bodies, secret);
+      await stopServer(framework.child);
+      await client.query('truncate webhook_events');
+
       const intake = await startServer('serve-app.js', { ...env, WEBHOOK_WORKER_ENABLED: 'false' });
       const accepted = await post(intake, '/api/applications/default/subscriptions/stripe/webhook', bodies, secret);
       const intakeRss = await stopServer(intake.child);
@@ -72,6 +78,11 @@ export const webhooksBenchmark: Benchmark = {
         accepted_per_s: accepted.perSecond,
         accept_p99_ms: accepted.p99,
         accepted_vs_bare_pct: Math.round((accepted.perSecond / floor.perSecond) * 100),
+        // The framework alone (a bare Fastify, same intake): how much of the gap is Fastify's, how much the service's.
+        bare_fastify_accepted_per_s: fastifyFloor.perSecond,
+        bare_fastify_vs_bare_pct: Math.round((fastifyFloor.perSecond / floor.perSecond) * 100),
+        accepted_vs_bare_fastify_pct: Math.round((accepted.perSecond / fastifyFloor.perSecond) * 100),
+        bare_fastify_cpu_us_per_delivery: fastifyFloor.cpuUs,
         intake_cpu_us_per_delivery: accepted.cpuUs,
         bare_cpu_us_per_delivery: floor.cpuUs,
         applied: applied.processed,

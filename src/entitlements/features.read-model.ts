@@ -21,7 +21,8 @@ export interface GrantRow {
   source: number;
 }
 
-const FEATURES_STATEMENT = new PreparedStatement(
+/** Exported for the benchmark's bare floor (bench/serve-bare.ts), which runs this very statement. */
+export const FEATURES_STATEMENT = new PreparedStatement(
   'features_of_account',
   `with live as (
      select s.id, s.access_until, s.stripe_version from subscriptions s
