@@ -2100,7 +2100,10 @@ export interface components {
              * @example 47.8
              */
             requests_per_second: number | null;
-            /** @example null */
+            /**
+             * @description Why a failed run failed. `interrupted: …` when its instance stopped before the run ended (a deploy: the pages listed were written, the counts say what it did) or was gone (a crash: closed by the next run of the same Stripe accounts); the next run picks up what was missed.
+             * @example null
+             */
             error: string | null;
         };
         ReconcileRunListResponse: {

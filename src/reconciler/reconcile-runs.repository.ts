@@ -40,6 +40,19 @@ export class ReconcileRunsRepository {
     return stored;
   }
 
+  /** The runs recorded as running (by any instance). */
+  async running(): Promise<ReconcileRun[]> {
+    return this.em.fork().find(ReconcileRun, { status: 'running' });
+  }
+
+  /**
+   * Records a run that did not end on its own as failed with `error`, unless it has ended
+   * meanwhile; what it had counted is not known here, so its counts stay as recorded.
+   */
+  async interrupt(id: string, error: string): Promise<void> {
+    await this.em.fork().nativeUpdate(ReconcileRun, { id, status: 'running' }, { status: 'failed', error, finishedAt: new Date() });
+  }
+
   /** The latest runs, newest first. */
   async list(limit = 50): Promise<ReconcileRun[]> {
     return this.em.fork().find(ReconcileRun, {}, { orderBy: { startedAt: 'desc', finishedAt: 'desc' }, limit });

@@ -52,7 +52,14 @@ export class ReconcileRunView {
   @ApiProperty({ example: 33, description: 'Windows of `created` the listing was split into, each listed by its own cursor chain side by side' }) windows!: number;
   @ApiProperty({ example: 2, description: 'Windows that held nothing: each cost one call (a probe)' }) empty_windows!: number;
   @ApiProperty({ example: 47.8, nullable: true, type: Number, description: 'Effective Stripe requests per second of the run (stripe_calls over its duration); null while it runs' }) requests_per_second!: number | null;
-  @ApiProperty({ example: null, nullable: true, type: String }) error!: string | null;
+  @ApiProperty({
+    example: null,
+    nullable: true,
+    type: String,
+    description:
+      'Why a failed run failed. `interrupted: …` when its instance stopped before the run ended (a deploy: the pages listed were written, the counts say what it did) or was gone (a crash: closed by the next run of the same Stripe accounts); the next run picks up what was missed.',
+  })
+  error!: string | null;
 }
 
 export function toRunView(run: ReconcileRun): ReconcileRunView {

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/core';
 import type Stripe from 'stripe';
 import { CatalogSyncService } from '../entitlements/catalog-sync.service.js';
@@ -83,6 +83,8 @@ interface ChainBudget {
   max: number;
   active: number;
   writes: PageWriteQueue<ListedPage>;
+  /** Aborted when the instance stops: the chains list no further page (see beforeApplicationShutdown). */
+  stop: AbortSignal;
 }
 
 /**
@@ -111,6 +113,15 @@ export function splitWindow(window: ListWindow, page: readonly { created: number
 
 const MAX_RATE_LIMIT_RETRIES = 8;
 /**
+ * How long a stopping instance waits for its runs to end once told to stop (a chain stops before
+ * its next page; a page in flight may wait on Stripe for a long time). Well within the stop budget
+ * of an orchestrator (Kubernetes gives 30 s by default).
+ */
+const STOP_GRACE_MS = 5_000;
+/** What the record of a run that did not end on its own says. */
+const INTERRUPTED = 'interrupted: the instance running it stopped before it ended';
+const ABANDONED = 'interrupted: the instance running it is gone (it ended without recording the run)';
+/**
  * Objects a window is cut to hold: thirty pages, so that its last, partial page (half a call on
  * average) adds under 2% to its calls; 100,000 subscriptions still make over 30 windows.
  */
@@ -138,8 +149,10 @@ const QUEUED_OBJECTS = 2000;
  * modules' rows are read and written through their services and repositories.
  */
 @Injectable()
-export class ReconcilerService {
+export class ReconcilerService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(ReconcilerService.name);
+  /** This instance's runs still going: how to stop them, their end, and their locks. */
+  private readonly inFlight = new Map<string, { stop: AbortController; done: Promise<unknown>; release: () => Promise<unknown> }>();
 
   constructor(
     private readonly em: EntityManager,
@@ -174,6 +187,7 @@ export class ReconcilerService {
       }
       held.push(lock);
     }
+    await this.closeAbandoned(new Set(accounts)).catch((error: unknown) => this.logger.warn(`closing the records of abandoned reconcile runs failed: ${(error as Error).message}`));
     const run = await this.runs.start({
       scope: request.scope,
       merchantId: request.merchantId ?? null,
@@ -183,11 +197,58 @@ export class ReconcilerService {
     });
     let released: Promise<unknown> | undefined;
     const release = () => (released ??= Promise.all(held.map((h) => h.release())));
-    const done = this.execute(run, request, merchants, release, onProgress).finally(release);
+    const stop = new AbortController();
+    const done = this.execute(run, request, merchants, release, stop.signal, onProgress).finally(() => {
+      this.inFlight.delete(run.id);
+      return release();
+    });
+    // Whoever started the run may not wait for it (the admin API's wait: false); its failure is in its record.
+    done.catch(() => undefined);
+    this.inFlight.set(run.id, { stop, done, release });
     return { run, done };
   }
 
-  private async execute(run: ReconcileRun, request: ReconcileRequest, merchants: Merchant[], releaseLocks: () => Promise<unknown>, onProgress?: (p: ReconcileProgress) => void): Promise<ReconcileRun> {
+  /**
+   * A deploy or scale-down stops instances in the middle of runs. Each run of this one is told to
+   * stop (its chains list no further page; the pages listed are written), and recorded as failed,
+   * interrupted, with what it had done; one still waiting on Stripe after STOP_GRACE_MS is recorded
+   * so at once, while the database is still open, and its locks let go. Before the shutdown hooks
+   * (the database closes in one of those), so that the record can be written.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    if (this.inFlight.size === 0) return;
+    for (const run of this.inFlight.values()) run.stop.abort(new Error(INTERRUPTED));
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_GRACE_MS)));
+    await Promise.race([Promise.allSettled([...this.inFlight.values()].map((run) => run.done)), grace]);
+    clearTimeout(timer);
+    for (const [id, run] of this.inFlight) {
+      this.logger.warn(`reconcile run ${id} did not end within ${STOP_GRACE_MS} ms of the stop: recorded as interrupted`);
+      await this.runs.interrupt(id, INTERRUPTED).catch((error: unknown) => this.logger.error(`recording reconcile run ${id} as interrupted failed: ${(error as Error).message}`));
+      await run.release();
+    }
+  }
+
+  /**
+   * The records of runs whose instance ended without recording them (a crash, a kill) say
+   * `running` until something closes them. Holding the locks of every Stripe account such a run
+   * touches proves that no instance runs it any more (a live run holds them), so a run that takes
+   * those locks closes its record as failed, interrupted. A run closed wrongly (its merchants
+   * changed since it started) still records its own outcome when it ends.
+   */
+  private async closeAbandoned(held: Set<string>): Promise<void> {
+    for (const record of await this.runs.running()) {
+      if (this.inFlight.has(record.id)) continue;
+      const request: ReconcileRequest = { scope: record.scope as ReconcileRequest['scope'], ...(record.merchantId ? { merchantId: record.merchantId } : {}), ...(record.accountId ? { accountId: record.accountId } : {}), allowDeletes: record.allowDeletes, trigger: record.trigger as ReconcileRequest['trigger'] };
+      const accounts = (await this.merchantsOf(request).catch(() => [])).map(stripeAccountOf);
+      if (accounts.length > 0 && accounts.every((account) => held.has(account))) {
+        this.logger.warn(`reconcile run ${record.id} was left running by an instance that is gone: recorded as interrupted`);
+        await this.runs.interrupt(record.id, ABANDONED);
+      }
+    }
+  }
+
+  private async execute(run: ReconcileRun, request: ReconcileRequest, merchants: Merchant[], releaseLocks: () => Promise<unknown>, stop: AbortSignal, onProgress?: (p: ReconcileProgress) => void): Promise<ReconcileRun> {
     const counts: Counts = { created: 0, updated: 0, deleted: 0, unchanged: 0, flagged: 0, stripeCalls: 0, windows: 0, emptyWindows: 0 };
     const limiter = new RateLimiter(this.config.RECONCILER_MAX_REQUESTS_PER_SECOND);
     let error: string | null = null;
@@ -196,8 +257,14 @@ export class ReconcilerService {
       // The catalogs first, one account after the other (so that each one's calls are counted alone),
       // so that the subscriptions' products and features are known; then the accounts' subscriptions
       // side by side, sharing the request budget and the chains.
-      if (request.scope !== 'account') for (const [stripeAccount, group] of byAccount) await this.syncCatalog(stripeAccount, group, counts);
+      if (request.scope !== 'account') {
+        for (const [stripeAccount, group] of byAccount) {
+          stop.throwIfAborted();
+          await this.syncCatalog(stripeAccount, group, counts);
+        }
+      }
       const chains: ChainBudget = {
+        stop,
         max: this.config.RECONCILER_LIST_CHAINS,
         active: 0,
         writes: new PageWriteQueue<ListedPage>({ concurrency: this.config.RECONCILER_WRITE_CONCURRENCY, batchObjects: this.config.RECONCILER_WRITE_BATCH, maxQueuedObjects: QUEUED_OBJECTS }),
@@ -344,6 +411,7 @@ export class ReconcilerService {
       let window: ListWindow | undefined = first;
       let listedHere = 0;
       while (!failure && window) {
+        chains.stop.throwIfAborted();
         // Listed one second back: a webhook of the very second of the listing may be newer, so it keeps its place.
         const readAt = this.clock.nowSeconds() - 1;
         const { mine, listed: listedNow, next } = await listAndPrepare(window, listedHere);

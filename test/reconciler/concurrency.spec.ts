@@ -8,16 +8,7 @@ import { createTier, type Tier } from '../support/catalog.js';
 import { mirrorView, query, stripeView } from '../support/mirror-check.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { usingPostgres } from '../support/test-database.js';
-import { expectMirrored, onListing, postRun, reconcile, RUNS, type RunView, waitForRun } from './helpers.js';
-
-/** A gate the test opens: the reconciler's listing waits at it with Stripe's answer in hand. */
-function gate() {
-  let open!: () => void;
-  const opened = new Promise<void>((resolve) => (open = resolve));
-  let reached!: () => void;
-  const arrived = new Promise<void>((resolve) => (reached = resolve));
-  return { open, arrived, wait: () => (reached(), opened) };
-}
+import { expectMirrored, gate, onListing, postRun, reconcile, RUNS, type RunView, waitForRun } from './helpers.js';
 
 /**
  * Issue 7, runs that meet each other: two starts at once (one runs, the other is refused), two

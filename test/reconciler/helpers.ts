@@ -85,6 +85,15 @@ export async function featureKeys(s: Stack, accountId: string, applicationId?: s
   return (res.body.data as { lookup_key: string }[]).map((f) => f.lookup_key).sort();
 }
 
+/** A gate the test opens: the reconciler's listing waits at it (`wait`, see onListing) with Stripe's answer in hand. */
+export function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  let reached!: () => void;
+  const arrived = new Promise<void>((resolve) => (reached = resolve));
+  return { open, arrived, wait: () => (reached(), opened) };
+}
+
 /**
  * Holds the reconciler's subscription listings: each `subscriptions.list` call made through the
  * service's Stripe gateway is answered by Stripe, then `afterListing` runs (with the call's number,
@@ -92,7 +101,7 @@ export async function featureKeys(s: Stack, accountId: string, applicationId?: s
  * page is applied", which the emulator's latency fault cannot do (it delays before answering).
  * `afterListing` may also amend the page where the emulator answers differently from Stripe.
  */
-export function onListing(s: Stack, afterListing: (n: number, page: Stripe.ApiList<Stripe.Subscription>) => Promise<void> | void): () => void {
+export function onListing(s: Pick<Stack, 'app'>, afterListing: (n: number, page: Stripe.ApiList<Stripe.Subscription>) => Promise<void> | void): () => void {
   const gateway = s.app.get(StripeGateway);
   const original = gateway.call.bind(gateway);
   let n = 0;
