@@ -44,7 +44,7 @@ export async function createApp(config: AppConfig, options: AppModuleOptions = {
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
   setupSwagger(app);
-  await enableAccountCors(app);
+  enableAccountCors(app);
 
   await applyMigrations(app.get(MikroORM), config.DATABASE_URL);
   await app.get(ApplicationsService).ensureDefaults(config.DEFAULT_APPLICATION_ID);
