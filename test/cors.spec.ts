@@ -33,7 +33,11 @@ describe('CORS for browser apps', () => {
       expect(res.headers['access-control-allow-headers']!.toLowerCase().split(',').map((h) => h.trim()).sort()).toEqual(['authorization', 'content-type', 'idempotency-key', 'x-application-id']);
       expect(res.headers['access-control-allow-credentials']).toBeUndefined();
       expect(res.headers.vary).toMatch(/origin/i);
+      expect(res.headers['content-length']).toBe('0');
     }
+    // Not a preflight a browser sends (no Access-Control-Request-Method): refused, as the CORS spec's strict reading has it.
+    const bare = await s.http().options('/api/subscriptions').set('origin', APP_ORIGIN);
+    expect(bare.status).toBe(400);
   });
 
   it('gives no CORS headers to another origin, nor to the admin and partner routes from any origin', async () => {
@@ -50,6 +54,8 @@ describe('CORS for browser apps', () => {
     }
     const admin = await s.admin(s.http().get('/admin/merchants')).set('origin', APP_ORIGIN).expect(200);
     expect(admin.headers['access-control-allow-origin']).toBeUndefined();
+    // Every answer varies by Origin, so that no cache hands one origin's answer to another.
+    expect(admin.headers.vary).toMatch(/origin/i);
   });
 
   it("serves a request from the application's own origin with CORS headers; refuses an origin of another application with 403 origin_not_allowed", async () => {
