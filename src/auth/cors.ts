@@ -1,5 +1,4 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyReply } from 'fastify';
 import { ApplicationsService } from '../tenancy/applications.service.js';
 
 /** The account routes, the only ones browsers may call (admin and partner routes are for servers). */
@@ -37,8 +36,9 @@ export function enableAccountCors(app: NestFastifyApplication): void {
   const applications = app.get(ApplicationsService);
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', (request, reply, done) => {
-    // Every answer varies by Origin: a cache must not give one origin's answer to another.
-    varyByOrigin(reply);
+    // Every answer varies by Origin: a cache must not give one origin's answer to another. (No hook
+    // before this one sets Vary, so it is set, not merged.)
+    void reply.header('vary', 'Origin');
     const origin = request.headers.origin;
     // Servers (partners, webhooks, most callers) send no Origin: nothing more to do, at once.
     if (!origin || !ACCOUNT_ROUTES.test(request.url)) return done();
@@ -62,16 +62,4 @@ export function enableAccountCors(app: NestFastifyApplication): void {
   });
   // Lets the router take an OPTIONS request for any path; one that was not answered as a preflight above is a 404.
   fastify.options('*', (_request, reply) => reply.callNotFound());
-}
-
-/** Adds Origin to the answer's Vary header (set alone in the usual case, where nothing set one before). */
-function varyByOrigin(reply: FastifyReply): void {
-  const current = reply.getHeader('vary');
-  if (current === undefined) {
-    void reply.header('vary', 'Origin');
-    return;
-  }
-  const text = Array.isArray(current) ? current.join(', ') : String(current);
-  if (text.trim() === '*' || text.split(',').some((field) => field.trim().toLowerCase() === 'origin')) return;
-  void reply.header('vary', text.trim() === '' ? 'Origin' : `${text}, Origin`);
 }

@@ -202,8 +202,6 @@ export class ReconcilerService implements BeforeApplicationShutdown {
       this.inFlight.delete(run.id);
       return release();
     });
-    // Whoever started the run may not wait for it (the admin API's wait: false); its failure is in its record.
-    done.catch(() => undefined);
     this.inFlight.set(run.id, { stop, done, release });
     return { run, done };
   }
