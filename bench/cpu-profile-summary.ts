@@ -14,6 +14,7 @@ interface CallFrame {
 interface ProfileNode {
   id: number;
   callFrame: CallFrame;
+  children?: number[];
 }
 interface CpuProfile {
   nodes: ProfileNode[];
@@ -40,6 +41,8 @@ function main(): void {
   const top = Number(topArg ?? 40);
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parentOf = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
   const skipUs = Number(skipArg ?? 0) * 1e6;
   const selfUs = new Map<number, number>();
   let at = 0;
@@ -50,6 +53,17 @@ function main(): void {
 
   const byPackage = new Map<string, number>();
   const byFunction = new Map<string, number>();
+  // Library and node time charged to the service's own function that called it (the nearest frame of
+  // dist/src on the stack): what each piece of our code costs, its libraries included.
+  const byOwnCaller = new Map<string, number>();
+  const ownCallerOf = (id: number): string => {
+    for (let at: number | undefined = id; at !== undefined; at = parentOf.get(at)) {
+      const { functionName, url, lineNumber } = byId.get(at)!.callFrame;
+      const own = /\/dist\/(src\/.+)$/.exec(url);
+      if (own) return `${functionName || '(anonymous)'} ${own[1]}:${lineNumber + 1}`;
+    }
+    return '(no own frame)';
+  };
   let total = 0;
   let idle = 0;
   for (const [id, us] of selfUs) {
@@ -63,6 +77,8 @@ function main(): void {
     byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + us);
     const fn = `${functionName || '(anonymous)'} ${pkg}${url ? `:${lineNumber + 1}` : ''}`;
     byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
+    const caller = ownCallerOf(id);
+    byOwnCaller.set(caller, (byOwnCaller.get(caller) ?? 0) + us);
   }
   const print = (title: string, rows: Map<string, number>) => {
     console.log(`\n${title}`);
@@ -73,6 +89,7 @@ function main(): void {
   console.log(`busy ${(total / 1e6).toFixed(1)} s, idle ${(idle / 1e6).toFixed(1)} s after the first ${skipUs / 1e6} s`);
   print('self time by package', byPackage);
   print('self time by function', byFunction);
+  print('time by the nearest own caller (its libraries included)', byOwnCaller);
 }
 
 main();

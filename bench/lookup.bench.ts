@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
 import { SignJWT } from 'jose';
 import pg from 'pg';
-import { cpuTimeOfProcessMs, freshDatabase, startServer, stopServer, type Benchmark, type ServerProcess } from './support.js';
+import { cpuTimeOfPostgresMs, cpuTimeOfProcessMs, freshDatabase, startServer, stopServer, type Benchmark, type ServerProcess } from './support.js';
 
 const COMPANIES = 10_000;
 const SUBSCRIPTIONS_PER_COMPANY = 2;
@@ -87,6 +87,13 @@ export const lookupBenchmark: Benchmark = {
         lookup_vs_bare_fastify_pct: Math.round((lookup.rps / fastifyFloor.rps) * 100),
         features_vs_bare_fastify_pct: Math.round((features.rps / fastifyFeaturesFloor.rps) * 100),
         bare_fastify_cpu_us_per_request: fastifyFloor.cpuUs,
+        // The rest of each request's cost on the same two cores: the database's and the load generator's.
+        lookup_pg_cpu_us_per_request: lookup.pgCpuUs,
+        bare_pg_cpu_us_per_request: floor.pgCpuUs,
+        features_pg_cpu_us_per_request: features.pgCpuUs,
+        bare_features_pg_cpu_us_per_request: featuresFloor.pgCpuUs,
+        lookup_loadgen_cpu_us_per_request: lookup.loadCpuUs,
+        bare_loadgen_cpu_us_per_request: floor.loadCpuUs,
         app_peak_rss_mb: appRss,
         bare_peak_rss_mb: bareRss,
       };
@@ -149,6 +156,10 @@ interface LoadResult {
   non2xx: number;
   /** The server process's CPU time (user + system) per measured request, in µs. */
   cpuUs: number;
+  /** PostgreSQL's CPU time per measured request, in µs: what the server's statements cost the database. */
+  pgCpuUs: number;
+  /** The load generator's (autocannon, this process) CPU time per measured request, in µs: a bigger answer costs it more to read. */
+  loadCpuUs: number;
 }
 
 function load(server: ServerProcess, path: () => string, headers: Record<string, string>): Promise<LoadResult> {
@@ -165,8 +176,10 @@ async function loadWithHeaders(server: ServerProcess, next: () => { path: string
     });
   // The warm-up is a run of its own, so that the server's CPU time can be read between the two.
   await run(WARMUP_S);
-  const cpuBefore = await cpuTimeOfProcessMs(server.child.pid);
+  const [cpuBefore, pgBefore, loadBefore] = [await cpuTimeOfProcessMs(server.child.pid), await cpuTimeOfPostgresMs(), process.cpuUsage()];
   const result = await run(DURATION_S);
-  const cpuMs = (await cpuTimeOfProcessMs(server.child.pid)) - cpuBefore;
-  return { rps: Math.round(result.requests.average), p99: result.latency.p99, non2xx: result.non2xx, cpuUs: Math.round((cpuMs * 1000) / Math.max(result.requests.total, 1)) };
+  const load = process.cpuUsage(loadBefore);
+  const [cpuMs, pgMs] = [(await cpuTimeOfProcessMs(server.child.pid)) - cpuBefore, (await cpuTimeOfPostgresMs()) - pgBefore];
+  const perRequest = (us: number) => Math.round(us / Math.max(result.requests.total, 1));
+  return { rps: Math.round(result.requests.average), p99: result.latency.p99, non2xx: result.non2xx, cpuUs: perRequest(cpuMs * 1000), pgCpuUs: perRequest(pgMs * 1000), loadCpuUs: perRequest(load.user + load.system) };
 }

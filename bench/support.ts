@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { createApp } from '../src/bootstrap.js';
 import { loadConfig, type AppConfig } from '../src/infra/config/config.js';
@@ -79,7 +79,7 @@ export interface ServerProcess {
 /**
  * A server of the benchmarks (bench/serve-*.js) in a process of its own, once it prints the port it listens on.
  * `BENCH_CPU_PROF=DIR` runs each server under `node --cpu-prof`, writing a .cpuprofile into DIR when it stops
- * (read it with `node scripts/cpu-profile-summary.mjs FILE`): profiling the server under the benchmark's own load.
+ * (read it with `node dist/bench/cpu-profile-summary.js FILE`): profiling the server under the benchmark's own load.
  */
 export async function startServer(entry: string, env: Record<string, string>): Promise<ServerProcess> {
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=${entry.replace(/\.js$/, '')}-${Date.now()}.cpuprofile`] : [];
@@ -121,6 +121,23 @@ export async function cpuTimeOfProcessMs(pid: number | undefined): Promise<numbe
   } catch {
     return 0;
   }
+}
+
+/**
+ * CPU time (user + system) of every PostgreSQL process on this machine so far, in ms (Linux /proc;
+ * 0 elsewhere): the database's share of a request, read the same way as a server's. Backends that
+ * start and end within the window are missed, which is why the servers keep their pools open.
+ */
+export async function cpuTimeOfPostgresMs(): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    if (!stat.includes('(postgres)')) continue;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    total += (Number(fields[11]) + Number(fields[12])) * 10;
+  }
+  return total;
 }
 
 export async function peakRssOfProcessMb(pid: number | undefined): Promise<number> {

@@ -7,12 +7,13 @@ import { AppModule, type AppModuleOptions } from './app.module.js';
 import { enableAccountCors } from './auth/cors.js';
 import type { AppConfig } from './infra/config/config.js';
 import { applyMigrations } from './infra/database/migrations.js';
-import { registerRequestContexts } from './infra/database/request-context.js';
+import { requestContexts } from './infra/database/request-context.js';
 import { createValidationPipe } from './infra/errors/validation.js';
-import { registerRequestLogging } from './infra/logging/logging.module.js';
+import { requestLogging } from './infra/logging/logging.module.js';
 import { registerJsonBodyParser } from './infra/http/body-parsing.js';
-import { registerSecurityHeaders } from './infra/http/security-headers.js';
-import { boundStripeTimePerRequest, createHttpAdapter, exposeRequestIds } from './infra/http/http-adapter.js';
+import { securityHeaders } from './infra/http/security-headers.js';
+import { createHttpAdapter, stripeBudgets } from './infra/http/http-adapter.js';
+import { registerRequestHooks } from './infra/http/request-hooks.js';
 import { setupSwagger } from './infra/http/swagger.js';
 import { serveFast } from './auth/fast-route.js';
 import { appPaymentCustomersFastRoutes } from './app-payment-customers/app-payment-customers.fast-route.js';
@@ -32,13 +33,14 @@ export async function createApp(config: AppConfig, options: AppModuleOptions = {
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), createHttpAdapter(config), { bodyParser: false, bufferLogs: true });
   app.useLogger(app.get(Logger));
   const fastify = app.getHttpAdapter().getInstance();
-  registerRequestLogging(fastify, await app.resolve(PinoLogger));
-  registerRequestContexts(fastify, app.get(MikroORM));
-  exposeRequestIds(fastify);
+  registerRequestHooks(fastify, {
+    securityHeaders: securityHeaders(config),
+    requestLog: requestLogging(await app.resolve(PinoLogger)),
+    stripeBudget: stripeBudgets(),
+    requestContext: requestContexts(app.get(MikroORM)),
+  });
   recordHttpMetrics(fastify, app.get(Metrics));
-  boundStripeTimePerRequest(fastify);
   registerJsonBodyParser(fastify, config.BODY_LIMIT, config.BODY_MAX_DEPTH);
-  registerSecurityHeaders(fastify, config);
   // The hottest routes (two reads and the webhook intake), served without Nest's per-request pipeline and otherwise the same (issue 17).
   if (!options.withoutFastRoutes) serveFast(app, [...appPaymentCustomersFastRoutes(app), ...featuresFastRoutes(app), ...webhooksFastRoutes()]);
   app.useGlobalPipes(createValidationPipe());

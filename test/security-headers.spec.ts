@@ -22,6 +22,18 @@ describe(`security headers, on ${usingPostgres() ? 'PostgreSQL' : 'embedded PGli
     }
   });
 
+  it("API answers leave out helmet's headers for documents, which a JSON answer is not; the documents keep them", async () => {
+    const DOCUMENT_ONLY = ['x-dns-prefetch-control', 'x-download-options', 'x-permitted-cross-domain-policies', 'x-xss-protection', 'origin-agent-cluster', 'cross-origin-opener-policy'];
+    for (const res of [await t.http().get('/health/live').expect(200), await t.http().get('/api/applications/default/app-payment-customers?company_id=1').expect(401)]) {
+      expect(DOCUMENT_ONLY.filter((name) => name in res.headers)).toEqual([]);
+      expect(res.headers['cross-origin-resource-policy']).toBe('cross-origin');
+    }
+    const docs = await t.http().get('/docs').expect(200);
+    expect(DOCUMENT_ONLY.filter((name) => !(name in docs.headers))).toEqual([]);
+    const billing = await t.http().get('/billing').expect(200);
+    expect(DOCUMENT_ONLY.filter((name) => !(name in billing.headers))).toEqual(['cross-origin-opener-policy']);
+  });
+
   it('the billing page keeps its own CSP (one header, its script hash and frame-ancestors), and no X-Frame-Options that would forbid embedding', async () => {
     const res = await t.http().get('/billing').expect(200);
     const csp = res.headers['content-security-policy'] as string;

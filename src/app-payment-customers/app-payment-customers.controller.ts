@@ -7,7 +7,7 @@ import { AppPaymentCustomersDocs } from './app-payment-customers.api-docs.js';
 import { BatchLookupDto, parseLookupQuery } from './app-payment-customers.dto.js';
 import { AppPaymentCustomersService } from './app-payment-customers.service.js';
 import { PartnerKeyGuard } from '../auth/partner-key.guard.js';
-import { WithoutRequestContext } from '../infra/database/request-context.js';
+import { FromDatabaseOnly } from '../infra/http/request-hooks.js';
 
 /**
  * The query string with every parameter as a list of its values (Fastify's parser gives a string
@@ -28,7 +28,7 @@ export class AppPaymentCustomersController {
 
   @Get()
   @AppPaymentCustomersDocs.lookup()
-  @WithoutRequestContext()
+  @FromDatabaseOnly()
   async lookup(@Param('application_id') applicationId: string, @QueryLists() raw: Record<string, string[]>) {
     return { app_payment_customers: await this.customers.lookup(applicationId, parseLookupQuery(raw)) };
   }

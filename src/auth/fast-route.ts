@@ -40,10 +40,11 @@ export const fastRoute = <C>(route: FastRoute<C>): FastRoute => route as unknown
  * content-type parser and runs before any handler, so it is the same on both paths.
  *
  * Why the controller stays: it is the route's one declaration. Nest registers the route on Fastify
- * from it as for every route (its path, its route config such as @WithoutRequestContext, and the
+ * from it as for every route (its path, its route config such as @FromDatabaseOnly, and the
  * OpenAPI document all come from it); only the handler Fastify calls is swapped as the route is
  * registered (an onRoute hook). So every Fastify hook (request id, security headers, CORS, the
- * request log, HTTP metrics by route template, the Stripe budget) runs exactly as for any route.
+ * request log, HTTP metrics by route template, and what the route config asks for) runs exactly as
+ * for any route.
  *
  * Must be called after the application is created and before it is initialised (listen or init).
  */

@@ -24,7 +24,7 @@ import { SubscriptionsService } from './subscriptions.service.js';
 import { TrialsService } from './trials.service.js';
 import { Audited } from '../audit/audited.js';
 import { accountSubscriptions, accountTrial, oneSubscription } from './audit-states.js';
-import { WithoutRequestContext } from '../infra/database/request-context.js';
+import { FromDatabaseOnly } from '../infra/http/request-hooks.js';
 
 class ResumeWithIdDto {
   @ApiProperty({ example: 'sub_1QyT0wLkdIwHu7ixa1b2c3d4' })
@@ -58,7 +58,7 @@ export class AccountScopedSubscriptionsController {
     return { data: await this.subscriptions.list(ctx) };
   }
 
-  @Get('features') @docs.features() @WithoutRequestContext()
+  @Get('features') @docs.features() @FromDatabaseOnly()
   async featureList(@CurrentAccount() ctx: AccountContext) {
     return { data: await this.features.ofAccount(ctx) };
   }

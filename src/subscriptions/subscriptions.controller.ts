@@ -23,7 +23,7 @@ import { SubscriptionsService } from './subscriptions.service.js';
 import { TrialsService } from './trials.service.js';
 import { Audited } from '../audit/audited.js';
 import { accountSubscriptions, accountTrial, oneSubscription } from './audit-states.js';
-import { WithoutRequestContext } from '../infra/database/request-context.js';
+import { FromDatabaseOnly } from '../infra/http/request-hooks.js';
 
 const docs = SubscriptionsDocs('subscriptions');
 const SUBSCRIPTION_ID = ApiParam({ name: 'subscription_id', description: "One of the account's subscriptions", example: 'sub_1QyT0wLkdIwHu7ixa1b2c3d4' });
@@ -52,7 +52,7 @@ export class SubscriptionsController {
     return { data: await this.subscriptions.list(ctx) };
   }
 
-  @Get('features') @docs.features() @WithoutRequestContext()
+  @Get('features') @docs.features() @FromDatabaseOnly()
   async featureList(@CurrentAccount() ctx: AccountContext) {
     return { data: await this.features.ofAccount(ctx) };
   }

@@ -1,6 +1,6 @@
 import { RequestContext, type MikroORM } from '@mikro-orm/core';
 import { RouteConfig } from '@nestjs/platform-fastify';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 
 /** Fastify route config key set by @WithoutRequestContext(). */
 const NO_REQUEST_CONTEXT = 'withoutRequestContext';
@@ -19,11 +19,12 @@ export const WITHOUT_REQUEST_CONTEXT = { [NO_REQUEST_CONTEXT]: true } as const;
 
 /**
  * Every other request gets its own EntityManager (MikroORM's RequestContext: its own identity map),
- * as @mikro-orm/nestjs's middleware would give it, but from a Fastify hook, which knows the route.
+ * as @mikro-orm/nestjs's middleware would give it, but from the request hook (infra/http/request-hooks.ts),
+ * which knows the route: `next` runs in the request's context.
  */
-export function registerRequestContexts(fastify: FastifyInstance, orm: MikroORM): void {
-  fastify.addHook('onRequest', (request, _reply, done) => {
-    if ((request.routeOptions.config as unknown as Record<string, unknown> | undefined)?.[NO_REQUEST_CONTEXT] === true) return done();
-    RequestContext.create(orm.em, done);
-  });
+export function requestContexts(orm: MikroORM): (request: FastifyRequest, next: () => void) => void {
+  return (request, next) => {
+    if ((request.routeOptions.config as unknown as Record<string, unknown> | undefined)?.[NO_REQUEST_CONTEXT] === true) return next();
+    RequestContext.create(orm.em, next);
+  };
 }

@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppConfig } from '../config/config.js';
 import { sendError } from '../errors/error-body.js';
 import { requestIdOf } from '../logging/logging.module.js';
@@ -57,28 +57,30 @@ export function createHttpAdapter(config: AppConfig): FastifyAdapter {
 /** Trusts the `hops` proxies nearest to the service (hop 0 is the TCP peer). */
 const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
 
-/** Every answer carries its request id, so that a caller can quote it. */
-export function exposeRequestIds(fastify: FastifyInstance): void {
-  fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.header('x-request-id', request.id);
-    done();
-  });
-}
+/** Route config key set by WITHOUT_STRIPE_CALLS. */
+const NO_STRIPE_CALLS = 'withoutStripeCalls';
+
+/**
+ * Route config of a route that never calls Stripe (it answers from the mirror, or stores an event):
+ * it gets no Stripe budget, which is work on every request of the hottest routes for nothing. Were
+ * such a route to call Stripe after all, each call would get a deadline of its own, as outside a request.
+ */
+export const WITHOUT_STRIPE_CALLS = { [NO_STRIPE_CALLS]: true } as const;
 
 /**
  * Each API request gets one Stripe deadline (STRIPE_REQUEST_DEADLINE_MS) for all its Stripe calls
- * and their retries, so that a caller hears back in bounded time however slow Stripe is. Admin
- * routes are left out: a catalog sync or an awaited reconcile pages through whole Stripe accounts
- * and gets the deadline per call instead.
+ * and their retries, so that a caller hears back in bounded time however slow Stripe is: `next`
+ * runs with the request's budget. Admin routes are left out: a catalog sync or an awaited reconcile
+ * pages through whole Stripe accounts and gets the deadline per call instead.
  */
-export function boundStripeTimePerRequest(fastify: FastifyInstance): void {
-  fastify.addHook('onRequest', (request, reply, done) => {
-    if (request.url.startsWith('/admin')) return done();
+export function stripeBudgets(): (request: FastifyRequest, reply: FastifyReply, next: () => void) => void {
+  return (request, reply, next) => {
+    if (request.url.startsWith('/admin') || (request.routeOptions.config as unknown as Record<string, unknown> | undefined)?.[NO_STRIPE_CALLS] === true) return next();
     const budget = new StripeBudget();
     // Once answered, whatever the request left running is no longer held to its deadline.
     reply.raw.once('close', () => (budget.open = false));
-    withStripeBudget(budget, done);
-  });
+    withStripeBudget(budget, next);
+  };
 }
 
 /**

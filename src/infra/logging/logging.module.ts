@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LoggerModule, PinoLogger } from 'nestjs-pino';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { LogFn, Logger } from 'pino';
 import type { AppConfig } from '../config/config.js';
 
@@ -87,7 +87,7 @@ export function logMethodHook(this: Logger, args: Parameters<LogFn>, method: Log
 export function loggingModule(config: AppConfig) {
   return LoggerModule.forRoot({
     // No Nest middleware: the request log and the request's logger come from Fastify hooks
-    // (registerRequestLogging). pino-http is still what builds the logger, with these options.
+    // (requestLogging). pino-http is still what builds the logger, with these options.
     forRoutes: [],
     pinoHttp: {
       level: config.LOG_LEVEL,
@@ -113,19 +113,21 @@ const START = Symbol('requestLogStart');
 /**
  * One log line per request ("request completed", or "request errored" for a 5xx or a failed
  * response, with `req`, `res` and `responseTime`), and the request's own logger, with which every
- * line logged while it is served carries its `req` (nestjs-pino's request context).
+ * line logged while it is served carries its `req` (nestjs-pino's request context): `next` runs in
+ * that context. Undefined at LOG_LEVEL=silent, where no line can be written: nothing to prepare.
  *
  * Those were nestjs-pino's pino-http middleware, run as Nest middleware through @fastify/middie.
  * The hot paths (issue 17) paid for that route on every request: middie's matching and its
  * copies of the request's properties, Nest's middleware proxy and path matching, before any of
  * the logging itself (5-6 % of the partner lookup's CPU in a profile). The same work is done here
- * from one Fastify hook, as pino-http does it: the same pino logger (pino-http builds it from the
- * options above), a child bound to the request (`req`, by the same serializer), its line when the
- * response finishes, closes early or fails, at the level requestLogLevel gives. The line is the
- * same line, field for field (test/request-log.spec.ts).
+ * from the request hook (infra/http/request-hooks.ts), as pino-http does it: the same pino logger
+ * (pino-http builds it from the options above), a child bound to the request (`req`, by the same
+ * serializer), its line when the response is done or fails, at the level requestLogLevel gives.
+ * The line is the same line, field for field (test/request-log.spec.ts).
  */
-export function registerRequestLogging(fastify: FastifyInstance, logger: PinoLogger): void {
-  fastify.addHook('onRequest', (request, reply, done) => {
+export function requestLogging(logger: PinoLogger): ((request: FastifyRequest, reply: FastifyReply, next: () => void) => void) | undefined {
+  if (!logger.logger.isLevelEnabled('fatal')) return undefined;
+  return (request, reply, next) => {
     const req = request.raw as IncomingMessage & { id?: string; originalUrl?: string };
     const res = reply.raw as ServerResponse & { [START]?: number; err?: Error };
     // What the serializers read from the request: its id, and the URL as it came (before any rewrite).
@@ -136,9 +138,10 @@ export function registerRequestLogging(fastify: FastifyInstance, logger: PinoLog
     logger.runInContext(
       () => {
         const log = logger.logger;
+        // 'close' comes once the response is done, finished or cut short ('finish' comes first when
+        // it finished, and says nothing more here); 'error' when writing it failed.
         const complete = (error?: Error) => {
           res.removeListener('close', complete);
-          res.removeListener('finish', complete);
           res.removeListener('error', complete);
           const level = requestLogLevel(req, res, error);
           if (!log.isLevelEnabled(level)) return;
@@ -150,11 +153,10 @@ export function registerRequestLogging(fastify: FastifyInstance, logger: PinoLog
           }
         };
         res.on('close', complete);
-        res.on('finish', complete);
         res.on('error', complete);
-        done();
+        next();
       },
       { bindings: { req } },
     );
-  });
+  };
 }
