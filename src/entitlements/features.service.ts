@@ -53,8 +53,10 @@ function mergeByFeature(rows: GrantRow[]): FeatureGrant[] {
     const later = (a: GrantRow, b: GrantRow) => new Date(a.access_until ?? 0).getTime() > new Date(b.access_until ?? 0).getTime();
     if (!current || row.source < current.source || (row.source === current.source && later(row, current))) best.set(row.lookup_key, row);
   }
+  // By lookup key in code-point order: the same on every machine, where localeCompare depends on
+  // the ICU locale (and was the costliest line of a features answer in a profile, issue 17).
   return [...best.values()]
-    .sort((a, b) => a.lookup_key.localeCompare(b.lookup_key))
+    .sort((a, b) => (a.lookup_key < b.lookup_key ? -1 : a.lookup_key > b.lookup_key ? 1 : 0))
     .map((r) => ({
       lookup_key: r.lookup_key,
       name: r.name,
