@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyBodyParser, FastifyInstance, FastifyRequest } from 'fastify';
 import { HttpStatus } from '@nestjs/common';
 import { firstUnstorablePath } from '../database/storable-text.js';
 import { AppError } from '../errors/app-error.js';
@@ -29,7 +29,7 @@ export const ANY_JSON_STRINGS = { anyJsonStrings: true } as const;
  */
 export function registerJsonBodyParser(fastify: FastifyInstance, limitBytes: number, maxDepth: number): void {
   fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: limitBytes }, (req, body, done) => {
+  const parse: FastifyBodyParser<Buffer> = (req, body, done) => {
     const contentType = req.headers['content-type'];
     if (!isJson(contentType)) return done(new AppError(HttpStatus.UNSUPPORTED_MEDIA_TYPE, 'unsupported_media_type', 'Send the body as application/json.'), undefined);
     if (!isUtf8(contentType)) return done(new AppError(HttpStatus.UNSUPPORTED_MEDIA_TYPE, 'unsupported_media_type', 'Send the body as UTF-8 JSON.'), undefined);
@@ -44,11 +44,23 @@ export function registerJsonBodyParser(fastify: FastifyInstance, limitBytes: num
     } catch {
       done(AppError.badRequest('malformed_json', 'The body is not valid JSON.'), undefined);
     }
-  });
-  fastify.addHook('preHandler', async (request) => {
-    refuseUnstorable(request.params, 'path');
-    refuseUnstorable(request.query, 'query');
-    if (!(request.routeOptions.config as { anyJsonStrings?: boolean } | undefined)?.anyJsonStrings) refuseUnstorable(request.body, 'body');
+  };
+  // Every content type comes here (anything but JSON is a 415 above). Registered under
+  // application/json as well: Fastify remembers which parser a content type gets only when one is
+  // registered under its media type, and otherwise parses the Content-Type header again on every
+  // request (the webhook intake's deliveries, issue 17).
+  fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: limitBytes }, parse);
+  fastify.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: limitBytes }, parse);
+  // A hook with `done` rather than an async one: no promise on every request.
+  fastify.addHook('preHandler', (request, _reply, done) => {
+    try {
+      refuseUnstorable(request.params, 'path');
+      refuseUnstorable(request.query, 'query');
+      if (!(request.routeOptions.config as { anyJsonStrings?: boolean } | undefined)?.anyJsonStrings) refuseUnstorable(request.body, 'body');
+    } catch (error) {
+      return done(error as Error);
+    }
+    done();
   });
 }
 

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LoggerModule, PinoLogger } from 'nestjs-pino';
@@ -86,11 +87,13 @@ export function logMethodHook(this: Logger, args: Parameters<LogFn>, method: Log
 
 export function loggingModule(config: AppConfig) {
   return LoggerModule.forRoot({
-    // No Nest middleware: the request log and the request's logger come from Fastify hooks
+    // No Nest middleware: the request log and the request's fields come from the request hook
     // (requestLogging). pino-http is still what builds the logger, with these options.
     forRoutes: [],
     pinoHttp: {
       level: config.LOG_LEVEL,
+      // Every line logged while a request is served carries it as `req` (see requestLogging).
+      mixin: requestFields,
       hooks: { logMethod: logMethodHook },
       redact: { paths: REDACTED_PATHS, censor: REDACTED },
       // Fastify gives every request its id (requestIdOf, see http-adapter.ts) and it is logged as `req.id`.
@@ -110,20 +113,31 @@ function requestLogLevel(_req: IncomingMessage, res: ServerResponse, error?: Err
 
 const START = Symbol('requestLogStart');
 
+/** The request being served, for the lines logged meanwhile (pino's mixin, requestFields). */
+const servedRequest = new AsyncLocalStorage<IncomingMessage>();
+
+/** The fields pino adds to every line: `req` while a request is served (serialized only if the line is written). */
+function requestFields(): { req?: IncomingMessage } {
+  const req = servedRequest.getStore();
+  return req ? { req } : {};
+}
+
 /**
  * One log line per request ("request completed", or "request errored" for a 5xx or a failed
- * response, with `req`, `res` and `responseTime`), and the request's own logger, with which every
- * line logged while it is served carries its `req` (nestjs-pino's request context): `next` runs in
- * that context. Undefined at LOG_LEVEL=silent, where no line can be written: nothing to prepare.
+ * response, with `req`, `res` and `responseTime`), and `req` on every line logged while the request
+ * is served: `next` runs with the request known to pino's mixin (requestFields). Undefined at
+ * LOG_LEVEL=silent, where no line can be written: nothing to prepare.
  *
  * Those were nestjs-pino's pino-http middleware, run as Nest middleware through @fastify/middie.
  * The hot paths (issue 17) paid for that route on every request: middie's matching and its
  * copies of the request's properties, Nest's middleware proxy and path matching, before any of
- * the logging itself (5-6 % of the partner lookup's CPU in a profile). The same work is done here
- * from the request hook (infra/http/request-hooks.ts), as pino-http does it: the same pino logger
- * (pino-http builds it from the options above), a child bound to the request (`req`, by the same
- * serializer), its line when the response is done or fails, at the level requestLogLevel gives.
- * The line is the same line, field for field (test/request-log.spec.ts).
+ * the logging itself (5-6 % of the partner lookup's CPU in a profile). The same lines are written
+ * here from the request hook (infra/http/request-hooks.ts), with the same pino logger (pino-http
+ * builds it from the options above) and the same serializers. Unlike pino-http, no child logger is
+ * bound to each request (its bindings were serialized, headers and all, on every request, whether a
+ * line was written or not: at LOG_LEVEL=warn, 3.5 µs of the webhook intake's CPU per delivery for
+ * no line); the mixin adds `req` to the lines that are written, in the same place. The line is the
+ * same line, field for field (test/request-log.spec.ts).
  */
 export function requestLogging(logger: PinoLogger): ((request: FastifyRequest, reply: FastifyReply, next: () => void) => void) | undefined {
   if (!logger.logger.isLevelEnabled('fatal')) return undefined;
@@ -134,29 +148,24 @@ export function requestLogging(logger: PinoLogger): ((request: FastifyRequest, r
     req.id = request.id;
     req.originalUrl = req.url;
     res[START] = Date.now();
-    // The request's logger: a child bound to it, in nestjs-pino's request context for everything logged meanwhile.
-    logger.runInContext(
-      () => {
-        const log = logger.logger;
-        // 'close' comes once the response is done, finished or cut short ('finish' comes first when
-        // it finished, and says nothing more here); 'error' when writing it failed.
-        const complete = (error?: Error) => {
-          res.removeListener('close', complete);
-          res.removeListener('error', complete);
-          const level = requestLogLevel(req, res, error);
-          if (!log.isLevelEnabled(level)) return;
-          const responseTime = Date.now() - res[START]!;
-          if (error || res.err || res.statusCode >= 500) {
-            log[level]({ res, err: error ?? res.err ?? new Error(`failed with status code ${res.statusCode}`), responseTime }, 'request errored');
-          } else {
-            log[level]({ res, responseTime }, 'request completed');
-          }
-        };
-        res.on('close', complete);
-        res.on('error', complete);
-        next();
-      },
-      { bindings: { req } },
-    );
+    // 'close' comes once the response is done, finished or cut short ('finish' comes first when it
+    // finished, and says nothing more here); 'error' when writing it failed.
+    const complete = (error?: Error) => {
+      res.removeListener('close', complete);
+      res.removeListener('error', complete);
+      const level = requestLogLevel(req, res, error);
+      const log = logger.logger;
+      if (!log.isLevelEnabled(level)) return;
+      const responseTime = Date.now() - res[START]!;
+      // `req` given here: a listener of the response does not always run within the request's context.
+      if (error || res.err || res.statusCode >= 500) {
+        log[level]({ req, res, err: error ?? res.err ?? new Error(`failed with status code ${res.statusCode}`), responseTime }, 'request errored');
+      } else {
+        log[level]({ req, res, responseTime }, 'request completed');
+      }
+    };
+    res.on('close', complete);
+    res.on('error', complete);
+    servedRequest.run(req, next);
   };
 }
