@@ -32,20 +32,24 @@ export class PreparedStatement {
  * runs as an ordinary parameterised statement through `exec`. Errors are converted to MikroORM's
  * exceptions in both cases.
  */
-export async function execPrepared<T = Record<string, unknown>>(
+export function execPrepared<T = Record<string, unknown>>(
   em: EntityManager,
   statement: PreparedStatement,
   params: readonly unknown[],
   target: ReadTarget = 'primary',
 ): Promise<T[]> {
   if (!(em.getConnection() instanceof PostgreSqlConnection) || em.isInTransaction()) return exec<T>(em, statement.text, params);
-  return onReadConnection(em, target, async (type) => {
-    try {
-      const pool = await (em.getConnection(type) as PostgreSqlConnection).getNativeClient();
-      const result = await pool.query<T & pg.QueryResultRow>({ name: statement.name, text: statement.numbered, values: params as unknown[] });
-      return result.rows;
-    } catch (error) {
-      throw error instanceof Error ? em.getDriver().convertException(error) : error;
-    }
-  });
+  // A chain of promises rather than async functions: these run on every lookup, features answer and
+  // webhook delivery, and each async layer is a promise and a turn of the microtask queue more.
+  return onReadConnection(em, target, (type) =>
+    (em.getConnection(type) as PostgreSqlConnection)
+      .getNativeClient()
+      .then((pool) => pool.query<T & pg.QueryResultRow>({ name: statement.name, text: statement.numbered, values: params as unknown[] }))
+      .then(
+        (result) => result.rows,
+        (error: unknown) => {
+          throw error instanceof Error ? em.getDriver().convertException(error) : error;
+        },
+      ),
+  );
 }

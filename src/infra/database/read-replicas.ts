@@ -23,9 +23,14 @@ const logger = new Logger('ReadReplicas');
  * error for the caller: the read is run again on the primary and the replicas rest for a while;
  * a statement error (bad SQL, a constraint) is the caller's and is thrown as is.
  */
-export async function onReadConnection<T>(em: EntityManager, target: ReadTarget, read: (type: 'read' | 'write') => Promise<T>): Promise<T> {
+export function onReadConnection<T>(em: EntityManager, target: ReadTarget, read: (type: 'read' | 'write') => Promise<T>): Promise<T> {
   const driver = em.getDriver();
+  // Not an async function: the hot reads that go to the primary get no promise of their own here.
   if (target === 'primary' || em.isInTransaction() || !usesReplicas(em) || (downUntil.get(driver) ?? 0) > Date.now()) return read('write');
+  return readFromReplica(driver, read);
+}
+
+async function readFromReplica<T>(driver: object, read: (type: 'read' | 'write') => Promise<T>): Promise<T> {
   try {
     return await read('read');
   } catch (error) {
