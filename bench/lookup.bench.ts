@@ -8,6 +8,8 @@ const COMPANIES = 10_000;
 const SUBSCRIPTIONS_PER_COMPANY = 2;
 const DURATION_S = Number(process.env.BENCH_LOOKUP_SECONDS ?? 10);
 const CONNECTIONS = 50;
+/** How many turns each path takes; each turn is DURATION_S / ROUNDS seconds of load. */
+const ROUNDS = 5;
 /** Each server first takes this much load unmeasured, so that the figures are its steady state, not its JIT warming up. */
 const WARMUP_S = 2;
 const JWT_SECRET = 'bench-jwt-secret-that-is-long-enough-0123456789';
@@ -16,14 +18,16 @@ const API_KEY = `psk_bench_${randomBytes(16).toString('hex')}`;
 /**
  * The read paths partners and billing pages hit: the contract lookup (partner API key) and
  * `features` (account JWT), with 10,000 companies and 20,000 subscriptions on real PostgreSQL,
- * each server in its own process and autocannon in this one (after an unmeasured warm-up); then a bare node:http + pg server
- * running the same two statements, each path's floor: what the stack could do with that query (features' query
- * is not the lookup's: a union of subscriptions, entitlements and trials, so it has a floor of its own).
+ * each server in its own process and autocannon in this one (after an unmeasured warm-up), beside a bare node:http + pg
+ * server running the same two statements, each path's floor: what the stack could do with that query (features' query
+ * is not the lookup's: a union of subscriptions, entitlements and trials, so it has a floor of its own), and a bare
+ * Fastify doing the same. The paths take the load in turns (ROUNDS), so that the service and its floors share the
+ * machine's good and bad moments.
  */
 export const lookupBenchmark: Benchmark = {
   name: 'lookup',
   service: 'servers',
-  description: `${COMPANIES} companies, ${COMPANIES * SUBSCRIPTIONS_PER_COMPANY} subscriptions: lookup and features, ${DURATION_S}s at ${CONNECTIONS} connections each, vs a bare node:http + pg server running each one's statement`,
+  description: `${COMPANIES} companies, ${COMPANIES * SUBSCRIPTIONS_PER_COMPANY} subscriptions: lookup and features, ${DURATION_S}s at ${CONNECTIONS} connections each in ${ROUNDS} turns, vs a bare node:http + pg server running each one's statement`,
   async run() {
     const db = await freshDatabase();
     const env = {
@@ -42,22 +46,21 @@ export const lookupBenchmark: Benchmark = {
       await seed(db.url);
       const tokens = await Promise.all(Array.from({ length: 500 }, (_, i) => new SignJWT({ acc: company(i * 17), role: 'owner' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(new TextEncoder().encode(JWT_SECRET))));
 
-      const app = await startServer('serve-app.js', env);
-      const lookup = await load(app, () => `/api/applications/default/app-payment-customers?company_id=${company(randomIndex())}`, { authorization: `Bearer ${API_KEY}` });
-      let n = 0;
-      const features = await loadWithHeaders(app, () => ({ path: '/api/subscriptions/features', headers: { authorization: `Bearer ${tokens[n++ % tokens.length]}` } }));
-      const appRss = await stopServer(app.child);
-
-      const bare = await startServer('serve-bare.js', env);
-      const floor = await load(bare, () => `/?company_id=${company(randomIndex())}`, {});
-      let m = 0;
-      const featuresFloor = await load(bare, () => `/features?account_id=${company((m++ % tokens.length) * 17)}`, {});
-      const bareRss = await stopServer(bare.child);
-
-      const framework = await startServer('serve-bare.js', { ...env, BARE_SERVER: 'fastify' });
-      const fastifyFloor = await load(framework, () => `/?company_id=${company(randomIndex())}`, {});
-      let f = 0;
-      const fastifyFeaturesFloor = await load(framework, () => `/features?account_id=${company((f++ % tokens.length) * 17)}`, {});
+      // The three servers run side by side (an idle one costs nothing) and take the load in turns,
+      // ROUNDS times over: a machine whose load drifts during the run (shared cores) then weighs on
+      // the service and its floors alike, instead of on whichever ran in the quiet or the busy part.
+      const [app, bare, framework] = [await startServer('serve-app.js', env), await startServer('serve-bare.js', env), await startServer('serve-bare.js', { ...env, BARE_SERVER: 'fastify' })];
+      let [n, m, f] = [0, 0, 0];
+      const paths: [ServerProcess, () => { path: string; headers: Record<string, string> }][] = [
+        [app, () => ({ path: `/api/applications/default/app-payment-customers?company_id=${company(randomIndex())}`, headers: { authorization: `Bearer ${API_KEY}` } })],
+        [app, () => ({ path: '/api/subscriptions/features', headers: { authorization: `Bearer ${tokens[n++ % tokens.length]}` } })],
+        [bare, () => ({ path: `/?company_id=${company(randomIndex())}`, headers: {} })],
+        [bare, () => ({ path: `/features?account_id=${company((m++ % tokens.length) * 17)}`, headers: {} })],
+        [framework, () => ({ path: `/?company_id=${company(randomIndex())}`, headers: {} })],
+        [framework, () => ({ path: `/features?account_id=${company((f++ % tokens.length) * 17)}`, headers: {} })],
+      ];
+      const [lookup, features, floor, featuresFloor, fastifyFloor, fastifyFeaturesFloor] = await loadInTurns(paths);
+      const [appRss, bareRss] = [await stopServer(app.child), await stopServer(bare.child)];
       await stopServer(framework.child);
 
       return {
@@ -162,12 +165,9 @@ interface LoadResult {
   loadCpuUs: number;
 }
 
-function load(server: ServerProcess, path: () => string, headers: Record<string, string>): Promise<LoadResult> {
-  return loadWithHeaders(server, () => ({ path: path(), headers }));
-}
-
-async function loadWithHeaders(server: ServerProcess, next: () => { path: string; headers: Record<string, string> }): Promise<LoadResult> {
-  const run = (duration: number) =>
+/** Loads each [server, request] pair in turn, ROUNDS times over, after a warm-up of each; the figures of each pair over all its turns. */
+async function loadInTurns(paths: [ServerProcess, () => { path: string; headers: Record<string, string> }][]): Promise<LoadResult[]> {
+  const run = (server: ServerProcess, next: () => { path: string; headers: Record<string, string> }, duration: number) =>
     autocannon({
       url: `http://127.0.0.1:${server.port}`,
       connections: CONNECTIONS,
@@ -175,11 +175,27 @@ async function loadWithHeaders(server: ServerProcess, next: () => { path: string
       requests: [{ setupRequest: (request: any) => ({ ...request, ...next() }) }],
     });
   // The warm-up is a run of its own, so that the server's CPU time can be read between the two.
-  await run(WARMUP_S);
-  const [cpuBefore, pgBefore, loadBefore] = [await cpuTimeOfProcessMs(server.child.pid), await cpuTimeOfPostgresMs(), process.cpuUsage()];
-  const result = await run(DURATION_S);
-  const load = process.cpuUsage(loadBefore);
-  const [cpuMs, pgMs] = [(await cpuTimeOfProcessMs(server.child.pid)) - cpuBefore, (await cpuTimeOfPostgresMs()) - pgBefore];
-  const perRequest = (us: number) => Math.round(us / Math.max(result.requests.total, 1));
-  return { rps: Math.round(result.requests.average), p99: result.latency.p99, non2xx: result.non2xx, cpuUs: perRequest(cpuMs * 1000), pgCpuUs: perRequest(pgMs * 1000), loadCpuUs: perRequest(load.user + load.system) };
+  for (const [server, next] of paths) await run(server, next, WARMUP_S);
+  const totals = paths.map(() => ({ requests: 0, seconds: 0, non2xx: 0, p99s: [] as number[], cpuMs: 0, pgMs: 0, loadUs: 0 }));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [i, [server, next]] of paths.entries()) {
+      const [cpuBefore, pgBefore, loadBefore] = [await cpuTimeOfProcessMs(server.child.pid), await cpuTimeOfPostgresMs(), process.cpuUsage()];
+      const result = await run(server, next, DURATION_S / ROUNDS);
+      const load = process.cpuUsage(loadBefore);
+      const total = totals[i]!;
+      total.cpuMs += (await cpuTimeOfProcessMs(server.child.pid)) - cpuBefore;
+      total.pgMs += (await cpuTimeOfPostgresMs()) - pgBefore;
+      total.loadUs += load.user + load.system;
+      total.requests += result.requests.total;
+      total.seconds += result.duration;
+      total.non2xx += result.non2xx;
+      total.p99s.push(result.latency.p99);
+    }
+  }
+  return totals.map((t) => {
+    const perRequest = (us: number) => Math.round(us / Math.max(t.requests, 1));
+    // p99: the median of the turns' p99s (autocannon gives percentiles per run, not mergeable ones).
+    const p99 = [...t.p99s].sort((a, b) => a - b)[Math.floor(t.p99s.length / 2)]!;
+    return { rps: Math.round(t.requests / t.seconds), p99, non2xx: t.non2xx, cpuUs: perRequest(t.cpuMs * 1000), pgCpuUs: perRequest(t.pgMs * 1000), loadCpuUs: perRequest(t.loadUs) };
+  });
 }
