@@ -1,20 +1,17 @@
 import { RequestContext, type MikroORM } from '@mikro-orm/core';
-import { RouteConfig } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
 
-/** Fastify route config key set by @WithoutRequestContext(). */
+/** Fastify route config key set by WITHOUT_REQUEST_CONTEXT. */
 const NO_REQUEST_CONTEXT = 'withoutRequestContext';
 
 /**
- * For a route that reads through prepared statements only (never the identity map, never the
- * request's EntityManager, forking one where it needs one): no EntityManager fork per request. The
- * fork (an identity map, a unit of work, their clones of the configuration) was 5 % of the CPU of
- * the partner lookup and `features` in a profile. A route so marked that used the request's
+ * Route config of a route that reads through prepared statements only (never the identity map,
+ * never the request's EntityManager, forking one where it needs one): no EntityManager fork per
+ * request (the hot routes take it with FROM_DATABASE_ONLY, infra/http/request-hooks.ts). The fork
+ * (an identity map, a unit of work, their clones of the configuration) was 5 % of the CPU of the
+ * partner lookup and `features` in a profile. A route so marked that used the request's
  * EntityManager anyway would fail loudly (MikroORM refuses the global context), not silently.
  */
-export const WithoutRequestContext = () => RouteConfig(WITHOUT_REQUEST_CONTEXT);
-
-/** The same as route config, for a route with more config of its own (a second @RouteConfig would replace the first). */
 export const WITHOUT_REQUEST_CONTEXT = { [NO_REQUEST_CONTEXT]: true } as const;
 
 /**

@@ -9,7 +9,7 @@ type AroundRequest = (request: FastifyRequest, reply: FastifyReply, next: () => 
 export interface RequestHooks {
   /** The security headers of the request's path (security-headers.ts). */
   securityHeaders(request: FastifyRequest, reply: FastifyReply): void;
-  /** The request log and the request's logger (logging.module.ts); none when nothing is logged. */
+  /** The request's log line, and `req` on every line logged meanwhile (logging.module.ts); none when nothing is logged. */
   requestLog?: AroundRequest;
   /** One Stripe deadline for the request's Stripe calls (http-adapter.ts). */
   stripeBudget: AroundRequest;
@@ -19,9 +19,9 @@ export interface RequestHooks {
 
 /**
  * What every request gets before its route runs, from one onRequest hook: its id on the answer
- * (X-Request-Id, so that a caller can quote it), the security headers, the request log and logger,
- * the Stripe budget and the request's EntityManager, in that order, each of the last three running
- * the rest within the context it sets up.
+ * (X-Request-Id, so that a caller can quote it), the security headers, the request log, the Stripe
+ * budget and the request's EntityManager, in that order, each of the last three running the rest
+ * within the context it sets up.
  *
  * One hook rather than one each: Fastify runs every hook of every request through its hook runner,
  * and the partner lookup and `features` answer thousands of requests a second (issue 17). The parts

@@ -137,7 +137,8 @@ function requestFields(): { req?: IncomingMessage } {
  * bound to each request (its bindings were serialized, headers and all, on every request, whether a
  * line was written or not: at LOG_LEVEL=warn, 3.5 µs of the webhook intake's CPU per delivery for
  * no line); the mixin adds `req` to the lines that are written, in the same place. The line is the
- * same line, field for field (test/request-log.spec.ts).
+ * same line, field for field (test/request-log.spec.ts). Without a per-request logger, nestjs-pino's
+ * PinoLogger.assign (fields added to the request's logger) has nothing to add to, and is not used.
  */
 export function requestLogging(logger: PinoLogger): ((request: FastifyRequest, reply: FastifyReply, next: () => void) => void) | undefined {
   if (!logger.logger.isLevelEnabled('fatal')) return undefined;
