@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { cpuTimeOfProcessMs, freshDatabase, startServer, stopServer, type Benchmark, type ServerProcess } from './support.js';
+import { cpuTimeOfPostgresMs, cpuTimeOfProcessMs, freshDatabase, startServer, stopServer, type Benchmark, type ServerProcess } from './support.js';
 
 const SUBSCRIPTIONS = Number(process.env.BENCH_WEBHOOK_SUBSCRIPTIONS ?? 10_000);
 const CONNECTIONS = 20;
@@ -85,6 +85,9 @@ export const webhooksBenchmark: Benchmark = {
         bare_fastify_cpu_us_per_delivery: fastifyFloor.cpuUs,
         intake_cpu_us_per_delivery: accepted.cpuUs,
         bare_cpu_us_per_delivery: floor.cpuUs,
+        // What each delivery costs the database (the inserts into the same table).
+        intake_pg_cpu_us_per_delivery: accepted.pgCpuUs,
+        bare_pg_cpu_us_per_delivery: floor.pgCpuUs,
         applied: applied.processed,
         not_applied: applied.other,
         applied_per_s: applied.perSecond,
@@ -99,10 +102,10 @@ export const webhooksBenchmark: Benchmark = {
   },
 };
 
-/** Posts every body once; accepted/s, p99, and the server's CPU time per delivery (user + system, µs: hardly moved by what else the machine runs). */
-async function post(server: ServerProcess, path: string, bodies: string[], secret: string): Promise<{ ok: number; non2xx: number; perSecond: number; p99: number; cpuUs: number }> {
+/** Posts every body once; accepted/s, p99, and the server's and PostgreSQL's CPU time per delivery (user + system, µs). */
+async function post(server: ServerProcess, path: string, bodies: string[], secret: string): Promise<{ ok: number; non2xx: number; perSecond: number; p99: number; cpuUs: number; pgCpuUs: number }> {
   let next = 0;
-  const cpuBefore = await cpuTimeOfProcessMs(server.child.pid);
+  const [cpuBefore, pgBefore] = [await cpuTimeOfProcessMs(server.child.pid), await cpuTimeOfPostgresMs()];
   // From the first request sent to the last answer received: autocannon's `amount` run only ends
   // on its once-a-second tick, so timing the whole call rounds every run up to whole seconds (10-30 %
   // of a few-second run, and more of the faster server's).
@@ -130,8 +133,9 @@ async function post(server: ServerProcess, path: string, bodies: string[], secre
     ],
   });
   const seconds = (last - first) / 1000;
-  const cpuMs = (await cpuTimeOfProcessMs(server.child.pid)) - cpuBefore;
-  return { ok: result['2xx'], non2xx: result.non2xx, perSecond: Math.round(result['2xx'] / seconds), p99: result.latency.p99, cpuUs: Math.round((cpuMs * 1000) / Math.max(result.requests.total, 1)) };
+  const [cpuMs, pgMs] = [(await cpuTimeOfProcessMs(server.child.pid)) - cpuBefore, (await cpuTimeOfPostgresMs()) - pgBefore];
+  const perDelivery = (ms: number) => Math.round((ms * 1000) / Math.max(result.requests.total, 1));
+  return { ok: result['2xx'], non2xx: result.non2xx, perSecond: Math.round(result['2xx'] / seconds), p99: result.latency.p99, cpuUs: perDelivery(cpuMs), pgCpuUs: perDelivery(pgMs) };
 }
 
 /** Waits until no event is left to apply; applied/s from the first to the last `processed_at`. */
