@@ -1527,6 +1527,7 @@ export interface components {
             access_until: string | null;
         };
         FeatureListResponse: {
+            /** @description One entry per feature, by `lookup_key` in code-point order */
             data: components["schemas"]["FeatureView"][];
         };
         IdentityView: {

@@ -214,7 +214,7 @@ export class FeatureView {
 }
 
 export class FeatureListResponse {
-  @ApiProperty({ type: FeatureView, isArray: true }) data!: FeatureView[];
+  @ApiProperty({ type: FeatureView, isArray: true, description: 'One entry per feature, by `lookup_key` in code-point order' }) data!: FeatureView[];
 }
 
 /** The error format, defined with the error documentation helper (src/infra/http/errors.api-docs.ts); re-exported for the controllers that name it. */

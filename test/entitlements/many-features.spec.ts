@@ -10,14 +10,16 @@ import { authed, ownerToken, setCatalog, urls } from '../subscriptions/helpers.j
  */
 describe('a plan with more features than the summary event embeds', () => {
   let s: Stack;
+  let tier: Awaited<ReturnType<typeof createTier>>;
   beforeAll(async () => {
     s = await startStack();
   });
   afterAll(() => s.close());
 
   it('the account gets all 12 features, though the event carried 10 with has_more', async () => {
-    const keys = Array.from({ length: 12 }, (_, i) => `feature_${String(i + 1).padStart(2, '0')}`);
-    const tier = await createTier(s.stripe, 'Wide', keys);
+    // The last key sorts first by code point ('-' is before '_') and last by ICU's collation.
+    const keys = [...Array.from({ length: 11 }, (_, i) => `feature_${String(i + 1).padStart(2, '0')}`), 'feature-12'];
+    tier = await createTier(s.stripe, 'Wide', keys);
     await setCatalog(s, 'default', [tier.monthly.id]);
     await s.settle();
 
@@ -34,5 +36,14 @@ describe('a plan with more features than the summary event embeds', () => {
     const features = await authed(s.http().get('/api/subscriptions/features'), token);
     expect(features.status).toBe(200);
     expect(features.body.data.map((f: { lookup_key: string }) => f.lookup_key).sort()).toEqual(tier.features.map((f) => f.lookup_key).sort());
+  });
+
+  it('lists the features by lookup_key in code-point order, the same on every machine', async () => {
+    const token = await ownerToken('WIDE');
+    const features = await authed(s.http().get('/api/subscriptions/features'), token);
+    const codePointOrder = tier.features.map((f) => f.lookup_key).sort();
+    // The case this is about: the hyphenated key first, where localeCompare would put it last.
+    expect(codePointOrder[0]).toMatch(/^feature-12/);
+    expect(features.body.data.map((f: { lookup_key: string }) => f.lookup_key)).toEqual(codePointOrder);
   });
 });
