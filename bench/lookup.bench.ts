@@ -51,7 +51,7 @@ export const lookupBenchmark: Benchmark = {
       // the service and its floors alike, instead of on whichever ran in the quiet or the busy part.
       const [app, bare, framework] = [await startServer('serve-app.js', env), await startServer('serve-bare.js', env), await startServer('serve-bare.js', { ...env, BARE_SERVER: 'fastify' })];
       let [n, m, f] = [0, 0, 0];
-      const paths: [ServerProcess, () => { path: string; headers: Record<string, string> }][] = [
+      const paths: [ServerProcess, NextRequest][] = [
         [app, () => ({ path: `/api/applications/default/app-payment-customers?company_id=${company(randomIndex())}`, headers: { authorization: `Bearer ${API_KEY}` } })],
         [app, () => ({ path: '/api/subscriptions/features', headers: { authorization: `Bearer ${tokens[n++ % tokens.length]}` } })],
         [bare, () => ({ path: `/?company_id=${company(randomIndex())}`, headers: {} })],
@@ -153,6 +153,9 @@ async function seed(url: string): Promise<void> {
   }
 }
 
+/** The next request of a path: its path and query, and its headers. */
+type NextRequest = () => { path: string; headers: Record<string, string> };
+
 interface LoadResult {
   rps: number;
   p99: number;
@@ -166,15 +169,15 @@ interface LoadResult {
 }
 
 /** Loads each [server, request] pair in turn, ROUNDS times over, after a warm-up of each; the figures of each pair over all its turns. */
-async function loadInTurns(paths: [ServerProcess, () => { path: string; headers: Record<string, string> }][]): Promise<LoadResult[]> {
-  const run = (server: ServerProcess, next: () => { path: string; headers: Record<string, string> }, duration: number) =>
+async function loadInTurns(paths: [ServerProcess, NextRequest][]): Promise<LoadResult[]> {
+  const run = (server: ServerProcess, next: NextRequest, duration: number) =>
     autocannon({
       url: `http://127.0.0.1:${server.port}`,
       connections: CONNECTIONS,
       duration,
       requests: [{ setupRequest: (request: any) => ({ ...request, ...next() }) }],
     });
-  // The warm-up is a run of its own, so that the server's CPU time can be read between the two.
+  // Each path's warm-up is a run of its own, before any CPU time is read.
   for (const [server, next] of paths) await run(server, next, WARMUP_S);
   const totals = paths.map(() => ({ requests: 0, seconds: 0, non2xx: 0, p99s: [] as number[], cpuMs: 0, pgMs: 0, loadUs: 0 }));
   for (let round = 0; round < ROUNDS; round++) {

@@ -113,14 +113,7 @@ export async function stopServer(child: ChildProcess): Promise<number> {
  * machine, it hardly depends on what else the cores are doing.
  */
 export async function cpuTimeOfProcessMs(pid: number | undefined): Promise<number> {
-  try {
-    // Fields after the command name (which may hold spaces, hence the last ')'): utime and stime are the 12th and 13th, in clock ticks (100 a second).
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return 0;
-  }
+  return cpuMsOfStat(await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => ''));
 }
 
 /**
@@ -133,11 +126,17 @@ export async function cpuTimeOfPostgresMs(): Promise<number> {
   for (const entry of await readdir('/proc').catch(() => [] as string[])) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-    if (!stat.includes('(postgres)')) continue;
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    total += (Number(fields[11]) + Number(fields[12])) * 10;
+    if (stat.includes('(postgres)')) total += cpuMsOfStat(stat);
   }
   return total;
+}
+
+/** utime + stime of a /proc/PID/stat line, in ms (0 for an empty one). */
+function cpuMsOfStat(stat: string): number {
+  if (!stat) return 0;
+  // Fields after the command name (which may hold spaces, hence the last ')'): utime and stime are the 12th and 13th, in clock ticks (100 a second).
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 export async function peakRssOfProcessMb(pid: number | undefined): Promise<number> {

@@ -1,5 +1,6 @@
 import { RequestContext, type MikroORM } from '@mikro-orm/core';
 import type { FastifyRequest } from 'fastify';
+import { hasRouteFlag } from '../route-config.js';
 
 /** Fastify route config key set by WITHOUT_REQUEST_CONTEXT. */
 const NO_REQUEST_CONTEXT = 'withoutRequestContext';
@@ -21,7 +22,7 @@ export const WITHOUT_REQUEST_CONTEXT = { [NO_REQUEST_CONTEXT]: true } as const;
  */
 export function requestContexts(orm: MikroORM): (request: FastifyRequest, next: () => void) => void {
   return (request, next) => {
-    if ((request.routeOptions.config as unknown as Record<string, unknown> | undefined)?.[NO_REQUEST_CONTEXT] === true) return next();
+    if (hasRouteFlag(request, NO_REQUEST_CONTEXT)) return next();
     RequestContext.create(orm.em, next);
   };
 }

@@ -2,6 +2,7 @@ import type { FastifyBodyParser, FastifyInstance, FastifyRequest } from 'fastify
 import { HttpStatus } from '@nestjs/common';
 import { firstUnstorablePath } from '../database/storable-text.js';
 import { AppError } from '../errors/app-error.js';
+import { hasRouteFlag } from '../route-config.js';
 
 export interface RequestWithRawBody extends FastifyRequest {
   /** The exact bytes of a JSON body, kept for Stripe signature verification. */
@@ -56,7 +57,7 @@ export function registerJsonBodyParser(fastify: FastifyInstance, limitBytes: num
     try {
       refuseUnstorable(request.params, 'path');
       refuseUnstorable(request.query, 'query');
-      if (!(request.routeOptions.config as { anyJsonStrings?: boolean } | undefined)?.anyJsonStrings) refuseUnstorable(request.body, 'body');
+      if (!hasRouteFlag(request, 'anyJsonStrings')) refuseUnstorable(request.body, 'body');
     } catch (error) {
       return done(error as Error);
     }

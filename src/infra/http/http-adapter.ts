@@ -5,6 +5,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppConfig } from '../config/config.js';
 import { sendError } from '../errors/error-body.js';
 import { requestIdOf } from '../logging/logging.module.js';
+import { hasRouteFlag } from '../route-config.js';
 import { StripeBudget, withStripeBudget } from '../stripe/stripe.gateway.js';
 
 /**
@@ -75,7 +76,7 @@ export const WITHOUT_STRIPE_CALLS = { [NO_STRIPE_CALLS]: true } as const;
  */
 export function stripeBudgets(): (request: FastifyRequest, reply: FastifyReply, next: () => void) => void {
   return (request, reply, next) => {
-    if (request.url.startsWith('/admin') || (request.routeOptions.config as unknown as Record<string, unknown> | undefined)?.[NO_STRIPE_CALLS] === true) return next();
+    if (request.url.startsWith('/admin') || hasRouteFlag(request, NO_STRIPE_CALLS)) return next();
     const budget = new StripeBudget();
     // Once answered, whatever the request left running is no longer held to its deadline.
     reply.raw.once('close', () => (budget.open = false));
