@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
 import { SignJWT } from 'jose';
 import pg from 'pg';
-import { cpuTimeOfPostgresMs, cpuTimeOfProcessMs, freshDatabase, startServer, stopServer, type Benchmark, type ServerProcess } from './support.js';
+import { freshDatabase, loadInTurns, startServer, stopServer, type Benchmark, type LoadResult, type ServerProcess } from './support.js';
 
 const COMPANIES = 10_000;
 const SUBSCRIPTIONS_PER_COMPANY = 2;
@@ -59,7 +59,7 @@ export const lookupBenchmark: Benchmark = {
         [framework, () => ({ path: `/?company_id=${company(randomIndex())}`, headers: {} })],
         [framework, () => ({ path: `/features?account_id=${company((f++ % tokens.length) * 17)}`, headers: {} })],
       ];
-      const [lookup, features, floor, featuresFloor, fastifyFloor, fastifyFeaturesFloor] = await loadInTurns(paths);
+      const [lookup, features, floor, featuresFloor, fastifyFloor, fastifyFeaturesFloor] = await loadPathsInTurns(paths);
       const [appRss, bareRss] = [await stopServer(app.child), await stopServer(bare.child)];
       await stopServer(framework.child);
 
@@ -156,20 +156,8 @@ async function seed(url: string): Promise<void> {
 /** The next request of a path: its path and query, and its headers. */
 type NextRequest = () => { path: string; headers: Record<string, string> };
 
-interface LoadResult {
-  rps: number;
-  p99: number;
-  non2xx: number;
-  /** The server process's CPU time (user + system) per measured request, in µs. */
-  cpuUs: number;
-  /** PostgreSQL's CPU time per measured request, in µs: what the server's statements cost the database. */
-  pgCpuUs: number;
-  /** The load generator's (autocannon, this process) CPU time per measured request, in µs: a bigger answer costs it more to read. */
-  loadCpuUs: number;
-}
-
 /** Loads each [server, request] pair in turn, ROUNDS times over, after a warm-up of each; the figures of each pair over all its turns. */
-async function loadInTurns(paths: [ServerProcess, NextRequest][]): Promise<LoadResult[]> {
+async function loadPathsInTurns(paths: [ServerProcess, NextRequest][]): Promise<LoadResult[]> {
   const run = (server: ServerProcess, next: NextRequest, duration: number) =>
     autocannon({
       url: `http://127.0.0.1:${server.port}`,
@@ -179,26 +167,13 @@ async function loadInTurns(paths: [ServerProcess, NextRequest][]): Promise<LoadR
     });
   // Each path's warm-up is a run of its own, before any CPU time is read.
   for (const [server, next] of paths) await run(server, next, WARMUP_S);
-  const totals = paths.map(() => ({ requests: 0, seconds: 0, non2xx: 0, p99s: [] as number[], cpuMs: 0, pgMs: 0, loadUs: 0 }));
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const [i, [server, next]] of paths.entries()) {
-      const [cpuBefore, pgBefore, loadBefore] = [await cpuTimeOfProcessMs(server.child.pid), await cpuTimeOfPostgresMs(), process.cpuUsage()];
+  return loadInTurns(
+    paths.map(([server]) => server),
+    ROUNDS,
+    async (i) => {
+      const [server, next] = paths[i]!;
       const result = await run(server, next, DURATION_S / ROUNDS);
-      const load = process.cpuUsage(loadBefore);
-      const total = totals[i]!;
-      total.cpuMs += (await cpuTimeOfProcessMs(server.child.pid)) - cpuBefore;
-      total.pgMs += (await cpuTimeOfPostgresMs()) - pgBefore;
-      total.loadUs += load.user + load.system;
-      total.requests += result.requests.total;
-      total.seconds += result.duration;
-      total.non2xx += result.non2xx;
-      total.p99s.push(result.latency.p99);
-    }
-  }
-  return totals.map((t) => {
-    const perRequest = (us: number) => Math.round(us / Math.max(t.requests, 1));
-    // p99: the median of the turns' p99s (autocannon gives percentiles per run, not mergeable ones).
-    const p99 = [...t.p99s].sort((a, b) => a - b)[Math.floor(t.p99s.length / 2)]!;
-    return { rps: Math.round(t.requests / t.seconds), p99, non2xx: t.non2xx, cpuUs: perRequest(t.cpuMs * 1000), pgCpuUs: perRequest(t.pgMs * 1000), loadCpuUs: perRequest(t.loadUs) };
-  });
+      return { requests: result.requests.total, seconds: result.duration, non2xx: result.non2xx, p99: result.latency.p99 };
+    },
+  );
 }

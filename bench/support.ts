@@ -139,6 +139,63 @@ function cpuMsOfStat(stat: string): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+/** What one turn of load did, as the load generator saw it. */
+export interface TurnResult {
+  requests: number;
+  /** The turn's length, first request sent to last answer received (or autocannon's own duration). */
+  seconds: number;
+  non2xx: number;
+  p99: number;
+}
+
+/** A path's figures over all its turns. */
+export interface LoadResult {
+  rps: number;
+  /** The median of the turns' p99s (autocannon gives percentiles per run, not mergeable ones). */
+  p99: number;
+  requests: number;
+  non2xx: number;
+  /** The server process's CPU time (user + system) per measured request, in µs. */
+  cpuUs: number;
+  /** PostgreSQL's CPU time per measured request, in µs: what the server's statements cost the database. */
+  pgCpuUs: number;
+  /** The load generator's (autocannon, this process) CPU time per measured request, in µs. */
+  loadCpuUs: number;
+}
+
+/**
+ * Runs `turn(i, round)` for each of the `servers` (one path each, by index), `rounds` times over,
+ * and adds up what each path's turns cost its server, PostgreSQL and this process. The servers run
+ * side by side (an idle one costs nothing) and take the load in turns, the order rotated each round:
+ * a machine whose load drifts during the run (shared cores, a checkpoint, autovacuum) then weighs on
+ * every path alike, instead of on whichever ran in the quiet or the busy part.
+ */
+export async function loadInTurns(servers: ServerProcess[], rounds: number, turn: (i: number, round: number) => Promise<TurnResult>): Promise<LoadResult[]> {
+  const totals = servers.map(() => ({ requests: 0, seconds: 0, non2xx: 0, p99s: [] as number[], cpuMs: 0, pgMs: 0, loadUs: 0 }));
+  for (let round = 0; round < rounds; round++) {
+    for (let k = 0; k < servers.length; k++) {
+      const i = (k + round) % servers.length;
+      const server = servers[i]!;
+      const [cpuBefore, pgBefore, loadBefore] = [await cpuTimeOfProcessMs(server.child.pid), await cpuTimeOfPostgresMs(), process.cpuUsage()];
+      const result = await turn(i, round);
+      const load = process.cpuUsage(loadBefore);
+      const total = totals[i]!;
+      total.cpuMs += (await cpuTimeOfProcessMs(server.child.pid)) - cpuBefore;
+      total.pgMs += (await cpuTimeOfPostgresMs()) - pgBefore;
+      total.loadUs += load.user + load.system;
+      total.requests += result.requests;
+      total.seconds += result.seconds;
+      total.non2xx += result.non2xx;
+      total.p99s.push(result.p99);
+    }
+  }
+  return totals.map((t) => {
+    const perRequest = (us: number) => Math.round(us / Math.max(t.requests, 1));
+    const p99 = [...t.p99s].sort((a, b) => a - b)[Math.floor(t.p99s.length / 2)]!;
+    return { rps: Math.round(t.requests / t.seconds), p99, requests: t.requests, non2xx: t.non2xx, cpuUs: perRequest(t.cpuMs * 1000), pgCpuUs: perRequest(t.pgMs * 1000), loadCpuUs: perRequest(t.loadUs) };
+  });
+}
+
 export async function peakRssOfProcessMb(pid: number | undefined): Promise<number> {
   try {
     const status = await readFile(`/proc/${pid}/status`, 'utf8');

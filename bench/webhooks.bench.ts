@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { cpuTimeOfPostgresMs, cpuTimeOfProcessMs, freshDatabase, startServer, stopServer, type Benchmark, type ServerProcess } from './support.js';
+import { freshDatabase, loadInTurns, startServer, stopServer, type Benchmark, type ServerProcess, type TurnResult } from './support.js';
 
 const SUBSCRIPTIONS = Number(process.env.BENCH_WEBHOOK_SUBSCRIPTIONS ?? 10_000);
 const CONNECTIONS = 20;
@@ -9,6 +9,10 @@ const CONNECTIONS = 20;
 const EVENT_TYPES = ['customer.subscription.created', 'invoice.paid', 'customer.subscription.updated'] as const;
 /** Seconds between the events of one subscription: other subscriptions' events fall in between, as in a real burst. */
 const STEP_S = 100;
+/** How many turns each server takes, a fifth of the burst each. */
+const ROUNDS = 5;
+/** Each server's unmeasured warm-up: this many subscriptions' events, under ids of its own. */
+const WARMUP_SUBSCRIPTIONS = 1_000;
 
 /**
  * A burst of signed Stripe events of 10,000 subscriptions (created, its invoice paid, updated:
@@ -16,7 +20,8 @@ const STEP_S = 100;
  *
  * 1. accepted/s by a bare node:http + pg server that checks the signature and inserts the raw
  *    event into the same table (the floor), by the same intake on a bare Fastify (the framework's
- *    share of the gap), then by the service's endpoint (worker off);
+ *    share of the gap), and by the service's endpoint (worker off): the three run side by side and,
+ *    after a warm-up each, take the burst in ROUNDS turns (support.ts `loadInTurns`);
  * 2. applied/s: the service started again with its worker on (default claim size and slots),
  *    applying the stored burst; timed by the first and last `processed_at`.
  */
@@ -48,21 +53,32 @@ export const webhooksBenchmark: Benchmark = {
       await client.connect();
       const [row] = (await client.query<{ secret: string }>(`select secret from webhook_secrets where application_id = 'default' order by created_at desc limit 1`)).rows;
       const secret = row!.secret;
-      const bodies = shuffle(burst(Math.floor(Date.now() / 1000) - 86_400));
-
-      const bare = await startServer('serve-bare-intake.js', { ...env, WEBHOOK_SECRET: secret });
-      const floor = await post(bare, '/', bodies, secret);
-      const bareRss = await stopServer(bare.child);
-      await client.query('truncate webhook_events');
-
-      const framework = await startServer('serve-bare-intake.js', { ...env, WEBHOOK_SECRET: secret, BARE_SERVER: 'fastify' });
-      const fastifyFloor = await post(framework, '/', bodies, secret);
-      await stopServer(framework.child);
-      await client.query('truncate webhook_events');
-
-      const intake = await startServer('serve-app.js', { ...env, WEBHOOK_WORKER_ENABLED: 'false' });
-      const accepted = await post(intake, '/api/applications/default/subscriptions/stripe/webhook', bodies, secret);
-      const intakeRss = await stopServer(intake.child);
+      // Each server gets the same burst under ids of its own (they all store into the one table, which
+      // grows alike for each), and first a warm-up of its own, unmeasured, so that the figures are each
+      // one's steady state and not its JIT warming up (the service has far more code to compile).
+      const base = Math.floor(Date.now() / 1000) - 86_400;
+      const order = shuffle([...Array(SUBSCRIPTIONS * EVENT_TYPES.length).keys()]);
+      const bodiesOf = (prefix: string, count = SUBSCRIPTIONS) => {
+        const events = burst(base, prefix, count);
+        return order.filter((k) => k < events.length).map((k) => events[k]!);
+      };
+      const bodies = bodiesOf('bench');
+      const paths = [
+        { bodies: bodiesOf('bare0'), warmup: bodiesOf('warmbare', WARMUP_SUBSCRIPTIONS), path: '/', server: await startServer('serve-bare-intake.js', { ...env, WEBHOOK_SECRET: secret }) },
+        { bodies: bodiesOf('fast0'), warmup: bodiesOf('warmfast', WARMUP_SUBSCRIPTIONS), path: '/', server: await startServer('serve-bare-intake.js', { ...env, WEBHOOK_SECRET: secret, BARE_SERVER: 'fastify' }) },
+        { bodies, warmup: bodiesOf('warmbench', WARMUP_SUBSCRIPTIONS), path: '/api/applications/default/subscriptions/stripe/webhook', server: await startServer('serve-app.js', { ...env, WEBHOOK_WORKER_ENABLED: 'false' }) },
+      ];
+      for (const p of paths) await post(p.server, p.path, p.warmup, secret);
+      const turn = Math.ceil(bodies.length / ROUNDS);
+      const [floor, fastifyFloor, accepted] = await loadInTurns(
+        paths.map((p) => p.server),
+        ROUNDS,
+        (i, round) => post(paths[i]!.server, paths[i]!.path, paths[i]!.bodies.slice(round * turn, (round + 1) * turn), secret),
+      );
+      const [bareRss, , intakeRss] = [await stopServer(paths[0]!.server.child), await stopServer(paths[1]!.server.child), await stopServer(paths[2]!.server.child)];
+      // Only the service's burst is left for its worker to apply.
+      await client.query(`delete from webhook_events where id not like 'evt_bench%'`);
+      await client.query('vacuum analyze webhook_events');
 
       const worker = await startServer('serve-app.js', env);
       const applied = await waitApplied(client, bodies.length);
@@ -71,17 +87,17 @@ export const webhooksBenchmark: Benchmark = {
       return {
         events: bodies.length,
         subscriptions: SUBSCRIPTIONS,
-        bare_accepted_per_s: floor.perSecond,
+        bare_accepted_per_s: floor.rps,
         bare_accept_p99_ms: floor.p99,
-        accepted_2xx: accepted.ok,
-        non_2xx: accepted.non2xx + floor.non2xx,
-        accepted_per_s: accepted.perSecond,
+        accepted_2xx: accepted.requests - accepted.non2xx,
+        non_2xx: accepted.non2xx + floor.non2xx + fastifyFloor.non2xx,
+        accepted_per_s: accepted.rps,
         accept_p99_ms: accepted.p99,
-        accepted_vs_bare_pct: Math.round((accepted.perSecond / floor.perSecond) * 100),
+        accepted_vs_bare_pct: Math.round((accepted.rps / floor.rps) * 100),
         // The framework alone (a bare Fastify, same intake): how much of the gap is Fastify's, how much the service's.
-        bare_fastify_accepted_per_s: fastifyFloor.perSecond,
-        bare_fastify_vs_bare_pct: Math.round((fastifyFloor.perSecond / floor.perSecond) * 100),
-        accepted_vs_bare_fastify_pct: Math.round((accepted.perSecond / fastifyFloor.perSecond) * 100),
+        bare_fastify_accepted_per_s: fastifyFloor.rps,
+        bare_fastify_vs_bare_pct: Math.round((fastifyFloor.rps / floor.rps) * 100),
+        accepted_vs_bare_fastify_pct: Math.round((accepted.rps / fastifyFloor.rps) * 100),
         bare_fastify_cpu_us_per_delivery: fastifyFloor.cpuUs,
         intake_cpu_us_per_delivery: accepted.cpuUs,
         bare_cpu_us_per_delivery: floor.cpuUs,
@@ -102,13 +118,11 @@ export const webhooksBenchmark: Benchmark = {
   },
 };
 
-/** Posts every body once; accepted/s, p99, and the server's and PostgreSQL's CPU time per delivery (user + system, µs). */
-async function post(server: ServerProcess, path: string, bodies: string[], secret: string): Promise<{ ok: number; non2xx: number; perSecond: number; p99: number; cpuUs: number; pgCpuUs: number }> {
+/** Posts every body once, signed as sent; what the turn did (timed from the first request sent to the last answer received). */
+async function post(server: ServerProcess, path: string, bodies: string[], secret: string): Promise<TurnResult> {
   let next = 0;
-  const [cpuBefore, pgBefore] = [await cpuTimeOfProcessMs(server.child.pid), await cpuTimeOfPostgresMs()];
-  // From the first request sent to the last answer received: autocannon's `amount` run only ends
-  // on its once-a-second tick, so timing the whole call rounds every run up to whole seconds (10-30 %
-  // of a few-second run, and more of the faster server's).
+  // autocannon's `amount` run only ends on its once-a-second tick, so timing the whole call rounds
+  // every run up to whole seconds (10-30 % of a few-second run, and more of the faster server's).
   let first = 0;
   let last = 0;
   const result = await autocannon({
@@ -132,10 +146,7 @@ async function post(server: ServerProcess, path: string, bodies: string[], secre
       },
     ],
   });
-  const seconds = (last - first) / 1000;
-  const [cpuMs, pgMs] = [(await cpuTimeOfProcessMs(server.child.pid)) - cpuBefore, (await cpuTimeOfPostgresMs()) - pgBefore];
-  const perDelivery = (ms: number) => Math.round((ms * 1000) / Math.max(result.requests.total, 1));
-  return { ok: result['2xx'], non2xx: result.non2xx, perSecond: Math.round(result['2xx'] / seconds), p99: result.latency.p99, cpuUs: perDelivery(cpuMs), pgCpuUs: perDelivery(pgMs) };
+  return { requests: result.requests.total, seconds: (last - first) / 1000, non2xx: result.non2xx, p99: result.latency.p99 };
 }
 
 /** Waits until no event is left to apply; applied/s from the first to the last `processed_at`. */
@@ -162,12 +173,12 @@ function shuffle<T>(items: T[]): T[] {
   return items;
 }
 
-/** The burst's event bodies: ten subscriptions a second, each one's events STEP_S apart. */
-function burst(base: number): string[] {
+/** A burst's event bodies (ids `evt_<prefix>…`): ten subscriptions a second, each one's events STEP_S apart. */
+function burst(base: number, prefix: string, subscriptions: number): string[] {
   const bodies: string[] = [];
-  for (let i = 0; i < SUBSCRIPTIONS; i++) {
+  for (let i = 0; i < subscriptions; i++) {
     const t0 = base + Math.floor(i / 10);
-    EVENT_TYPES.forEach((type, k) => bodies.push(JSON.stringify(event(i, k, type, t0, t0 + k * STEP_S))));
+    EVENT_TYPES.forEach((type, k) => bodies.push(JSON.stringify(event(prefix, i, k, type, t0, t0 + k * STEP_S))));
   }
   return bodies;
 }
@@ -175,13 +186,13 @@ function burst(base: number): string[] {
 const id36 = (i: number) => i.toString(36).padStart(8, '0');
 
 /** An event as Stripe sends it (API 2026-10-28: periods on the items and invoice lines). */
-function event(i: number, k: number, type: (typeof EVENT_TYPES)[number], start: number, created: number) {
+function event(prefix: string, i: number, k: number, type: (typeof EVENT_TYPES)[number], start: number, created: number) {
   const sub = `sub_bench${id36(i)}`;
   const customer = `cus_bench${id36(i)}`;
   const end = start + 30 * 86_400;
   const object = type === 'invoice.paid' ? invoice(i, sub, customer, start, end) : subscription(i, sub, customer, start, end, k);
   return {
-    id: `evt_bench${id36(i)}_${k}`,
+    id: `evt_${prefix}${id36(i)}_${k}`,
     object: 'event',
     api_version: '2026-10-28.endive',
     created,
