@@ -18,10 +18,12 @@ import type { ApplicationResponse, CreateApplicationDto, RotateWebhookSecretResp
 export const PLATFORM_MERCHANT_ID = 'platform';
 
 /**
- * The rule of a current webhook secret, as SQL on a `webhook_secrets` row (the parameter: now):
+ * The rule of a current webhook secret, as SQL on a `webhook_secrets` row at the time `at` (SQL):
  * the newest never ends until it is rotated, a rotated one ends after its overlap.
  */
-export const CURRENT_WEBHOOK_SECRET = '(expires_at is null or expires_at > ?)';
+export const currentWebhookSecretAt = (at: string) => `(expires_at is null or expires_at > ${at})`;
+/** The same, the time given as the statement's parameter. */
+export const CURRENT_WEBHOOK_SECRET = currentWebhookSecretAt('?');
 
 /** The same rule on a secret read before (`now` in epoch milliseconds, by the service's clock). */
 export function isCurrentWebhookSecret(secret: Pick<CachedWebhookSecret, 'expiresAt'>, now: number): boolean {

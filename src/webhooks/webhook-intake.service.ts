@@ -5,14 +5,14 @@ import type { AppConfig } from '../infra/config/config.js';
 import { APP_CONFIG } from '../infra/config/config.module.js';
 import { toStorableParsedJson } from '../infra/database/storable-text.js';
 import { AppError } from '../infra/errors/app-error.js';
-import { retryOnceOnConnectionLoss } from '../infra/errors/database-errors.js';
+import { dataExceptionCode, retryOnceOnConnectionLoss } from '../infra/errors/database-errors.js';
 import { Metrics } from '../infra/metrics/metrics.service.js';
 import { INVALID_SIGNATURE_MESSAGE, verifyStripeSignature } from '../infra/stripe/webhook-signature.js';
 import { ApplicationsService, isCurrentWebhookSecret } from '../tenancy/applications.service.js';
 import type { CachedWebhookSecret } from '../tenancy/tenancy-cache.js';
 import { MerchantsService } from '../tenancy/merchants.service.js';
 import { EventApplier } from './event-applier.service.js';
-import { InboxRepository } from './inbox.repository.js';
+import { InboxRepository, type InboxInsert } from './inbox.repository.js';
 import { WebhookWorker } from './webhook-worker.service.js';
 import { PLATFORM_ACCOUNT } from '../infra/stripe/accounts.js';
 
@@ -67,7 +67,7 @@ export class WebhookIntakeService {
     // (payment_intent.*, charge.*, …) is processed as a no-op wherever it comes from, so it is not flagged.
     const flag =
       stripeAccount !== PLATFORM_ACCOUNT && this.applier.handles(event.type) && !(await this.merchants.merchantIdOfStripeAccount(this.em.fork(), stripeAccount)) ? 'unknown_account' : null;
-    const row = {
+    let row: Omit<InboxInsert, 'receivedAt' | 'signedBy'> = {
       id: event.id,
       applicationId,
       stripeAccount,
@@ -85,7 +85,15 @@ export class WebhookIntakeService {
     // The insert is idempotent (by event id): when the connection drops under it, it is sent once
     // more on a fresh connection, so that a database failover does not turn into a 503 for Stripe.
     const store = () => retryOnceOnConnectionLoss(() => this.inbox.insert(this.em, { ...row, receivedAt: this.clock.now(), signedBy: signedBy.secretId }));
-    let outcome = await store();
+    let outcome = await store().catch((error: unknown) => {
+      // PostgreSQL refused a value of the event as sent: JSON allows numbers beyond its numeric range
+      // (1e1000000), which JavaScript parsed to ±Infinity (written as null) or 0. A correctly signed
+      // event is not refused for that either: it is stored as parsed, the signed bytes beside it.
+      const code = dataExceptionCode(error);
+      if (code === undefined || row.rawBody) throw error;
+      row = { ...row, payload: JSON.stringify(event), rawBody, payloadNote: `PostgreSQL could not store the event as sent (SQLSTATE ${code}, a number beyond its range); stored as parsed, such numbers written as null or 0; the signed bytes are kept in raw_body.` };
+      return store();
+    });
     if (outcome === 'secret_ended') {
       // The cached secret that verified the event has ended (a rotation on another instance, heard
       // of late, or its overlap over): verified again against the secrets as they are now.

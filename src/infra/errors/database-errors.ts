@@ -37,6 +37,18 @@ export function isDatabaseConnectionError(error: unknown): boolean {
 }
 
 /**
+ * The SQLSTATE of a data exception (class 22: a value PostgreSQL cannot take, such as a number
+ * beyond its numeric range) in an error or any error it wraps; undefined for any other error.
+ */
+export function dataExceptionCode(error: unknown): string | undefined {
+  for (let current = error, depth = 0; current && typeof current === 'object' && depth < 5; current = (current as { cause?: unknown }).cause, depth++) {
+    const { code } = current as { code?: unknown };
+    if (typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code)) return code;
+  }
+  return undefined;
+}
+
+/**
  * A pause before the second attempt: a server that killed one of our connections usually killed
  * the idle ones in the pool too, and the pool drops those only once their sockets have told it,
  * which takes a moment; without the pause the second attempt can be handed one of them.

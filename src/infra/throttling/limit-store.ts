@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import { exec } from '../database/sql.js';
 import { execPrepared, PreparedStatement } from '../database/prepared.js';
+import { SharedStatements } from '../database/shared-statements.js';
 
 const PURGE_EVERY_MS = 60_000;
 
@@ -123,21 +124,19 @@ const HITS = new PreparedStatement(
 );
 /**
  * How many statements of hits may be on their way at once; the hits that arrive while they all are
- * go together in the next one. Under load that is one statement for many requests' hits instead of
- * one each (`features` counts every request of an account exactly, and that write cost it about as
- * much as its own query, issue 17); a lone hit still leaves at once.
+ * go together in the next one (SharedStatements). Under load that is one statement for many
+ * requests' hits instead of one each (`features` counts every request of an account exactly, and
+ * that write cost it about as much as its own query, issue 17); a lone hit still leaves at once.
  */
 const HIT_STATEMENTS_IN_FLIGHT = 2;
-/** The most keys one statement carries. */
+/** The most hits one statement carries. */
 const HITS_PER_STATEMENT = 500;
 
-/** A hit waiting for its statement: `hits` to add to `key`, and who waits for the count. */
-interface QueuedHit {
+/** Hits to add to a key's shared count. */
+interface Hits {
   key: string;
   hits: number;
   windowMs: number;
-  resolve(count: LimitCount): void;
-  reject(error: unknown): void;
 }
 
 const PEEK = new PreparedStatement(
@@ -190,9 +189,8 @@ interface BatchedKey {
  */
 export class PostgresLimitStore extends LimitStore {
   private readonly batched = new Map<string, BatchedKey>();
-  /** Hits waiting for a statement (see sendHits), and the statements on their way. */
-  private readonly queued: QueuedHit[] = [];
-  private hitStatements = 0;
+  // A failed statement fails its hits together (the guard lets their requests through): its error is the database's, not a hit's.
+  private readonly hits = new SharedStatements<Hits, LimitCount>((batch) => this.countHits(batch), { inFlight: HIT_STATEMENTS_IN_FLIGHT, maxItems: HITS_PER_STATEMENT, isolate: () => false });
 
   constructor(private readonly em: EntityManager) {
     super();
@@ -246,21 +244,7 @@ export class PostgresLimitStore extends LimitStore {
 
   /** Adds `hits` to `key`'s shared count; the count including them, as if each hit had been sent alone. */
   private add(key: string, hits: number, windowMs: number): Promise<LimitCount> {
-    return new Promise((resolve, reject) => {
-      this.queued.push({ key, hits, windowMs, resolve, reject });
-      this.sendHits();
-    });
-  }
-
-  private sendHits(): void {
-    while (this.hitStatements < HIT_STATEMENTS_IN_FLIGHT && this.queued.length > 0) {
-      const batch = this.queued.splice(0, HITS_PER_STATEMENT);
-      this.hitStatements += 1;
-      void this.countHits(batch).finally(() => {
-        this.hitStatements -= 1;
-        this.sendHits();
-      });
-    }
+    return this.hits.submit({ key, hits, windowMs });
   }
 
   /**
@@ -269,31 +253,22 @@ export class PostgresLimitStore extends LimitStore {
    * have had alone, in the order they came: the last one the new total, each earlier one less what
    * came after it. So every hit still has its own count, and exactly the limit gets through.
    */
-  private async countHits(batch: QueuedHit[]): Promise<void> {
-    const byKey = new Map<string, { hits: number; windowMs: number; waiting: QueuedHit[] }>();
+  private async countHits(batch: Hits[]): Promise<LimitCount[]> {
+    const byKey = new Map<string, { hits: number; windowMs: number }>();
     for (const hit of batch) {
       const entry = byKey.get(hit.key);
-      if (entry) {
-        entry.hits += hit.hits;
-        entry.waiting.push(hit);
-      } else byKey.set(hit.key, { hits: hit.hits, windowMs: hit.windowMs, waiting: [hit] });
+      if (entry) entry.hits += hit.hits;
+      else byKey.set(hit.key, { hits: hit.hits, windowMs: hit.windowMs });
     }
     const keys = [...byKey.keys()];
-    try {
-      const rows = await execPrepared<{ key: string; hits: number; reset_ms: number }>(this.em, HITS, [keys, keys.map((k) => byKey.get(k)!.hits), keys.map((k) => byKey.get(k)!.windowMs)]);
-      for (const row of rows) {
-        const entry = byKey.get(row.key)!;
-        let after = entry.hits;
-        for (const hit of entry.waiting) {
-          after -= hit.hits;
-          hit.resolve({ hits: row.hits - after, resetMs: row.reset_ms });
-        }
-        byKey.delete(row.key);
-      }
-      if (byKey.size > 0) throw new Error(`request_limits answered no count for ${byKey.size} keys`);
-    } catch (error) {
-      for (const entry of byKey.values()) for (const hit of entry.waiting) hit.reject(error);
-    }
+    const rows = await execPrepared<{ key: string; hits: number; reset_ms: number }>(this.em, HITS, [keys, keys.map((k) => byKey.get(k)!.hits), keys.map((k) => byKey.get(k)!.windowMs)]);
+    const counted = new Map(rows.map((row) => [row.key, { total: row.hits, after: byKey.get(row.key)!.hits, resetMs: row.reset_ms }]));
+    return batch.map((hit) => {
+      const row = counted.get(hit.key);
+      if (!row) throw new Error(`request_limits answered no count for ${hit.key}`);
+      row.after -= hit.hits;
+      return { hits: row.total - row.after, resetMs: row.resetMs };
+    });
   }
 
   async peek(key: string): Promise<LimitCount | null> {
