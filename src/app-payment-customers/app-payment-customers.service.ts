@@ -6,7 +6,7 @@ import { stripeAccountOf } from '../infra/stripe/accounts.js';
 import { ENDED_STATUSES, isContracted } from '../subscriptions/access-policy.js';
 import { ApplicationsService } from '../tenancy/applications.service.js';
 import type { AppPaymentCustomerView } from './app-payment-customers.dto.js';
-import { readContracts, type LookupRow } from './contracts.read-model.js';
+import { SharedContractReads, type LookupRow } from './contracts.read-model.js';
 
 /**
  * The freee-style contract lookup (AppPaymentCustomers) for partner applications: for each company
@@ -16,18 +16,22 @@ import { readContracts, type LookupRow } from './contracts.read-model.js';
  */
 @Injectable()
 export class AppPaymentCustomersService {
+  private readonly contracts: SharedContractReads;
+
   constructor(
-    private readonly em: EntityManager,
+    em: EntityManager,
     private readonly applications: ApplicationsService,
     private readonly clock: Clock,
     private readonly metrics: Metrics,
-  ) {}
+  ) {
+    this.contracts = new SharedContractReads(em);
+  }
 
   lookup(applicationId: string, companyIds: string[]): Promise<AppPaymentCustomerView[]> {
     const unique = [...new Set(companyIds)];
     return this.metrics.partnerLookup(unique.length, async () => {
       const { merchant } = await this.applications.getApplicationWithMerchant(applicationId);
-      const rows = await readContracts(this.em, unique, stripeAccountOf(merchant), applicationId);
+      const rows = await this.contracts.read(unique, stripeAccountOf(merchant), applicationId);
       const now = this.clock.now().getTime();
       return rows.map((row) => this.describe(row, now)).filter((v): v is AppPaymentCustomerView => v !== undefined);
     });

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { execPrepared, PreparedStatement } from '../infra/database/prepared.js';
+import { SharedStatements } from '../infra/database/shared-statements.js';
 import { ENDED_STATUSES_SQL } from '../subscriptions/access-policy.js';
 import type { SubscriptionStatus } from '../subscriptions/subscription.entity.js';
 import type { MerchantStatus } from '../tenancy/merchant.entity.js';
@@ -63,4 +64,46 @@ export function readContracts(em: EntityManager, companyIds: string[], stripeAcc
   const ids = companyIds.length === 1 ? { statement: LOOKUP_ONE, param: companyIds[0] } : { statement: LOOKUP_MANY, param: companyIds };
   // Partners only read: from a replica when there is one (it may trail the primary by its lag, as the mirror trails Stripe).
   return execPrepared<LookupRow>(em, ids.statement, [ids.param, stripeAccount, applicationId, applicationId, applicationId], 'replica');
+}
+
+/**
+ * Single lookups of one application arriving together share statements (SharedStatements): while
+ * one is on its way, the company ids asked for meanwhile, by any number of requests, go together in
+ * the next (LOOKUP_MANY, up to 100 ids). A partner's burst is then a statement per batch instead of
+ * one per request, and PostgreSQL's and the driver's cost per statement is shared (issue 17); a
+ * lone request still leaves at once, with the single lookup's statement. Two on their way at once:
+ * one is answered while the next one is read. A request for many companies has its own statement,
+ * planned for its length.
+ */
+export class SharedContractReads {
+  private readonly queues = new Map<string, SharedStatements<string, LookupRow>>();
+
+  constructor(private readonly em: EntityManager) {}
+
+  /** One row per company id (distinct ids), in their order (as `readContracts`). */
+  read(companyIds: string[], stripeAccount: string, applicationId: string): Promise<LookupRow[]> {
+    if (companyIds.length !== 1) return readContracts(this.em, companyIds, stripeAccount, applicationId);
+    const key = `${applicationId} ${stripeAccount}`;
+    let queue = this.queues.get(key);
+    if (!queue) {
+      // A failed read fails the requests together: its error is the database's, not a company's.
+      queue = new SharedStatements((ids) => this.readBatch(ids, stripeAccount, applicationId), { inFlight: 2, maxItems: 100, isolate: () => false });
+      this.queues.set(key, queue);
+    }
+    return queue.submit(companyIds[0]!).then((row) => [row]);
+  }
+
+  /** How many single lookups wait for a statement while others are on their way. */
+  waiting(): number {
+    let n = 0;
+    for (const queue of this.queues.values()) n += queue.waiting;
+    return n;
+  }
+
+  /** The rows of a batch's ids, one per item (two requests may ask for the same company). */
+  private async readBatch(ids: string[], stripeAccount: string, applicationId: string): Promise<LookupRow[]> {
+    const rows = await readContracts(this.em, [...new Set(ids)], stripeAccount, applicationId);
+    const byId = new Map(rows.map((row) => [row.company_id, row]));
+    return ids.map((id) => byId.get(id)!);
+  }
 }

@@ -1,4 +1,7 @@
+import pg from 'pg';
 import type Stripe from 'stripe';
+import { AppPaymentCustomersService } from '../../src/app-payment-customers/app-payment-customers.service.js';
+import { usingPostgres } from '../support/test-database.js';
 import { control } from '../support/mirror-check.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { expectError, ownerToken, setCatalog, authed } from '../subscriptions/helpers.js';
@@ -209,6 +212,43 @@ describe('GET /api/applications/:id/app-payment-customers (seed 004)', () => {
       // Duplicates are answered once.
       const dup = await lookupBatch(s, key, { company_ids: [C.active, C.active, C.trial] });
       expect(sorted(dup.body.app_payment_customers).map((c) => c.company_id)).toEqual([C.active, C.trial]);
+    });
+
+    it('single lookups arriving together (sharing statements) each get the answer they would get alone', async () => {
+      const alone = new Map<string, unknown>();
+      for (const id of [...known, 'UNKNOWN_X']) alone.set(id, (await lookupGet(s, key, `company_id=${id}`).expect(200)).body);
+      // Every company three times over, and an unknown one, at once: the answers must not be mixed up.
+      const asked = [...known, ...known, ...known, 'UNKNOWN_X'];
+      const together = async () => Promise.all(asked.map((id) => lookupGet(s, key, `company_id=${id}`).then((res) => res)));
+      let answers: Awaited<ReturnType<typeof together>>;
+      if (usingPostgres()) {
+        // On PostgreSQL, made sure to share: a first lookup waits for a lock held here until all the others wait for the next statement.
+        const holder = new pg.Client({ connectionString: s.config.DATABASE_URL });
+        await holder.connect();
+        try {
+          await holder.query('begin');
+          await holder.query('lock table trials in access exclusive mode');
+          const first = lookupGet(s, key, `company_id=${C.trial}`).then((res) => res);
+          const until = async (condition: () => boolean | Promise<boolean>) => {
+            while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 5));
+          };
+          // Activity is read afresh each time (inside a transaction PostgreSQL keeps its first snapshot).
+          const blocked = async () => {
+            await holder.query('select pg_stat_clear_snapshot()');
+            return (await holder.query(`select 1 from pg_stat_activity where wait_event_type = 'Lock' and query like 'with ids(company_id%'`)).rowCount!;
+          };
+          await until(async () => (await blocked()) === 1);
+          const pending = together();
+          // Two statements on their way (the first and one more, both waiting for the lock), the rest queued.
+          await until(async () => (await blocked()) === 2 && s.app.get(AppPaymentCustomersService)['contracts'].waiting() === asked.length - 1);
+          await holder.query('rollback');
+          answers = await pending;
+          expect((await first).body).toEqual(alone.get(C.trial));
+        } finally {
+          await holder.end();
+        }
+      } else answers = await together();
+      expect(answers.map((res) => [res.status, res.body])).toEqual(asked.map((id) => [200, alone.get(id)]));
     });
 
     it('refuses 1,001 ids in every form (400), and a batch of 1,000 mostly unknown ids is fast', async () => {
