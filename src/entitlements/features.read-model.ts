@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { execPrepared, PreparedStatement } from '../infra/database/prepared.js';
+import { SharedStatements } from '../infra/database/shared-statements.js';
 import type { ReadTarget } from '../infra/database/read-replicas.js';
 
 /**
@@ -21,12 +22,13 @@ export interface GrantRow {
   source: number;
 }
 
-/** Exported for the benchmark's bare floor (bench/serve-bare.ts), which runs this very statement. */
-export const FEATURES_STATEMENT = new PreparedStatement(
-  'features_of_account',
-  `with live as (
+/**
+ * The grants of one account (parameters: account, application, now; account, the merchant's Stripe
+ * account; account, application, now), or, as a lateral subquery, of each account of a batch.
+ */
+const grantsOf = (account: string, application: string, now: string, stripeAccount: string) => `with live as (
      select s.id, s.access_until, s.stripe_version from subscriptions s
-     where s.account_id = ? and s.application_id = ? and s.access_until > ?
+     where s.account_id = ${account} and s.application_id = ${application} and s.access_until > ${now}
    )
    select f.lookup_key, f.name, live.id as subscription_id, false as trial, live.access_until, 1 as source
      from live
@@ -39,17 +41,82 @@ export const FEATURES_STATEMENT = new PreparedStatement(
      join entitlement_summaries es on es.stripe_account = idt.stripe_account and es.customer_id = idt.stripe_customer_id
      join active_entitlements ae on ae.stripe_account = idt.stripe_account and ae.customer_id = idt.stripe_customer_id
      left join features f on f.id = ae.feature_id
-     where idt.account_id = ? and idt.stripe_account = ? and exists (select 1 from live)
+     where idt.account_id = ${account} and idt.stripe_account = ${stripeAccount} and exists (select 1 from live)
        and es.stripe_version >= (select max(live.stripe_version) from live)
    union all
    select f.lookup_key, f.name, null, true, t.ends_at, 3
      from trials t
      join product_features pf on pf.product_id = t.product_id
      join features f on f.id = pf.feature_id
-     where t.account_id = ? and t.application_id = ? and t.ended_at is null and t.ends_at > ?`,
+     where t.account_id = ${account} and t.application_id = ${application} and t.ended_at is null and t.ends_at > ${now}`;
+
+/** Exported for the benchmark's bare floor (bench/serve-bare.ts), which runs this very statement. */
+export const FEATURES_STATEMENT = new PreparedStatement('features_of_account', grantsOf('?', '?', '?', '?'));
+
+/**
+ * The grants of several accounts of one application in one statement (parameters: the accounts and
+ * their `now`s as arrays, the application, the merchant's Stripe account), each row with the
+ * position (`n`, from 1) of its account. A statement of its own, planned for its batch (see
+ * contracts.read-model.ts on why an array parameter is not given the single statement's plan).
+ */
+const FEATURES_MANY = new PreparedStatement(
+  'features_of_accounts',
+  `select a.n, g.* from unnest(?::text[], ?::timestamptz[]) with ordinality as a(account_id, now, n)
+   cross join lateral (${grantsOf('a.account_id', '?::text', 'a.now', '?::text')}) g`,
 );
 
 /** Every grant of the account's features at `now`, from subscriptions, entitlements and trials (a feature may come several times). */
 export function readFeatureGrants(em: EntityManager, accountId: string, applicationId: string, stripeAccount: string, now: Date, target: ReadTarget): Promise<GrantRow[]> {
   return execPrepared<GrantRow>(em, FEATURES_STATEMENT, [accountId, applicationId, now, accountId, stripeAccount, accountId, applicationId, now], target);
+}
+
+/** An account's features asked for at `now`. */
+interface FeaturesAsked {
+  accountId: string;
+  now: Date;
+}
+
+/**
+ * `features` requests of one application arriving together share statements (SharedStatements),
+ * as the partner lookup's do (contracts.read-model.ts): while one is on its way, the accounts asked
+ * for meanwhile go together in the next (FEATURES_MANY, up to 100), each at its own request's
+ * time; a lone request still leaves at once with the single statement. Requests read from the
+ * primary (an account that has just written, see read-your-writes.ts) and from a replica never
+ * share one.
+ */
+export class SharedFeatureReads {
+  private readonly queues = new Map<string, SharedStatements<FeaturesAsked, GrantRow[]>>();
+
+  constructor(private readonly em: EntityManager) {}
+
+  read(accountId: string, applicationId: string, stripeAccount: string, now: Date, target: ReadTarget): Promise<GrantRow[]> {
+    const key = `${applicationId} ${stripeAccount} ${target}`;
+    let queue = this.queues.get(key);
+    if (!queue) {
+      // A failed read fails the requests together: its error is the database's, not an account's.
+      queue = new SharedStatements((batch) => this.readBatch(batch, applicationId, stripeAccount, target), { inFlight: 2, maxItems: 100, isolate: () => false });
+      this.queues.set(key, queue);
+    }
+    return queue.submit({ accountId, now });
+  }
+
+  /** How many requests wait for a statement while others are on their way. */
+  waiting(): number {
+    let n = 0;
+    for (const queue of this.queues.values()) n += queue.waiting;
+    return n;
+  }
+
+  private async readBatch(batch: FeaturesAsked[], applicationId: string, stripeAccount: string, target: ReadTarget): Promise<GrantRow[][]> {
+    if (batch.length === 1) return [await readFeatureGrants(this.em, batch[0]!.accountId, applicationId, stripeAccount, batch[0]!.now, target)];
+    const rows = await execPrepared<GrantRow & { n: string }>(
+      this.em,
+      FEATURES_MANY,
+      [batch.map((b) => b.accountId), batch.map((b) => b.now.toISOString()), applicationId, stripeAccount, applicationId],
+      target,
+    );
+    const grants = batch.map((): GrantRow[] => []);
+    for (const { n, ...row } of rows) grants[Number(n) - 1]!.push(row);
+    return grants;
+  }
 }

@@ -4,7 +4,7 @@ import { Clock } from '../infra/clock/clock.js';
 import { Metrics } from '../infra/metrics/metrics.service.js';
 import type { AccountContext } from '../auth/account-context.js';
 import { stripeAccountOf } from '../infra/stripe/accounts.js';
-import { readFeatureGrants, type GrantRow } from './features.read-model.js';
+import { SharedFeatureReads, type GrantRow } from './features.read-model.js';
 import { ReadYourWrites } from '../infra/database/read-your-writes.js';
 
 export interface FeatureGrant {
@@ -29,18 +29,22 @@ export interface FeatureGrant {
  */
 @Injectable()
 export class FeaturesService {
+  private readonly grants: SharedFeatureReads;
+
   constructor(
-    private readonly em: EntityManager,
+    em: EntityManager,
     private readonly clock: Clock,
     private readonly readYourWrites: ReadYourWrites,
     private readonly metrics: Metrics,
-  ) {}
+  ) {
+    this.grants = new SharedFeatureReads(em);
+  }
 
   /** The features of the account a request is for, at its application's merchant (from a replica when there is one). */
   ofAccount(ctx: AccountContext): Promise<FeatureGrant[]> {
     return this.metrics.features(async () => {
       const target = this.readYourWrites.targetFor(ctx.accountId);
-      return mergeByFeature(await readFeatureGrants(this.em, ctx.accountId, ctx.application.id, stripeAccountOf(ctx.merchant), this.clock.now(), target));
+      return mergeByFeature(await this.grants.read(ctx.accountId, ctx.application.id, stripeAccountOf(ctx.merchant), this.clock.now(), target));
     });
   }
 }

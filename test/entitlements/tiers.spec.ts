@@ -1,4 +1,7 @@
+import pg from 'pg';
 import type Stripe from 'stripe';
+import { FeaturesService } from '../../src/entitlements/features.service.js';
+import { usingPostgres } from '../support/test-database.js';
 import { control, deliver } from '../support/mirror-check.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { ApplicationsService } from '../../src/tenancy/applications.service.js';
@@ -243,6 +246,47 @@ describe('features of a two-tier catalog (seed 002)', () => {
       // Still past_due in Stripe (retries go on), but the grace is over.
       expect((await s.stripe.subscriptions.retrieve(sub.id)).status).toBe('past_due');
       expect(await featuresOf(account)).toEqual([]);
+    });
+
+    it('features requests arriving together (sharing statements) each get their own account\'s answer', async () => {
+      const std = await subscriber(standard.price.id);
+      const adv = await subscriber(advanced.price.id);
+      const trialAccount = `TIER_TRIAL_${++n}`;
+      expect((await authed(s.http().post('/api/subscriptions/trial'), await ownerToken(trialAccount)).send({ price_id: standard.price.id, quantity: 1 })).status).toBe(200);
+      const accounts = [std.account, adv.account, trialAccount, 'TIER_NOBODY'];
+      const tokens = new Map(await Promise.all(accounts.map(async (a) => [a, await ownerToken(a)] as const)));
+      const ask = (account: string) => authed(s.http().get('/api/subscriptions/features'), tokens.get(account)!).then((res) => res);
+      const alone = new Map<string, unknown>();
+      for (const account of accounts) alone.set(account, (await ask(account)).body);
+      expect(new Set([...alone.values()].map((body) => JSON.stringify(body))).size).toBe(accounts.length);
+
+      const asked = [...accounts, ...accounts, ...accounts, ...accounts];
+      let answers: Awaited<ReturnType<typeof ask>>[];
+      if (usingPostgres()) {
+        // On PostgreSQL, made sure to share: the first requests wait for a lock held here until all the others wait for the next statement.
+        const holder = new pg.Client({ connectionString: s.config.DATABASE_URL });
+        await holder.connect();
+        try {
+          await holder.query('begin');
+          await holder.query('lock table trials in access exclusive mode');
+          const until = async (condition: () => boolean | Promise<boolean>) => {
+            while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 5));
+          };
+          const pending = Promise.all(asked.map(ask));
+          // Activity is read afresh each time (inside a transaction PostgreSQL keeps its first snapshot).
+          const blocked = async () => {
+            await holder.query('select pg_stat_clear_snapshot()');
+            return (await holder.query(`select 1 from pg_stat_activity where wait_event_type = 'Lock' and query like '%with live as%'`)).rowCount!;
+          };
+          const waiting = () => s.app.get(FeaturesService)['grants'].waiting();
+          await until(async () => (await blocked()) > 0 && (await blocked()) + waiting() === asked.length);
+          await holder.query('rollback');
+          answers = await pending;
+        } finally {
+          await holder.end();
+        }
+      } else answers = await Promise.all(asked.map(ask));
+      expect(answers.map((res) => [res.status, res.body])).toEqual(asked.map((account) => [200, alone.get(account)]));
     });
 
     it('a platform trial grants its product features until it ends', async () => {
