@@ -1,6 +1,6 @@
-import pg from 'pg';
 import type Stripe from 'stripe';
 import { AppPaymentCustomersService } from '../../src/app-payment-customers/app-payment-customers.service.js';
+import { holdingLock, until } from '../support/held-lock.js';
 import { usingPostgres } from '../support/test-database.js';
 import { control } from '../support/mirror-check.js';
 import { startStack, type Stack } from '../support/stack.js';
@@ -223,30 +223,16 @@ describe('GET /api/applications/:id/app-payment-customers (seed 004)', () => {
       let answers: Awaited<ReturnType<typeof together>>;
       if (usingPostgres()) {
         // On PostgreSQL, made sure to share: a first lookup waits for a lock held here until all the others wait for the next statement.
-        const holder = new pg.Client({ connectionString: s.config.DATABASE_URL });
-        await holder.connect();
-        try {
-          await holder.query('begin');
-          await holder.query('lock table trials in access exclusive mode');
+        answers = await holdingLock(s.config.DATABASE_URL!, [['lock table trials in access exclusive mode']], async (held) => {
           const first = lookupGet(s, key, `company_id=${C.trial}`).then((res) => res);
-          const until = async (condition: () => boolean | Promise<boolean>) => {
-            while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 5));
-          };
-          // Activity is read afresh each time (inside a transaction PostgreSQL keeps its first snapshot).
-          const blocked = async () => {
-            await holder.query('select pg_stat_clear_snapshot()');
-            return (await holder.query(`select 1 from pg_stat_activity where wait_event_type = 'Lock' and query like 'with ids(company_id%'`)).rowCount!;
-          };
-          await until(async () => (await blocked()) === 1);
+          await until(async () => (await held.blocked('with ids(company_id%')) === 1);
           const pending = together();
           // Two statements on their way (the first and one more, both waiting for the lock), the rest queued.
-          await until(async () => (await blocked()) === 2 && s.app.get(AppPaymentCustomersService)['contracts'].waiting() === asked.length - 1);
-          await holder.query('rollback');
-          answers = await pending;
+          await until(async () => (await held.blocked('with ids(company_id%')) === 2 && s.app.get(AppPaymentCustomersService)['contracts'].waiting() === asked.length - 1);
+          await held.release();
           expect((await first).body).toEqual(alone.get(C.trial));
-        } finally {
-          await holder.end();
-        }
+          return pending;
+        });
       } else answers = await together();
       expect(answers.map((res) => [res.status, res.body])).toEqual(asked.map((id) => [200, alone.get(id)]));
     });

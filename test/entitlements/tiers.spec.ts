@@ -1,6 +1,6 @@
-import pg from 'pg';
 import type Stripe from 'stripe';
 import { FeaturesService } from '../../src/entitlements/features.service.js';
+import { holdingLock, until } from '../support/held-lock.js';
 import { usingPostgres } from '../support/test-database.js';
 import { control, deliver } from '../support/mirror-check.js';
 import { startStack, type Stack } from '../support/stack.js';
@@ -264,27 +264,16 @@ describe('features of a two-tier catalog (seed 002)', () => {
       let answers: Awaited<ReturnType<typeof ask>>[];
       if (usingPostgres()) {
         // On PostgreSQL, made sure to share: the first requests wait for a lock held here until all the others wait for the next statement.
-        const holder = new pg.Client({ connectionString: s.config.DATABASE_URL });
-        await holder.connect();
-        try {
-          await holder.query('begin');
-          await holder.query('lock table trials in access exclusive mode');
-          const until = async (condition: () => boolean | Promise<boolean>) => {
-            while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 5));
-          };
+        answers = await holdingLock(s.config.DATABASE_URL!, [['lock table trials in access exclusive mode']], async (held) => {
           const pending = Promise.all(asked.map(ask));
-          // Activity is read afresh each time (inside a transaction PostgreSQL keeps its first snapshot).
-          const blocked = async () => {
-            await holder.query('select pg_stat_clear_snapshot()');
-            return (await holder.query(`select 1 from pg_stat_activity where wait_event_type = 'Lock' and query like '%with live as%'`)).rowCount!;
-          };
           const waiting = () => s.app.get(FeaturesService)['grants'].waiting();
-          await until(async () => (await blocked()) > 0 && (await blocked()) + waiting() === asked.length);
-          await holder.query('rollback');
-          answers = await pending;
-        } finally {
-          await holder.end();
-        }
+          await until(async () => {
+            const blocked = await held.blocked('%with live as%');
+            return blocked > 0 && blocked + waiting() === asked.length;
+          });
+          await held.release();
+          return pending;
+        });
       } else answers = await Promise.all(asked.map(ask));
       expect(answers.map((res) => [res.status, res.body])).toEqual(asked.map((account) => [200, alone.get(account)]));
     });

@@ -1,6 +1,6 @@
-import pg from 'pg';
 import { ApplicationsService } from '../../src/tenancy/applications.service.js';
 import { InboxRepository } from '../../src/webhooks/inbox.repository.js';
+import { holdingLock, until } from '../support/held-lock.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { usingPostgres } from '../support/test-database.js';
 import { postWebhook, query, stripeEvent, stripeSignature } from '../support/webhooks.js';
@@ -21,10 +21,6 @@ describe('webhook deliveries arriving together', () => {
 
   const deliver = (body: string) => postWebhook(s.http, 'default', body, stripeSignature(secret, body));
   const anEvent = (i: number) => stripeEvent('payment_intent.created', { id: `pi_together_${i}`, object: 'payment_intent', amount: i });
-  const until = async (condition: () => boolean | Promise<boolean>) => {
-    while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 5));
-  };
-
   /**
    * Sends `bodies` all at once, and makes sure, on PostgreSQL, that they share statements: a first
    * delivery is held in its statement (the row of its event id inserted by an open transaction
@@ -34,28 +30,19 @@ describe('webhook deliveries arriving together', () => {
    */
   async function deliverTogether(bodies: string[]) {
     if (!usingPostgres()) return Promise.all(bodies.map((body) => deliver(body).then((res) => res)));
-    const holder = new pg.Client({ connectionString: s.config.DATABASE_URL });
-    await holder.connect();
-    try {
-      const first = stripeEvent('payment_intent.created', { id: 'pi_first', object: 'payment_intent' });
-      await holder.query('begin');
-      await holder.query(`insert into webhook_events (id, application_id, stripe_account, type, stripe_created, payload, state, attempts, next_attempt_at, received_at)
-        values ($1, 'default', 'platform', 'payment_intent.created', 0, '{}', 'received', 0, now(), now())`, [first.id]);
-      const held = deliver(first.body).then((res) => res);
-      // Activity is read afresh each time (inside a transaction PostgreSQL keeps its first snapshot).
-      await until(async () => {
-        await holder.query('select pg_stat_clear_snapshot()');
-        return (await holder.query(`select 1 from pg_stat_activity where wait_event_type = 'Lock' and query like '%insert into webhook_events%'`)).rowCount === 1;
-      });
+    const first = stripeEvent('payment_intent.created', { id: 'pi_first', object: 'payment_intent' });
+    const insertFirst = `insert into webhook_events (id, application_id, stripe_account, type, stripe_created, payload, state, attempts, next_attempt_at, received_at)
+      values ($1, 'default', 'platform', 'payment_intent.created', 0, '{}', 'received', 0, now(), now())`;
+    return holdingLock(s.config.DATABASE_URL!, [[insertFirst, [first.id]]], async (held) => {
+      const heldDelivery = deliver(first.body).then((res) => res);
+      await until(async () => (await held.blocked('%insert into webhook_events%')) === 1);
       const answers = bodies.map((body) => deliver(body).then((res) => res));
       const inbox = s.app.get(InboxRepository);
       await until(() => inbox.insertsWaiting() === bodies.length);
-      await holder.query('rollback');
-      expect((await held).body).toEqual({ received: true, duplicate: false });
+      await held.release();
+      expect((await heldDelivery).body).toEqual({ received: true, duplicate: false });
       return Promise.all(answers);
-    } finally {
-      await holder.end();
-    }
+    });
   }
 
   it('stores each of 60 concurrent deliveries once, and tells each re-delivery of the same event that it is a duplicate', async () => {
