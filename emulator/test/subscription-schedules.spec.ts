@@ -54,6 +54,26 @@ describe('subscription schedules', () => {
     expect(receiver.types()).toEqual(expect.arrayContaining(['subscription_schedule.created', 'subscription_schedule.updated', 'subscription_schedule.released']));
   });
 
+  it('starts its subscription with its first phase, so that the renewal bills the next phase even when the clock ticked meanwhile', async () => {
+    const { stripe, emu } = h;
+    // A start a second ago: what `now` becomes when the clock ticks between the phases being set and the subscription made.
+    const schedule = await stripe.subscriptionSchedules.create({
+      customer: (await customer()).id,
+      start_date: emu.now() - 1,
+      end_behavior: 'release',
+      phases: [
+        { items: [{ price: basic.id }], duration: { interval: 'month', interval_count: 1 } },
+        { items: [{ price: pro.id, quantity: 2 }], duration: { interval: 'month', interval_count: 1 } },
+      ],
+    });
+    const subId = schedule.subscription as string;
+    const sub = await stripe.subscriptions.retrieve(subId);
+    expect([sub.start_date, sub.items.data[0]!.current_period_end]).toEqual([schedule.phases[0].start_date, schedule.phases[0].end_date]);
+    // Exactly to the phase end: the phase change and the renewal are both due, the change first.
+    emu.advance(schedule.phases[0].end_date - emu.now());
+    expect(await latestTotal(subId)).toBe(6000);
+  });
+
   it('cancels the subscription at the end with end_behavior=cancel, with expiring before', async () => {
     const { stripe, emu, receiver } = h;
     const schedule = await stripe.subscriptionSchedules.create({ customer: (await customer()).id, end_behavior: 'cancel', phases: [{ items: [{ price: basic.id }], end_date: emu.now() + 20 * DAY }] });

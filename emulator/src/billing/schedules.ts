@@ -145,6 +145,8 @@ export function startPhase(emu: Emulator, scope: Scope, s: Stripe.SubscriptionSc
       missingPaymentMethod: 'create_invoice',
       announceBeforePayment: false,
       schedule: s.id,
+      // The first phase's subscription starts with it (its end is the phase's); a later phase's, now.
+      ...(index === 0 ? { startedAt: phase.start_date } : {}),
     });
     s.subscription = sub.id;
   } else if (!sameItems(sub, prices)) {

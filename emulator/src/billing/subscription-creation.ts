@@ -41,6 +41,12 @@ export interface SubscriptionInput {
   checkoutSession?: string;
   /** The subscription schedule that creates it. */
   schedule?: string;
+  /**
+   * When it starts, if before now: a schedule's subscription starts with its first phase (Stripe's
+   * `start_date`), so that its periods end with the phases even when the clock ticked on since the
+   * phase was set (a renewal a second after the phase change would bill the old phase's prices).
+   */
+  startedAt?: number;
 }
 
 const sub0 = (): Pick<Stripe.Subscription, 'cancellation_details'> => ({ cancellation_details: null });
@@ -75,7 +81,7 @@ export function createSubscription(emu: Emulator, scope: Scope, input: Subscript
       throw errors.invalid('All prices on a subscription must have the same `recurring.interval` and `recurring.interval_count`.', `items[${i}][price]`);
     }
   }
-  const now = clock.now();
+  const now = input.startedAt !== undefined ? Math.min(input.startedAt, clock.now()) : clock.now();
   const trial = input.trialEnd !== null && input.trialEnd > now;
   if (input.paymentBehavior === 'error_if_incomplete' && !trial && !input.seeded) {
     const pm = input.defaultPaymentMethod ?? (input.customer.invoice_settings.default_payment_method as string | null);
