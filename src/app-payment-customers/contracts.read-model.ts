@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { execPrepared, PreparedStatement } from '../infra/database/prepared.js';
-import { SharedStatements } from '../infra/database/shared-statements.js';
+import { SharedStatementGroups } from '../infra/database/shared-statements.js';
 import { ENDED_STATUSES_SQL } from '../subscriptions/access-policy.js';
 import type { SubscriptionStatus } from '../subscriptions/subscription.entity.js';
 import type { MerchantStatus } from '../tenancy/merchant.entity.js';
@@ -76,28 +76,20 @@ export function readContracts(em: EntityManager, companyIds: string[], stripeAcc
  * planned for its length.
  */
 export class SharedContractReads {
-  private readonly queues = new Map<string, SharedStatements<string, LookupRow>>();
+  // A failed read fails the requests together: its error is the database's, not a company's.
+  private readonly lookups = new SharedStatementGroups<string, LookupRow>({ inFlight: 2, maxItems: 100, isolate: () => false });
 
   constructor(private readonly em: EntityManager) {}
 
   /** One row per company id (distinct ids), in their order (as `readContracts`). */
   read(companyIds: string[], stripeAccount: string, applicationId: string): Promise<LookupRow[]> {
     if (companyIds.length !== 1) return readContracts(this.em, companyIds, stripeAccount, applicationId);
-    const key = `${applicationId} ${stripeAccount}`;
-    let queue = this.queues.get(key);
-    if (!queue) {
-      // A failed read fails the requests together: its error is the database's, not a company's.
-      queue = new SharedStatements((ids) => this.readBatch(ids, stripeAccount, applicationId), { inFlight: 2, maxItems: 100, isolate: () => false });
-      this.queues.set(key, queue);
-    }
-    return queue.submit(companyIds[0]!).then((row) => [row]);
+    return this.lookups.submit(`${applicationId} ${stripeAccount}`, companyIds[0]!, (ids) => this.readBatch(ids, stripeAccount, applicationId)).then((row) => [row]);
   }
 
   /** How many single lookups wait for a statement while others are on their way. */
   waiting(): number {
-    let n = 0;
-    for (const queue of this.queues.values()) n += queue.waiting;
-    return n;
+    return this.lookups.waiting;
   }
 
   /** The rows of a batch's ids, one per item (two requests may ask for the same company). */

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { execPrepared, PreparedStatement } from '../infra/database/prepared.js';
-import { SharedStatements } from '../infra/database/shared-statements.js';
+import { SharedStatementGroups } from '../infra/database/shared-statements.js';
 import type { ReadTarget } from '../infra/database/read-replicas.js';
 
 /**
@@ -85,26 +85,18 @@ interface FeaturesAsked {
  * share one.
  */
 export class SharedFeatureReads {
-  private readonly queues = new Map<string, SharedStatements<FeaturesAsked, GrantRow[]>>();
+  // A failed read fails the requests together: its error is the database's, not an account's.
+  private readonly reads = new SharedStatementGroups<FeaturesAsked, GrantRow[]>({ inFlight: 2, maxItems: 100, isolate: () => false });
 
   constructor(private readonly em: EntityManager) {}
 
   read(accountId: string, applicationId: string, stripeAccount: string, now: Date, target: ReadTarget): Promise<GrantRow[]> {
-    const key = `${applicationId} ${stripeAccount} ${target}`;
-    let queue = this.queues.get(key);
-    if (!queue) {
-      // A failed read fails the requests together: its error is the database's, not an account's.
-      queue = new SharedStatements((batch) => this.readBatch(batch, applicationId, stripeAccount, target), { inFlight: 2, maxItems: 100, isolate: () => false });
-      this.queues.set(key, queue);
-    }
-    return queue.submit({ accountId, now });
+    return this.reads.submit(`${applicationId} ${stripeAccount} ${target}`, { accountId, now }, (batch) => this.readBatch(batch, applicationId, stripeAccount, target));
   }
 
   /** How many requests wait for a statement while others are on their way. */
   waiting(): number {
-    let n = 0;
-    for (const queue of this.queues.values()) n += queue.waiting;
-    return n;
+    return this.reads.waiting;
   }
 
   private async readBatch(batch: FeaturesAsked[], applicationId: string, stripeAccount: string, target: ReadTarget): Promise<GrantRow[][]> {

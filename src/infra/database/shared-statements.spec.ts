@@ -1,4 +1,4 @@
-import { SharedStatements } from './shared-statements.js';
+import { SharedStatementGroups, SharedStatements } from './shared-statements.js';
 
 /** A statement that answers when told to, recording each batch it was sent. */
 function fakeStatement(fail: (item: string) => boolean = () => false) {
@@ -73,5 +73,15 @@ describe('SharedStatements', () => {
     await statement.answerAll();
     expect(statement.batches).toEqual([['a'], ['b'], ['c', 'd']]);
     expect(await Promise.all(all)).toEqual(['stored a', 'stored b', 'stored c', 'stored d']);
+  });
+
+  it('shares statements only within a group, each group written by its own send', async () => {
+    const [a, b] = [fakeStatement(), fakeStatement()];
+    const groups = new SharedStatementGroups<string, string>({ inFlight: 1, maxItems: 100 });
+    const all = ['a1', 'b1', 'a2', 'b2', 'a3'].map((item) => groups.submit(item[0]!, item, item[0] === 'a' ? a.send : b.send));
+    expect(groups.waiting).toBe(3);
+    await Promise.all([a.answerAll(), b.answerAll()]);
+    expect([a.batches, b.batches]).toEqual([[['a1'], ['a2', 'a3']], [['b1'], ['b2']]]);
+    expect(await Promise.all(all)).toEqual(['stored a1', 'stored b1', 'stored a2', 'stored b2', 'stored a3']);
   });
 });

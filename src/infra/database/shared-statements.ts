@@ -108,3 +108,30 @@ export class SharedStatements<I, O> {
     }
   }
 }
+
+/**
+ * SharedStatements by group: only the items of one group share a statement (those of one
+ * application, say, whose statement has the application as a parameter). A group's statements are
+ * written by the `send` given with its first item.
+ */
+export class SharedStatementGroups<I, O> {
+  private readonly groups = new Map<string, SharedStatements<I, O>>();
+
+  constructor(private readonly options: SharedStatementOptions<I>) {}
+
+  /** How many items of all groups wait for a statement. */
+  get waiting(): number {
+    let n = 0;
+    for (const group of this.groups.values()) n += group.waiting;
+    return n;
+  }
+
+  submit(group: string, item: I, send: (batch: I[]) => Promise<O[]>): Promise<O> {
+    let shared = this.groups.get(group);
+    if (!shared) {
+      shared = new SharedStatements(send, this.options);
+      this.groups.set(group, shared);
+    }
+    return shared.submit(item);
+  }
+}
