@@ -8,6 +8,7 @@ import { StripeGateway } from '../infra/stripe/stripe.gateway.js';
 import { Merchant } from '../tenancy/merchant.entity.js';
 import { CatalogMirrorRepository } from './catalog-mirror.repository.js';
 import { groupByStripeAccount } from '../infra/stripe/accounts.js';
+import { inGroupsOf } from '../infra/settled.js';
 
 export interface CatalogSyncResult {
   stripe_account: string;
@@ -55,14 +56,11 @@ export class CatalogSyncService {
     let links = 0;
     const linksByProduct = new Map<string, Awaited<ReturnType<typeof this.listProductFeatures>>>();
     // A product's features are a call of their own: a few products at once rather than one round trip after another.
-    for (let i = 0; i < products.length; i += PRODUCT_FEATURE_CALLS_AT_ONCE) {
-      const chunk = products.slice(i, i + PRODUCT_FEATURE_CALLS_AT_ONCE);
-      const lists = await Promise.all(chunk.map((product) => this.listProductFeatures(product.id, options)));
-      chunk.forEach((product, k) => {
-        linksByProduct.set(product.id, lists[k]!);
-        links += lists[k]!.length;
-      });
-    }
+    const lists = await inGroupsOf(PRODUCT_FEATURE_CALLS_AT_ONCE, products, (product) => this.listProductFeatures(product.id, options));
+    products.forEach((product, k) => {
+      linksByProduct.set(product.id, lists[k]!);
+      links += lists[k]!.length;
+    });
     await transactionalWithRetry(this.em, async (tx) => {
       // The products' locks before any row, as a checkout refreshing one product's features takes them.
       await lockOwners(tx, stripeAccount, products.map((p) => ({ product: p.id })));

@@ -25,6 +25,7 @@ import type { ReconcileRun } from './reconcile-run.entity.js';
 import { ReconcileRunsRepository } from './reconcile-runs.repository.js';
 import { requestsPerSecond } from './reconcile.dto.js';
 import { PLATFORM_ACCOUNT, groupByStripeAccount, stripeAccountOf } from '../infra/stripe/accounts.js';
+import { allSettledOrThrow, inGroupsOf } from '../infra/settled.js';
 
 export interface ReconcileRequest {
   scope: 'platform' | 'merchant' | 'account';
@@ -263,12 +264,10 @@ export class ReconcilerService implements BeforeApplicationShutdown {
       if (request.scope !== 'account') {
         const catalogCallsBefore = this.gateway.callCount;
         try {
-          for (let i = 0; i < byAccount.length; i += CATALOGS_AT_ONCE) {
+          await inGroupsOf(CATALOGS_AT_ONCE, byAccount, async ([stripeAccount, group]) => {
             stop.throwIfAborted();
-            const catalogs = await Promise.allSettled(byAccount.slice(i, i + CATALOGS_AT_ONCE).map(([stripeAccount, group]) => this.syncCatalog(stripeAccount, group)));
-            const failed = catalogs.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-            if (failed) throw failed.reason;
-          }
+            await this.syncCatalog(stripeAccount, group);
+          });
         } finally {
           counts.stripeCalls += this.gateway.callCount - catalogCallsBefore;
         }
@@ -279,9 +278,7 @@ export class ReconcilerService implements BeforeApplicationShutdown {
         active: 0,
         writes: new PageWriteQueue<ListedPage>({ concurrency: this.config.RECONCILER_WRITE_CONCURRENCY, batchObjects: this.config.RECONCILER_WRITE_BATCH, maxQueuedObjects: QUEUED_OBJECTS }),
       };
-      const listings = await Promise.allSettled(byAccount.map(([stripeAccount, group]) => this.reconcileAccount(stripeAccount, group, request, counts, limiter, chains, onProgress)));
-      const failed = listings.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) throw failed.reason;
+      await allSettledOrThrow(byAccount.map(([stripeAccount, group]) => this.reconcileAccount(stripeAccount, group, request, counts, limiter, chains, onProgress)));
       await this.trials.expireDue();
     } catch (failure) {
       error = failure instanceof AppError ? `${failure.code}: ${failure.message}` : failure instanceof Error ? failure.message : String(failure);
